@@ -1,0 +1,19 @@
+// Package engine is scalelab's HTTP load engine, usable as a library without
+// the terminal UI.
+//
+// An Engine sends requests to one target in one of two load models:
+//
+//   - open loop: requests are scheduled at a target rate (constant, or ramped
+//     through stages) whatever the target does. Latency is measured from each
+//     request's intended send time, so a stalled target shows in the
+//     percentiles (no coordinated omission); the service time, measured from
+//     the actual send, is kept beside it. A send more than 1 ms behind its
+//     intended time is counted as late; a send that cannot happen because
+//     MaxInflight requests are outstanding is counted as dropped.
+//   - closed loop: N workers each send as soon as their previous answer came.
+//
+// Both models can be changed while running (SetRate, SetConcurrency).
+//
+// Results come out as Snapshots, one per tick, each holding exact counters
+// and HdrHistograms of latency that merge exactly with Snapshot.Merge.
+package engine

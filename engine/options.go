@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults for an Engine's options.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxInflight = 10000
+	DefaultTick        = time.Second
+	MinTick            = 100 * time.Millisecond
+)
+
+// config holds an Engine's settings; Options fill it.
+type config struct {
+	rate        float64
+	rateSet     bool
+	stages      []Stage
+	concurrency int
+	duration    time.Duration
+	timeout     time.Duration
+	maxInflight int
+	keepAlive   bool
+	insecure    bool
+	tick        time.Duration
+	onSnapshot  func(*Snapshot)
+}
+
+func defaultConfig() config {
+	return config{
+		timeout:     DefaultTimeout,
+		maxInflight: DefaultMaxInflight,
+		keepAlive:   true,
+		tick:        DefaultTick,
+	}
+}
+
+// Option configures an Engine.
+type Option func(*config)
+
+// Rate selects the open loop at a constant rate in requests per second.
+func Rate(r float64) Option { return func(c *config) { c.rate, c.rateSet = r, true } }
+
+// Stages selects the open loop with a ramped rate plan; the run lasts the
+// plan's total duration.
+func Stages(s []Stage) Option { return func(c *config) { c.stages = s } }
+
+// Concurrency selects the closed loop with n workers, each sending as soon
+// as its previous answer came.
+func Concurrency(n int) Option { return func(c *config) { c.concurrency = n } }
+
+// Duration bounds the sending window; zero means until the context ends.
+func Duration(d time.Duration) Option { return func(c *config) { c.duration = d } }
+
+// Timeout bounds each request, connecting included.
+func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// MaxInflight bounds the open loop's outstanding requests; a send that
+// would exceed it is dropped and counted.
+func MaxInflight(n int) Option { return func(c *config) { c.maxInflight = n } }
+
+// KeepAlive chooses between reusing connections (true, the default) and one
+// new connection per request.
+func KeepAlive(on bool) Option { return func(c *config) { c.keepAlive = on } }
+
+// Insecure skips TLS certificate verification.
+func Insecure(on bool) Option { return func(c *config) { c.insecure = on } }
+
+// Tick sets the snapshot interval (at least MinTick).
+func Tick(d time.Duration) Option { return func(c *config) { c.tick = d } }
+
+// OnSnapshot sets a function called with each tick's snapshot, from the
+// engine's collecting goroutine. The snapshot is the receiver's to keep.
+func OnSnapshot(f func(*Snapshot)) Option { return func(c *config) { c.onSnapshot = f } }
+
+// validate returns every problem with the configuration at once.
+func (c *config) validate() error {
+	var errs []error
+	if c.rateSet && c.concurrency > 0 {
+		errs = append(errs, errors.New("choose either a rate (open loop) or a concurrency (closed loop), not both"))
+	}
+	if c.rate < 0 {
+		errs = append(errs, fmt.Errorf("rate %g: must not be negative", c.rate))
+	}
+	if c.concurrency < 0 {
+		errs = append(errs, fmt.Errorf("concurrency %d: must not be negative", c.concurrency))
+	}
+	if len(c.stages) > 0 && (c.rateSet || c.concurrency > 0) {
+		errs = append(errs, errors.New("stages set the rate: drop the rate or concurrency"))
+	}
+	if len(c.stages) > 0 && c.duration > 0 {
+		errs = append(errs, errors.New("stages set the duration: drop the duration"))
+	}
+	if c.duration < 0 {
+		errs = append(errs, fmt.Errorf("duration %s: must not be negative", c.duration))
+	}
+	if c.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout %s: must be positive", c.timeout))
+	}
+	if c.maxInflight <= 0 {
+		errs = append(errs, fmt.Errorf("max-inflight %d: must be positive", c.maxInflight))
+	}
+	if c.tick < MinTick {
+		errs = append(errs, fmt.Errorf("tick %s: must be at least %s", c.tick, MinTick))
+	}
+	return errors.Join(errs...)
+}
+
+// closedLoop reports whether the configuration selects the closed loop.
+func (c *config) closedLoop() bool { return c.concurrency > 0 }
+
+// window is the sending window, zero for unbounded.
+func (c *config) window() time.Duration {
+	if len(c.stages) > 0 {
+		return StagesDuration(c.stages)
+	}
+	return c.duration
+}

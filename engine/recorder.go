@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// counts is what a stripe accumulates between two ticks.
+type counts struct {
+	requests          uint64
+	status            [maxStatus + 1]uint64
+	errors            [numErrorClasses]uint64
+	bytesIn, bytesOut uint64
+	late              uint64
+	lagMax, lagSum    time.Duration
+	latency, service  *hdrhistogram.Histogram
+}
+
+func newCounts() *counts {
+	return &counts{latency: NewHistogram(), service: NewHistogram()}
+}
+
+// reset empties c for reuse, keeping its histograms' memory.
+func (c *counts) reset() {
+	lat, svc := c.latency, c.service
+	lat.Reset()
+	svc.Reset()
+	*c = counts{latency: lat, service: svc}
+}
+
+// result is one finished request as a worker reports it.
+type result struct {
+	intended, sent, done time.Duration // offsets from the engine's start
+	status               int           // 0 when err is set
+	class                ErrorClass
+	bytesIn, bytesOut    uint64
+}
+
+// stripe is one shard of the recorder. Workers are spread over stripes by
+// id, so at most GOMAXPROCS goroutines ever record at once and its lock is
+// practically uncontended; the tick swaps the active counts for a spare.
+// (One histogram pair per worker would be lock-free too, but an open loop
+// can hold thousands of workers during a stall, at 376 KB each.)
+type stripe struct {
+	mu       sync.Mutex
+	cur      *counts
+	spare    *counts // owned by the collector
+	inflight atomic.Int64
+	_        [64]byte // keep neighbouring stripes off one cache line
+}
+
+// record adds one finished request.
+func (s *stripe) record(r *result) {
+	lat := int64((r.done - r.intended) / time.Microsecond)
+	svc := int64((r.done - r.sent) / time.Microsecond)
+	lag := r.sent - r.intended
+	s.mu.Lock()
+	c := s.cur
+	c.requests++
+	if r.status > 0 {
+		c.status[min(r.status, maxStatus)]++
+	} else {
+		c.errors[r.class]++
+	}
+	c.bytesIn += r.bytesIn
+	c.bytesOut += r.bytesOut
+	if lag > lateAfter {
+		c.late++
+	}
+	if lag > 0 {
+		c.lagSum += lag
+		c.lagMax = max(c.lagMax, lag)
+	}
+	_ = c.latency.RecordValue(clamp(lat))
+	_ = c.service.RecordValue(clamp(svc))
+	s.mu.Unlock()
+}
+
+func clamp(us int64) int64 {
+	return min(max(us, histLowest), histHighest)
+}
+
+// recorder collects results from all workers and cuts them into snapshots.
+type recorder struct {
+	stripes []stripe
+	dropped atomic.Uint64
+}
+
+func newRecorder(n int) *recorder {
+	r := &recorder{stripes: make([]stripe, n)}
+	for i := range r.stripes {
+		r.stripes[i].cur = newCounts()
+		r.stripes[i].spare = newCounts()
+	}
+	return r
+}
+
+// stripe returns the stripe for worker id.
+func (r *recorder) stripe(id int) *stripe { return &r.stripes[id%len(r.stripes)] }
+
+// inflight returns the number of requests outstanding.
+func (r *recorder) inflight() int64 {
+	var n int64
+	for i := range r.stripes {
+		n += r.stripes[i].inflight.Load()
+	}
+	return n
+}
+
+// collect moves everything recorded since the last collect into snap. Only
+// one goroutine may collect.
+func (r *recorder) collect(snap *Snapshot) {
+	for i := range r.stripes {
+		s := &r.stripes[i]
+		s.mu.Lock()
+		c := s.cur
+		s.cur = s.spare
+		s.mu.Unlock()
+		s.spare = c
+		if c.requests > 0 {
+			addCounts(snap, c)
+			c.reset()
+		}
+	}
+	snap.Dropped += r.dropped.Swap(0)
+	snap.InFlight = r.inflight()
+}
+
+// addCounts adds a stripe's counts to a snapshot.
+func addCounts(snap *Snapshot, c *counts) {
+	snap.Requests += c.requests
+	for code, n := range c.status {
+		if n > 0 {
+			snap.Status[code] += n
+		}
+	}
+	for i, n := range c.errors {
+		snap.Errors[i] += n
+	}
+	snap.BytesIn += c.bytesIn
+	snap.BytesOut += c.bytesOut
+	snap.Late += c.late
+	snap.LagSum += c.lagSum
+	snap.LagMax = max(snap.LagMax, c.lagMax)
+	snap.Latency.Merge(c.latency)
+	snap.Service.Merge(c.service)
+}

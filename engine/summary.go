@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"strconv"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Percentiles are latency figures in milliseconds.
+type Percentiles struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// PercentilesOf reads the percentiles of a histogram in microseconds.
+func PercentilesOf(h *hdrhistogram.Histogram) Percentiles {
+	if h == nil || h.TotalCount() == 0 {
+		return Percentiles{}
+	}
+	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
+	return Percentiles{
+		P50:  ms(h.ValueAtQuantile(50)),
+		P90:  ms(h.ValueAtQuantile(90)),
+		P95:  ms(h.ValueAtQuantile(95)),
+		P99:  ms(h.ValueAtQuantile(99)),
+		P999: ms(h.ValueAtQuantile(99.9)),
+		Max:  ms(h.Max()),
+		Mean: round3(h.Mean() / 1000),
+	}
+}
+
+// round3 rounds to three decimals (microseconds when in milliseconds).
+func round3(v float64) float64 {
+	return float64(int64(v*1000+0.5)) / 1000
+}
+
+// Summary is a run's report, as printed by `scalelab load --json`.
+type Summary struct {
+	// Requests is the sum of Status and Errors; dropped sends are not in it.
+	Requests uint64 `json:"requests"`
+	// DurationS is the sending window in seconds, and RPS Requests over it.
+	DurationS float64 `json:"duration_s"`
+	RPS       float64 `json:"rps"`
+	// Status counts responses by status code; Errors requests without one
+	// by error class.
+	Status map[string]uint64 `json:"status"`
+	Errors map[string]uint64 `json:"errors"`
+	// Dropped and Late count open-loop sends skipped, or sent more than
+	// 1 ms behind schedule.
+	Dropped uint64 `json:"dropped"`
+	Late    uint64 `json:"late"`
+	// LatencyMs is timed from the intended send in open loop; ServiceMs from
+	// the actual send.
+	LatencyMs Percentiles `json:"latency_ms"`
+	ServiceMs Percentiles `json:"service_ms"`
+	// Availability is the fraction of requests with a non-5xx status and no
+	// error (0 when there were no requests).
+	Availability float64 `json:"availability"`
+	// BytesIn and BytesOut count response and request body bytes.
+	BytesIn  uint64 `json:"bytes_in"`
+	BytesOut uint64 `json:"bytes_out"`
+	// LagMaxMs is the largest scheduling lag (actual minus intended send).
+	LagMaxMs float64 `json:"lag_max_ms"`
+}
+
+// Summarize reports a run's total snapshot over its sending window in
+// seconds.
+func Summarize(total *Snapshot, windowS float64) Summary {
+	s := Summary{
+		Requests:  total.Requests,
+		DurationS: round3(windowS),
+		Status:    map[string]uint64{},
+		Errors:    map[string]uint64{},
+		Dropped:   total.Dropped,
+		Late:      total.Late,
+		LatencyMs: PercentilesOf(total.Latency),
+		ServiceMs: PercentilesOf(total.Service),
+		BytesIn:   total.BytesIn,
+		BytesOut:  total.BytesOut,
+		LagMaxMs:  round3(float64(total.LagMax.Microseconds()) / 1000),
+	}
+	if s.DurationS > 0 {
+		s.RPS = round3(float64(total.Requests) / s.DurationS)
+	}
+	for code, n := range total.Status {
+		s.Status[strconv.Itoa(code)] = n
+	}
+	for _, c := range ErrorClasses() {
+		if n := total.Errors[c]; n > 0 {
+			s.Errors[c.String()] = n
+		}
+	}
+	if total.Requests > 0 {
+		s.Availability = float64(total.Requests-total.Failed()) / float64(total.Requests)
+	}
+	return s
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/spf13/cobra"
+)
+
+func newLoadCmd(io streams) *cobra.Command {
+	var f loadFlags
+	cmd := &cobra.Command{
+		Use:   "load URL",
+		Short: "Send HTTP load to URL and report throughput and latency",
+		Long: `Send HTTP load to URL, headless: a live line a second on stderr and a
+summary at the end (--json: one JSON object on stdout).
+
+Open loop (--rate, --stages) schedules requests at a rate whatever the target
+does and times latency from each request's intended send; closed loop
+(--concurrency) keeps N connections busy.`,
+		Example: `  scalelab load http://127.0.0.1:8080/ --rate 1000 --duration 30s
+  scalelab load http://127.0.0.1:8080/ --stages 10s:100,30s:5000,10s:0 --json
+  scalelab load http://127.0.0.1:8080/ --concurrency 64 --duration 10s`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return badInput("load: want exactly one URL, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, err := f.target(args[0])
+			if err != nil {
+				return err
+			}
+			opts, err := f.options(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			ctx, stop := interruptible(cmd.Context(), io.err)
+			defer stop()
+			live := newLiveLine(io.err)
+			opts = append(opts, engine.OnSnapshot(live.print))
+			eng, err := engine.New(target, opts...)
+			if err != nil {
+				return usageError{err}
+			}
+			fmt.Fprintf(io.err, "scalelab load %s: %s\n", target.URL, f.model(cmd.Flags()))
+			res, err := eng.Run(ctx)
+			if err != nil {
+				return err
+			}
+			rep := newReport(target.URL, f.model(cmd.Flags()), res)
+			if f.jsonOut {
+				enc := json.NewEncoder(io.out)
+				return enc.Encode(rep)
+			}
+			rep.writeText(io.out)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// report is the JSON summary of a load run.
+type report struct {
+	Target string    `json:"target"`
+	Model  string    `json:"model"`
+	Start  time.Time `json:"start"`
+	engine.Summary
+}
+
+func newReport(url, model string, res *engine.Result) report {
+	return report{
+		Target:  url,
+		Model:   model,
+		Start:   res.Total.Start.UTC().Truncate(time.Millisecond),
+		Summary: engine.Summarize(res.Total, res.Window.Seconds()),
+	}
+}

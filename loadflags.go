@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/spf13/pflag"
+)
+
+// defaultRate is the open-loop rate when no load model is given.
+const defaultRate = 100
+
+// loadFlags are the load settings shared by the commands that send load.
+type loadFlags struct {
+	rate        float64
+	concurrency int
+	stages      string
+	duration    time.Duration
+	timeout     time.Duration
+	maxInflight int
+	noKeepAlive bool
+	insecure    bool
+	headers     []string
+	method      string
+	body        string
+	bodyFile    string
+	jsonOut     bool
+}
+
+// register adds the flags to fs.
+func (f *loadFlags) register(fs *pflag.FlagSet) {
+	fs.Float64Var(&f.rate, "rate", 0, fmt.Sprintf("open loop: requests per second (default %d when no model is given)", defaultRate))
+	fs.IntVar(&f.concurrency, "concurrency", 0, "closed loop: connections, each sending as soon as its answer came")
+	fs.StringVar(&f.stages, "stages", "", "open loop ramps DURATION:RATE,... such as 10s:100,30s:5000,10s:0")
+	fs.DurationVar(&f.duration, "duration", 0, "sending window (default: until Ctrl-C)")
+	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout, connecting included")
+	fs.IntVar(&f.maxInflight, "max-inflight", engine.DefaultMaxInflight, "open loop: outstanding requests before sends are dropped")
+	fs.BoolVar(&f.noKeepAlive, "no-keepalive", false, "open a new connection for every request")
+	fs.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
+	fs.StringArrayVarP(&f.headers, "header", "H", nil, `request header "Name: value" (repeatable)`)
+	fs.StringVarP(&f.method, "method", "X", "GET", "request method")
+	fs.StringVar(&f.body, "body", "", "request body")
+	fs.StringVar(&f.bodyFile, "body-file", "", "read the request body from a file")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
+}
+
+// target builds the engine target for url, or a bad-input error.
+func (f *loadFlags) target(url string) (engine.Target, error) {
+	t := engine.Target{URL: url, Method: f.method}
+	if _, err := engine.ParseURL(url); err != nil {
+		return t, usageError{err}
+	}
+	for _, h := range f.headers {
+		hdr, err := engine.ParseHeader(h)
+		if err != nil {
+			return t, usageError{err}
+		}
+		t.Headers = append(t.Headers, hdr)
+	}
+	switch {
+	case f.body != "" && f.bodyFile != "":
+		return t, badInput("--body and --body-file: choose one")
+	case f.bodyFile != "":
+		b, err := os.ReadFile(f.bodyFile)
+		if err != nil {
+			return t, badInput("--body-file: %v", err)
+		}
+		t.Body = b
+	case f.body != "":
+		t.Body = []byte(f.body)
+	}
+	return t, nil
+}
+
+// options builds the engine options, or a bad-input error. fs tells which
+// flags were given.
+func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
+	opts := []engine.Option{
+		engine.Timeout(f.timeout),
+		engine.MaxInflight(f.maxInflight),
+		engine.KeepAlive(!f.noKeepAlive),
+		engine.Insecure(f.insecure),
+	}
+	rateSet := fs.Changed("rate")
+	switch {
+	case rateSet && fs.Changed("concurrency"):
+		return nil, badInput("--rate and --concurrency: choose one (open or closed loop)")
+	case f.stages != "" && (rateSet || fs.Changed("concurrency")):
+		return nil, badInput("--stages sets the rate: drop --rate and --concurrency")
+	case f.stages != "" && fs.Changed("duration"):
+		return nil, badInput("--stages sets the duration: drop --duration")
+	case f.rate < 0:
+		return nil, badInput("--rate %g: must not be negative", f.rate)
+	case fs.Changed("concurrency") && f.concurrency <= 0:
+		return nil, badInput("--concurrency %d: must be positive", f.concurrency)
+	case f.duration < 0:
+		return nil, badInput("--duration %s: must not be negative", f.duration)
+	case f.timeout <= 0:
+		return nil, badInput("--timeout %s: must be positive", f.timeout)
+	case f.maxInflight <= 0:
+		return nil, badInput("--max-inflight %d: must be positive", f.maxInflight)
+	}
+	switch {
+	case f.stages != "":
+		st, err := engine.ParseStages(f.stages)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--stages: %w", err)}
+		}
+		opts = append(opts, engine.Stages(st))
+	case f.concurrency > 0:
+		opts = append(opts, engine.Concurrency(f.concurrency), engine.Duration(f.duration))
+	case rateSet:
+		opts = append(opts, engine.Rate(f.rate), engine.Duration(f.duration))
+	default:
+		opts = append(opts, engine.Rate(defaultRate), engine.Duration(f.duration))
+	}
+	return opts, nil
+}
+
+// model describes the load model in words, for headers and summaries.
+func (f *loadFlags) model(fs *pflag.FlagSet) string {
+	switch {
+	case f.stages != "":
+		return "open loop, stages " + f.stages
+	case f.concurrency > 0:
+		return fmt.Sprintf("closed loop, %d connections", f.concurrency)
+	case fs.Changed("rate"):
+		return fmt.Sprintf("open loop, %g req/s", f.rate)
+	default:
+		return fmt.Sprintf("open loop, %d req/s", defaultRate)
+	}
+}

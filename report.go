@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+)
+
+// liveLine prints one line per snapshot: what the last tick measured.
+type liveLine struct {
+	w       io.Writer
+	elapsed time.Duration
+}
+
+func newLiveLine(w io.Writer) *liveLine { return &liveLine{w: w} }
+
+// print writes the line for snapshot s.
+func (l *liveLine) print(s *engine.Snapshot) {
+	l.elapsed += s.Elapsed()
+	secs := s.Elapsed().Seconds()
+	if secs <= 0 {
+		return
+	}
+	p := engine.PercentilesOf(s.Latency)
+	fmt.Fprintf(l.w, "%6.1fs %9.1f req/s  p50 %s  p99 %s  max %s  %s  inflight %d  late %d  dropped %d\n",
+		l.elapsed.Seconds(), float64(s.Requests)/secs, ms(p.P50), ms(p.P99), ms(p.Max),
+		outcomeLine(s), s.InFlight, s.Late, s.Dropped)
+}
+
+// outcomeLine sums statuses by class and lists errors.
+func outcomeLine(s *engine.Snapshot) string {
+	var classes [6]uint64
+	for code, n := range s.Status {
+		classes[min(code/100, 5)] += n
+	}
+	parts := []string{}
+	for i, name := range []string{"", "1xx", "2xx", "3xx", "4xx", "5xx"} {
+		if i > 0 && classes[i] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", name, classes[i]))
+		}
+	}
+	if n := s.TotalErrors(); n > 0 {
+		parts = append(parts, fmt.Sprintf("errors %d", n))
+	}
+	if len(parts) == 0 {
+		return "no answers"
+	}
+	return strings.Join(parts, " ")
+}
+
+// ms formats milliseconds with a precision fit for the magnitude.
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0fms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1fms", v)
+	default:
+		return fmt.Sprintf("%.2fms", v)
+	}
+}
+
+// writeText prints the summary for people.
+func (r report) writeText(w io.Writer) {
+	s := r.Summary
+	fmt.Fprintf(w, "\nscalelab load %s (%s)\n\n", r.Target, r.Model)
+	fmt.Fprintf(w, "  requests      %d in %.3fs, %.1f req/s\n", s.Requests, s.DurationS, s.RPS)
+	fmt.Fprintf(w, "  latency       %s\n", pctLine(s.LatencyMs))
+	fmt.Fprintf(w, "  service time  %s\n", pctLine(s.ServiceMs))
+	fmt.Fprintf(w, "  status        %s\n", countsLine(s.Status, true))
+	fmt.Fprintf(w, "  errors        %s\n", countsLine(s.Errors, false))
+	fmt.Fprintf(w, "  dropped       %d   late %d   max lag %s\n", s.Dropped, s.Late, ms(s.LagMaxMs))
+	fmt.Fprintf(w, "  availability  %.3f%%\n", s.Availability*100)
+	fmt.Fprintf(w, "  bytes         in %d, out %d\n", s.BytesIn, s.BytesOut)
+}
+
+func pctLine(p engine.Percentiles) string {
+	return fmt.Sprintf("p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s  mean %s",
+		ms(p.P50), ms(p.P90), ms(p.P95), ms(p.P99), ms(p.P999), ms(p.Max), ms(p.Mean))
+}
+
+// countsLine lists counts sorted by key (numerically for status codes).
+func countsLine(m map[string]uint64, numeric bool) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if numeric {
+			a, _ := strconv.Atoi(keys[i])
+			b, _ := strconv.Atoi(keys[j])
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, "  ")
+}
