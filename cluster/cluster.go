@@ -1,0 +1,44 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+)
+
+// Cluster is a service of replicas that scalelab can change while it takes
+// load. Every action method blocks until the action completed (the cluster
+// converged on what it asked for) or ctx ended, and returns nil only when
+// it completed. Methods may be called concurrently; a later action can
+// supersede an earlier one, which then returns an error wrapping
+// ErrSuperseded.
+type Cluster interface {
+	// Scale sets the desired number of replicas and returns when that many
+	// ready replicas of the current version serve, and no more.
+	Scale(ctx context.Context, replicas int) error
+	// Upgrade starts a rolling upgrade to version and returns when every
+	// replica runs it and is ready. Upgrading to the current version is a
+	// no-op.
+	Upgrade(ctx context.Context, version string) error
+	// Rollback rolls back to the previous version (also in the middle of a
+	// rollout) and returns when every replica runs it and is ready.
+	Rollback(ctx context.Context) error
+	// Inject applies a fault. It returns once the fault is in place and, for
+	// faults that take replicas out (kill, hang), once the cluster has
+	// replaced them and is back at its desired state; a bad version returns
+	// when its rollout completed.
+	Inject(ctx context.Context, f Fault) error
+	// State is the cluster's state now.
+	State() State
+	// Subscribe returns a channel of the events from now on, in order. The
+	// channel is closed when ctx ends or the cluster stops; the subscriber
+	// must keep reading or cancel ctx.
+	Subscribe(ctx context.Context) <-chan Event
+}
+
+// ErrSuperseded is wrapped by the error of an action that a later action
+// replaced before it completed (an upgrade interrupted by a rollback, a
+// scale by another scale).
+var ErrSuperseded = errors.New("superseded by a later action")
+
+// ErrStopped is wrapped by the error of an action on a stopped cluster.
+var ErrStopped = errors.New("cluster stopped")
