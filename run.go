@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/spf13/cobra"
+)
+
+func newRunCmd(io streams) *cobra.Command {
+	var (
+		f        loadFlags
+		headless bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run URL",
+		Short: "Send HTTP load to URL and watch it live in the terminal UI",
+		Long: `Send HTTP load to URL and watch throughput, latency percentiles and
+errors live in the terminal UI; change the rate with the arrow keys, pause,
+add notes. q or Ctrl-C quits and prints the summary.
+
+Without a cluster attached, the cluster actions (scale, upgrade, rollback,
+faults) are unavailable: scalelab demo runs a local fleet with them.
+--headless behaves like scalelab load: a live line a second on stderr.`,
+		Example: `  scalelab run http://127.0.0.1:8080/ --rate 500
+  scalelab run http://127.0.0.1:8080/ --concurrency 16 --duration 1m
+  scalelab run http://127.0.0.1:8080/ --rate 500 --duration 30s --headless --json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return badInput("run: want exactly one URL, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, err := f.target(args[0])
+			if err != nil {
+				return err
+			}
+			opts, err := f.options(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			model := f.model(cmd.Flags())
+			if headless {
+				return runHeadless(cmd, io, target, model, f.jsonOut, opts)
+			}
+			return runInteractive(cmd.Context(), io, session{
+				command: "run",
+				target:  target,
+				model:   model,
+				opts:    opts,
+				window:  f.window(),
+				jsonOut: f.jsonOut,
+			})
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
+	return cmd
+}
+
+// runHeadless is scalelab load's behaviour: a live line per second on
+// stderr, the summary at the end.
+func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model string, jsonOut bool, opts []engine.Option) error {
+	ctx, stop := interruptible(cmd.Context(), io.err)
+	defer stop()
+	live := newLiveLine(io.err)
+	opts = append(opts, engine.OnSnapshot(live.print))
+	eng, err := engine.New(target, opts...)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), target.URL, model)
+	res, err := eng.Run(ctx)
+	if err != nil {
+		return err
+	}
+	return printReport(io, newReport(target.URL, model, res), jsonOut)
+}
+
+// printReport prints the summary as text or as one JSON object on stdout.
+func printReport(io streams, rep report, jsonOut bool) error {
+	if jsonOut {
+		return json.NewEncoder(io.out).Encode(rep)
+	}
+	rep.writeText(io.out)
+	return nil
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/ui"
+)
+
+// uiTick is the engine's snapshot interval under the UI: four frames a
+// second.
+const uiTick = 250 * time.Millisecond
+
+// quitGrace bounds the wait for requests in flight (and the cluster's stop)
+// after the UI quits, so that quitting takes about as long at most.
+const quitGrace = 2500 * time.Millisecond
+
+// session is an interactive run: the load and, optionally, the cluster
+// the UI shows and controls.
+type session struct {
+	// command names the command in messages ("run", "demo").
+	command string
+	target  engine.Target
+	model   string
+	opts    []engine.Option
+	window  time.Duration
+	jsonOut bool
+	// cluster is attached when not nil; stopCluster (optional) stops it
+	// when the UI quits, in parallel with the load's drain.
+	cluster     cluster.Cluster
+	stopCluster func(context.Context) error
+}
+
+// window is the sending window the flags set (0 when unbounded).
+func (f *loadFlags) window() time.Duration {
+	if f.stages != "" {
+		if st, err := engine.ParseStages(f.stages); err == nil {
+			return engine.StagesDuration(st)
+		}
+	}
+	return f.duration
+}
+
+// terminal finds where the UI draws: stdout when it is a terminal (stderr
+// when stdout is redirected, say to keep --json), or an error.
+func terminal(io streams) (*os.File, error) {
+	for _, w := range []any{io.out, io.err} {
+		if f, ok := w.(*os.File); ok && term.IsTerminal(f.Fd()) {
+			return f, nil
+		}
+	}
+	return nil, badInput("no terminal to draw the UI on: use --headless")
+}
+
+// runInteractive runs the load under the UI, then prints the summary on
+// the normal screen.
+func runInteractive(ctx context.Context, io streams, s session) (err error) {
+	out, err := terminal(io)
+	if err != nil {
+		return err
+	}
+	feed := ui.NewFeed()
+	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(feed.Push))
+	eng, err := engine.New(s.target, opts...)
+	if err != nil {
+		return usageError{err}
+	}
+	defer restoreTerminal(out)()
+
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	results := make(chan runResult, 1)
+	go func() {
+		res, err := eng.Run(loadCtx)
+		feed.Close()
+		results <- runResult{res, err}
+	}()
+
+	uiCtx, stopUI := context.WithCancel(ctx)
+	defer stopUI()
+	cfg := ui.Config{
+		Target:   s.target.URL,
+		Model:    s.model,
+		Load:     eng,
+		Feed:     feed,
+		Window:   s.window,
+		Cluster:  s.cluster,
+		Context:  uiCtx,
+		Renderer: lipgloss.NewRenderer(out),
+	}
+	if s.cluster != nil {
+		cfg.Events = s.cluster.Subscribe(uiCtx)
+	}
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx)}
+	if !term.IsTerminal(os.Stdin.Fd()) {
+		popts = append(popts, tea.WithInputTTY())
+	}
+	_, uiErr := tea.NewProgram(ui.New(cfg), popts...).Run()
+	stopUI()
+	stopLoad()
+	rep, note := s.finish(eng, feed, results)
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) {
+		return fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
+	}
+	if note != "" {
+		fmt.Fprintln(io.err, note)
+	}
+	return printReport(io, rep, s.jsonOut)
+}
+
+// runResult is what the engine's Run returned.
+type runResult struct {
+	res *engine.Result
+	err error
+}
+
+// finish waits, within quitGrace, for the load's requests in flight and
+// the cluster's stop, and returns the run's report; when the load does not
+// end in time the report is made from the snapshots received, with a note.
+func (s session) finish(eng *engine.Engine, feed *ui.Feed, results <-chan runResult) (report, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), quitGrace)
+	defer cancel()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if s.stopCluster != nil {
+			_ = s.stopCluster(ctx)
+		}
+	}()
+	var rep report
+	var note string
+	select {
+	case r := <-results:
+		if r.err == nil {
+			rep = newReport(s.target.URL, s.model, r.res)
+			break
+		}
+		note = fmt.Sprintf("scalelab %s: load: %v", s.command, r.err)
+		rep = partialReport(s, feed)
+	case <-ctx.Done():
+		rep = partialReport(s, feed)
+		note = fmt.Sprintf("scalelab %s: requests still in flight after %s were not waited for", s.command, quitGrace)
+	}
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+	}
+	return rep, note
+}
+
+// partialReport summarizes the snapshots the feed received.
+func partialReport(s session, feed *ui.Feed) report {
+	total := feed.Total()
+	res := &engine.Result{Total: total, Window: total.Elapsed()}
+	return newReport(s.target.URL, s.model, res)
+}
+
+// restoreTerminal saves the terminal's state and returns a function, to
+// defer, that puts it back and leaves the alternate screen if a panic
+// unwinds past the UI (bubbletea restores it itself on a normal exit and on
+// the panics it catches).
+func restoreTerminal(out *os.File) func() {
+	fd := out.Fd()
+	st, err := term.GetState(fd)
+	return func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if err == nil {
+			_ = term.Restore(fd, st)
+		}
+		fmt.Fprint(out, "\x1b[?1049l\x1b[?25h")
+		panic(r)
+	}
+}

@@ -1,0 +1,125 @@
+package chart
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+	"github.com/scalelab/scalelab/ui/common"
+)
+
+func styles(profile termenv.Profile) *common.Styles {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(profile)
+	return common.DefaultStyles(r)
+}
+
+func format(v float64) string { return fmt.Sprintf("%g", v) }
+
+// lines renders m and returns its lines without ANSI.
+func lines(m Model) []string { return strings.Split(ansi.Strip(m.View()), "\n") }
+
+func TestSizeIsExact(t *testing.T) {
+	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI, termenv.TrueColor} {
+		m := New(styles(p), "T", "u", format, 10)
+		m.SetSize(50, 8)
+		m.SetData([]Series{{Name: "a", Values: []float64{1, 5, 3, 9, 2}}}, []int{2})
+		got := lines(m)
+		if len(got) != 8 {
+			t.Fatalf("profile %v: %d lines, want 8", p, len(got))
+		}
+		for i, l := range got[1:] {
+			if w := ansi.StringWidth(l); w != 50 {
+				t.Errorf("profile %v: plot line %d is %d cells wide, want 50: %q", p, i, w, l)
+			}
+		}
+	}
+}
+
+// TestColumnsAlign checks that data column i is drawn at screen column
+// AxisWidth+i: a spike at column 7 is the only non-blank cell of the top
+// row right of the axis.
+func TestColumnsAlign(t *testing.T) {
+	m := New(styles(termenv.Ascii), "T", "u", format, 1)
+	m.SetSize(40, 6)
+	vals := make([]float64, 20)
+	vals[7] = 100
+	m.SetData([]Series{{Name: "a", Values: vals}}, nil)
+	top := []rune(lines(m)[1])
+	var cols []int
+	for i, r := range top[AxisWidth+1:] {
+		if r != ' ' {
+			cols = append(cols, AxisWidth+1+i)
+		}
+	}
+	// The rise into the spike is drawn in the spike's column, the fall in
+	// the next one.
+	if len(cols) != 2 || cols[0] != AxisWidth+7 {
+		t.Fatalf("top row %q: marks at %v, want the spike at column %d", string(top), cols, AxisWidth+7)
+	}
+	if r := top[AxisWidth]; r != '┤' {
+		t.Fatalf("axis at column %d is %q, want ┤", AxisWidth, r)
+	}
+}
+
+func TestMarkerLines(t *testing.T) {
+	m := New(styles(termenv.Ascii), "T", "u", format, 10)
+	m.SetSize(40, 6)
+	m.SetData([]Series{{Name: "a", Values: []float64{0, 0, 0, 0, 0, 0}}}, []int{3, 50})
+	got := lines(m)
+	for i, l := range got[1 : len(got)-1] { // the last row holds the zero line
+		if r := []rune(l)[AxisWidth+3]; r != '┊' {
+			t.Errorf("row %d: column %d is %q, want the marker ┊: %q", i, AxisWidth+3, r, l)
+		}
+	}
+	if r := []rune(got[len(got)-1])[AxisWidth+3]; r != '─' {
+		t.Errorf("the marker must not cover the data line, got %q", r)
+	}
+}
+
+func TestLegendAndLabels(t *testing.T) {
+	m := New(styles(termenv.Ascii), "Latency", "ms", func(v float64) string { return fmt.Sprintf("%gms", v) }, 1)
+	m.SetSize(60, 6)
+	m.SetData([]Series{{Name: "p50", Values: []float64{1, 2}}, {Name: "p99", Values: []float64{3, 7}}}, nil)
+	m.SetNote("now 7ms")
+	got := lines(m)
+	// Without colour the series differ by their line characters.
+	if !strings.HasPrefix(got[0], "Latency (ms)   ── p50   •• p99") || !strings.HasSuffix(got[0], "now 7ms") {
+		t.Fatalf("title line %q", got[0])
+	}
+	// Round steps: 7 over 4 rows gives 2 per row, so the axis tops at 8.
+	if !strings.HasPrefix(got[1], "     8ms┤") || !strings.HasPrefix(got[5], "     0ms") {
+		t.Fatalf("axis labels:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func TestEmptyAndNaN(t *testing.T) {
+	m := New(styles(termenv.Ascii), "T", "u", format, 10)
+	m.SetSize(30, 5)
+	m.SetData(nil, nil)
+	if got := lines(m); len(got) != 5 {
+		t.Fatalf("empty chart: %d lines, want 5", len(got))
+	}
+	m.SetData([]Series{{Name: "a", Values: []float64{math.NaN(), 3, math.NaN()}}}, nil)
+	if got := lines(m); len(got) != 5 {
+		t.Fatalf("chart with gaps: %d lines, want 5", len(got))
+	}
+	m.SetSize(5, 5)
+	if m.View() != "" {
+		t.Fatal("a chart narrower than its axis must render nothing")
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for _, tc := range []struct{ in, want float64 }{
+		{0, 1}, {0.3, 0.5}, {1, 1}, {1.1, 2}, {2.2, 2.5}, {3, 5}, {7, 10}, {83.5, 100}, {1666, 2000},
+	} {
+		if got := niceStep(tc.in); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("niceStep(%g) = %g, want %g", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+// Package header is the top of the screen: what is loaded how hard, for how
+// long, with which availability, and whether the load runs.
+package header
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/scalelab/scalelab/ui/components/timeaxis"
+)
+
+// The load's states.
+const (
+	Running  = "running"
+	Paused   = "paused"
+	Stopping = "stopping"
+	Finished = "finished"
+)
+
+// Info is what the header shows.
+type Info struct {
+	// Target is the URL loaded; Model the load model in words.
+	Target, Model string
+	// State is Running, Paused, Stopping or Finished.
+	State string
+	// Elapsed is the run's time so far; Window its length (0: unbounded).
+	Elapsed, Window time.Duration
+	// Closed is the closed-loop model, with Concurrency workers; otherwise
+	// TargetRate is the open loop's rate now.
+	Closed      bool
+	Concurrency int
+	TargetRate  float64
+	// Achieved is the throughput over the last second.
+	Achieved float64
+	// Requests and Failed count the run's requests and failures;
+	// Availability is the share that did not fail.
+	Requests, Failed uint64
+	Availability     float64
+}
+
+// View renders the header's two lines, each at most width cells.
+func View(st *common.Styles, in Info, width int) string {
+	state := stateStyle(st, in.State).Render("● " + strings.ToUpper(in.State))
+	elapsed := timeaxis.Clock(in.Elapsed)
+	if in.Window > 0 {
+		elapsed += " / " + timeaxis.Clock(in.Window)
+	}
+	left := st.Header.Render("scalelab") + " " + in.Target + st.Dim.Render("  "+in.Model)
+	right := state + "  " + st.HeaderKey.Render("elapsed ") + elapsed
+	line1 := spread(left, right, width)
+
+	var rate string
+	if in.Closed {
+		rate = st.HeaderKey.Render("connections ") + fmt.Sprintf("%d", in.Concurrency) +
+			st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
+	} else {
+		rate = st.HeaderKey.Render("target ") + Rate(in.TargetRate) +
+			st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
+	}
+	avail := fmt.Sprintf("%.3f%%", in.Availability*100)
+	switch {
+	case in.Failed == 0:
+		avail = st.Good.Render(avail)
+	case in.Availability >= 0.99:
+		avail = st.Warn.Render(avail)
+	default:
+		avail = st.Bad.Render(avail)
+	}
+	line2 := rate + st.HeaderKey.Render("   availability ") + avail +
+		st.HeaderKey.Render("   requests ") + fmt.Sprintf("%d", in.Requests) +
+		st.HeaderKey.Render("  failed ") + fmt.Sprintf("%d", in.Failed)
+	return line1 + "\n" + ansi.Truncate(line2, width, "…")
+}
+
+// Rate formats a rate in requests per second.
+func Rate(v float64) string { return Num(v) + "/s" }
+
+// Num formats a number briefly: 950, 12.3k, 1.2M.
+func Num(v float64) string {
+	switch {
+	case v >= 1e6:
+		return trim(fmt.Sprintf("%.2f", v/1e6)) + "M"
+	case v >= 1e4:
+		return trim(fmt.Sprintf("%.1f", v/1e3)) + "k"
+	case v >= 100 || v == 0:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return trim(fmt.Sprintf("%.1f", v))
+	}
+	return trim(fmt.Sprintf("%.2f", v))
+}
+
+func trim(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+func stateStyle(st *common.Styles, s string) lipgloss.Style {
+	switch s {
+	case Running:
+		return st.Running
+	case Paused:
+		return st.Paused
+	}
+	return st.Stopping
+}
+
+// spread puts left and right on one line of width cells, cutting left when
+// both do not fit.
+func spread(left, right string, width int) string {
+	rw := lipgloss.Width(right)
+	if rw >= width {
+		return ansi.Truncate(right, width, "…")
+	}
+	left = ansi.Truncate(left, width-rw-1, "…")
+	gap := width - rw - lipgloss.Width(left)
+	return left + strings.Repeat(" ", gap) + right
+}

@@ -1,0 +1,128 @@
+// Package replicas shows a cluster's replicas (or pods): version, phase and
+// share of traffic, with the rollout's progress.
+package replicas
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/ui/common"
+)
+
+// Title is the panel's title line for state s.
+func Title(s cluster.State) string {
+	ready := s.Count(cluster.Ready)
+	t := fmt.Sprintf("Replicas %d/%d ready · %s", ready, s.Desired, s.Version)
+	if s.Rollout.Active {
+		t += fmt.Sprintf(" · rollout %s %d/%d updated, %d ready", s.Rollout.Version, s.Rollout.Updated, s.Rollout.Desired, s.Rollout.Ready)
+	}
+	return t
+}
+
+// View renders one line per replica, live ones first, at most rows lines
+// (the last one says how many more there are).
+func View(st *common.Styles, s cluster.State, rows, width int) string {
+	if rows <= 0 {
+		return ""
+	}
+	reps := ordered(s.Replicas)
+	if len(reps) == 0 {
+		return st.Dim.Render("no replicas")
+	}
+	nameW := 0
+	for _, r := range reps {
+		nameW = max(nameW, lipgloss.Width(r.Name))
+	}
+	nameW = min(nameW, max(width-30, 8))
+	var lines []string
+	for i, r := range reps {
+		if len(lines) == rows-1 && len(reps)-i > 1 {
+			lines = append(lines, st.Dim.Render(fmt.Sprintf("… %d more", len(reps)-i)))
+			break
+		}
+		lines = append(lines, line(st, r, nameW))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Compact is a one-line summary of the replicas for small screens.
+func Compact(st *common.Styles, s cluster.State) string {
+	var b strings.Builder
+	for _, r := range ordered(s.Replicas) {
+		if r.Phase.Live() || r.Phase == cluster.Draining {
+			b.WriteString(phaseStyle(st, r.Phase).Render(glyph(r.Phase)))
+		}
+	}
+	return b.String()
+}
+
+// ordered puts live and draining replicas before those that left.
+func ordered(in []cluster.Replica) []cluster.Replica {
+	out := make([]cluster.Replica, 0, len(in))
+	for _, r := range in {
+		if r.Phase.Live() || r.Phase == cluster.Draining {
+			out = append(out, r)
+		}
+	}
+	for _, r := range in {
+		if !r.Phase.Live() && r.Phase != cluster.Draining {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func line(st *common.Styles, r cluster.Replica, nameW int) string {
+	name := fmt.Sprintf("%-*s", nameW, truncate(r.Name, nameW))
+	phase := phaseStyle(st, r.Phase).Render(fmt.Sprintf("%s %-8s", glyph(r.Phase), r.Phase))
+	out := fmt.Sprintf("%s %-6s %s", name, truncate(r.Version, 6), phase)
+	if r.ShareKnown && (r.Phase.Live() || r.Phase == cluster.Draining) {
+		out += " " + bar(r.Share, 5) + fmt.Sprintf(" %3.0f%%", r.Share*100)
+	}
+	if r.Fault != "" {
+		out += " " + st.Bad.Render(r.Fault)
+	}
+	return out
+}
+
+// bar draws a share as a small bar of n cells.
+func bar(share float64, n int) string {
+	full := int(share*float64(n) + 0.5)
+	full = max(0, min(full, n))
+	return strings.Repeat("█", full) + strings.Repeat("░", n-full)
+}
+
+func glyph(p cluster.Phase) string {
+	switch p {
+	case cluster.Ready:
+		return "●"
+	case cluster.Starting, cluster.Unready:
+		return "◐"
+	case cluster.Draining:
+		return "◌"
+	case cluster.Killed:
+		return "✗"
+	}
+	return "○"
+}
+
+func phaseStyle(st *common.Styles, p cluster.Phase) lipgloss.Style {
+	switch p {
+	case cluster.Ready:
+		return st.Good
+	case cluster.Starting, cluster.Unready, cluster.Draining:
+		return st.Warn
+	case cluster.Killed:
+		return st.Bad
+	}
+	return st.Dim
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

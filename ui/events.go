@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/ui/common"
+)
+
+// maxLabel bounds a marker label, in cells.
+const maxLabel = 12
+
+// eventEntry turns a cluster event into an event log entry and marker.
+func eventEntry(e cluster.Event) common.Entry {
+	en := common.Entry{Time: e.Time, Text: e.Message}
+	if en.Text == "" {
+		en.Text = strings.TrimSpace(string(e.Kind) + " " + e.Replica + " " + e.Version)
+	}
+	r := shortName(e.Replica)
+	switch e.Kind {
+	case cluster.ReplicaStarted:
+		en.Label = "start " + r
+	case cluster.ReplicaReady:
+		en.Label = "ready " + r
+	case cluster.ReplicaUnready:
+		en.Label, en.Level = "unready "+r, common.Warn
+	case cluster.ReplicaDraining:
+		en.Label = "drain " + r
+	case cluster.ReplicaStopped:
+		en.Label = "stop " + r
+	case cluster.ReplicaKilled:
+		en.Label, en.Major, en.Level = "killed "+r, true, common.Warn
+	case cluster.ReplicaReplaced:
+		en.Label = "new " + r
+	case cluster.BalancerAdded:
+		en.Label = "lb+" + r
+	case cluster.BalancerRemoved:
+		en.Label = "lb-" + r
+	case cluster.ScaleStarted, cluster.ScaleDone:
+		en.Label, en.Major = label(e.Message, "scale"), true
+	case cluster.RolloutStarted:
+		en.Label, en.Major = label("upgrade "+e.Version, "upgrade"), true
+	case cluster.RolloutProgress:
+		en.Label = label(e.Message, "rollout")
+	case cluster.RolloutDone:
+		en.Label, en.Major = label(e.Version+" done", "rolled out"), true
+	case cluster.Rollback:
+		en.Label, en.Major, en.Level = label("rollback "+e.Version, "rollback"), true, common.Warn
+	case cluster.FaultInjected:
+		en.Label, en.Major, en.Level = label(e.Message, "fault"), true, common.Warn
+	case cluster.Note:
+		en.Label, en.Major = "note", true
+	default:
+		en.Label = label(e.Message, string(e.Kind))
+	}
+	return en
+}
+
+// shortName shortens a replica name for a marker: replica-2 is r2, a pod
+// name keeps its last 5 characters (its random suffix).
+func shortName(name string) string {
+	if n, ok := strings.CutPrefix(name, "replica-"); ok {
+		return "r" + n
+	}
+	if r := []rune(name); len(r) > 6 {
+		return string(r[len(r)-5:])
+	}
+	return name
+}
+
+// label shortens a message to a marker label, or falls back to def.
+func label(msg, def string) string {
+	msg = strings.TrimSpace(strings.ReplaceAll(msg, "replica-", "r"))
+	if msg == "" {
+		return def
+	}
+	if r := []rune(msg); len(r) > maxLabel {
+		return string(r[:maxLabel-1]) + "…"
+	}
+	return msg
+}

@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"runtime"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/internal/procstat"
+)
+
+// Frame is what the UI draws from at each engine tick.
+type Frame struct {
+	// Snapshot is what the engine measured since the previous frame (several
+	// ticks merged when the UI fell behind).
+	Snapshot *engine.Snapshot
+	// CPU is the process's CPU use since the previous frame, as a share of
+	// GOMAXPROCS; CPUKnown is false when it was not measured.
+	CPU      float64
+	CPUKnown bool
+	// Procs is GOMAXPROCS, the processors the CPU share is of.
+	Procs int
+}
+
+// Feed carries the engine's snapshots to the UI without ever blocking the
+// engine: Push (the engine's OnSnapshot) merges into a pending frame that
+// the UI takes when it is ready, so a slow UI sees fewer, wider frames and
+// loses nothing. It also keeps the run's total, for a summary when the run
+// cannot be waited for.
+type Feed struct {
+	mu      sync.Mutex
+	pending *Frame
+	total   *engine.Snapshot
+	cpu     procstat.Sample
+	ready   chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+// NewFeed returns an empty feed.
+func NewFeed() *Feed {
+	return &Feed{
+		total: engine.NewSnapshot(),
+		cpu:   procstat.Take(),
+		ready: make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+}
+
+// Push hands a snapshot to the UI; pass it to engine.OnSnapshot. It never
+// blocks.
+func (f *Feed) Push(s *engine.Snapshot) {
+	f.mu.Lock()
+	f.total.Merge(s)
+	if f.pending == nil {
+		f.pending = &Frame{Snapshot: s}
+	} else {
+		f.pending.Snapshot.Merge(s)
+	}
+	f.mu.Unlock()
+	select {
+	case f.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Close says that no more snapshots will come: the run ended. Close is
+// idempotent.
+func (f *Feed) Close() { f.once.Do(func() { close(f.done) }) }
+
+// Total returns a copy of every snapshot pushed so far, merged.
+func (f *Feed) Total() *engine.Snapshot {
+	out := engine.NewSnapshot()
+	f.mu.Lock()
+	out.Merge(f.total)
+	f.mu.Unlock()
+	return out
+}
+
+// next waits for the pending frame; it returns false once the feed is
+// closed and drained.
+func (f *Feed) next() (Frame, bool) {
+	for {
+		if fr, ok := f.take(); ok {
+			return fr, true
+		}
+		select {
+		case <-f.ready:
+		case <-f.done:
+			return f.take()
+		}
+	}
+}
+
+// take removes the pending frame, measuring the CPU used since the last one.
+func (f *Feed) take() (Frame, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.pending
+	if p == nil {
+		return Frame{}, false
+	}
+	f.pending = nil
+	now := procstat.Take()
+	p.CPU, p.CPUKnown, p.Procs = procstat.Usage(f.cpu, now), true, runtime.GOMAXPROCS(0)
+	f.cpu = now
+	return *p, true
+}
+
+// FrameMsg carries one frame to the model.
+type FrameMsg Frame
+
+// LoadEndedMsg says that the load run ended and no more frames will come.
+type LoadEndedMsg struct{}
+
+// waitFrame is the re-issued command that reads the next frame.
+func waitFrame(f *Feed) tea.Cmd {
+	return func() tea.Msg {
+		fr, ok := f.next()
+		if !ok {
+			return LoadEndedMsg{}
+		}
+		return FrameMsg(fr)
+	}
+}

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// scenario feeds a model 90 seconds of a synthetic run: 500 req/s raised to
+// 800 at 0:20, a burst of resets and 503s from 0:40 to 0:45 with slower
+// answers, and an operator note at 0:42.
+func scenario(t *testing.T, m Model) Model {
+	t.Helper()
+	q := 500 * time.Millisecond
+	for i := range 180 {
+		from, to := time.Duration(i)*q, time.Duration(i+1)*q
+		sec := i / 2
+		rate := 500.0
+		if sec >= 20 {
+			rate = 800
+		}
+		n := int(rate / 2)
+		lat := time.Duration(2000+int(800*math.Sin(float64(i)/4.5))) * time.Microsecond
+		code := 200
+		switch {
+		case sec >= 40 && sec < 45 && i%2 == 0:
+			code = 0
+			lat *= 6
+		case sec >= 40 && sec < 45:
+			code = 503
+			lat *= 4
+		}
+		m = update(t, m, frame(from, to, n, lat, code, rate))
+		if i == 40 {
+			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), What: "rate → 800/s", Label: "rate 800"})
+		}
+	}
+	m, _ = press(t, m, "n")
+	m = typeText(t, m, "503s start")
+	m, cmd := press(t, m, "enter")
+	m, _ = exec(t, m, cmd)
+	return m
+}
+
+// TestGolden compares the rendered screen, ANSI stripped, with the files
+// in testdata (refresh them with go test ./ui -run TestGolden -update).
+func TestGolden(t *testing.T) {
+	base := scenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"full_120x40", 120, 40, nil},
+		{"reduced_80x24", 80, 24, nil},
+		{"help_120x40", 120, 40, []string{"?"}},
+		{"help_80x24", 80, 24, []string{"?"}},
+		{"rate_prompt_80x24", 80, 24, []string{"r"}},
+		{"too_small_70x20", 70, 20, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
+			for _, k := range tc.keys {
+				m, _ = press(t, m, k)
+			}
+			golden.RequireEqual(t, []byte(view(m)))
+		})
+	}
+}
+
+// TestResizeRedraws checks that a resize gives the same screen as starting
+// at that size.
+func TestResizeRedraws(t *testing.T) {
+	big := scenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
+	small := scenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 80, 24))
+	resized := update(t, big, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if view(resized) != view(small) {
+		t.Fatalf("resized to 80x24:\n%s\n\nstarted at 80x24:\n%s", view(resized), view(small))
+	}
+}

@@ -1,0 +1,237 @@
+// Package history turns the engine's snapshots into chart columns: each
+// column covers a fixed stretch of time (one second by default) and holds
+// that stretch's throughput, latency percentiles and errors per second,
+// computed exactly from the merged snapshots.
+package history
+
+import (
+	"math"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+)
+
+// numClasses is the number of engine error classes.
+const numClasses = 6
+
+// DefaultStep is a column's length of time.
+const DefaultStep = time.Second
+
+// DefaultKeep is how many columns a History keeps: ten minutes of one-second
+// columns, wider than any terminal.
+const DefaultKeep = 600
+
+// Column is what one stretch of time measured. Rates are per second.
+type Column struct {
+	// Index numbers the column from the run's start (0 is the first step).
+	Index int
+	// Seconds is how much of the column's time the snapshots covered.
+	Seconds float64
+	// Requests counts the requests that ended in the column.
+	Requests uint64
+	// RPS is the achieved throughput; Target the open-loop target rate at
+	// the column's end (0 in closed loop); Concurrency the closed-loop
+	// worker count.
+	RPS, Target float64
+	Concurrency int
+	// P50, P90, P99 and Max are latency in milliseconds; NaN when no request
+	// ended in the column.
+	P50, P90, P99, Max float64
+	// Non2xx is the rate of answers with a status outside 200-299.
+	Non2xx float64
+	// Errors is the rate of requests that ended without a status, by
+	// engine.ErrorClass.
+	Errors [numClasses]float64
+	// Dropped and Late are open-loop sends skipped or sent late, per second.
+	Dropped, Late float64
+}
+
+// History keeps the columns of a run. It is not safe for concurrent use.
+type History struct {
+	step   time.Duration
+	keep   int
+	origin time.Time
+	cols   []Column
+	acc    *engine.Snapshot // the current column's snapshots, merged
+	accIdx int
+	last   *engine.Snapshot // the latest snapshot
+	total  engine.Snapshot  // counters of the whole run (no histograms)
+}
+
+// New returns an empty history of columns of length step (DefaultStep when
+// 0) keeping the last keep columns (DefaultKeep when 0).
+func New(step time.Duration, keep int) *History {
+	if step <= 0 {
+		step = DefaultStep
+	}
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	return &History{step: step, keep: keep, accIdx: -1}
+}
+
+// Step is a column's length of time.
+func (h *History) Step() time.Duration { return h.step }
+
+// Origin is the run's start (the first snapshot's start), zero before any
+// snapshot arrived.
+func (h *History) Origin() time.Time { return h.origin }
+
+// Elapsed is the time from the run's start to the latest snapshot's end.
+func (h *History) Elapsed() time.Duration {
+	if h.last == nil {
+		return 0
+	}
+	return h.last.End.Sub(h.origin)
+}
+
+// Last is the latest snapshot, nil before any.
+func (h *History) Last() *engine.Snapshot { return h.last }
+
+// Requests and Failed count the whole run's requests, and those that ended
+// in an error or a 5xx status.
+func (h *History) Requests() uint64 { return h.total.Requests }
+
+// Failed counts the whole run's requests that ended in an error or a 5xx.
+func (h *History) Failed() uint64 { return h.total.Failed() }
+
+// Totals are the whole run's counters (its histograms are not kept).
+func (h *History) Totals() *engine.Snapshot { return &h.total }
+
+// Availability is the whole run's share of requests that did not fail, 1
+// before any request.
+func (h *History) Availability() float64 {
+	if h.total.Requests == 0 {
+		return 1
+	}
+	return float64(h.total.Requests-h.total.Failed()) / float64(h.total.Requests)
+}
+
+// IndexAt is the column index of the time t (negative before the start).
+func (h *History) IndexAt(t time.Time) int {
+	if h.origin.IsZero() {
+		return 0
+	}
+	d := t.Sub(h.origin)
+	if d < 0 {
+		return -1
+	}
+	return int(d / h.step)
+}
+
+// Add takes one snapshot. Snapshots must come in order.
+func (h *History) Add(s *engine.Snapshot) {
+	if h.origin.IsZero() {
+		h.origin = s.Start
+	}
+	h.last = s
+	h.addTotals(s)
+	idx := h.indexOfEnd(s.End)
+	if idx != h.accIdx {
+		if h.acc != nil {
+			h.push(column(h.accIdx, h.acc))
+		}
+		for i := h.accIdx + 1; h.accIdx >= 0 && i < idx; i++ {
+			h.push(Column{Index: i, P50: math.NaN(), P90: math.NaN(), P99: math.NaN(), Max: math.NaN()})
+		}
+		h.acc, h.accIdx = h.reuse(h.acc), idx
+	}
+	h.acc.Merge(s)
+}
+
+// reuse empties a finished column's snapshot for the next column, keeping
+// its histograms' memory.
+func (h *History) reuse(s *engine.Snapshot) *engine.Snapshot {
+	if s == nil {
+		return engine.NewSnapshot()
+	}
+	lat, svc := s.Latency, s.Service
+	lat.Reset()
+	svc.Reset()
+	clear(s.Status)
+	*s = engine.Snapshot{Status: s.Status, Latency: lat, Service: svc}
+	return s
+}
+
+// indexOfEnd is the column that a snapshot ending at end belongs to: the
+// one its end falls in, an end exactly on a boundary closing the column
+// before it.
+func (h *History) indexOfEnd(end time.Time) int {
+	d := end.Sub(h.origin)
+	if d <= 0 {
+		return 0
+	}
+	return int((d - 1) / h.step)
+}
+
+func (h *History) addTotals(s *engine.Snapshot) {
+	t := &h.total
+	t.Requests += s.Requests
+	if t.Status == nil {
+		t.Status = map[int]uint64{}
+	}
+	for code, n := range s.Status {
+		t.Status[code] += n
+	}
+	for i, n := range s.Errors {
+		t.Errors[i] += n
+	}
+	t.Dropped += s.Dropped
+	t.Late += s.Late
+	t.LagMax = max(t.LagMax, s.LagMax)
+	t.LagSum += s.LagSum
+}
+
+func (h *History) push(c Column) {
+	h.cols = append(h.cols, c)
+	if over := len(h.cols) - h.keep; over > 0 {
+		h.cols = append(h.cols[:0], h.cols[over:]...)
+	}
+}
+
+// Current is the index of the column being filled (-1 before any snapshot).
+func (h *History) Current() int { return h.accIdx }
+
+// Window returns the last n columns up to the current one, oldest first;
+// while the run is shorter than n columns, the columns from its start.
+func (h *History) Window(n int) []Column {
+	all := h.cols
+	if h.acc != nil {
+		all = append(all[:len(all):len(all)], column(h.accIdx, h.acc))
+	}
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all
+}
+
+// column computes a column from its merged snapshot.
+func column(idx int, s *engine.Snapshot) Column {
+	c := Column{Index: idx, Requests: s.Requests, Target: s.TargetRate, Concurrency: s.Concurrency}
+	c.Seconds = s.Elapsed().Seconds()
+	nan := math.NaN()
+	c.P50, c.P90, c.P99, c.Max = nan, nan, nan, nan
+	if s.Latency != nil && s.Latency.TotalCount() > 0 {
+		p := engine.PercentilesOf(s.Latency)
+		c.P50, c.P90, c.P99, c.Max = p.P50, p.P90, p.P99, p.Max
+	}
+	if c.Seconds <= 0 {
+		return c
+	}
+	per := func(n uint64) float64 { return float64(n) / c.Seconds }
+	c.RPS = per(s.Requests)
+	var non2xx uint64
+	for code, n := range s.Status {
+		if code < 200 || code > 299 {
+			non2xx += n
+		}
+	}
+	c.Non2xx = per(non2xx)
+	for i, n := range s.Errors {
+		if i < len(c.Errors) {
+			c.Errors[i] = per(n)
+		}
+	}
+	c.Dropped, c.Late = per(s.Dropped), per(s.Late)
+	return c
+}

@@ -1,0 +1,183 @@
+// Package ui is scalelab's live terminal UI (bubbletea): charts of
+// throughput, latency and errors with event markers, the replicas and
+// generator panels, an event log and the operator's keys.
+//
+// The UI renders state and owns no business logic. Engine snapshots reach
+// it through a Feed at the engine's tick (never one message per request),
+// cluster events through a subscription, both read by commands that are
+// issued again after each message. Every action (a rate change, a scale, an
+// upgrade, a fault) runs in a command that calls the engine or the cluster
+// and reports back as a message; commands capture values, never the model.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/scalelab/scalelab/ui/components/chart"
+	"github.com/scalelab/scalelab/ui/components/eventlog"
+	"github.com/scalelab/scalelab/ui/components/header"
+	"github.com/scalelab/scalelab/ui/components/menu"
+	"github.com/scalelab/scalelab/ui/components/prompt"
+	"github.com/scalelab/scalelab/ui/history"
+)
+
+// Load is the load generator the UI controls: an *engine.Engine.
+type Load interface {
+	// Closed reports the closed-loop model.
+	Closed() bool
+	// TargetRate and SetRate read and change the open loop's rate.
+	TargetRate() float64
+	SetRate(r float64) error
+	// Concurrency and SetConcurrency read and change the closed loop's
+	// worker count.
+	Concurrency() int
+	SetConcurrency(n int) error
+	// Pause stops sending and returns what Resume restores.
+	Pause() (engine.Paused, error)
+	Resume(p engine.Paused) error
+}
+
+var _ Load = (*engine.Engine)(nil)
+
+// Confirmer is implemented by a cluster whose destructive actions (scale
+// down, upgrade, rollback, faults) the operator must confirm: a real
+// cluster, not the local fleet.
+type Confirmer interface {
+	// ConfirmActions returns what to name in the question ("deployment
+	// demo in namespace default of cluster kind-demo") and whether to ask.
+	ConfirmActions() (where string, ask bool)
+}
+
+// Config is what a Model shows and controls.
+type Config struct {
+	// Target is the URL under load; Model the load model in words.
+	Target, Model string
+	// Load is the engine; Feed carries its snapshots (engine.OnSnapshot(
+	// feed.Push), with engine.Tick(250*time.Millisecond)).
+	Load Load
+	Feed *Feed
+	// Window is the run's sending window, 0 when unbounded.
+	Window time.Duration
+	// Cluster is the cluster under test, nil when none is attached (the
+	// cluster actions are then unavailable). Events is its subscription.
+	Cluster cluster.Cluster
+	Events  <-chan cluster.Event
+	// Context bounds the actions' waits (the session's context).
+	Context context.Context
+	// Renderer is the lipgloss renderer of the output (for colours and
+	// NO_COLOR); lipgloss's default when nil.
+	Renderer *lipgloss.Renderer
+	// Step is a chart column's length of time (one second when 0).
+	Step time.Duration
+	// Clock tells the time of operator notes (time.Now when nil).
+	Clock func() time.Time
+}
+
+// mode is what the keys currently drive.
+type mode int
+
+const (
+	modeNormal  mode = iota
+	modeHelp         // the full help screen
+	modePrompt       // a text prompt
+	modeMenu         // a menu
+	modeConfirm      // a yes/no question
+)
+
+// Model is the UI's root model.
+type Model struct {
+	cfg  Config
+	com  common.Common
+	hist *history.History
+	log  eventlog.Model
+	help help.Model
+
+	tput, lat, errs chart.Model
+	show            [3]bool // throughput, latency, errors
+	showMax         bool
+
+	mode    mode
+	prompt  prompt.Model
+	menu    menu.Model
+	confirm confirmation
+	fault   cluster.Fault // the fault being set up in the menus
+
+	state     string
+	paused    *engine.Paused
+	status    string
+	statusErr bool
+	cpu       float64
+	cpuKnown  bool
+	procs     int
+	cstate    cluster.State
+	hasState  bool
+	quitting  bool
+}
+
+// confirmation is an action waiting for the operator's yes.
+type confirmation struct {
+	question string
+	what     string
+	cmd      tea.Cmd
+}
+
+// New returns the UI's model for cfg.
+func New(cfg Config) Model {
+	if cfg.Context == nil {
+		cfg.Context = context.Background()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	r := cfg.Renderer
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	st := common.DefaultStyles(r)
+	keys := common.DefaultKeyMap()
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
+	h.Styles.ShortDesc, h.Styles.FullDesc = st.HelpDesc, st.HelpDesc
+	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.HelpSep, st.HelpSep, st.HelpSep
+	m := Model{
+		cfg:   cfg,
+		com:   common.Common{Styles: st, Keys: keys},
+		hist:  history.New(cfg.Step, 0),
+		log:   eventlog.New(st),
+		help:  h,
+		tput:  chart.New(st, "Throughput", "requests/s", fmtRate, 10),
+		lat:   chart.New(st, "Latency", "ms", fmtMs, 1),
+		errs:  chart.New(st, "Errors", "per second", fmtRate, 1),
+		show:  [3]bool{true, true, true},
+		state: header.Running,
+	}
+	return m
+}
+
+// Init starts reading the feed and the cluster's events.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{waitFrame(m.cfg.Feed)}
+	if m.cfg.Events != nil {
+		cmds = append(cmds, waitEvent(m.cfg.Events))
+	}
+	if m.cfg.Cluster != nil {
+		cmds = append(cmds, fetchState(m.cfg.Cluster))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Quitting reports that the operator asked to quit.
+func (m Model) Quitting() bool { return m.quitting }
+
+// Entries are the event log's entries, oldest first.
+func (m Model) Entries() []common.Entry { return m.log.Entries() }
+
+// History is the model's chart history.
+func (m Model) History() *history.History { return m.hist }

@@ -1,0 +1,430 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/scalelab/scalelab/ui/components/header"
+	"github.com/scalelab/scalelab/ui/components/menu"
+	"github.com/scalelab/scalelab/ui/components/prompt"
+)
+
+// Prompt and menu identifiers.
+const (
+	idRate        = "rate"
+	idUpgrade     = "upgrade"
+	idNote        = "note"
+	idFaultKind   = "fault-kind"
+	idFaultTarget = "fault-target"
+	idFaultArg    = "fault-arg"
+)
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.com.SetSize(msg.Width, msg.Height)
+		m.layout()
+		return m, nil
+	case FrameMsg:
+		return m.onFrame(Frame(msg))
+	case LoadEndedMsg:
+		m.state = header.Finished
+		m.quitting = true
+		return m, tea.Quit
+	case eventMsg:
+		m.log.Add(eventEntry(cluster.Event(msg)))
+		return m, tea.Batch(waitEvent(m.cfg.Events), fetchState(m.cfg.Cluster))
+	case eventsClosedMsg:
+		return m, nil
+	case stateMsg:
+		m.cstate, m.hasState = cluster.State(msg), true
+		return m, nil
+	case loadMsg:
+		return m.onLoad(msg), nil
+	case pausedMsg:
+		return m.onPaused(msg), nil
+	case resumedMsg:
+		return m.onResumed(msg), nil
+	case actionMsg:
+		return m.onAction(msg), nil
+	case menu.ChosenMsg:
+		return m.onChosen(msg)
+	case prompt.SubmitMsg:
+		return m.onSubmit(msg)
+	case tea.KeyMsg:
+		return m.onKey(msg)
+	}
+	return m, nil
+}
+
+// onFrame takes one engine frame.
+func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
+	if f.Snapshot != nil {
+		m.hist.Add(f.Snapshot)
+	}
+	if f.CPUKnown {
+		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs
+	}
+	cmds := []tea.Cmd{waitFrame(m.cfg.Feed)}
+	if m.cfg.Cluster != nil {
+		cmds = append(cmds, fetchState(m.cfg.Cluster))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m Model) onLoad(msg loadMsg) Model {
+	if msg.Err != nil {
+		return m.setError(msg.Err.Error())
+	}
+	m.log.Add(common.Entry{Time: msg.At, Label: msg.Label, Text: "operator: " + msg.What, Major: true})
+	return m.setStatus(msg.What)
+}
+
+func (m Model) onPaused(msg pausedMsg) Model {
+	if msg.Err != nil {
+		return m.setError("pause: " + msg.Err.Error())
+	}
+	p := msg.Paused
+	m.paused, m.state = &p, header.Paused
+	m.log.Add(common.Entry{Time: msg.At, Label: "pause", Text: "operator: load paused", Major: true})
+	return m.setStatus("load paused: p resumes")
+}
+
+func (m Model) onResumed(msg resumedMsg) Model {
+	if msg.Err != nil {
+		return m.setError("resume: " + msg.Err.Error())
+	}
+	m.paused, m.state = nil, header.Running
+	m.log.Add(common.Entry{Time: msg.At, Label: "resume", Text: "operator: load resumed", Major: true})
+	return m.setStatus("load resumed")
+}
+
+func (m Model) onAction(msg actionMsg) Model {
+	switch {
+	case msg.Err == nil:
+		return m.setStatus(fmt.Sprintf("%s: done in %.1fs", msg.What, msg.Took.Seconds()))
+	case superseded(msg.Err):
+		return m.setStatus(msg.What + ": superseded by a later action")
+	}
+	m.log.Add(common.Entry{Time: m.cfg.Clock(), Label: "failed", Text: msg.What + " failed: " + msg.Err.Error(), Level: common.Error})
+	return m.setError(msg.What + " failed: " + msg.Err.Error())
+}
+
+func (m Model) setStatus(s string) Model {
+	m.status, m.statusErr = s, false
+	return m
+}
+
+func (m Model) setError(s string) Model {
+	m.status, m.statusErr = s, true
+	return m
+}
+
+// onKey dispatches a key by mode.
+func (m Model) onKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	keys := m.com.Keys
+	if k.String() == "ctrl+c" {
+		return m.quit()
+	}
+	switch m.mode {
+	case modeHelp:
+		switch {
+		case key.Matches(k, keys.Close), key.Matches(k, keys.Help):
+			m.mode = modeNormal
+		case key.Matches(k, keys.Quit):
+			return m.quit()
+		}
+		return m, nil
+	case modePrompt:
+		if key.Matches(k, keys.Close) {
+			m.mode = modeNormal
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.prompt, cmd = m.prompt.Update(k)
+		return m, cmd
+	case modeMenu:
+		if key.Matches(k, keys.Close) {
+			m.mode = modeNormal
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.menu, cmd = m.menu.Update(k)
+		return m, cmd
+	case modeConfirm:
+		return m.onConfirmKey(k)
+	}
+	return m.onNormalKey(k)
+}
+
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	m.quitting, m.state = true, header.Stopping
+	return m, tea.Quit
+}
+
+// onNormalKey handles a key on the main screen.
+func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	keys := m.com.Keys
+	load := m.cfg.Load
+	switch {
+	case key.Matches(k, keys.Quit):
+		return m.quit()
+	case key.Matches(k, keys.Help):
+		m.mode = modeHelp
+	case key.Matches(k, keys.Close):
+		m.status = ""
+	case m.hist.Last() == nil && (key.Matches(k, keys.RateUp) || key.Matches(k, keys.RateDown) ||
+		key.Matches(k, keys.RateSet) || key.Matches(k, keys.Pause)):
+		// The engine starts with its first frame: changes wait for it.
+		return m.setError("the load is starting: try again in a moment"), nil
+	case key.Matches(k, keys.RateUp), key.Matches(k, keys.RateDown):
+		if m.paused != nil {
+			return m.setError("load paused: p resumes it first"), nil
+		}
+		dir := 1
+		if key.Matches(k, keys.RateDown) {
+			dir = -1
+		}
+		return m, stepLoad(load, dir)
+	case key.Matches(k, keys.RateSet):
+		if m.paused != nil {
+			return m.setError("load paused: p resumes it first"), nil
+		}
+		return m.openRatePrompt()
+	case key.Matches(k, keys.Pause):
+		if m.paused != nil {
+			return m, resumeLoad(load, *m.paused)
+		}
+		return m, pauseLoad(load)
+	case key.Matches(k, keys.Note):
+		return m.openPrompt(idNote, "Note: a marker on the charts", "what is happening now", "")
+	case key.Matches(k, keys.ToggleThroughput):
+		m.show[0] = !m.show[0]
+		m.layout()
+	case key.Matches(k, keys.ToggleLatency):
+		m.show[1] = !m.show[1]
+		m.layout()
+	case key.Matches(k, keys.ToggleErrors):
+		m.show[2] = !m.show[2]
+		m.layout()
+	case key.Matches(k, keys.ToggleMax):
+		m.showMax = !m.showMax
+	case key.Matches(k, keys.ScaleUp), key.Matches(k, keys.ScaleDown),
+		key.Matches(k, keys.Upgrade), key.Matches(k, keys.Rollback), key.Matches(k, keys.Fault):
+		return m.onClusterKey(k)
+	}
+	return m, nil
+}
+
+// onClusterKey handles the keys of the cluster actions.
+func (m Model) onClusterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	keys := m.com.Keys
+	c := m.cfg.Cluster
+	if c == nil {
+		return m.setError("no cluster attached: " + k.String() + " needs one (scalelab demo runs a local fleet)"), nil
+	}
+	ctx := m.cfg.Context
+	switch {
+	case key.Matches(k, keys.ScaleUp):
+		n := m.cstate.Desired + 1
+		what := fmt.Sprintf("scale to %d", n)
+		m = m.setStatus(what + "…")
+		return m, clusterAction(what, func() error { return c.Scale(ctx, n) })
+	case key.Matches(k, keys.ScaleDown):
+		n := m.cstate.Desired - 1
+		if n < 1 {
+			return m.setError("scale down: at least one replica stays"), nil
+		}
+		what := fmt.Sprintf("scale to %d", n)
+		return m.guard(what, clusterAction(what, func() error { return c.Scale(ctx, n) }))
+	case key.Matches(k, keys.Upgrade):
+		return m.openPrompt(idUpgrade, "Rolling upgrade to version", "current: "+m.cstate.Version, NextVersion(m.cstate.Version))
+	case key.Matches(k, keys.Rollback):
+		what := "rollback"
+		if m.cstate.Previous != "" {
+			what += " to " + m.cstate.Previous
+		}
+		return m.guard(what, clusterAction(what, func() error { return c.Rollback(ctx) }))
+	case key.Matches(k, keys.Fault):
+		items := []menu.Item{
+			{Title: "kill: replicas die abruptly", Value: string(cluster.FaultKill)},
+			{Title: "hang: replicas accept and never answer", Value: string(cluster.FaultHang)},
+			{Title: "latency: add latency to answers", Value: string(cluster.FaultLatency)},
+			{Title: "errors: answer a share with 500s", Value: string(cluster.FaultErrors)},
+			{Title: "bad version: roll out a failing version", Value: string(cluster.FaultBadVersion)},
+		}
+		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultKind, "Inject a fault", items)
+		m.mode = modeMenu
+	}
+	return m, nil
+}
+
+// guard runs cmd now, or after the operator's yes on a cluster that asks.
+func (m Model) guard(what string, cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	if cf, ok := m.cfg.Cluster.(Confirmer); ok {
+		if where, ask := cf.ConfirmActions(); ask {
+			m.confirm = confirmation{question: fmt.Sprintf("%s on %s?", what, where), what: what, cmd: cmd}
+			m.mode = modeConfirm
+			return m, nil
+		}
+	}
+	m = m.setStatus(what + "…")
+	return m, cmd
+}
+
+func (m Model) onConfirmKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	keys := m.com.Keys
+	switch {
+	case key.Matches(k, keys.Yes):
+		m.mode = modeNormal
+		m = m.setStatus(m.confirm.what + "…")
+		return m, m.confirm.cmd
+	case key.Matches(k, keys.No), key.Matches(k, keys.Close):
+		m.mode = modeNormal
+		return m.setStatus(m.confirm.what + ": cancelled"), nil
+	}
+	return m, nil
+}
+
+func (m Model) openRatePrompt() (tea.Model, tea.Cmd) {
+	if m.cfg.Load.Closed() {
+		return m.openPrompt(idRate, "Connections (closed loop)", "a whole number of connections",
+			strconv.Itoa(m.cfg.Load.Concurrency()))
+	}
+	return m.openPrompt(idRate, "Rate (requests per second)", "a number, such as 2500",
+		strconv.FormatFloat(m.cfg.Load.TargetRate(), 'f', -1, 64))
+}
+
+func (m Model) openPrompt(id, label, hint, value string) (tea.Model, tea.Cmd) {
+	m.prompt = prompt.New(m.com.Styles, m.com.Keys, id, label, hint, value)
+	m.prompt.SetWidth(min(m.com.Width-10, 60))
+	m.mode = modePrompt
+	return m, nil
+}
+
+// onSubmit acts on a prompt's text.
+func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
+	c, ctx := m.cfg.Cluster, m.cfg.Context
+	switch msg.ID {
+	case idRate:
+		v, err := strconv.ParseFloat(msg.Value, 64)
+		if err != nil || v < 0 || v != v || v > 1e9 || (m.cfg.Load.Closed() && v != float64(int(v))) {
+			m.prompt.SetError(fmt.Sprintf("%q: want a number >= 0", msg.Value))
+			return m, nil
+		}
+		m.mode = modeNormal
+		return m, setLoad(m.cfg.Load, v)
+	case idNote:
+		m.mode = modeNormal
+		if msg.Value == "" {
+			return m, nil
+		}
+		m.log.Add(common.Entry{Time: m.cfg.Clock(), Label: label(msg.Value, "note"), Text: "note: " + msg.Value, Major: true})
+		return m.setStatus("note added"), nil
+	case idUpgrade:
+		if msg.Value == "" || strings.ContainsAny(msg.Value, " \t") {
+			m.prompt.SetError("want a version such as v2")
+			return m, nil
+		}
+		m.mode = modeNormal
+		v := msg.Value
+		what := "upgrade to " + v
+		return m.guard(what, clusterAction(what, func() error { return c.Upgrade(ctx, v) }))
+	case idFaultArg:
+		f, err := faultArg(m.fault, msg.Value)
+		if err != nil {
+			m.prompt.SetError(err.Error())
+			return m, nil
+		}
+		m.mode = modeNormal
+		return m.inject(f)
+	}
+	return m, nil
+}
+
+// onChosen acts on a menu choice.
+func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
+	switch msg.ID {
+	case idFaultKind:
+		m.fault = cluster.Fault{Kind: cluster.FaultKind(msg.Item.Value)}
+		if m.fault.Kind == cluster.FaultBadVersion {
+			return m.openPrompt(idFaultArg, "Bad version to roll out", "its replicas fail: watch the errors, then roll back", NextVersion(m.cstate.Version)+"-bad")
+		}
+		items := []menu.Item{{Title: "1 random replica", Value: ""}}
+		for _, r := range m.cstate.Replicas {
+			if r.Phase.Live() {
+				items = append(items, menu.Item{Title: r.Name + " (" + r.Version + ", " + string(r.Phase) + ")", Value: r.Name})
+			}
+		}
+		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultTarget, string(m.fault.Kind)+": which replica?", items)
+		return m, nil
+	case idFaultTarget:
+		m.fault.Replica = msg.Item.Value
+		if m.fault.Replica == "" {
+			m.fault.Count = 1
+		}
+		switch m.fault.Kind {
+		case cluster.FaultLatency:
+			return m.openPrompt(idFaultArg, "Latency to add", "20ms, or a range such as 5ms..50ms", "200ms")
+		case cluster.FaultErrors:
+			return m.openPrompt(idFaultArg, "Share of 500s", "a fraction such as 0.3, or 30%", "30%")
+		}
+		m.mode = modeNormal
+		return m.inject(m.fault)
+	}
+	return m, nil
+}
+
+// faultArg completes a fault with the prompt's text.
+func faultArg(f cluster.Fault, v string) (cluster.Fault, error) {
+	var err error
+	switch f.Kind {
+	case cluster.FaultLatency:
+		f.Latency, err = cluster.ParseLatency(v)
+	case cluster.FaultErrors:
+		f.ErrorRate, err = cluster.ParseRate(v)
+	case cluster.FaultBadVersion:
+		f.Version = v
+	}
+	if err == nil {
+		err = f.Validate()
+	}
+	return f, err
+}
+
+// inject starts a fault.
+func (m Model) inject(f cluster.Fault) (tea.Model, tea.Cmd) {
+	c, ctx := m.cfg.Cluster, m.cfg.Context
+	what := f.String()
+	return m.guard(what, clusterAction(what, func() error { return c.Inject(ctx, f) }))
+}
+
+// NextVersion guesses the version after v: v1 gives v2, 1.4 gives 1.5, a
+// version without a trailing number gets "-next".
+func NextVersion(v string) string {
+	i := len(v)
+	for i > 0 && v[i-1] >= '0' && v[i-1] <= '9' {
+		i--
+	}
+	if i == len(v) {
+		if v == "" {
+			return "v2"
+		}
+		return v + "-next"
+	}
+	n, err := strconv.Atoi(v[i:])
+	if err != nil {
+		return v + "-next"
+	}
+	return v[:i] + strconv.Itoa(n+1)
+}
+
+// elapsed is the run's time so far.
+func (m Model) elapsed() time.Duration { return m.hist.Elapsed() }

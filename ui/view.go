@@ -1,0 +1,449 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/scalelab/scalelab/ui/components/chart"
+	"github.com/scalelab/scalelab/ui/components/generator"
+	"github.com/scalelab/scalelab/ui/components/header"
+	"github.com/scalelab/scalelab/ui/components/panel"
+	"github.com/scalelab/scalelab/ui/components/replicas"
+	"github.com/scalelab/scalelab/ui/components/timeaxis"
+	"github.com/scalelab/scalelab/ui/history"
+)
+
+// Screen sizes: the full layout needs FullWidth x FullHeight, the reduced
+// one MinWidth x MinHeight; below that the UI asks for a larger terminal.
+const (
+	MinWidth   = 80
+	MinHeight  = 24
+	FullWidth  = 100
+	FullHeight = 32
+)
+
+// Fixed heights of the layout's parts.
+const (
+	headerRows      = 2
+	statusRows      = 1
+	helpRows        = 1
+	fullPanelRows   = 10
+	reducedPanelRow = 4
+	minChartRows    = 3
+)
+
+// chartWeights share the charts' rows: throughput, latency, errors.
+var chartWeights = [3]int{3, 4, 2}
+
+// full reports the full layout.
+func (m Model) full() bool { return m.com.Width >= FullWidth && m.com.Height >= FullHeight }
+
+// markerRows is the number of marker rows under the charts.
+func (m Model) markerRows() int {
+	if m.full() {
+		return 2
+	}
+	return 1
+}
+
+// panelRows is the height of the panels under the charts.
+func (m Model) panelRows() int {
+	fixed := headerRows + statusRows + helpRows
+	if !m.anyChart() {
+		return m.com.Height - fixed
+	}
+	if m.full() {
+		return fullPanelRows
+	}
+	return reducedPanelRow
+}
+
+func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
+
+// layout sizes the charts for the screen.
+func (m *Model) layout() {
+	w, h := m.com.Width, m.com.Height
+	m.help.Width = w
+	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows()
+	weight := 0
+	for i, on := range m.show {
+		if on {
+			weight += chartWeights[i]
+		}
+	}
+	charts := []*chart.Model{&m.tput, &m.lat, &m.errs}
+	left := rows
+	last := -1
+	for i, c := range charts {
+		if !m.show[i] {
+			c.SetSize(w, 0)
+			continue
+		}
+		ch := max(rows*chartWeights[i]/max(weight, 1), minChartRows)
+		c.SetSize(w, ch)
+		left -= ch
+		last = i
+	}
+	if last >= 0 && left > 0 {
+		charts[last].SetSize(w, charts[last].Height()+left)
+	}
+}
+
+// View renders the screen.
+func (m Model) View() string {
+	w, h := m.com.Width, m.com.Height
+	if w == 0 || h == 0 {
+		return ""
+	}
+	if w < MinWidth || h < MinHeight {
+		return tooSmall(m.com.Styles, w, h)
+	}
+	screen := m.screen()
+	var box string
+	st := m.com.Styles
+	switch m.mode {
+	case modeHelp:
+		box = st.Prompt.Render(m.fullHelp())
+	case modePrompt:
+		box = st.Prompt.Render(m.prompt.View())
+	case modeMenu:
+		box = st.Prompt.Render(m.menu.View())
+	case modeConfirm:
+		box = st.Prompt.Render(st.Warn.Render(m.confirm.question) + "\n" + st.Dim.Render("y to go ahead · n or esc to cancel"))
+	}
+	if box != "" {
+		screen = overlay(screen, box, w, h)
+	}
+	return screen
+}
+
+// tooSmall is the message shown on a terminal below the reduced layout.
+func tooSmall(st *common.Styles, w, h int) string {
+	msg := fmt.Sprintf("Terminal too small: %d×%d.\nscalelab needs at least %d×%d (full layout %d×%d).\nEnlarge the window, or quit with q.",
+		w, h, MinWidth, MinHeight, FullWidth, FullHeight)
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "")
+	}
+	return st.Warn.Render(strings.Join(lines, "\n"))
+}
+
+// screen renders the main screen: exactly Height lines of Width cells.
+func (m Model) screen() string {
+	w, h := m.com.Width, m.com.Height
+	var out []string
+	out = append(out, strings.Split(header.View(m.com.Styles, m.headerInfo(), w), "\n")...)
+	if m.anyChart() {
+		out = append(out, m.charts()...)
+	}
+	out = append(out, m.panels()...)
+	out = append(out, m.statusLine())
+	out = append(out, m.help.View(common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil}))
+	for len(out) < h {
+		out = append(out[:len(out)-2], append([]string{""}, out[len(out)-2:]...)...)
+	}
+	out = out[:h]
+	for i, l := range out {
+		out[i] = fitLine(l, w)
+	}
+	return strings.Join(out, "\n")
+}
+
+// headerInfo gathers the header's figures.
+func (m Model) headerInfo() header.Info {
+	in := header.Info{
+		Target:       m.cfg.Target,
+		Model:        m.cfg.Model,
+		State:        m.state,
+		Elapsed:      m.hist.Elapsed(),
+		Window:       m.cfg.Window,
+		Closed:       m.cfg.Load.Closed(),
+		Requests:     m.hist.Requests(),
+		Failed:       m.hist.Failed(),
+		Availability: m.hist.Availability(),
+	}
+	if last := m.hist.Last(); last != nil {
+		in.TargetRate, in.Concurrency = last.TargetRate, last.Concurrency
+	}
+	if c, ok := m.lastColumn(); ok {
+		in.Achieved = c.RPS
+	}
+	return in
+}
+
+// lastColumn is the latest complete column, or the current one early on.
+func (m Model) lastColumn() (history.Column, bool) {
+	cols := m.hist.Window(2)
+	if len(cols) == 0 {
+		return history.Column{}, false
+	}
+	return cols[0], true
+}
+
+// charts renders the shown charts, the marker row and the time row.
+func (m Model) charts() []string {
+	w := m.com.Width
+	n := m.tput.Columns()
+	cols := m.hist.Window(n)
+	first := 0
+	if len(cols) > 0 {
+		first = cols[0].Index
+	}
+	marks := m.marks(first, n)
+	var lines []int
+	for _, mk := range marks {
+		if mk.Major {
+			lines = append(lines, mk.Col)
+		}
+	}
+	var out []string
+	if m.show[0] {
+		c := m.tput
+		c.SetData(m.throughputSeries(cols), lines)
+		out = append(out, strings.Split(c.View(), "\n")...)
+	}
+	if m.show[1] {
+		c := m.lat
+		c.SetData(m.latencySeries(cols), lines)
+		if cl, ok := m.lastColumn(); ok && cl.Requests > 0 {
+			c.SetNote(fmt.Sprintf("last second: p50 %s  p99 %s  max %s", fmtMs(cl.P50), fmtMs(cl.P99), fmtMs(cl.Max)))
+		}
+		out = append(out, strings.Split(c.View(), "\n")...)
+	}
+	if m.show[2] {
+		c := m.errs
+		c.SetData(errorSeries(cols), lines)
+		out = append(out, strings.Split(c.View(), "\n")...)
+	}
+	out = append(out, timeaxis.MarkerRows(m.com.Styles, w, m.markerRows(), marks)...)
+	out = append(out, timeaxis.TimeRow(m.com.Styles, w, first, m.hist.Step()))
+	return out
+}
+
+// marks places the event log's entries on the data columns from first on.
+func (m Model) marks(first, n int) []timeaxis.Mark {
+	if m.hist.Origin().IsZero() {
+		return nil
+	}
+	var out []timeaxis.Mark
+	for _, e := range m.log.Entries() {
+		col := m.hist.IndexAt(e.Time) - first
+		if col < 0 || col >= n {
+			continue
+		}
+		out = append(out, timeaxis.Mark{Col: col, Label: e.Label, Major: e.Major})
+	}
+	return out
+}
+
+func (m Model) throughputSeries(cols []history.Column) []chart.Series {
+	achieved := make([]float64, len(cols))
+	target := make([]float64, len(cols))
+	for i, c := range cols {
+		achieved[i], target[i] = c.RPS, c.Target
+	}
+	out := []chart.Series{{Name: "achieved", Values: achieved}}
+	if !m.cfg.Load.Closed() {
+		out = append(out, chart.Series{Name: "target", Values: target})
+	}
+	return out
+}
+
+func (m Model) latencySeries(cols []history.Column) []chart.Series {
+	p50 := make([]float64, len(cols))
+	p90 := make([]float64, len(cols))
+	p99 := make([]float64, len(cols))
+	mx := make([]float64, len(cols))
+	for i, c := range cols {
+		p50[i], p90[i], p99[i], mx[i] = c.P50, c.P90, c.P99, c.Max
+	}
+	out := []chart.Series{{Name: "p50", Values: p50}, {Name: "p90", Values: p90}, {Name: "p99", Values: p99}}
+	if m.showMax {
+		out = append(out, chart.Series{Name: "max", Values: mx})
+	}
+	return out
+}
+
+// errorClasses are the transport error classes charted, in engine order.
+var errorClasses = []string{"timeout", "refused", "reset", "dns", "tls", "other"}
+
+// errorSeries charts non-2xx answers and, by class, the transport errors
+// seen in the window (one line for all of them when there were none).
+func errorSeries(cols []history.Column) []chart.Series {
+	non2xx := make([]float64, len(cols))
+	for i, c := range cols {
+		non2xx[i] = c.Non2xx
+	}
+	out := []chart.Series{{Name: "non-2xx", Values: non2xx}}
+	for class, name := range errorClasses {
+		vals := make([]float64, len(cols))
+		seen := false
+		for i, c := range cols {
+			vals[i] = c.Errors[class]
+			seen = seen || vals[i] > 0
+		}
+		if seen {
+			out = append(out, chart.Series{Name: name, Values: vals})
+		}
+	}
+	if len(out) == 1 {
+		out = append(out, chart.Series{Name: "transport errors", Values: make([]float64, len(cols))})
+	}
+	return out
+}
+
+// generatorStats gathers the generator panel's figures.
+func (m Model) generatorStats() generator.Stats {
+	s := generator.Stats{Closed: m.cfg.Load.Closed(), CPU: m.cpu, CPUKnown: m.cpuKnown, Procs: m.procs}
+	tot := m.hist.Totals()
+	s.Dropped, s.Late = tot.Dropped, tot.Late
+	if last := m.hist.Last(); last != nil {
+		s.InFlight, s.LagMax = last.InFlight, last.LagMax
+		if last.Requests > 0 {
+			s.LagAvg = last.LagSum / time.Duration(last.Requests)
+		}
+	}
+	if c, ok := m.lastColumn(); ok {
+		s.RPS, s.DroppedRate, s.LateRate = c.RPS, c.Dropped, c.Late
+	}
+	return s
+}
+
+// panels renders the replicas, generator and event log panels.
+func (m Model) panels() []string {
+	rows := m.panelRows()
+	if rows <= 0 {
+		return nil
+	}
+	if !m.full() && m.anyChart() {
+		return m.compactPanels(rows)
+	}
+	st := m.com.Styles
+	w := m.com.Width
+	inner := rows - 3 // borders and title
+	var boxes []string
+	genW := w * 36 / 100
+	if m.cfg.Cluster != nil {
+		repW := w * 36 / 100
+		title := "Replicas"
+		body := st.Dim.Render("waiting for the cluster's state")
+		if m.hasState {
+			title = replicas.Title(m.cstate)
+			body = replicas.View(st, m.cstate, inner, repW-4)
+		}
+		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
+		genW = w * 30 / 100
+	}
+	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), false), genW, rows))
+	used := 0
+	for _, b := range boxes {
+		used += lipgloss.Width(b)
+	}
+	lw := w - used
+	lg := m.log
+	lg.SetSize(lw-4, inner)
+	boxes = append(boxes, panel.Render(st, "Events", lg.View(m.hist.Origin()), lw, rows))
+	return strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, boxes...), "\n")
+}
+
+// compactPanels is the reduced layout's panel area, without borders.
+func (m Model) compactPanels(rows int) []string {
+	st := m.com.Styles
+	w := m.com.Width
+	var out []string
+	switch {
+	case m.cfg.Cluster == nil:
+		out = append(out, st.Dim.Render("no cluster attached: load only"))
+	case m.hasState:
+		out = append(out, st.PanelTitle.Render(replicas.Title(m.cstate))+"  "+replicas.Compact(st, m.cstate))
+	default:
+		out = append(out, st.Dim.Render("waiting for the cluster's state"))
+	}
+	out = append(out, generator.View(st, m.generatorStats(), true))
+	lg := m.log
+	lg.SetSize(w, rows-len(out))
+	out = append(out, strings.Split(lg.View(m.hist.Origin()), "\n")...)
+	for len(out) < rows {
+		out = append(out, "")
+	}
+	return out[:rows]
+}
+
+// statusLine shows the last action's outcome.
+func (m Model) statusLine() string {
+	st := m.com.Styles
+	if m.status == "" {
+		if m.cfg.Cluster == nil {
+			return st.Dim.Render("no cluster attached: scale, upgrade, rollback and faults are unavailable")
+		}
+		return ""
+	}
+	if m.statusErr {
+		return st.StatusError.Render("✗ " + m.status)
+	}
+	return st.Status.Render("› " + m.status)
+}
+
+// fullHelp renders the help screen: each group of keys under its title.
+func (m Model) fullHelp() string {
+	groups := common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil}.FullHelp()
+	titles := []string{"Load", "Cluster", "View", "General"}
+	st := m.com.Styles
+	var cols []string
+	for i, g := range groups {
+		hm := m.help
+		hm.ShowAll = true
+		body := hm.FullHelpView([][]key.Binding{g})
+		cols = append(cols, lipgloss.JoinVertical(lipgloss.Left, st.Title.Render(titles[i]), body))
+	}
+	maxW := m.com.Width - 6
+	var rows []string
+	var row []string
+	rowW := 0
+	for _, c := range cols {
+		cw := lipgloss.Width(c) + 3
+		if rowW > 0 && rowW+cw > maxW {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		row = append(row, lipgloss.NewStyle().PaddingRight(3).Render(c))
+		rowW += cw
+	}
+	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	head := st.Title.Render("scalelab keys") + st.Dim.Render("   (? or esc closes)")
+	return head + "\n\n" + strings.Join(rows, "\n\n")
+}
+
+// overlay draws box centred over screen.
+func overlay(screen, box string, w, h int) string {
+	lines := strings.Split(screen, "\n")
+	bl := strings.Split(box, "\n")
+	bw := lipgloss.Width(box)
+	if bw > w {
+		bw = w
+	}
+	x := max((w-bw)/2, 0)
+	y := max((h-len(bl))/2, 0)
+	for i, b := range bl {
+		if y+i >= len(lines) {
+			break
+		}
+		base := lines[y+i]
+		lines[y+i] = ansi.Cut(base, 0, x) + fitLine(b, bw) + ansi.Cut(base, x+bw, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fitLine cuts or pads a line to exactly w cells.
+func fitLine(s string, w int) string {
+	s = ansi.Truncate(s, w, "")
+	if n := ansi.StringWidth(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
