@@ -1,0 +1,255 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+// Scale sets the desired number of replicas and returns when exactly that
+// many ready replicas of the current version serve and the removed ones
+// finished draining.
+func (f *Fleet) Scale(ctx context.Context, n int) error {
+	f.mu.Lock()
+	if err := f.usable("scale"); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	if n < 0 || n > f.cfg.maxReplicas {
+		f.mu.Unlock()
+		return fmt.Errorf("scale to %d: want 0..%d replicas", n, f.cfg.maxReplicas)
+	}
+	if n != f.desired {
+		f.emit(cluster.Event{Kind: cluster.ScaleStarted, Message: fmt.Sprintf("scale %d → %d", f.desired, n)})
+		f.desired = n
+		f.scaleGen++
+		f.scaling = true
+		f.notify()
+	}
+	gen := f.scaleGen
+	f.mu.Unlock()
+	f.poke()
+	return f.waitScale(ctx, fmt.Sprintf("scale to %d", n), gen)
+}
+
+// waitScale waits until the fleet converged, unless a later scale
+// replaced scale generation gen.
+func (f *Fleet) waitScale(ctx context.Context, what string, gen uint64) error {
+	return f.wait(ctx, what, func() (bool, error) {
+		if f.scaleGen != gen {
+			return false, cluster.ErrSuperseded
+		}
+		return f.converged(), nil
+	})
+}
+
+// Upgrade starts a rolling upgrade to version and returns when every
+// replica runs it and is ready, and the old ones finished draining.
+func (f *Fleet) Upgrade(ctx context.Context, version string) error {
+	return f.rollTo(ctx, "upgrade to "+version, version, false)
+}
+
+// rollTo sets the desired version and waits for the rollout.
+func (f *Fleet) rollTo(ctx context.Context, what, version string, bad bool) error {
+	f.mu.Lock()
+	if err := f.usable(what); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	if version == "" || strings.ContainsAny(version, " \t\n") {
+		f.mu.Unlock()
+		return fmt.Errorf("%s: version %q: want a non-empty word", what, version)
+	}
+	if version != f.version {
+		if bad {
+			f.bad[version] = true
+		}
+		f.startRollout(cluster.RolloutStarted, version, fmt.Sprintf("rollout %s → %s (max surge %d, max unavailable %d)",
+			f.version, version, f.cfg.maxSurge, f.cfg.maxUnavailable))
+	}
+	gen := f.versionGen
+	f.mu.Unlock()
+	f.poke()
+	return f.waitRollout(ctx, what, gen)
+}
+
+// startRollout changes the desired version, the current one becoming the
+// previous; f.mu must be held.
+func (f *Fleet) startRollout(kind cluster.EventKind, version, msg string) {
+	f.emit(cluster.Event{Kind: kind, Version: version, Message: msg})
+	f.previous, f.version = f.version, version
+	f.versionGen++
+	f.rolling = true
+	f.progress = ""
+	f.notify()
+}
+
+// waitRollout waits until the fleet converged, unless a later upgrade or
+// rollback replaced version generation gen.
+func (f *Fleet) waitRollout(ctx context.Context, what string, gen uint64) error {
+	return f.wait(ctx, what, func() (bool, error) {
+		if f.versionGen != gen {
+			return false, cluster.ErrSuperseded
+		}
+		return f.converged(), nil
+	})
+}
+
+// Rollback rolls back to the previous version, also in the middle of a
+// rollout, and returns when every replica runs it and is ready.
+func (f *Fleet) Rollback(ctx context.Context) error {
+	f.mu.Lock()
+	if err := f.usable("rollback"); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	if f.previous == "" {
+		f.mu.Unlock()
+		return fmt.Errorf("rollback: no previous version (the fleet has only run %s)", f.version)
+	}
+	to := f.previous
+	f.startRollout(cluster.Rollback, to, fmt.Sprintf("rollback %s → %s", f.version, to))
+	gen := f.versionGen
+	f.mu.Unlock()
+	f.poke()
+	return f.waitRollout(ctx, "rollback to "+to, gen)
+}
+
+// Inject applies a fault; see cluster.Cluster for when it returns.
+func (f *Fleet) Inject(ctx context.Context, ft cluster.Fault) error {
+	if err := ft.Validate(); err != nil {
+		return fmt.Errorf("inject: %w", err)
+	}
+	if ft.Kind == cluster.FaultBadVersion {
+		f.mu.Lock()
+		f.emit(cluster.Event{Kind: cluster.FaultInjected, Version: ft.Version,
+			Message: fmt.Sprintf("fault: bad version %s rolls out", ft.Version)})
+		f.mu.Unlock()
+		return f.rollTo(ctx, "bad version "+ft.Version, ft.Version, true)
+	}
+	f.mu.Lock()
+	if err := f.usable("inject " + ft.String()); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	targets, err := f.targets(ft)
+	if err != nil {
+		f.mu.Unlock()
+		return fmt.Errorf("inject %s: %w", ft.Kind, err)
+	}
+	for _, m := range targets {
+		f.applyFault(m, ft)
+	}
+	f.notify()
+	f.mu.Unlock()
+	f.poke()
+	if ft.Kind != cluster.FaultKill && ft.Kind != cluster.FaultHang {
+		return nil
+	}
+	// Wait until the fleet replaced the replicas the fault took out.
+	return f.wait(ctx, ft.String(), func() (bool, error) {
+		for _, m := range targets {
+			if m.phase.Live() {
+				return false, nil
+			}
+		}
+		return f.converged(), nil
+	})
+}
+
+// targets picks the live replicas a fault hits; f.mu must be held.
+func (f *Fleet) targets(ft cluster.Fault) ([]*member, error) {
+	var live []*member
+	for _, m := range f.members {
+		if m.phase.Live() {
+			live = append(live, m)
+		}
+	}
+	if ft.Replica != "" {
+		for _, m := range live {
+			if m.name == ft.Replica {
+				return []*member{m}, nil
+			}
+		}
+		names := make([]string, len(live))
+		for i, m := range live {
+			names[i] = m.name
+		}
+		return nil, fmt.Errorf("no live replica %s (live: %s)", ft.Replica, strings.Join(names, ", "))
+	}
+	if ft.Count > len(live) {
+		return nil, fmt.Errorf("%d replicas asked, %d live", ft.Count, len(live))
+	}
+	// Ready replicas first, so that the fault hits traffic.
+	rand.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
+	slices.SortStableFunc(live, func(a, b *member) int {
+		return boolInt(b.phase == cluster.Ready) - boolInt(a.phase == cluster.Ready)
+	})
+	return live[:ft.Count], nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// applyFault injects ft into m; f.mu must be held.
+func (f *Fleet) applyFault(m *member, ft cluster.Fault) {
+	switch ft.Kind {
+	case cluster.FaultKill:
+		f.killMember(m, "killed (fault)")
+		return
+	case cluster.FaultHang:
+		m.rep.Hang()
+	case cluster.FaultLatency:
+		m.rep.AddLatency(ft.Latency)
+	case cluster.FaultErrors:
+		m.rep.SetErrorRate(ft.ErrorRate)
+	}
+	m.fault = ft.Effect()
+	f.emit(cluster.Event{Kind: cluster.FaultInjected, Replica: m.name, Version: m.version,
+		Message: fmt.Sprintf("fault: %s on %s", ft.Effect(), m.name)})
+}
+
+// usable returns an error when the fleet cannot take an action; f.mu must
+// be held.
+func (f *Fleet) usable(what string) error {
+	switch {
+	case f.stopping:
+		return fmt.Errorf("%s: %w", what, cluster.ErrStopped)
+	case !f.started:
+		return fmt.Errorf("%s: fleet not started", what)
+	}
+	return nil
+}
+
+// wait blocks until cond (called with f.mu held) reports done or an
+// error, the fleet stops, or ctx ends.
+func (f *Fleet) wait(ctx context.Context, what string, cond func() (bool, error)) error {
+	for {
+		f.mu.Lock()
+		done, err := cond()
+		if err == nil && !done && f.stopping {
+			err = cluster.ErrStopped
+		}
+		ch := f.changed
+		f.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package fleet
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+// controlLoop converges the fleet each time something changed, and when a
+// replacement's delay is over.
+func (f *Fleet) controlLoop() {
+	defer f.background.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-f.lifeCtx.Done():
+			return
+		case <-f.kick:
+		case <-timer.C:
+		}
+		f.mu.Lock()
+		retry := f.reconcile(time.Now())
+		f.mu.Unlock()
+		if !retry.IsZero() {
+			timer.Reset(max(time.Until(retry), time.Millisecond))
+		}
+	}
+}
+
+// reconcile takes the steps towards the desired state that the rollout
+// bounds allow now, as the Deployment controller does, and returns when to
+// try again if something had to wait. f.mu must be held.
+func (f *Fleet) reconcile(now time.Time) (retry time.Time) {
+	if f.stopping {
+		return time.Time{}
+	}
+	for range 64 { // each pass makes progress; stop once none is possible
+		changed, wait := f.step(now)
+		if !wait.IsZero() {
+			retry = wait
+		}
+		if !changed {
+			break
+		}
+		f.notify()
+	}
+	return retry
+}
+
+// step makes one round of changes and reports whether it made any.
+func (f *Fleet) step(now time.Time) (changed bool, retry time.Time) {
+	var newLive, oldLive []*member
+	live, ready, newUnready := 0, 0, 0
+	for _, m := range f.members {
+		if !m.phase.Live() {
+			continue
+		}
+		live++
+		if m.phase == cluster.Ready {
+			ready++
+		}
+		if m.version == f.version {
+			newLive = append(newLive, m)
+			if m.phase != cluster.Ready {
+				newUnready++
+			}
+		} else {
+			oldLive = append(oldLive, m)
+		}
+	}
+	n := f.desired
+	start := n - live
+	if len(oldLive) > 0 {
+		start = min(n+f.cfg.maxSurge-live, n-len(newLive))
+	}
+	if start <= 0 {
+		f.toReplace = nil
+	}
+	if start > 0 {
+		if len(f.toReplace) > 0 && now.Before(f.holdUntil) {
+			return false, f.holdUntil
+		}
+		if err := f.startMember(f.version); err != nil {
+			f.emit(cluster.Event{Kind: cluster.Note, Message: err.Error()})
+			return false, now.Add(time.Second)
+		}
+		return true, time.Time{}
+	}
+	// Too many replicas of the desired version (a scale down): drain the
+	// excess, unready and newest first.
+	if len(oldLive) == 0 && len(newLive) > n {
+		f.drainMember(pickToDrain(newLive), fmt.Sprintf("scale down to %d", n))
+		return true, time.Time{}
+	}
+	if len(oldLive) == 0 {
+		return false, time.Time{}
+	}
+	// A rollout: drain an old replica if availability allows.
+	minAvailable := n - f.cfg.maxUnavailable
+	if live-minAvailable-newUnready <= 0 {
+		return false, time.Time{}
+	}
+	victim := pickToDrain(oldLive)
+	if victim.phase == cluster.Ready && ready-minAvailable <= 0 {
+		return false, time.Time{}
+	}
+	f.drainMember(victim, "rollout to "+f.version)
+	return true, time.Time{}
+}
+
+// pickToDrain chooses which replica to take out: one that is not ready,
+// else the newest.
+func pickToDrain(ms []*member) *member {
+	ms = slices.Clone(ms)
+	slices.SortStableFunc(ms, func(a, b *member) int {
+		return boolInt(a.phase == cluster.Ready) - boolInt(b.phase == cluster.Ready)
+	})
+	if ms[0].phase != cluster.Ready {
+		return ms[0]
+	}
+	return ms[len(ms)-1]
+}
+
+// converged reports the desired state reached: exactly the desired number
+// of ready replicas, all of the desired version, and none draining. f.mu
+// must be held.
+func (f *Fleet) converged() bool {
+	live := 0
+	for _, m := range f.members {
+		switch {
+		case m.phase == cluster.Draining:
+			return false
+		case !m.phase.Live():
+		case m.phase != cluster.Ready || m.version != f.version:
+			return false
+		default:
+			live++
+		}
+	}
+	return live == f.desired
+}
+
+// report emits rollout progress and the end of scales and rollouts; f.mu
+// must be held.
+func (f *Fleet) report() {
+	done := f.converged()
+	if f.rolling {
+		updated, readyNew, old := 0, 0, 0
+		for _, m := range f.members {
+			switch {
+			case m.phase.Live() && m.version == f.version:
+				updated++
+				if m.phase == cluster.Ready {
+					readyNew++
+				}
+			case (m.phase.Live() || m.phase == cluster.Draining) && m.version != f.version:
+				old++
+			}
+		}
+		p := fmt.Sprintf("rollout %s: %d/%d updated, %d ready, %d old", f.version, updated, f.desired, readyNew, old)
+		if p != f.progress && !done {
+			f.progress = p
+			f.emit(cluster.Event{Kind: cluster.RolloutProgress, Version: f.version, Message: p})
+		}
+		if done {
+			f.rolling = false
+			f.emit(cluster.Event{Kind: cluster.RolloutDone, Version: f.version,
+				Message: fmt.Sprintf("rollout %s done: %d/%d ready", f.version, readyNew, f.desired)})
+		}
+	}
+	if f.scaling && done {
+		f.scaling = false
+		f.emit(cluster.Event{Kind: cluster.ScaleDone, Version: f.version,
+			Message: fmt.Sprintf("scaled to %d: all ready", f.desired)})
+	}
+}

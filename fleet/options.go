@@ -1,0 +1,160 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+// Defaults for a Fleet's options.
+const (
+	DefaultReplicas         = 3
+	DefaultVersion          = "v1"
+	DefaultMaxSurge         = 1
+	DefaultMaxUnavailable   = 0
+	DefaultMaxReplicas      = 32
+	DefaultReplaceDelay     = time.Second
+	DefaultLivenessInterval = time.Second
+	DefaultLivenessFailures = 3
+	DefaultRetainStopped    = 10 * time.Second
+)
+
+// config holds a Fleet's settings; Options fill it.
+type config struct {
+	replicas         int
+	version          string
+	maxSurge         int
+	maxUnavailable   int
+	maxReplicas      int
+	listen           string
+	replicaOpts      []ReplicaOption
+	balancerOpts     []BalancerOption
+	replaceDelay     time.Duration
+	livenessInterval time.Duration
+	livenessFailures int
+	retainStopped    time.Duration
+	badErrorRate     float64
+	badLatency       cluster.LatencyRange
+}
+
+func defaultConfig() config {
+	return config{
+		replicas:         DefaultReplicas,
+		version:          DefaultVersion,
+		maxSurge:         DefaultMaxSurge,
+		maxUnavailable:   DefaultMaxUnavailable,
+		maxReplicas:      DefaultMaxReplicas,
+		listen:           "127.0.0.1:0",
+		replaceDelay:     DefaultReplaceDelay,
+		livenessInterval: DefaultLivenessInterval,
+		livenessFailures: DefaultLivenessFailures,
+		retainStopped:    DefaultRetainStopped,
+		badErrorRate:     0.3,
+		badLatency:       cluster.LatencyRange{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
+	}
+}
+
+// Option configures a Fleet.
+type Option func(*config)
+
+// Replicas sets the number of replicas the fleet starts with (default 3).
+func Replicas(n int) Option { return func(c *config) { c.replicas = n } }
+
+// InitialVersion sets the version the fleet starts with (default "v1").
+func InitialVersion(v string) Option { return func(c *config) { c.version = v } }
+
+// MaxSurge sets how many replicas a rolling upgrade may run above the
+// desired number (default 1), as in a Kubernetes Deployment.
+func MaxSurge(n int) Option { return func(c *config) { c.maxSurge = n } }
+
+// MaxUnavailable sets how many replicas below the desired number may be
+// unavailable during a rolling upgrade (default 0).
+func MaxUnavailable(n int) Option { return func(c *config) { c.maxUnavailable = n } }
+
+// MaxReplicas bounds Scale (default 32: every replica shares this machine).
+func MaxReplicas(n int) Option { return func(c *config) { c.maxReplicas = n } }
+
+// Listen sets the balancer's address (default 127.0.0.1:0, a free port).
+func Listen(addr string) Option { return func(c *config) { c.listen = addr } }
+
+// ReplicaDefaults sets options applied to every replica the fleet starts
+// (latency, drain, startup delay, ...); the fleet sets name and version.
+func ReplicaDefaults(opts ...ReplicaOption) Option {
+	return func(c *config) { c.replicaOpts = append(c.replicaOpts, opts...) }
+}
+
+// BalancerOptions sets options of the fleet's balancer (check interval and
+// timeout, upstream timeout).
+func BalancerOptions(opts ...BalancerOption) Option {
+	return func(c *config) { c.balancerOpts = append(c.balancerOpts, opts...) }
+}
+
+// ReplaceDelay sets how long the fleet waits before replacing a replica
+// that died (default 1s).
+func ReplaceDelay(d time.Duration) Option { return func(c *config) { c.replaceDelay = d } }
+
+// Liveness sets how often each replica's /healthz is checked (the check
+// waits as long, and at least 1s) and after how many failures in a row the
+// replica is killed and replaced (default every 1s, 3 failures).
+func Liveness(interval time.Duration, failures int) Option {
+	return func(c *config) { c.livenessInterval, c.livenessFailures = interval, failures }
+}
+
+// RetainStopped sets how long replicas that left stay listed in State
+// (default 10s).
+func RetainStopped(d time.Duration) Option { return func(c *config) { c.retainStopped = d } }
+
+// BadVersion sets what replicas of a bad version (the bad-version fault) do
+// wrong: their error rate and the latency they add (default 30% and
+// 50ms..200ms).
+func BadVersion(errorRate float64, latency cluster.LatencyRange) Option {
+	return func(c *config) { c.badErrorRate, c.badLatency = errorRate, latency }
+}
+
+// validate returns every problem with the configuration at once.
+func (c *config) validate() error {
+	var errs []error
+	if c.maxReplicas < 1 {
+		errs = append(errs, fmt.Errorf("max replicas %d: at least 1", c.maxReplicas))
+	}
+	if c.replicas < 0 || c.replicas > c.maxReplicas {
+		errs = append(errs, fmt.Errorf("replicas %d: want 0..%d", c.replicas, c.maxReplicas))
+	}
+	if c.version == "" {
+		errs = append(errs, errors.New("version: must not be empty"))
+	}
+	if c.maxSurge < 0 || c.maxUnavailable < 0 {
+		errs = append(errs, fmt.Errorf("max surge %d, max unavailable %d: must not be negative", c.maxSurge, c.maxUnavailable))
+	} else if c.maxSurge == 0 && c.maxUnavailable == 0 {
+		errs = append(errs, errors.New("max surge and max unavailable are both 0: a rollout could never progress"))
+	}
+	if c.replaceDelay < 0 {
+		errs = append(errs, fmt.Errorf("replace delay %s: must not be negative", c.replaceDelay))
+	}
+	if c.livenessInterval < 10*time.Millisecond || c.livenessFailures < 1 {
+		errs = append(errs, fmt.Errorf("liveness every %s, %d failures: want at least 10ms and 1", c.livenessInterval, c.livenessFailures))
+	}
+	if c.badErrorRate < 0 || c.badErrorRate > 1 {
+		errs = append(errs, fmt.Errorf("bad version error rate %g: want 0..1", c.badErrorRate))
+	}
+	if err := c.badLatency.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("bad version: %w", err))
+	}
+	rc := defaultReplicaConfig()
+	for _, o := range c.replicaOpts {
+		o(&rc)
+	}
+	if err := rc.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("replicas: %w", err))
+	}
+	bc := defaultBalancerConfig()
+	for _, o := range c.balancerOpts {
+		o(&bc)
+	}
+	if err := bc.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("balancer: %w", err))
+	}
+	return errors.Join(errs...)
+}
