@@ -4,7 +4,7 @@ BIN     := bin/scalelab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test fmt-check vet bench bench-go bench-peers demo clean
+.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui demo clean
 
 all: build
 
@@ -21,14 +21,18 @@ vet:
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
 
-# Benchmarks: Go micro-benchmarks, then scalelab against wrk and nginx.
-bench: bench-go bench-peers
+# Benchmarks: Go micro-benchmarks, then scalelab against wrk and nginx,
+# then the terminal UI's cost in throughput (UI in tmux vs headless).
+bench: bench-go bench-peers bench-ui
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 bench-peers: build
 	bash bench/peers.sh
+
+bench-ui: build
+	bash bench/ui.sh
 
 # For now: a short open-loop run against a loopback demo server.
 demo: build

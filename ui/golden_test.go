@@ -12,7 +12,7 @@ import (
 // scenario feeds a model 90 seconds of a synthetic run: 500 req/s raised to
 // 800 at 0:20, a burst of resets and 503s from 0:40 to 0:45 with slower
 // answers, and an operator note at 0:42.
-func scenario(t *testing.T, m Model) Model {
+func scenario(t testing.TB, m Model) Model {
 	t.Helper()
 	q := 500 * time.Millisecond
 	for i := range 180 {

@@ -26,7 +26,7 @@ func asciiRenderer() *lipgloss.Renderer {
 }
 
 // idleEngine is a real engine that is never run: views read its model.
-func idleEngine(t *testing.T, opts ...engine.Option) *engine.Engine {
+func idleEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
 	t.Helper()
 	if len(opts) == 0 {
 		opts = []engine.Option{engine.Rate(500)}
@@ -62,7 +62,7 @@ func runningEngine(t *testing.T, opts ...engine.Option) *engine.Engine {
 }
 
 // newModel returns a sized model on cfg, without colour.
-func newModel(t *testing.T, cfg Config, w, h int) Model {
+func newModel(t testing.TB, cfg Config, w, h int) Model {
 	t.Helper()
 	if cfg.Feed == nil {
 		cfg.Feed = NewFeed()
@@ -82,14 +82,14 @@ func newModel(t *testing.T, cfg Config, w, h int) Model {
 }
 
 // update applies msg and returns the model, dropping the command.
-func update(t *testing.T, m Model, msg tea.Msg) Model {
+func update(t testing.TB, m Model, msg tea.Msg) Model {
 	t.Helper()
 	m, _ = step(t, m, msg)
 	return m
 }
 
 // step applies msg and returns the model and its command.
-func step(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
+func step(t testing.TB, m Model, msg tea.Msg) (Model, tea.Cmd) {
 	t.Helper()
 	next, cmd := m.Update(msg)
 	nm, ok := next.(Model)
@@ -100,7 +100,7 @@ func step(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // press applies a key: "up", "down", "enter", "esc", "ctrl+c" or runes.
-func press(t *testing.T, m Model, k string) (Model, tea.Cmd) {
+func press(t testing.TB, m Model, k string) (Model, tea.Cmd) {
 	t.Helper()
 	return step(t, m, keyMsg(k))
 }
@@ -126,7 +126,7 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 // typeText types s into the model, key by key.
-func typeText(t *testing.T, m Model, s string) Model {
+func typeText(t testing.TB, m Model, s string) Model {
 	t.Helper()
 	for _, r := range s {
 		m = update(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
@@ -136,7 +136,7 @@ func typeText(t *testing.T, m Model, s string) Model {
 
 // exec runs cmd (which must not be a batch) and feeds its message back,
 // returning the model and the message.
-func exec(t *testing.T, m Model, cmd tea.Cmd) (Model, tea.Msg) {
+func exec(t testing.TB, m Model, cmd tea.Cmd) (Model, tea.Msg) {
 	t.Helper()
 	if cmd == nil {
 		t.Fatal("no command")

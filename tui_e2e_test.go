@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests run scalelab's UI in a real terminal: tmux, driven by
+// send-keys and read back with capture-pane.
+
+var (
+	tuiBinOnce sync.Once
+	tuiBinPath string
+	tuiBinErr  error
+)
+
+// tuiBinary builds scalelab once for the package's tests.
+func tuiBinary(t *testing.T) string {
+	t.Helper()
+	tuiBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "scalelab-tui-*")
+		if err != nil {
+			tuiBinErr = err
+			return
+		}
+		tuiBinPath = filepath.Join(dir, "scalelab")
+		out, err := exec.Command("go", "build", "-o", tuiBinPath, ".").CombinedOutput()
+		if err != nil {
+			tuiBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if tuiBinErr != nil {
+		t.Fatal(tuiBinErr)
+	}
+	return tuiBinPath
+}
+
+// tmuxTerm is one tmux session on a private server.
+type tmuxTerm struct {
+	t    *testing.T
+	sock string
+}
+
+// newTmux starts shell command cmd in a w x h tmux session on a private
+// server that the test's cleanup kills. Without tmux the test fails: CI
+// installs it (.ci/run).
+func newTmux(t *testing.T, w, h int, cmd string) *tmuxTerm {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux not found: the terminal UI tests need it (apt-get install tmux; .ci/run installs it)")
+	}
+	x := &tmuxTerm{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	x.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", x.sock, "kill-server").Run() })
+	return x
+}
+
+func (x *tmuxTerm) run(args ...string) string {
+	x.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", x.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		x.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// screen is the pane's text now.
+func (x *tmuxTerm) screen() string { return x.run("capture-pane", "-p", "-t", "e2e") }
+
+// keys sends tmux key names (Up, Enter, Escape, q, ...).
+func (x *tmuxTerm) keys(k ...string) { x.run(append([]string{"send-keys", "-t", "e2e"}, k...)...) }
+
+// text types literal text.
+func (x *tmuxTerm) text(s string) { x.run("send-keys", "-t", "e2e", "-l", s) }
+
+// waitFor polls the screen until it contains every one of want, or fails
+// after timeout showing the screen.
+func (x *tmuxTerm) waitFor(timeout time.Duration, want ...string) string {
+	x.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := x.screen()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("after %s the screen lacks %q:\n%s", timeout, missing, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitGone polls the screen until it no longer contains s.
+func (x *tmuxTerm) waitGone(timeout time.Duration, s string) {
+	x.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		scr := x.screen()
+		if !strings.Contains(scr, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("after %s the screen still shows %q:\n%s", timeout, s, scr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// loopbackServer answers 200 on 127.0.0.1 after a small delay.
+func loopbackServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(time.Millisecond)
+		fmt.Fprintln(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// shellQuit runs cmd, then prints its exit code and keeps the pane open.
+func shellQuit(cmd string) string {
+	return fmt.Sprintf("sh -c '%s; echo EXIT=$?; sleep 300'", cmd)
+}
+
+// TestRunUIInTerminal drives `scalelab run` in tmux: the charts and the
+// header appear, ↑ raises the rate (a marker and an event log line), a note
+// is added, the help opens and closes, q quits at once with exit 0 and the
+// summary on the normal screen.
+func TestRunUIInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 200"))
+
+	x.waitFor(30*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Errors (per second)",
+		"achieved 200/s", "Generator", "Events", "no cluster attached", "? help")
+	x.keys("Up")
+	x.waitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
+	x.keys("n")
+	x.waitFor(5*time.Second, "Note: a marker on the charts")
+	x.text("before the deploy")
+	x.keys("Enter")
+	x.waitFor(5*time.Second, "note: before the deploy")
+	x.keys("?")
+	x.waitFor(5*time.Second, "scalelab keys", "scale up (no cluster)")
+	x.keys("Escape")
+	x.waitGone(5*time.Second, "scalelab keys")
+	x.keys("p")
+	x.waitFor(5*time.Second, "● PAUSED", "operator: load paused")
+
+	start := time.Now()
+	x.keys("q")
+	s := x.waitFor(15*time.Second, "EXIT=")
+	took := time.Since(start)
+	if !strings.Contains(s, "EXIT=0") {
+		t.Fatalf("scalelab run did not exit 0:\n%s", s)
+	}
+	for _, want := range []string{"requests", "latency", "p99", "availability"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("the summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "Throughput (requests/s)") {
+		t.Fatalf("the UI must leave the screen to the summary:\n%s", s)
+	}
+	t.Logf("quit took %s", took)
+}
+
+// TestRunUIJSONAndEnd runs a bounded `scalelab run --json` with stdout
+// redirected: the UI draws on the terminal (stderr), quits by itself when
+// the run ends and the JSON summary lands in the file.
+func TestRunUIJSONAndEnd(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	out := filepath.Join(t.TempDir(), "summary.json")
+	x := newTmux(t, 100, 30, shellQuit(bin+" run "+url+" --rate 100 --duration 3s --json > "+out))
+	x.waitFor(20*time.Second, "Throughput", "elapsed 0:0")
+	x.waitFor(30*time.Second, "EXIT=0")
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Requests  uint64             `json:"requests"`
+		LatencyMs map[string]float64 `json:"latency_ms"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatalf("stdout is not one JSON summary: %v\n%s", err, b)
+	}
+	if sum.Requests < 200 || sum.Requests > 400 {
+		t.Fatalf("%d requests in 3 s at 100/s", sum.Requests)
+	}
+	if _, ok := sum.LatencyMs["p99"]; !ok {
+		t.Fatalf("no p99 in %s", b)
+	}
+}
+
+// TestRunNeedsTerminal checks the clear error without a terminal, and the
+// headless mode.
+func TestRunNeedsTerminal(t *testing.T) {
+	url := loopbackServer(t)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"run", url, "--rate", "50"}, streams{out: &out, err: &errOut})
+	if code != exitUsage || !strings.Contains(errOut.String(), "no terminal to draw the UI on: use --headless") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"run", url, "--rate", "50", "--duration", "1s", "--headless", "--json"}, streams{out: &out, err: &errOut})
+	if code != exitOK {
+		t.Fatalf("headless run: exit %d, stderr %q", code, errOut.String())
+	}
+	var sum struct {
+		Requests uint64 `json:"requests"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Requests < 25 {
+		t.Fatalf("headless JSON: %v, %d requests: %s", err, sum.Requests, out.String())
+	}
+	if !strings.Contains(errOut.String(), "req/s") {
+		t.Fatalf("headless mode prints live lines on stderr: %q", errOut.String())
+	}
+}
