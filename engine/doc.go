@@ -9,7 +9,8 @@
 //     percentiles (no coordinated omission); the service time, measured from
 //     the actual send, is kept beside it. A send more than 1 ms behind its
 //     intended time is counted as late; a send that cannot happen because
-//     MaxInflight requests are outstanding is counted as dropped.
+//     MaxInflight requests are outstanding, or that the generator did not
+//     reach before the sending window closed, is counted as dropped.
 //   - closed loop: N workers each send as soon as their previous answer came.
 //
 // Both models can be changed while running (SetRate, SetConcurrency).

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,10 @@ const reapEvery = time.Second
 // quitWork tells an open-loop worker to exit.
 const quitWork = time.Duration(-1)
 
+// windowGrace is how late after the window's close the sender still sends
+// a request that was due inside it; past it, such requests are dropped.
+const windowGrace = 100 * time.Millisecond
+
 // spinBelow is the wait under which the sender yields instead of sleeping:
 // a sleep costs syscalls, and at such rates the workers keep the processor
 // busy anyway.
@@ -24,11 +29,13 @@ const spinBelow = 50 * time.Microsecond
 type openLoop struct {
 	e       *Engine
 	sched   *schedule
-	work    chan time.Duration
+	work    chan time.Duration // due requests, by intended send offset
 	wg      sync.WaitGroup
 	workers int // alive, busy or idle
-	nextID  int
-	reaped  time.Duration
+	// outstanding counts requests queued or in flight.
+	outstanding atomic.Int64
+	nextID      int
+	reaped      time.Duration
 }
 
 // runOpen sends on schedule until the window ends or ctx is done and
@@ -37,7 +44,7 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 	o := &openLoop{
 		e:     e,
 		sched: newSchedule(e.cfg.rate, e.cfg.stages),
-		work:  make(chan time.Duration),
+		work:  make(chan time.Duration, e.cfg.maxInflight),
 	}
 	end := e.cfg.window()
 	stopWake := context.AfterFunc(ctx, e.sleeper.wake)
@@ -51,18 +58,42 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 
 // send is the schedule loop. It returns the sending window.
 func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
-	for k := uint64(0); ; k++ {
+	var k uint64
+	for ; ; k++ {
 		due, ok := o.waitFor(ctx, k, end)
-		if !ok {
-			if now := o.e.since(); end <= 0 || now < end {
-				return now
-			}
-			return end
+		if !ok || (end > 0 && o.e.since() >= end+windowGrace) {
+			break
 		}
 		o.dispatch(due)
 		if now := o.e.since(); now-o.reaped >= reapEvery {
 			o.reap()
 			o.reaped = now
+		}
+	}
+	window := o.e.since()
+	if end > 0 && window > end {
+		window = end
+	}
+	o.dropUnsent(k, window)
+	return window
+}
+
+// dropUnsent counts as dropped the requests due before the window closed
+// that were never sent: those the sender had not reached (it fell behind)
+// and those still queued for a worker.
+func (o *openLoop) dropUnsent(k uint64, window time.Duration) {
+	for ; toOffset(o.sched.at(k)) < window; k++ {
+		o.e.rec.dropped.Add(1)
+	}
+	for {
+		select {
+		case d := <-o.work:
+			if d != quitWork {
+				o.outstanding.Add(-1)
+				o.e.rec.dropped.Add(1)
+			}
+		default:
+			return
 		}
 	}
 }
@@ -114,30 +145,40 @@ func (o *openLoop) applyChanges() {
 	}
 }
 
-// dispatch hands a due request to an idle worker, starts a new worker when
-// none is idle, or counts a drop when MaxInflight workers are all busy.
+// dispatch queues a due request for the workers, adding a worker when none
+// is free (every worker has a request in flight or queued: a worker that is
+// only waiting for the processor still counts as free, so a saturated
+// generator does not open connections it cannot use). When MaxInflight
+// requests are outstanding the request is dropped and counted. A request
+// that waits in the queue is sent late and timed from its intended send.
 func (o *openLoop) dispatch(due time.Duration) {
-	select {
-	case o.work <- due:
-		return
-	default:
-	}
-	if o.workers >= o.e.cfg.maxInflight {
+	n := o.outstanding.Load()
+	if n >= int64(o.e.cfg.maxInflight) {
 		o.e.rec.dropped.Add(1)
 		return
 	}
+	if n >= int64(o.workers) {
+		o.spawn()
+	}
+	o.outstanding.Add(1)
+	o.work <- due // never blocks: the queue holds MaxInflight requests
+}
+
+// spawn starts a worker that serves the queue until it closes or tells it
+// to quit.
+func (o *openLoop) spawn() {
 	o.workers++
 	o.nextID++
 	w := o.e.newWorker(o.nextID)
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		w.do(due)
 		for d := range o.work {
 			if d == quitWork {
 				return
 			}
 			w.do(d)
+			o.outstanding.Add(-1)
 		}
 	}()
 }
@@ -145,8 +186,7 @@ func (o *openLoop) dispatch(due time.Duration) {
 // reap retires half of the workers beyond twice those busy (plus a margin),
 // after a burst has passed.
 func (o *openLoop) reap() {
-	busy := int(o.e.rec.inflight())
-	keep := 2*busy + 16
+	keep := 2*int(o.outstanding.Load()) + 16
 	for extra := (o.workers - keep) / 2; extra > 0; extra-- {
 		select {
 		case o.work <- quitWork:

@@ -40,8 +40,10 @@ type Snapshot struct {
 	Errors [numErrorClasses]uint64
 	// BytesIn counts response body bytes read; BytesOut request body bytes.
 	BytesIn, BytesOut uint64
-	// Dropped counts open-loop sends skipped because MaxInflight requests
-	// were outstanding. Late counts sends more than 1 ms behind schedule.
+	// Dropped counts open-loop requests due in the sending window that were
+	// never sent: MaxInflight requests were outstanding, or the generator
+	// fell so far behind that the window closed first. Late counts sends
+	// more than 1 ms behind schedule.
 	Dropped, Late uint64
 	// LagMax is the largest and LagSum the total scheduling lag (actual
 	// minus intended send time) over the Requests sent in the window.

@@ -50,8 +50,9 @@ type Summary struct {
 	// by error class.
 	Status map[string]uint64 `json:"status"`
 	Errors map[string]uint64 `json:"errors"`
-	// Dropped and Late count open-loop sends skipped, or sent more than
-	// 1 ms behind schedule.
+	// Dropped counts open-loop requests due in the window but never sent
+	// (MaxInflight reached, or the generator fell behind until the window
+	// closed); Late those sent more than 1 ms behind schedule.
 	Dropped uint64 `json:"dropped"`
 	Late    uint64 `json:"late"`
 	// LatencyMs is timed from the intended send in open loop; ServiceMs from
