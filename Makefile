@@ -34,11 +34,9 @@ bench-peers: build
 bench-ui: build
 	bash bench/ui.sh
 
-# For now: a short open-loop run against a loopback demo server.
+# The local fleet under load for 30 s: scaled, upgraded, and a replica killed.
 demo: build
-	@$(GO) build -o bin/demoserver ./internal/demoserver
-	@bin/demoserver --listen 127.0.0.1:18090 & pid=$$!; trap "kill $$pid" EXIT; sleep 0.5; \
-	$(BIN) load http://127.0.0.1:18090/ --stages 3s:200,5s:2000,2s:0
+	$(BIN) demo --duration 30s --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1
 
 clean:
 	rm -rf bin

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/fleet"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// demoRate is the demo's open-loop rate when no load model is given: well
+// within what a 2-core machine sends through the fleet.
+const demoRate = 500
+
+// demoTick is the engine's snapshot interval in the demo: fine enough to
+// measure each step; the live line still prints once a second.
+const demoTick = 250 * time.Millisecond
+
+// demoFlags are the fleet and step settings of `scalelab demo`.
+type demoFlags struct {
+	replicas       int
+	version        string
+	maxSurge       int
+	maxUnavailable int
+	drain          time.Duration
+	noDrain        bool
+	startupDelay   time.Duration
+	latency        string
+	listen         string
+	steps          []string
+	headless       bool
+}
+
+func (f *demoFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.replicas, "replicas", fleet.DefaultReplicas, "replicas the fleet starts with")
+	fs.StringVar(&f.version, "replica-version", fleet.DefaultVersion, "version the fleet starts with")
+	fs.IntVar(&f.maxSurge, "max-surge", fleet.DefaultMaxSurge, "rolling upgrade: replicas above the desired number")
+	fs.IntVar(&f.maxUnavailable, "max-unavailable", fleet.DefaultMaxUnavailable, "rolling upgrade: replicas below the desired number that may be unavailable")
+	fs.DurationVar(&f.drain, "drain", fleet.DefaultDrain, "how long a stopping replica keeps serving after failing readiness")
+	fs.BoolVar(&f.noDrain, "no-drain", false, "replicas stop at once, dropping requests in flight (shows why the drain matters)")
+	fs.DurationVar(&f.startupDelay, "startup-delay", time.Second, "time a new replica takes to become ready")
+	fs.StringVar(&f.latency, "latency", "2ms..10ms", "time each replica's answer takes: fixed (20ms) or a uniform range")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "the fleet's load balancer address (loopback; port 0 picks one)")
+	fs.StringArrayVar(&f.steps, "step", nil, "scripted step "+experiments.Syntax+" (repeatable)")
+	fs.BoolVar(&f.headless, "headless", false, "no UI: a live line a second and the events on stderr, the summary at the end")
+}
+
+// fleetOptions builds the fleet's options, or a bad-input error.
+func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
+	if f.replicas < 1 || f.replicas > fleet.DefaultMaxReplicas {
+		return nil, badInput("--replicas %d: want 1..%d", f.replicas, fleet.DefaultMaxReplicas)
+	}
+	lat, err := cluster.ParseLatency(f.latency)
+	if err != nil {
+		return nil, badInput("--latency: %v", err)
+	}
+	ropts := []fleet.ReplicaOption{fleet.Drain(f.drain), fleet.StartupDelay(f.startupDelay), fleet.Latency(lat)}
+	if f.noDrain {
+		ropts = append(ropts, fleet.NoDrain())
+	}
+	opts := []fleet.Option{
+		fleet.Replicas(f.replicas), fleet.InitialVersion(f.version),
+		fleet.MaxSurge(f.maxSurge), fleet.MaxUnavailable(f.maxUnavailable),
+		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...),
+	}
+	return opts, nil
+}
+
+// demoReport is the demo's JSON summary: the load report and the steps.
+type demoReport struct {
+	report
+	Steps []experiments.Result `json:"steps"`
+}
+
+func newDemoCmd(io streams) *cobra.Command {
+	var (
+		lf loadFlags
+		df demoFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run a local fleet of demo replicas under load, and scale, upgrade and break it",
+		Long: `Start a local fleet (replicas of the demo service behind a load balancer,
+all on loopback), send load to it, and run scripted steps against it while
+availability is measured: scale, rolling upgrade, rollback and faults.
+
+For now the demo runs headless: a live line a second and the fleet's events
+on stderr, the summary at the end (--json: one JSON object on stdout, with
+a steps array). It takes the load flags of scalelab load; without a load
+model it sends ` + strconv.Itoa(demoRate) + ` requests a second.
+
+Steps fire at their time from the start of the load; each runs until its
+action completed and is measured while it ran:
+  --step 10s:scale=5           scale to 5 replicas
+  --step 20s:upgrade=v2        rolling upgrade to v2 (--max-surge, --max-unavailable)
+  --step 40s:kill=1            kill 1 random replica (kill=replica-2: that one)
+  --step 40s:hang=1            a replica accepts and never answers
+  --step 40s:latency=1:200ms   add latency to 1 random replica (or NAME:, or 5ms..50ms)
+  --step 40s:errors=1:30%      1 random replica answers 30% 500s
+  --step 45s:bad-version=v3    roll out a version whose replicas fail or slow down
+  --step 50s:rollback          roll back to the previous version`,
+		Example: `  scalelab demo --duration 30s --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1
+  scalelab demo --replicas 4 --rate 1000 --duration 20s --step 5s:upgrade=v2 --json
+  scalelab demo --no-drain --duration 15s --step 5s:upgrade=v2`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return badInput("demo: takes no arguments (the fleet is the target), got %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd, io, &lf, &df)
+		},
+	}
+	lf.register(cmd.Flags())
+	df.register(cmd.Flags())
+	return cmd
+}
+
+// runDemo checks the flags, starts the fleet, runs the load and the steps,
+// stops the fleet and prints the summary.
+func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error {
+	fs := cmd.Flags()
+	if !fs.Changed("rate") && !fs.Changed("concurrency") && lf.stages == "" {
+		if err := fs.Set("rate", strconv.Itoa(demoRate)); err != nil {
+			return err
+		}
+	}
+	opts, err := lf.options(fs)
+	if err != nil {
+		return err
+	}
+	steps, err := experiments.ParseSteps(df.steps)
+	if err != nil {
+		return usageError{err}
+	}
+	if w := lf.window(); w > 0 {
+		for _, s := range steps {
+			if s.At >= w {
+				return badInput("step %q: at %s, not before the end of the run (%s)", s.Spec, s.At, w)
+			}
+		}
+	}
+	fopts, err := df.fleetOptions()
+	if err != nil {
+		return err
+	}
+	fl, err := fleet.New(fopts...)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := interruptible(cmd.Context(), io.err)
+	defer stop()
+	// Times on stderr count from the start of the load; until then, from
+	// the fleet's start.
+	var origin atomic.Int64
+	origin.Store(time.Now().UnixNano())
+	since := func() float64 { return float64(time.Now().UnixNano()-origin.Load()) / 1e9 }
+	events := printEvents(fl.Subscribe(context.Background()), io.err, &origin)
+	defer events.Wait()
+	defer stopFleet(fl, df.drain)
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = fl.Start(startCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("demo: start the fleet: %w", err)
+	}
+	target, err := lf.target(fl.URL())
+	if err != nil {
+		return err
+	}
+	model := lf.model(fs)
+	runner := experiments.NewRunner(fl, steps, experiments.OnUpdate(func(r experiments.Result) {
+		printStep(io.err, since(), r)
+	}))
+	live := newLiveLine(io.err)
+	perSecond := newSecondly(live.print)
+	opts = append(opts, engine.Tick(demoTick), engine.OnSnapshot(func(s *engine.Snapshot) {
+		runner.Observe(s)
+		perSecond.add(s)
+	}))
+	eng, err := engine.New(target, opts...)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, target.URL, model)
+	stepsCtx, stopSteps := context.WithCancel(ctx)
+	stepsDone := make(chan struct{})
+	start := time.Now()
+	origin.Store(start.UnixNano())
+	go func() {
+		defer close(stepsDone)
+		runner.Run(stepsCtx, start)
+	}()
+	res, err := eng.Run(ctx)
+	end := time.Now()
+	stopSteps()
+	<-stepsDone
+	if err != nil {
+		return err
+	}
+	rep := demoReport{report: newReport(target.URL, model, res), Steps: runner.Results(end)}
+	if rep.Steps == nil {
+		rep.Steps = []experiments.Result{}
+	}
+	if lf.jsonOut {
+		return json.NewEncoder(io.out).Encode(rep)
+	}
+	rep.writeText(io.out)
+	writeSteps(io.out, rep.Steps)
+	return nil
+}
+
+// stopFleet drains the fleet, bounded by the drain period and a margin.
+func stopFleet(fl *fleet.Fleet, drain time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), drain+3*time.Second)
+	defer cancel()
+	_ = fl.Stop(ctx)
+}
+
+// printEvents prints each event on w with its time from origin (unix
+// nanoseconds), until the stream ends; Wait waits for that.
+func printEvents(ch <-chan cluster.Event, w io.Writer, origin *atomic.Int64) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for e := range ch {
+			at := float64(e.Time.UnixNano()-origin.Load()) / 1e9
+			fmt.Fprintf(w, "%6.1fs  event  %s\n", at, e.Message)
+		}
+	})
+	return &wg
+}
+
+// printStep prints a step's start or end on w, at seconds from the start.
+func printStep(w io.Writer, at float64, r experiments.Result) {
+	switch {
+	case r.Completed:
+		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Spec, r.DurationS)
+	case r.Error != "":
+		fmt.Fprintf(w, "%6.1fs  step   %s did not complete: %s\n", at, r.Spec, r.Error)
+	default:
+		fmt.Fprintf(w, "%6.1fs  step   %s started\n", at, r.Spec)
+	}
+}
+
+// writeSteps prints the steps table of the text summary.
+func writeSteps(w io.Writer, steps []experiments.Result) {
+	if len(steps) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n  steps\n")
+	for _, s := range steps {
+		state := "completed"
+		if !s.Completed {
+			state = "not completed: " + s.Error
+		}
+		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d errors  availability %.3f%%  %s\n",
+			s.Spec, s.StartS, s.DurationS, s.Requests, s.Errors, s.Availability*100, state)
+	}
+}
+
+// secondly merges snapshots and hands one on per second of measurement.
+type secondly struct {
+	acc  *engine.Snapshot
+	emit func(*engine.Snapshot)
+}
+
+func newSecondly(emit func(*engine.Snapshot)) *secondly { return &secondly{emit: emit} }
+
+// add merges s and emits the merged snapshot once it covers a second.
+func (p *secondly) add(s *engine.Snapshot) {
+	if p.acc == nil {
+		p.acc = engine.NewSnapshot()
+	}
+	p.acc.Merge(s)
+	if p.acc.Elapsed() >= time.Second-demoTick/2 {
+		p.emit(p.acc)
+		p.acc = nil
+	}
+}

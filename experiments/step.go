@@ -1,0 +1,183 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+// Step is one scripted action at an offset from the start of the load.
+type Step struct {
+	// At is the offset from the start of the load.
+	At time.Duration
+	// Spec is the step as written ("20s:upgrade=v2").
+	Spec string
+	// Action names what it does: scale, upgrade, rollback, or a fault
+	// kind (kill, hang, latency, errors, bad-version).
+	Action string
+	// Replicas is the scale target.
+	Replicas int
+	// Version is the upgrade's version.
+	Version string
+	// Fault is the fault to inject.
+	Fault cluster.Fault
+}
+
+// Syntax is the step syntax in one line, for help texts and errors.
+const Syntax = "AT:ACTION such as 10s:scale=5, 20s:upgrade=v2, 30s:rollback, 40s:kill=1, 40s:kill=replica-2, " +
+	"hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3"
+
+// ParseStep parses "AT:ACTION[=ARG]". The error is one line naming the
+// step and what was expected.
+func ParseStep(spec string) (Step, error) {
+	s := Step{Spec: spec}
+	at, action, ok := strings.Cut(strings.TrimSpace(spec), ":")
+	if !ok {
+		return s, fmt.Errorf("step %q: want AT:ACTION, such as 10s:scale=5", spec)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(at))
+	if err != nil || d < 0 {
+		return s, fmt.Errorf("step %q: %q is not a time from the start, such as 10s or 1m30s", spec, at)
+	}
+	s.At = d
+	name, arg, hasArg := strings.Cut(strings.TrimSpace(action), "=")
+	s.Action = name
+	if err := s.parseAction(name, strings.TrimSpace(arg), hasArg); err != nil {
+		return s, fmt.Errorf("step %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// parseAction fills the step from its action and argument.
+func (s *Step) parseAction(name, arg string, hasArg bool) error {
+	if name != "rollback" && arg == "" {
+		if _, known := usage[name]; known {
+			return fmt.Errorf("%s needs an argument: %s", name, usage[name])
+		}
+	}
+	switch name {
+	case "scale":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a replica count: %s", arg, usage[name])
+		}
+		s.Replicas = n
+	case "upgrade":
+		if strings.ContainsAny(arg, " \t") {
+			return fmt.Errorf("%q is not a version: %s", arg, usage[name])
+		}
+		s.Version = arg
+	case "rollback":
+		if hasArg {
+			return errors.New("rollback takes no argument: rollback goes to the previous version")
+		}
+	case "kill", "hang":
+		ft, err := parseTarget(cluster.FaultKind(name), arg)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, usage[name])
+		}
+		s.Fault = ft
+	case "latency", "errors":
+		return s.parseValueFault(name, arg)
+	case "bad-version":
+		if strings.ContainsAny(arg, " \t") {
+			return fmt.Errorf("%q is not a version: %s", arg, usage[name])
+		}
+		s.Fault = cluster.Fault{Kind: cluster.FaultBadVersion, Version: arg}
+	default:
+		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, kill, hang, latency, errors or bad-version)", name)
+	}
+	return nil
+}
+
+// usage shows each action's argument.
+var usage = map[string]string{
+	"scale":       "scale=N such as scale=5",
+	"upgrade":     "upgrade=VERSION such as upgrade=v2",
+	"kill":        "kill=N (random replicas) or kill=NAME such as kill=replica-2",
+	"hang":        "hang=N (random replicas) or hang=NAME such as hang=replica-2",
+	"latency":     "latency=[N|NAME:]LATENCY such as latency=200ms, latency=2:5ms..50ms or latency=replica-1:100ms",
+	"errors":      "errors=[N|NAME:]RATE such as errors=30%, errors=2:0.5 or errors=replica-1:100%",
+	"bad-version": "bad-version=VERSION such as bad-version=v3",
+}
+
+// parseValueFault parses latency and errors faults: an optional target
+// (one random replica when absent) and a value.
+func (s *Step) parseValueFault(name, arg string) error {
+	target, value, hasTarget := strings.Cut(arg, ":")
+	if !hasTarget {
+		target, value = "1", arg
+	}
+	ft, err := parseTarget(cluster.FaultKind(name), target)
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, usage[name])
+	}
+	if name == "latency" {
+		if ft.Latency, err = cluster.ParseLatency(value); err != nil {
+			return fmt.Errorf("%w: %s", err, usage[name])
+		}
+	} else if ft.ErrorRate, err = cluster.ParseRate(value); err != nil {
+		return fmt.Errorf("%w: %s", err, usage[name])
+	}
+	s.Fault = ft
+	return nil
+}
+
+// parseTarget reads a fault's target: a count of random replicas or a
+// replica's name.
+func parseTarget(kind cluster.FaultKind, t string) (cluster.Fault, error) {
+	ft := cluster.Fault{Kind: kind}
+	if n, err := strconv.Atoi(t); err == nil {
+		if n < 1 {
+			return ft, fmt.Errorf("%d replicas: want at least 1", n)
+		}
+		ft.Count = n
+		return ft, nil
+	}
+	if t == "" || strings.ContainsAny(t, " \t=:") {
+		return ft, fmt.Errorf("%q is neither a replica count nor a replica name", t)
+	}
+	ft.Replica = t
+	return ft, nil
+}
+
+// ParseSteps parses every spec and returns the steps in time order (steps
+// at the same time keep their order), or one error per bad spec.
+func ParseSteps(specs []string) ([]Step, error) {
+	var steps []Step
+	var errs []error
+	for _, spec := range specs {
+		s, err := ParseStep(spec)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		steps = append(steps, s)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At < steps[j].At })
+	return steps, nil
+}
+
+// Apply runs the step's action on c, blocking until it completed or ctx
+// ended.
+func (s Step) Apply(ctx context.Context, c cluster.Cluster) error {
+	switch s.Action {
+	case "scale":
+		return c.Scale(ctx, s.Replicas)
+	case "upgrade":
+		return c.Upgrade(ctx, s.Version)
+	case "rollback":
+		return c.Rollback(ctx)
+	default:
+		return c.Inject(ctx, s.Fault)
+	}
+}

@@ -1,0 +1,86 @@
+package experiments
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+func TestParseStep(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		spec string
+		want Step
+	}{
+		{"10s:scale=5", Step{At: 10 * time.Second, Action: "scale", Replicas: 5}},
+		{"0s:scale=0", Step{Action: "scale"}},
+		{"20s:upgrade=v2", Step{At: 20 * time.Second, Action: "upgrade", Version: "v2"}},
+		{"1m30s:rollback", Step{At: 90 * time.Second, Action: "rollback"}},
+		{"40s:kill=1", Step{At: 40 * time.Second, Action: "kill", Fault: cluster.Fault{Kind: cluster.FaultKill, Count: 1}}},
+		{"40s:kill=replica-2", Step{At: 40 * time.Second, Action: "kill", Fault: cluster.Fault{Kind: cluster.FaultKill, Replica: "replica-2"}}},
+		{"5s:hang=2", Step{At: 5 * time.Second, Action: "hang", Fault: cluster.Fault{Kind: cluster.FaultHang, Count: 2}}},
+		{"5s:latency=200ms", Step{At: 5 * time.Second, Action: "latency",
+			Fault: cluster.Fault{Kind: cluster.FaultLatency, Count: 1, Latency: cluster.LatencyRange{Min: 200 * ms, Max: 200 * ms}}}},
+		{"5s:latency=replica-1:5ms..50ms", Step{At: 5 * time.Second, Action: "latency",
+			Fault: cluster.Fault{Kind: cluster.FaultLatency, Replica: "replica-1", Latency: cluster.LatencyRange{Min: 5 * ms, Max: 50 * ms}}}},
+		{"5s:errors=2:30%", Step{At: 5 * time.Second, Action: "errors", Fault: cluster.Fault{Kind: cluster.FaultErrors, Count: 2, ErrorRate: 0.3}}},
+		{"5s:errors=0.5", Step{At: 5 * time.Second, Action: "errors", Fault: cluster.Fault{Kind: cluster.FaultErrors, Count: 1, ErrorRate: 0.5}}},
+		{"25s:bad-version=v3", Step{At: 25 * time.Second, Action: "bad-version", Fault: cluster.Fault{Kind: cluster.FaultBadVersion, Version: "v3"}}},
+	} {
+		got, err := ParseStep(tc.spec)
+		tc.want.Spec = tc.spec
+		if err != nil || got != tc.want {
+			t.Errorf("ParseStep(%q) = %+v, %v; want %+v", tc.spec, got, err, tc.want)
+		}
+	}
+}
+
+func TestParseStepErrorsAreOneClearLine(t *testing.T) {
+	for spec, want := range map[string]string{
+		"scale=5":           "want AT:ACTION",
+		"soon:scale=5":      `"soon" is not a time`,
+		"-5s:scale=5":       `is not a time`,
+		"10s:scale":         "scale needs an argument: scale=N",
+		"10s:scale=five":    `"five" is not a replica count`,
+		"10s:scale=-1":      "is not a replica count",
+		"10s:upgrade=":      "upgrade needs an argument",
+		"10s:rollback=v1":   "rollback takes no argument",
+		"10s:kill=0":        "0 replicas: want at least 1",
+		"10s:kill":          "kill needs an argument",
+		"10s:latency=fast":  `latency "fast": want a duration`,
+		"10s:latency=1:-5s": "must not be negative",
+		"10s:errors=150%":   `rate "150%"`,
+		"10s:explode=1":     `unknown action "explode"`,
+		"10s:bad-version=":  "bad-version needs an argument",
+	} {
+		_, err := ParseStep(spec)
+		if err == nil {
+			t.Errorf("ParseStep(%q): no error", spec)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, want) || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "step "+`"`+spec) {
+			t.Errorf("ParseStep(%q) error %q: want one line naming the step and containing %q", spec, msg, want)
+		}
+	}
+}
+
+func TestParseStepsSortsAndReportsEveryError(t *testing.T) {
+	steps, err := ParseSteps([]string{"30s:rollback", "10s:scale=5", "10s:kill=1", "20s:upgrade=v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, s := range steps {
+		order = append(order, s.Spec)
+	}
+	if got := strings.Join(order, " "); got != "10s:scale=5 10s:kill=1 20s:upgrade=v2 30s:rollback" {
+		t.Fatalf("order %s", got)
+	}
+	_, err = ParseSteps([]string{"x", "10s:scale=5", "y"})
+	if err == nil || !strings.Contains(err.Error(), `"x"`) || !strings.Contains(err.Error(), `"y"`) {
+		t.Fatalf("want both bad steps named, got %v", err)
+	}
+}
