@@ -159,7 +159,7 @@ func TestRunUIInTerminal(t *testing.T) {
 	x.keys("Enter")
 	x.waitFor(5*time.Second, "note: before the deploy")
 	x.keys("?")
-	x.waitFor(5*time.Second, "scalelab keys", "scale up (no cluster)")
+	x.waitFor(5*time.Second, "scalelab keys", "Cluster: none attached")
 	x.keys("Escape")
 	x.waitGone(5*time.Second, "scalelab keys")
 	x.keys("p")

@@ -68,9 +68,15 @@ func shortName(name string) string {
 	return name
 }
 
-// label shortens a message to a marker label, or falls back to def.
+// label shortens a message to a marker label, or falls back to def:
+// replica-2 becomes r2, a "fault: " prefix goes, and so does what follows
+// a colon ("scaled to 5: all ready" is "scaled to 5").
 func label(msg, def string) string {
 	msg = strings.TrimSpace(strings.ReplaceAll(msg, "replica-", "r"))
+	msg = strings.TrimPrefix(msg, "fault: ")
+	if head, _, ok := strings.Cut(msg, ": "); ok && head != "" {
+		msg = head
+	}
 	if msg == "" {
 		return def
 	}

@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/fleet"
 )
 
 // scenario feeds a model 90 seconds of a synthetic run: 500 req/s raised to
@@ -60,6 +62,67 @@ func TestGolden(t *testing.T) {
 		{"help_80x24", 80, 24, []string{"?"}},
 		{"rate_prompt_80x24", 80, 24, []string{"r"}},
 		{"too_small_70x20", 70, 20, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
+			for _, k := range tc.keys {
+				m, _ = press(t, m, k)
+			}
+			golden.RequireEqual(t, []byte(view(m)))
+		})
+	}
+}
+
+// clusterScenario is scenario on a cluster mid-rollout, with a killed
+// replica: the replicas panel, cluster markers and the event log.
+func clusterScenario(t testing.TB, m Model) Model {
+	t.Helper()
+	m = scenario(t, m)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	for _, e := range []cluster.Event{
+		{Time: at(50), Kind: cluster.ReplicaKilled, Replica: "replica-2", Version: "v1", Message: "replica-2 killed (fault)"},
+		{Time: at(50.3), Kind: cluster.ReplicaReplaced, Replica: "replica-4", Version: "v1", Message: "replica-4 started (v1), replacing replica-2"},
+		{Time: at(51), Kind: cluster.ReplicaReady, Replica: "replica-4", Version: "v1", Message: "replica-4 ready (v1)"},
+		{Time: at(70), Kind: cluster.RolloutStarted, Version: "v2", Message: "rollout v1 → v2"},
+		{Time: at(70.1), Kind: cluster.ReplicaStarted, Replica: "replica-5", Version: "v2", Message: "replica-5 started (v2)"},
+		{Time: at(71), Kind: cluster.ReplicaReady, Replica: "replica-5", Version: "v2", Message: "replica-5 ready (v2)"},
+		{Time: at(71.1), Kind: cluster.ReplicaDraining, Replica: "replica-1", Version: "v1", Message: "replica-1 draining (rollout)"},
+		{Time: at(73.2), Kind: cluster.ReplicaStopped, Replica: "replica-1", Version: "v1", Message: "replica-1 stopped"},
+		{Time: at(73.3), Kind: cluster.ReplicaStarted, Replica: "replica-6", Version: "v2", Message: "replica-6 started (v2)"},
+	} {
+		m = update(t, m, eventMsg(e))
+	}
+	return update(t, m, stateMsg(cluster.State{
+		Desired: 3, Version: "v2", Previous: "v1", MaxSurge: 1,
+		Replicas: []cluster.Replica{
+			{Name: "replica-1", Version: "v1", Phase: cluster.Stopped},
+			{Name: "replica-2", Version: "v1", Phase: cluster.Killed},
+			{Name: "replica-3", Version: "v1", Phase: cluster.Ready, Share: 0.5, ShareKnown: true},
+			{Name: "replica-4", Version: "v1", Phase: cluster.Draining, Share: 0.1, ShareKnown: true},
+			{Name: "replica-5", Version: "v2", Phase: cluster.Ready, Share: 0.4, ShareKnown: true, Fault: "latency 200ms"},
+			{Name: "replica-6", Version: "v2", Phase: cluster.Starting, ShareKnown: true},
+		},
+		Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 2, Ready: 1, Desired: 3},
+	}))
+}
+
+// TestGoldenCluster is TestGolden with a cluster attached (a real fleet,
+// not started: the state and events are the scenario's).
+func TestGoldenCluster(t *testing.T) {
+	f, err := fleet.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := clusterScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute, Cluster: f}, 120, 40))
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"cluster_120x40", 120, 40, nil},
+		{"cluster_80x24", 80, 24, nil},
+		{"fault_menu_120x40", 120, 40, []string{"f"}},
+		{"help_120x40", 120, 40, []string{"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})

@@ -273,11 +273,11 @@ func TestClusterKeysWithoutCluster(t *testing.T) {
 	if !strings.Contains(view(m), "no cluster attached: scale, upgrade, rollback and faults are unavailable") {
 		t.Fatal("the status line must say the cluster actions are unavailable")
 	}
-	if strings.Contains(lineWith(t, view(m), "more load"), "scale") {
+	if strings.Contains(lineWith(t, view(m), "↑/↓ load"), "scale") {
 		t.Fatal("the short help must leave out the cluster actions")
 	}
 	m, _ = press(t, m, "?")
-	if !strings.Contains(view(m), "scale up (no cluster)") {
+	if !strings.Contains(view(m), "Cluster: none attached") || !strings.Contains(view(m), "+ scale up") {
 		t.Fatalf("the help must mark the cluster actions unavailable:\n%s", view(m))
 	}
 }

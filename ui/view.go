@@ -143,7 +143,7 @@ func (m Model) screen() string {
 	}
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())
-	out = append(out, m.help.View(common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil}))
+	out = append(out, m.help.View(common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil, Narrow: w < FullWidth}))
 	for len(out) < h {
 		out = append(out[:len(out)-2], append([]string{""}, out[len(out)-2:]...)...)
 	}
@@ -329,7 +329,7 @@ func (m Model) panels() []string {
 	var boxes []string
 	genW := w * 36 / 100
 	if m.cfg.Cluster != nil {
-		repW := w * 36 / 100
+		repW := w * 42 / 100
 		title := "Replicas"
 		body := st.Dim.Render("waiting for the cluster's state")
 		if m.hasState {
@@ -337,9 +337,9 @@ func (m Model) panels() []string {
 			body = replicas.View(st, m.cstate, inner, repW-4)
 		}
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
-		genW = w * 30 / 100
+		genW = w * 28 / 100
 	}
-	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), false), genW, rows))
+	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4), genW, rows))
 	used := 0
 	for _, b := range boxes {
 		used += lipgloss.Width(b)
@@ -360,11 +360,15 @@ func (m Model) compactPanels(rows int) []string {
 	case m.cfg.Cluster == nil:
 		out = append(out, st.Dim.Render("no cluster attached: load only"))
 	case m.hasState:
-		out = append(out, st.PanelTitle.Render(replicas.Title(m.cstate))+"  "+replicas.Compact(st, m.cstate))
+		line := st.PanelTitle.Render(replicas.Title(m.cstate)) + "  " + replicas.Compact(st, m.cstate)
+		if ro := replicas.Rollout(m.cstate); ro != "" {
+			line += "  " + st.Warn.Render(ro)
+		}
+		out = append(out, line)
 	default:
 		out = append(out, st.Dim.Render("waiting for the cluster's state"))
 	}
-	out = append(out, generator.View(st, m.generatorStats(), true))
+	out = append(out, generator.View(st, m.generatorStats(), 0))
 	lg := m.log
 	lg.SetSize(w, rows-len(out))
 	out = append(out, strings.Split(lg.View(m.hist.Origin()), "\n")...)
@@ -398,8 +402,15 @@ func (m Model) fullHelp() string {
 	for i, g := range groups {
 		hm := m.help
 		hm.ShowAll = true
+		title := st.Title.Render(titles[i])
+		if i == 1 && m.cfg.Cluster == nil {
+			// Unavailable: greyed, and said in words for terminals
+			// without colour.
+			hm.Styles.FullKey, hm.Styles.FullDesc = st.HelpOff, st.HelpOff
+			title = st.HelpOff.Render("Cluster: none attached")
+		}
 		body := hm.FullHelpView([][]key.Binding{g})
-		cols = append(cols, lipgloss.JoinVertical(lipgloss.Left, st.Title.Render(titles[i]), body))
+		cols = append(cols, lipgloss.JoinVertical(lipgloss.Left, title, body))
 	}
 	maxW := m.com.Width - 6
 	var rows []string

@@ -25,12 +25,12 @@ func DefaultKeyMap() *KeyMap {
 		RateUp:           b([]string{"up", "k"}, "↑/k", "more load"),
 		RateDown:         b([]string{"down", "j"}, "↓/j", "less load"),
 		RateSet:          b([]string{"r"}, "r", "type a rate"),
-		Pause:            b([]string{"p", " "}, "p", "pause/resume"),
+		Pause:            b([]string{"p", " "}, "p", "pause"),
 		ScaleUp:          b([]string{"+", "="}, "+", "scale up"),
 		ScaleDown:        b([]string{"-", "_"}, "-", "scale down"),
 		Upgrade:          b([]string{"u"}, "u", "upgrade"),
 		Rollback:         b([]string{"b"}, "b", "rollback"),
-		Fault:            b([]string{"f"}, "f", "faults (kill…)"),
+		Fault:            b([]string{"f"}, "f", "faults"),
 		Note:             b([]string{"n"}, "n", "note"),
 		ToggleThroughput: b([]string{"1"}, "1", "throughput chart"),
 		ToggleLatency:    b([]string{"2"}, "2", "latency chart"),
@@ -52,34 +52,47 @@ func (k *KeyMap) ClusterKeys() []key.Binding {
 	return []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault}
 }
 
-// Help is the key map as bubbles/help shows it. Without a cluster the
-// cluster actions are listed as unavailable.
+// Help is the key map as bubbles/help shows it. Without a cluster the help
+// bar leaves the cluster actions out.
 type Help struct {
 	Keys    *KeyMap
 	Cluster bool
+	// Narrow leaves the less used keys out of the help bar.
+	Narrow bool
+}
+
+// describe is b with another description.
+func describe(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+// pair shows two bindings as one entry of the help bar.
+func pair(a, b key.Binding, k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(k, desc))
 }
 
 // ShortHelp is the one-line help bar.
 func (h Help) ShortHelp() []key.Binding {
 	k := h.Keys
-	out := []key.Binding{k.RateUp, k.RateDown, k.Pause}
-	if h.Cluster {
-		out = append(out, k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault)
+	out := []key.Binding{pair(k.RateUp, k.RateDown, "↑/↓", "load")}
+	if !h.Narrow || !h.Cluster {
+		out = append(out, k.Pause)
 	}
-	return append(out, k.Note, k.Help, k.Quit)
+	if h.Cluster {
+		out = append(out, pair(k.ScaleUp, k.ScaleDown, "+/-", "scale"), k.Upgrade, k.Rollback, k.Fault)
+	} else {
+		out = append(out, k.RateSet, k.Note)
+	}
+	return append(out, k.Help, k.Quit)
 }
 
 // FullHelp is the help screen, one column per group.
 func (h Help) FullHelp() [][]key.Binding {
 	k := h.Keys
-	cl := k.ClusterKeys()
-	if !h.Cluster {
-		for i, b := range cl {
-			cl[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, b.Help().Desc+" (no cluster)"))
-		}
-	}
+	cl := []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback,
+		describe(k.Fault, "faults: kill, hang, latency,"), key.NewBinding(key.WithKeys(""), key.WithHelp(" ", "errors, bad version"))}
 	return [][]key.Binding{
-		{k.RateUp, k.RateDown, k.RateSet, k.Pause},
+		{k.RateUp, k.RateDown, k.RateSet, describe(k.Pause, "pause / resume")},
 		cl,
 		{k.Note, k.ToggleThroughput, k.ToggleLatency, k.ToggleErrors, k.ToggleMax},
 		{k.Help, k.Close, k.Quit},

@@ -57,8 +57,10 @@ func Bottleneck(s Stats) string {
 	return ""
 }
 
-// View renders the panel's body.
-func View(st *common.Styles, s Stats, compact bool) string {
+// View renders the panel's body in width cells, or one line when width
+// is 0.
+func View(st *common.Styles, s Stats, width int) string {
+	compact := width <= 0
 	cpu := "—"
 	if s.CPUKnown {
 		cpu = fmt.Sprintf("%.0f%% of %d cores", s.CPU*100, s.Procs)
@@ -76,11 +78,11 @@ func View(st *common.Styles, s Stats, compact bool) string {
 		row(st, "in-flight", fmt.Sprintf("%d", s.InFlight)),
 		row(st, "dropped", fmt.Sprintf("%d (%s/s)", s.Dropped, num(s.DroppedRate))),
 		row(st, "late", fmt.Sprintf("%d (%s/s)", s.Late, num(s.LateRate))),
-		row(st, "lag", fmt.Sprintf("avg %s  max %s", dur(s.LagAvg), dur(s.LagMax))),
+		row(st, "lag", fmt.Sprintf("avg %s max %s", dur(s.LagAvg), dur(s.LagMax))),
 		row(st, "cpu", cpu),
 	}
 	if warn != "" {
-		lines = append(lines, st.Warn.Render("⚠ "+warn))
+		lines = append(lines, st.Warn.Width(width).Render("⚠ "+warn))
 	} else {
 		lines = append(lines, st.Good.Render("✓ the generator keeps up"))
 	}

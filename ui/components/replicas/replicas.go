@@ -13,36 +13,47 @@ import (
 
 // Title is the panel's title line for state s.
 func Title(s cluster.State) string {
-	ready := s.Count(cluster.Ready)
-	t := fmt.Sprintf("Replicas %d/%d ready · %s", ready, s.Desired, s.Version)
-	if s.Rollout.Active {
-		t += fmt.Sprintf(" · rollout %s %d/%d updated, %d ready", s.Rollout.Version, s.Rollout.Updated, s.Rollout.Desired, s.Rollout.Ready)
-	}
-	return t
+	return fmt.Sprintf("Replicas %d/%d ready · %s", s.Count(cluster.Ready), s.Desired, s.Version)
 }
 
-// View renders one line per replica, live ones first, at most rows lines
-// (the last one says how many more there are).
+// Rollout describes the rollout in progress, "" when none is.
+func Rollout(s cluster.State) string {
+	r := s.Rollout
+	if !r.Active {
+		return ""
+	}
+	return fmt.Sprintf("rollout → %s: %d/%d updated, %d ready", r.Version, r.Updated, r.Desired, r.Ready)
+}
+
+// barWidth is the width from which a share of traffic gets a small bar.
+const barWidth = 52
+
+// View renders the rollout's progress, if any, then one line per replica,
+// live ones first, in at most rows lines of width cells (the last one says
+// how many more there are).
 func View(st *common.Styles, s cluster.State, rows, width int) string {
 	if rows <= 0 {
 		return ""
 	}
+	var lines []string
+	if ro := Rollout(s); ro != "" {
+		lines = append(lines, st.Warn.Render(ro))
+	}
 	reps := ordered(s.Replicas)
 	if len(reps) == 0 {
-		return st.Dim.Render("no replicas")
+		return strings.Join(append(lines, st.Dim.Render("no replicas")), "\n")
 	}
 	nameW := 0
 	for _, r := range reps {
 		nameW = max(nameW, lipgloss.Width(r.Name))
 	}
 	nameW = min(nameW, max(width-30, 8))
-	var lines []string
 	for i, r := range reps {
 		if len(lines) == rows-1 && len(reps)-i > 1 {
 			lines = append(lines, st.Dim.Render(fmt.Sprintf("… %d more", len(reps)-i)))
 			break
 		}
-		lines = append(lines, line(st, r, nameW))
+		lines = append(lines, line(st, r, nameW, width >= barWidth))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -74,12 +85,15 @@ func ordered(in []cluster.Replica) []cluster.Replica {
 	return out
 }
 
-func line(st *common.Styles, r cluster.Replica, nameW int) string {
+func line(st *common.Styles, r cluster.Replica, nameW int, withBar bool) string {
 	name := fmt.Sprintf("%-*s", nameW, truncate(r.Name, nameW))
 	phase := phaseStyle(st, r.Phase).Render(fmt.Sprintf("%s %-8s", glyph(r.Phase), r.Phase))
 	out := fmt.Sprintf("%s %-6s %s", name, truncate(r.Version, 6), phase)
 	if r.ShareKnown && (r.Phase.Live() || r.Phase == cluster.Draining) {
-		out += " " + bar(r.Share, 5) + fmt.Sprintf(" %3.0f%%", r.Share*100)
+		if withBar {
+			out += " " + bar(r.Share, 5)
+		}
+		out += fmt.Sprintf(" %3.0f%%", r.Share*100)
 	}
 	if r.Fault != "" {
 		out += " " + st.Bad.Render(r.Fault)
