@@ -34,9 +34,10 @@ bench-peers: build
 bench-ui: build
 	bash bench/ui.sh
 
-# The local fleet under load for 30 s: scaled, upgraded, and a replica killed.
+# The interactive demo: the terminal UI on a local fleet, with a few
+# scripted steps to start the story; the keys do the rest, q quits.
 demo: build
-	$(BIN) demo --duration 30s --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1
+	$(BIN) demo --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1
 
 clean:
 	rm -rf bin

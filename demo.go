@@ -94,10 +94,12 @@ func newDemoCmd(io streams) *cobra.Command {
 all on loopback), send load to it, and run scripted steps against it while
 availability is measured: scale, rolling upgrade, rollback and faults.
 
-For now the demo runs headless: a live line a second and the fleet's events
-on stderr, the summary at the end (--json: one JSON object on stdout, with
-a steps array). It takes the load flags of scalelab load; without a load
-model it sends ` + strconv.Itoa(demoRate) + ` requests a second.
+The demo opens the terminal UI on the fleet: charts, replicas, events, and
+keys to change the load, scale, upgrade, roll back and inject faults; q
+quits with the summary. --headless runs without it: a live line a second
+and the fleet's events on stderr, the summary at the end (--json: one JSON
+object on stdout, with a steps array). It takes the load flags of scalelab
+load; without a load model it sends ` + strconv.Itoa(demoRate) + ` requests a second.
 
 Steps fire at their time from the start of the load; each runs until its
 action completed and is measured while it ran:
@@ -158,6 +160,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	fl, err := fleet.New(fopts...)
 	if err != nil {
 		return usageError{err}
+	}
+	if !df.headless {
+		return runDemoUI(cmd, io, lf, df, fl, steps, opts)
 	}
 	ctx, stop := interruptible(cmd.Context(), io.err)
 	defer stop()

@@ -45,14 +45,17 @@ faults) are unavailable: scalelab demo runs a local fleet with them.
 			if headless {
 				return runHeadless(cmd, io, target, model, f.jsonOut, opts)
 			}
-			return runInteractive(cmd.Context(), io, session{
+			rep, err := runInteractive(cmd.Context(), io, session{
 				command: "run",
 				target:  target,
 				model:   model,
 				opts:    opts,
 				window:  f.window(),
-				jsonOut: f.jsonOut,
 			})
+			if err != nil {
+				return err
+			}
+			return printReport(io, rep, f.jsonOut)
 		},
 	}
 	f.register(cmd.Flags())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -32,11 +33,17 @@ type session struct {
 	model   string
 	opts    []engine.Option
 	window  time.Duration
-	jsonOut bool
-	// cluster is attached when not nil; stopCluster (optional) stops it
-	// when the UI quits, in parallel with the load's drain.
+	// cluster is attached when not nil, with its event subscription
+	// events (made before the cluster started, to show its first events);
+	// stopCluster (optional) stops it when the UI quits, in parallel with
+	// the load's drain.
 	cluster     cluster.Cluster
+	events      <-chan cluster.Event
 	stopCluster func(context.Context) error
+	// observe (optional) is also given each snapshot; alongside (optional)
+	// runs next to the load, from the load's start until it ends.
+	observe   func(*engine.Snapshot)
+	alongside func(ctx context.Context, start time.Time)
 }
 
 // window is the sending window the flags set (0 when unbounded).
@@ -60,24 +67,37 @@ func terminal(io streams) (*os.File, error) {
 	return nil, badInput("no terminal to draw the UI on: use --headless")
 }
 
-// runInteractive runs the load under the UI, then prints the summary on
-// the normal screen.
-func runInteractive(ctx context.Context, io streams, s session) (err error) {
+// runInteractive runs the load under the UI and, once the UI quit and
+// the terminal is back to normal, returns the run's report (the caller
+// prints it).
+func runInteractive(ctx context.Context, io streams, s session) (report, error) {
 	out, err := terminal(io)
 	if err != nil {
-		return err
+		return report{}, err
 	}
 	feed := ui.NewFeed()
-	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(feed.Push))
+	push := feed.Push
+	if s.observe != nil {
+		push = func(snap *engine.Snapshot) {
+			s.observe(snap)
+			feed.Push(snap)
+		}
+	}
+	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(push))
 	eng, err := engine.New(s.target, opts...)
 	if err != nil {
-		return usageError{err}
+		return report{}, usageError{err}
 	}
 	defer restoreTerminal(out)()
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	results := make(chan runResult, 1)
+	var alongside sync.WaitGroup
+	if s.alongside != nil {
+		start := time.Now()
+		alongside.Go(func() { s.alongside(loadCtx, start) })
+	}
 	go func() {
 		res, err := eng.Run(loadCtx)
 		feed.Close()
@@ -96,7 +116,7 @@ func runInteractive(ctx context.Context, io streams, s session) (err error) {
 		Context:  uiCtx,
 		Renderer: lipgloss.NewRenderer(out),
 	}
-	if s.cluster != nil {
+	if cfg.Events = s.events; s.cluster != nil && cfg.Events == nil {
 		cfg.Events = s.cluster.Subscribe(uiCtx)
 	}
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx)}
@@ -106,14 +126,14 @@ func runInteractive(ctx context.Context, io streams, s session) (err error) {
 	_, uiErr := tea.NewProgram(ui.New(cfg), popts...).Run()
 	stopUI()
 	stopLoad()
-	rep, note := s.finish(eng, feed, results)
+	rep, note := s.finish(feed, results, &alongside)
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) {
-		return fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
+		return rep, fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
 	}
 	if note != "" {
 		fmt.Fprintln(io.err, note)
 	}
-	return printReport(io, rep, s.jsonOut)
+	return rep, nil
 }
 
 // runResult is what the engine's Run returned.
@@ -125,7 +145,7 @@ type runResult struct {
 // finish waits, within quitGrace, for the load's requests in flight and
 // the cluster's stop, and returns the run's report; when the load does not
 // end in time the report is made from the snapshots received, with a note.
-func (s session) finish(eng *engine.Engine, feed *ui.Feed, results <-chan runResult) (report, string) {
+func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync.WaitGroup) (report, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), quitGrace)
 	defer cancel()
 	stopped := make(chan struct{})
@@ -134,6 +154,7 @@ func (s session) finish(eng *engine.Engine, feed *ui.Feed, results <-chan runRes
 		if s.stopCluster != nil {
 			_ = s.stopCluster(ctx)
 		}
+		alongside.Wait()
 	}()
 	var rep report
 	var note string

@@ -237,3 +237,51 @@ func TestRunNeedsTerminal(t *testing.T) {
 		t.Fatalf("headless mode prints live lines on stderr: %q", errOut.String())
 	}
 }
+
+// TestDemoUIInTerminal drives `scalelab demo` in tmux on its local fleet:
+// scale up, a rolling upgrade through the version prompt, a kill through
+// the fault menu; the charts, markers and replica states appear; q quits
+// with exit 0, the fleet drained, and the summary on the normal screen.
+func TestDemoUIInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	x := newTmux(t, 120, 40, shellQuit(bin+" demo --replicas 2 --rate 200 --startup-delay 200ms --drain 500ms --latency 1ms"))
+
+	x.waitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
+		"+/- scale", "achieved 200/s")
+	x.keys("+")
+	x.waitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
+	x.keys("u")
+	x.waitFor(5*time.Second, "Rolling upgrade to version", "› v2")
+	x.keys("Enter")
+	x.waitFor(60*time.Second, "Replicas 3/3 ready · v2", "upgrade to v2: done")
+	x.keys("f")
+	x.waitFor(5*time.Second, "Inject a fault", "kill: replicas die abruptly")
+	x.keys("1")
+	x.waitFor(5*time.Second, "kill: which replica?", "1 random replica")
+	x.keys("1")
+	s := x.waitFor(30*time.Second, "killed (fault)", "kill on 1 random replica: done")
+	if !strings.Contains(s, "killed r") {
+		t.Fatalf("no kill marker on the time axis:\n%s", s)
+	}
+	if !strings.Contains(s, "┊") {
+		t.Fatalf("no marker line through the charts:\n%s", s)
+	}
+
+	start := time.Now()
+	x.keys("q")
+	s = x.waitFor(20*time.Second, "EXIT=")
+	took := time.Since(start)
+	if !strings.Contains(s, "EXIT=0") {
+		t.Fatalf("scalelab demo did not exit 0:\n%s", s)
+	}
+	for _, want := range []string{"requests", "p99", "availability"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("the summary lacks %q:\n%s", want, s)
+		}
+	}
+	// The fleet drains 0.5 s here; quitting is bounded by a 2.5 s grace.
+	if took > 10*time.Second {
+		t.Fatalf("quitting took %s", took)
+	}
+	t.Logf("quit took %s", took)
+}

@@ -236,7 +236,7 @@ func (m Model) marks(first, n int) []timeaxis.Mark {
 		if col < 0 || col >= n {
 			continue
 		}
-		out = append(out, timeaxis.Mark{Col: col, Label: e.Label, Major: e.Major})
+		out = append(out, timeaxis.Mark{Col: col, Label: e.Label, Major: e.Major, Urgent: e.Major && e.Level >= common.Warn})
 	}
 	return out
 }

@@ -27,13 +27,16 @@ type Mark struct {
 	Label string
 	// Major marks get a bold glyph and their labels are placed first.
 	Major bool
+	// Urgent marks (a replica killed, a fault) are labelled before all
+	// others.
+	Urgent bool
 }
 
 // MarkerRows renders rows lines of width cells: on the first, a glyph at
 // the column of each mark, and after the glyphs as many labels as fit
 // without covering another glyph; on the next ones, under their glyphs, the
-// labels that did not fit above. Major marks are labelled first, then the
-// latest.
+// labels that did not fit above. Urgent marks are labelled first, then
+// major ones, then the latest.
 func MarkerRows(st *common.Styles, width, rows int, marks []Mark) []string {
 	if rows <= 0 || width <= 0 {
 		return nil
@@ -100,12 +103,22 @@ func MarkerRows(st *common.Styles, width, rows int, marks []Mark) []string {
 	return out
 }
 
-// placementOrder sorts marks for labelling: major first, then latest first.
+// placementOrder sorts marks for labelling: urgent first, then major,
+// then the latest first.
 func placementOrder(marks []Mark) []Mark {
 	out := append([]Mark(nil), marks...)
+	rank := func(m Mark) int {
+		switch {
+		case m.Urgent:
+			return 2
+		case m.Major:
+			return 1
+		}
+		return 0
+	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Major != out[j].Major {
-			return out[i].Major
+		if ri, rj := rank(out[i]), rank(out[j]); ri != rj {
+			return ri > rj
 		}
 		return out[i].Col > out[j].Col
 	})

@@ -95,3 +95,21 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+// TestUrgentLabelsFirst crowds a kill among other events: its label is
+// placed first.
+func TestUrgentLabelsFirst(t *testing.T) {
+	a := chart.AxisWidth
+	marks := []Mark{
+		{Col: 0, Label: "scale 2 → 3", Major: true},
+		{Col: 1, Label: "upgrade v2", Major: true},
+		{Col: 2, Label: "killed r6", Major: true, Urgent: true},
+		{Col: 3, Label: "ready r7"},
+		{Col: 4, Label: "v2 done", Major: true},
+	}
+	rows := MarkerRows(styles(), 40, 2, marks)
+	r1 := []rune(ansi.Strip(rows[1]))
+	if got := string(r1[a+2 : a+11]); got != "killed r6" {
+		t.Fatalf("rows:\n%s\n%s\nwant the kill labelled under its glyph", ansi.Strip(rows[0]), ansi.Strip(rows[1]))
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/fleet"
+	"github.com/spf13/cobra"
+)
+
+// runDemoUI is scalelab demo with the terminal UI: the fleet starts, the
+// UI opens on it with the cluster actions available, scripted steps (if
+// any) run as in the headless demo, and q quits with the summary (and the
+// steps) on the normal screen.
+func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl *fleet.Fleet,
+	steps []experiments.Step, opts []engine.Option) error {
+	if _, err := terminal(io); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	subCtx, unsubscribe := context.WithCancel(ctx)
+	defer unsubscribe()
+	events := fl.Subscribe(subCtx) // before Start: the UI shows the first replicas start
+	defer stopFleet(fl, df.drain)
+	fmt.Fprintf(io.err, "scalelab demo: starting %d replicas of %s…\n", df.replicas, df.version)
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := fl.Start(startCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("demo: start the fleet: %w", err)
+	}
+	target, err := lf.target(fl.URL())
+	if err != nil {
+		return err
+	}
+	runner := experiments.NewRunner(fl, steps)
+	rep, err := runInteractive(ctx, io, session{
+		command:     "demo",
+		target:      target,
+		model:       lf.model(cmd.Flags()),
+		opts:        opts,
+		window:      lf.window(),
+		cluster:     fl,
+		events:      events,
+		stopCluster: fl.Stop,
+		observe:     runner.Observe,
+		alongside:   runner.Run,
+	})
+	if err != nil {
+		return err
+	}
+	drep := demoReport{report: rep, Steps: runner.Results(time.Now())}
+	if drep.Steps == nil {
+		drep.Steps = []experiments.Result{}
+	}
+	if lf.jsonOut {
+		return json.NewEncoder(io.out).Encode(drep)
+	}
+	drep.writeText(io.out)
+	writeSteps(io.out, drep.Steps)
+	return nil
+}
