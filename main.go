@@ -52,7 +52,8 @@ func run(ctx context.Context, args []string, io streams) int {
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	fmt.Fprintf(io.err, "scalelab: %s\n", msg)
 	var u usageError
-	if errors.As(err, &u) {
+	// cobra reports an unknown command or a stray argument as a plain error.
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
 		return exitUsage
 	}
 	return exitInternal

@@ -143,7 +143,14 @@ func (e *Engine) SetConcurrency(n int) error {
 func (e *Engine) Concurrency() int { return int(e.concurrency.Load()) }
 
 // since is the offset from the engine's start on the monotonic clock.
-func (e *Engine) since() time.Duration { return time.Since(e.start) }
+// Before Run it is 0, so that a rate set before the run applies from its
+// start. Run sets start under planMu, where SetRate and TargetRate read it.
+func (e *Engine) since() time.Duration {
+	if e.start.IsZero() {
+		return 0
+	}
+	return time.Since(e.start)
+}
 
 // Run sends load until the window ends or ctx is done, then waits for the
 // requests still in flight (each bounded by the timeout), and returns the
@@ -152,7 +159,9 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	if !e.ran.CompareAndSwap(false, true) {
 		return nil, errors.New("run: engine already ran")
 	}
+	e.planMu.Lock()
 	e.start = time.Now()
+	e.planMu.Unlock()
 	total := NewSnapshot()
 	total.Start = e.start
 	total.End = e.start

@@ -62,7 +62,9 @@ type client struct {
 }
 
 // newClient builds the client for t. Retries are off: every request the
-// engine counts was sent exactly once.
+// engine counts was sent exactly once. The one exception is a request that
+// was not sent at all because its pooled connection had been closed by the
+// server while idle (see idleCheckConn): it goes out on another connection.
 func newClient(t Target, cfg *config) (*client, error) {
 	u, err := ParseURL(t.URL)
 	if err != nil {
@@ -75,18 +77,26 @@ func newClient(t Target, cfg *config) (*client, error) {
 	}
 	dialer := &fasthttp.TCPDialer{Concurrency: 0}
 	hc := &fasthttp.HostClient{
-		Addr:                      net.JoinHostPort(u.Hostname(), port),
-		IsTLS:                     tlsOn,
-		DialTimeout:               dialer.DialTimeout,
+		Addr:  net.JoinHostPort(u.Hostname(), port),
+		IsTLS: tlsOn,
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			c, err := dialer.DialTimeout(addr, timeout)
+			if err != nil {
+				return nil, err
+			}
+			return newIdleCheckConn(c), nil
+		},
 		MaxConns:                  max(cfg.maxInflight, cfg.concurrency) + 16,
-		MaxIdemponentCallAttempts: 1,
-		RetryIfErr:                func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
-		StreamResponseBody:        true,
-		ConnPoolStrategy:          fasthttp.LIFO,
-		NoDefaultUserAgentHeader:  true,
-		DisablePathNormalizing:    true,
-		MaxIdleConnDuration:       time.Minute,
-		ReadBufferSize:            16 << 10,
+		MaxIdemponentCallAttempts: maxStaleRetries,
+		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, isStaleConn(err)
+		},
+		StreamResponseBody:       true,
+		ConnPoolStrategy:         fasthttp.LIFO,
+		NoDefaultUserAgentHeader: true,
+		DisablePathNormalizing:   true,
+		MaxIdleConnDuration:      time.Minute,
+		ReadBufferSize:           16 << 10,
 	}
 	if tlsOn {
 		hc.TLSConfig = &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: cfg.insecure} //nolint:gosec // the operator asked for it
@@ -102,6 +112,7 @@ func newClient(t Target, cfg *config) (*client, error) {
 	for _, h := range t.Headers {
 		if strings.EqualFold(h.Name, "Host") {
 			req.Header.SetHost(h.Value)
+			req.UseHostHeader = true // else the URL's host is sent
 			continue
 		}
 		req.Header.Add(h.Name, h.Value)
