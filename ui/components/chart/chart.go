@@ -199,13 +199,14 @@ func (m Model) markLine(line string) string {
 	return line
 }
 
-// niceStep rounds x up to 1, 2, 2.5 or 5 times a power of ten.
+// niceStep rounds x up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a
+// power of ten: round labels without much wasted height.
 func niceStep(x float64) float64 {
 	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(x)))
-	for _, m := range []float64{1, 2, 2.5, 5} {
+	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8} {
 		if x <= m*p*(1+1e-9) {
 			return m * p
 		}

@@ -116,7 +116,7 @@ func TestEmptyAndNaN(t *testing.T) {
 
 func TestNiceStep(t *testing.T) {
 	for _, tc := range []struct{ in, want float64 }{
-		{0, 1}, {0.3, 0.5}, {1, 1}, {1.1, 2}, {2.2, 2.5}, {3, 5}, {7, 10}, {83.5, 100}, {1666, 2000},
+		{0, 1}, {0.3, 0.3}, {0.31, 0.4}, {1, 1}, {1.1, 1.2}, {2.2, 2.5}, {3, 3}, {7, 8}, {8.5, 10}, {83.5, 100}, {100.6, 120}, {1666, 2000},
 	} {
 		if got := niceStep(tc.in); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("niceStep(%g) = %g, want %g", tc.in, got, tc.want)
