@@ -74,8 +74,17 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 	if end > 0 && window > end {
 		window = end
 	}
+	o.awaitQueue(window + windowGrace)
 	o.dropUnsent(k, window)
 	return window
+}
+
+// awaitQueue gives the workers until deadline to take the requests still
+// queued.
+func (o *openLoop) awaitQueue(deadline time.Duration) {
+	for len(o.work) > 0 && o.e.since() < deadline {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // dropUnsent counts as dropped the requests due before the window closed
