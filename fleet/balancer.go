@@ -140,7 +140,10 @@ func (b *Balancer) Add(name, addr string) error {
 	be := &backend{
 		name: name, addr: addr, stop: make(chan struct{}),
 		proxy: &fasthttp.HostClient{
-			Addr:                          addr,
+			Addr: addr,
+			Dial: func(addr string) (net.Conn, error) {
+				return fasthttp.DialTimeout(addr, b.cfg.upstreamTimeout)
+			},
 			MaxConns:                      4096,
 			MaxConnWaitTimeout:            b.cfg.upstreamTimeout,
 			MaxIdemponentCallAttempts:     1,

@@ -72,8 +72,12 @@ func startFleet(t *testing.T, opts ...Option) (*Fleet, *eventLog) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		began := time.Now()
 		if err := f.Stop(ctx); err != nil {
 			t.Errorf("stop: %v", err)
+		}
+		if took := time.Since(began); took < 500*time.Millisecond {
+			t.Errorf("stopped in %s, before the replicas' 500ms drain", took)
 		}
 		<-log.done
 	})

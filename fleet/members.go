@@ -57,10 +57,17 @@ func (f *Fleet) startMember(version string) error {
 }
 
 // drainMember stops m gracefully in the background; f.mu must be held.
+// The balancer stops routing to it at once, as the Kubernetes endpoints
+// controller takes a terminating pod out of its Service's endpoints; the
+// replica's drain covers the requests already on their way, and its
+// failing readiness covers balancers that only learn from checks.
 func (f *Fleet) drainMember(m *member, why string) {
 	m.phase = cluster.Draining
 	f.emit(cluster.Event{Kind: cluster.ReplicaDraining, Replica: m.name, Version: m.version,
 		Message: fmt.Sprintf("%s draining (%s)", m.name, why)})
+	f.bal.Remove(m.name)
+	f.emit(cluster.Event{Kind: cluster.BalancerRemoved, Replica: m.name, Version: m.version,
+		Message: fmt.Sprintf("balancer -%s (draining)", m.name)})
 	f.background.Add(1)
 	go func() {
 		defer f.background.Done()

@@ -18,6 +18,8 @@ type replicaMetrics struct {
 	inflight prometheus.Gauge
 	ready    prometheus.Gauge
 	handler  fasthttp.RequestHandler
+	// The series the hot path counts, resolved once.
+	ok, failed, starting, draining prometheus.Counter
 }
 
 func newReplicaMetrics(name, version string) *replicaMetrics {
@@ -51,6 +53,8 @@ func newReplicaMetrics(name, version string) *replicaMetrics {
 		ConstLabels: prometheus.Labels{"replica": name, "version": version},
 	})
 	info.Set(1)
+	m.ok, m.failed = m.requests.WithLabelValues("200"), m.requests.WithLabelValues("500")
+	m.starting, m.draining = m.notReady.WithLabelValues("starting"), m.notReady.WithLabelValues("draining")
 	m.reg.MustRegister(m.requests, m.notReady, m.duration, m.inflight, m.ready, info,
 		prometheus.NewGoCollector())
 	m.handler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))

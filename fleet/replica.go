@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -376,20 +375,21 @@ func (r *Replica) serve(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.SetContentType("application/json")
 	if code == fasthttp.StatusOK {
 		ctx.SetBody(r.body)
+		m.ok.Inc()
 	} else {
 		ctx.SetBodyString("{\"error\":\"injected\"}\n")
 		r.stats.errors.Add(1)
+		m.failed.Inc()
 	}
 	r.stats.served.Add(1)
 	switch {
 	case r.draining.Load():
 		r.stats.draining.Add(1)
-		m.notReady.WithLabelValues("draining").Inc()
+		m.draining.Inc()
 	case r.startingAt(start):
 		r.stats.starting.Add(1)
-		m.notReady.WithLabelValues("starting").Inc()
+		m.starting.Inc()
 	}
-	m.requests.WithLabelValues(strconv.Itoa(code)).Inc()
 	m.duration.Observe(time.Since(start).Seconds())
 }
 
