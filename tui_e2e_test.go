@@ -285,3 +285,43 @@ func TestDemoUIInTerminal(t *testing.T) {
 	}
 	t.Logf("quit took %s", took)
 }
+
+// TestNoColor checks that colours reach a colour terminal and that NO_COLOR
+// turns them off, the chart lines then told apart by their characters.
+func TestNoColor(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	for _, tc := range []struct {
+		name, env string
+		colour    bool
+	}{{"colour", "", true}, {"NO_COLOR", "NO_COLOR=1 ", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := newTmux(t, 120, 40, shellQuit(tc.env+bin+" run "+url+" --rate 100"))
+			x.waitFor(30*time.Second, "Latency (ms)", "achieved 100/s")
+			raw := x.run("capture-pane", "-p", "-e", "-t", "e2e")
+			colours := strings.Count(raw, "\x1b[38;") + strings.Count(raw, "\x1b[3") + strings.Count(raw, "\x1b[9")
+			if tc.colour && colours == 0 {
+				t.Fatalf("no colour on a colour terminal:\n%q", raw)
+			}
+			if !tc.colour && colours != 0 {
+				t.Fatalf("%d colour sequences with NO_COLOR:\n%q", colours, raw)
+			}
+			legend := lineOf(x.screen(), "Latency (ms)")
+			if !tc.colour && !strings.Contains(legend, "•• p90") {
+				t.Fatalf("without colour the series must differ by character: %q", legend)
+			}
+			x.keys("q")
+			x.waitFor(15*time.Second, "EXIT=0")
+		})
+	}
+}
+
+// lineOf returns the first line of s containing sub, or "".
+func lineOf(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}

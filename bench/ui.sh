@@ -4,23 +4,23 @@
 # scalelab run against nginx on loopback, closed loop (the generator's core
 # saturated, so any CPU the UI takes shows as lost throughput): the same run
 # headless (--headless) and with the UI drawing into a real terminal (a
-# 120x40 tmux pane), alternating rounds, medians compared. Goal: UI >= 0.97x
+# 120x40 tmux pane), alternating rounds (ABBA), medians compared. Goal: UI >= 0.97x
 # headless. scalelab is pinned to core GEN_CPU; nginx and the tmux server to
 # SRV_CPU, as a terminal emulator would run elsewhere.
 #
 # Run from the repo root after `make build` (or via `make bench-ui`).
 # Settings through the environment:
-#   ROUNDS=5 DURATION=10s CONNS=64 GEN_CPU=0 SRV_CPU=1 PORT=18081
+#   ROUNDS=6 DURATION=10s CONNS=64 GEN_CPU=0 SRV_CPU=1 PORT=18091
 # Exit status: 0 when the harness ran (a missed goal is printed as MISSED),
 # 1 when it could not run.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 GEN_CPU=${GEN_CPU:-0}
 SRV_CPU=${SRV_CPU:-1}
-PORT=${PORT:-18081}
+PORT=${PORT:-18091}
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -141,13 +141,20 @@ main() {
 	start_nginx
 
 	echo "bench-ui: scalelab run $URL --concurrency $CONNS --duration $DURATION, $ROUNDS rounds each, alternating"
-	local h=() u=() r
+	local h=() u=() rh ru
 	for i in $(seq "$ROUNDS"); do
-		r=$(run_headless "$outdir/headless-$i.json")
-		h+=("$r")
-		r=$(run_ui "$outdir/ui-$i.json")
-		u+=("$r")
-		printf '  round %d: headless %.0f req/s, UI %.0f req/s\n' "$i" "${h[-1]}" "${u[-1]}"
+		# ABBA: alternate which goes first, so a drift in the machine's load
+		# does not favour one side.
+		if [ $((i % 2)) -eq 1 ]; then
+			rh=$(run_headless "$outdir/headless-$i.json")
+			ru=$(run_ui "$outdir/ui-$i.json")
+		else
+			ru=$(run_ui "$outdir/ui-$i.json")
+			rh=$(run_headless "$outdir/headless-$i.json")
+		fi
+		h+=("$rh")
+		u+=("$ru")
+		printf '  round %d: headless %.0f req/s, UI %.0f req/s\n' "$i" "$rh" "$ru"
 	done
 	local mh mu ratio
 	mh=$(median "${h[@]}")
