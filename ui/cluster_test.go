@@ -206,3 +206,63 @@ func TestClusterKeysDriveTheFleet(t *testing.T) {
 		t.Errorf("the replicas panel must show %s killed: %q", victim, l)
 	}
 }
+
+// guardedFleet is a real fleet that asks for confirmation, as a real
+// cluster does (the Kubernetes driver implements Confirmer).
+type guardedFleet struct{ *fleet.Fleet }
+
+func (guardedFleet) ConfirmActions() (string, bool) { return "deployment demo in namespace test", true }
+
+// TestConfirmOnRealCluster checks that destructive actions wait for y on a
+// cluster that asks, n cancels them, and scaling up does not ask.
+func TestConfirmOnRealCluster(t *testing.T) {
+	f, events := startFleet(t, 2)
+	g := guardedFleet{f}
+	m := newModel(t, Config{Load: idleEngine(t), Cluster: g, Events: events}, 120, 40)
+	m, _ = exec(t, m, fetchState(g))
+
+	m, cmd := press(t, m, "-")
+	if cmd != nil || m.mode != modeConfirm {
+		t.Fatal("scale down on a guarded cluster must ask first")
+	}
+	if v := view(m); !strings.Contains(v, "scale to 1 on deployment demo in namespace test?") || !strings.Contains(v, "y to go ahead") {
+		t.Fatalf("the question must name the action and the cluster:\n%s", v)
+	}
+	m, cmd = press(t, m, "n")
+	if cmd != nil || m.mode != modeNormal || !strings.Contains(view(m), "scale to 1: cancelled") {
+		t.Fatal("n must cancel")
+	}
+	if f.State().Desired != 2 {
+		t.Fatal("a cancelled scale changed the fleet")
+	}
+
+	m, _ = press(t, m, "b")
+	m, _ = press(t, m, "esc")
+	if m.mode != modeNormal {
+		t.Fatal("esc must cancel a question too")
+	}
+
+	m, _ = press(t, m, "f")
+	m = choose(t, m, "1") // kill
+	m, cmd = chooseCmd(t, m, "1")
+	if cmd != nil || m.mode != modeConfirm || !strings.Contains(view(m), "kill on 1 random replica on deployment demo") {
+		t.Fatalf("a kill on a guarded cluster must ask first:\n%s", view(m))
+	}
+	m, _ = press(t, m, "n")
+
+	m, cmd = press(t, m, "-")
+	m, cmd = press(t, m, "y")
+	if m.mode != modeNormal {
+		t.Fatal("y must close the question")
+	}
+	m = act(t, m, cmd, "scale to 1")
+	if s := f.State(); s.Desired != 1 || s.Count(cluster.Ready) != 1 {
+		t.Fatalf("after yes: desired %d, ready %d; want 1, 1", s.Desired, s.Count(cluster.Ready))
+	}
+	m, _ = exec(t, m, fetchState(g))
+	m, cmd = press(t, m, "+")
+	if m.mode != modeNormal || cmd == nil {
+		t.Fatal("scaling up is not destructive: no question")
+	}
+	act(t, m, cmd, "scale to 2")
+}
