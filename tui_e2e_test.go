@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -108,6 +109,25 @@ func (x *tmuxTerm) waitFor(timeout time.Duration, want ...string) string {
 	}
 }
 
+// achievedRE matches a header whose achieved rate is not zero.
+var achievedRE = regexp.MustCompile(`achieved [1-9][0-9.]*k?/s`)
+
+// waitMatch polls the screen until re matches it.
+func (x *tmuxTerm) waitMatch(timeout time.Duration, re *regexp.Regexp) string {
+	x.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := x.screen()
+		if re.MatchString(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("after %s the screen does not match %s:\n%s", timeout, re, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitGone polls the screen until it no longer contains s.
 func (x *tmuxTerm) waitGone(timeout time.Duration, s string) {
 	x.t.Helper()
@@ -150,7 +170,8 @@ func TestRunUIInTerminal(t *testing.T) {
 	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 200"))
 
 	x.waitFor(30*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Errors (per second)",
-		"achieved 200/s", "Generator", "Events", "no cluster attached", "? help")
+		"target 200/s", "Generator", "Events", "no cluster attached", "? help")
+	x.waitMatch(30*time.Second, achievedRE)
 	x.keys("Up")
 	x.waitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
 	x.keys("n")
@@ -247,7 +268,8 @@ func TestDemoUIInTerminal(t *testing.T) {
 	x := newTmux(t, 120, 40, shellQuit(bin+" demo --replicas 2 --rate 200 --startup-delay 200ms --drain 500ms --latency 1ms"))
 
 	x.waitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
-		"+/- scale", "achieved 200/s")
+		"+/- scale", "target 200/s")
+	x.waitMatch(30*time.Second, achievedRE)
 	x.keys("+")
 	x.waitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
 	x.keys("u")
@@ -297,7 +319,8 @@ func TestNoColor(t *testing.T) {
 	}{{"colour", "", true}, {"NO_COLOR", "NO_COLOR=1 ", false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			x := newTmux(t, 120, 40, shellQuit(tc.env+bin+" run "+url+" --rate 100"))
-			x.waitFor(30*time.Second, "Latency (ms)", "achieved 100/s")
+			x.waitFor(30*time.Second, "Latency (ms)", "target 100/s")
+			x.waitMatch(30*time.Second, achievedRE)
 			raw := x.run("capture-pane", "-p", "-e", "-t", "e2e")
 			colours := strings.Count(raw, "\x1b[38;") + strings.Count(raw, "\x1b[3") + strings.Count(raw, "\x1b[9")
 			if tc.colour && colours == 0 {

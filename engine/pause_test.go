@@ -72,7 +72,7 @@ func TestPauseResume(t *testing.T) {
 			}
 			// Requests in flight at the pause may still land; after that,
 			// nothing: give them a generous moment, then watch a while.
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(time.Second)
 			before := served.Load()
 			time.Sleep(700 * time.Millisecond)
 			if after := served.Load(); after != before {

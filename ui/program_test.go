@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"regexp"
 	"testing"
 	"time"
 
@@ -19,7 +20,10 @@ func TestProgramWithEngine(t *testing.T) {
 	cfg := Config{Target: "http://loopback/", Model: "open loop, 200 req/s", Load: eng, Feed: feed, Renderer: asciiRenderer()}
 	tm := teatest.NewTestModel(t, New(cfg), teatest.WithInitialTermSize(120, 40))
 
-	waitOutput(t, tm, "achieved 200/s", "the achieved rate")
+	waitOutput(t, tm, "target 200/s", "the target rate")
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return regexp.MustCompile(`achieved [1-9][0-9]*/s`).Match(b)
+	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 	tm.Send(keyMsg("up"))
 	waitOutput(t, tm, "operator: rate → 250/s", "the rate change in the event log")
 	if got := eng.TargetRate(); got != 250 {
