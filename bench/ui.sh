@@ -156,14 +156,21 @@ main() {
 		u+=("$ru")
 		printf '  round %d: headless %.0f req/s, UI %.0f req/s\n' "$i" "$rh" "$ru"
 	done
-	local mh mu ratio
+	local mh mu ratio pairs=() paired
 	mh=$(median "${h[@]}")
 	mu=$(median "${u[@]}")
 	ratio=$(awk -v u="$mu" -v h="$mh" 'BEGIN { printf "%.3f", u / h }')
+	# Each round's own ratio cancels slow changes in the machine's load;
+	# their median is printed beside the ratio of the medians.
+	for i in "${!h[@]}"; do
+		pairs+=("$(awk -v u="${u[$i]}" -v h="${h[$i]}" 'BEGIN { printf "%.3f", u / h }')")
+	done
+	paired=$(median "${pairs[@]}")
 	{
 		echo "headless median: $mh req/s"
 		echo "UI median:       $mu req/s"
 		echo "UI/headless throughput ratio: $ratio (goal >= 0.97): $(verdict "$ratio >= 0.97")"
+		echo "median of the rounds' own ratios: $paired"
 	} | tee "$outdir/summary.txt"
 	echo "screen captures: $outdir/ui-*.json.screen"
 }
