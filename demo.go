@@ -214,7 +214,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return err
 	}
-	rep := demoReport{report: newReport(target.URL, model, res), Steps: runner.Results(end)}
+	rep := demoReport{report: newReport("demo", target.URL, model, res), Steps: runner.Results(end)}
 	if rep.Steps == nil {
 		rep.Steps = []experiments.Result{}
 	}

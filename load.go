@@ -51,7 +51,7 @@ does and times latency from each request's intended send; closed loop
 			if err != nil {
 				return err
 			}
-			rep := newReport(target.URL, f.model(cmd.Flags()), res)
+			rep := newReport("load", target.URL, f.model(cmd.Flags()), res)
 			if f.jsonOut {
 				enc := json.NewEncoder(io.out)
 				return enc.Encode(rep)
@@ -64,16 +64,19 @@ does and times latency from each request's intended send; closed loop
 	return cmd
 }
 
-// report is the JSON summary of a load run.
+// report is the JSON summary of a run of load, run or demo.
 type report struct {
-	Target string    `json:"target"`
-	Model  string    `json:"model"`
-	Start  time.Time `json:"start"`
+	// Command names the command that made it ("load", "run", "demo").
+	Command string    `json:"command"`
+	Target  string    `json:"target"`
+	Model   string    `json:"model"`
+	Start   time.Time `json:"start"`
 	engine.Summary
 }
 
-func newReport(url, model string, res *engine.Result) report {
+func newReport(command, url, model string, res *engine.Result) report {
 	return report{
+		Command: command,
 		Target:  url,
 		Model:   model,
 		Start:   res.Total.Start.UTC().Truncate(time.Millisecond),

@@ -79,7 +79,7 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 	if err != nil {
 		return err
 	}
-	return printReport(io, newReport(target.URL, model, res), jsonOut)
+	return printReport(io, newReport("run", target.URL, model, res), jsonOut)
 }
 
 // printReport prints the summary as text or as one JSON object on stdout.

@@ -161,7 +161,7 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 	select {
 	case r := <-results:
 		if r.err == nil {
-			rep = newReport(s.target.URL, s.model, r.res)
+			rep = newReport(s.command, s.target.URL, s.model, r.res)
 			break
 		}
 		note = fmt.Sprintf("scalelab %s: load: %v", s.command, r.err)
@@ -181,7 +181,7 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 func partialReport(s session, feed *ui.Feed) report {
 	total := feed.Total()
 	res := &engine.Result{Total: total, Window: total.Elapsed()}
-	return newReport(s.target.URL, s.model, res)
+	return newReport(s.command, s.target.URL, s.model, res)
 }
 
 // restoreTerminal saves the terminal's state and returns a function, to
