@@ -4,7 +4,7 @@ BIN     := bin/scalelab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui demo clean
+.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui fuzz demo clean
 
 all: build
 
@@ -33,6 +33,11 @@ bench-peers: build
 
 bench-ui: build
 	bash bench/ui.sh
+
+# Fuzz the recordings reader (make test runs its seed corpus).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./recordings
 
 # The interactive demo: the terminal UI on a local fleet, with a few
 # scripted steps to start the story; the keys do the rest, q quits.

@@ -1,0 +1,58 @@
+package recordings
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+)
+
+// Source says where an event came from.
+type Source string
+
+// The event sources.
+const (
+	// FromCluster is a cluster event (Kind is its cluster.EventKind).
+	FromCluster Source = "cluster"
+	// FromOperator is an operator's action or note as the UI logged it
+	// (a rate change, a pause, a failed action, a note).
+	FromOperator Source = "operator"
+	// FromStep is a scripted step starting or ending; Data holds its
+	// experiments.Result.
+	FromStep Source = "step"
+)
+
+// Event is one timestamped thing that happened in a session.
+type Event struct {
+	// Time is when it happened.
+	Time time.Time `json:"time"`
+	// Source says where it came from, Kind what it is within its source.
+	Source Source `json:"source"`
+	Kind   string `json:"kind,omitempty"`
+	// Message is the event's text.
+	Message string `json:"message"`
+	// Replica and Version name the replica and version concerned, if any.
+	Replica string `json:"replica,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Label, Major and Level are how the UI marked it on the charts, for
+	// operator events (cluster events are marked from their kind).
+	Label string `json:"label,omitempty"`
+	Major bool   `json:"major,omitempty"`
+	Level string `json:"level,omitempty"`
+	// Data is the event's details, such as a step's result.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// ClusterEvent is the recording of a cluster event.
+func ClusterEvent(e cluster.Event) Event {
+	return Event{Time: e.Time, Source: FromCluster, Kind: string(e.Kind), Message: e.Message, Replica: e.Replica, Version: e.Version}
+}
+
+// Cluster is the cluster event recorded in e; ok is false when e came from
+// another source.
+func (e Event) Cluster() (ev cluster.Event, ok bool) {
+	if e.Source != FromCluster {
+		return cluster.Event{}, false
+	}
+	return cluster.Event{Time: e.Time, Kind: cluster.EventKind(e.Kind), Replica: e.Replica, Version: e.Version, Message: e.Message}, true
+}

@@ -1,0 +1,304 @@
+package recordings
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+)
+
+// Frame is one engine snapshot as the UI drew it.
+type Frame struct {
+	// Snapshot is what the engine measured over the frame's window. A frame
+	// read without histograms (Recording.Frame with Counters) has nil
+	// Latency and Service.
+	Snapshot *engine.Snapshot
+	// CPU is the process's CPU use over the frame, as a share of its Procs
+	// processors; CPUKnown is false when it was not measured.
+	CPU      float64
+	CPUKnown bool
+	Procs    int
+	// State is the cluster's state at the frame's end, nil when no cluster
+	// is attached. Frames of an unchanged state share one value: treat it
+	// as read-only.
+	State *cluster.State
+}
+
+// frameFlagCPU marks a frame whose CPU use was measured.
+const frameFlagCPU = 1
+
+// numErrorClasses is the number of engine error classes a frame holds.
+var numErrorClasses = len(engine.ErrorClasses())
+
+// appendFrame encodes f's snapshot (not its state) relative to origin.
+func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
+	s := f.Snapshot
+	var flags uint64
+	if f.CPUKnown {
+		flags |= frameFlagCPU
+	}
+	dst = binary.AppendUvarint(dst, flags)
+	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
+	dst = binary.AppendUvarint(dst, uint64(max(s.End.Sub(s.Start), 0)))
+	dst = binary.AppendUvarint(dst, s.Requests)
+	codes := make([]int, 0, len(s.Status))
+	for code := range s.Status {
+		codes = append(codes, code)
+	}
+	sort.Ints(codes)
+	dst = binary.AppendUvarint(dst, uint64(len(codes)))
+	for _, c := range codes {
+		dst = binary.AppendUvarint(dst, uint64(max(c, 0)))
+		dst = binary.AppendUvarint(dst, s.Status[c])
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(s.Errors)))
+	for _, n := range s.Errors {
+		dst = binary.AppendUvarint(dst, n)
+	}
+	for _, v := range []uint64{s.BytesIn, s.BytesOut, s.Dropped, s.Late,
+		uint64(max(s.LagMax, 0)), uint64(max(s.LagSum, 0))} {
+		dst = binary.AppendUvarint(dst, v)
+	}
+	dst = binary.AppendVarint(dst, s.InFlight)
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s.TargetRate))
+	dst = binary.AppendUvarint(dst, uint64(max(s.Concurrency, 0)))
+	dst = binary.AppendUvarint(dst, uint64(math.Round(max(f.CPU, 0)*1e4)))
+	dst = binary.AppendUvarint(dst, uint64(max(f.Procs, 0)))
+	dst = appendHistogram(dst, s.Latency)
+	return appendHistogram(dst, s.Service)
+}
+
+// appendHistogram encodes a histogram's non-empty buckets, length-prefixed
+// so that a reader can skip it: count, then (index delta, count) pairs.
+func appendHistogram(dst []byte, h *hdrhistogram.Histogram) []byte {
+	var body []byte
+	if h != nil && h.TotalCount() > 0 {
+		counts := h.Export().Counts
+		n := 0
+		for _, c := range counts {
+			if c > 0 {
+				n++
+			}
+		}
+		body = binary.AppendUvarint(body, uint64(n))
+		prev := 0
+		for i, c := range counts {
+			if c > 0 {
+				body = binary.AppendUvarint(body, uint64(i-prev))
+				prev = i
+			}
+		}
+		for _, c := range counts {
+			if c > 0 {
+				body = binary.AppendUvarint(body, uint64(c))
+			}
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(body)))
+	return append(dst, body...)
+}
+
+// errCorrupt reports an entry that does not decode.
+var errCorrupt = errors.New("corrupt entry")
+
+// decoder reads varints from a byte slice, remembering the first error.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) fixed64() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) < 8 {
+		d.err = errCorrupt
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+// bytes reads a length-prefixed byte string.
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return nil
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
+}
+
+// layout is what frames are decoded against: the header's start, which
+// frame times are offsets from, and the histograms' geometry.
+type layout struct {
+	origin  time.Time
+	geo     Geometry
+	buckets int // the geometry's number of buckets
+}
+
+func newLayout(origin time.Time, g Geometry) layout {
+	return layout{origin: origin, geo: g, buckets: len(hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)).Export().Counts)}
+}
+
+// frameTimes decodes only a frame's window, for indexing.
+func frameTimes(b []byte, origin time.Time) (start, end time.Time, err error) {
+	d := decoder{b: b}
+	d.uvarint()
+	off := d.varint()
+	length := d.uvarint()
+	if d.err != nil || length > math.MaxInt64 {
+		return time.Time{}, time.Time{}, errCorrupt
+	}
+	start = origin.Add(time.Duration(off))
+	return start, start.Add(time.Duration(length)), nil
+}
+
+// decodeFrame decodes a frame's snapshot; with hist false its histograms
+// are skipped (left nil). Fields after the known ones (a newer minor
+// version's) are ignored.
+func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
+	origin := lay.origin
+	d := decoder{b: b}
+	s := &engine.Snapshot{Status: map[int]uint64{}}
+	f := Frame{Snapshot: s}
+	flags := d.uvarint()
+	s.Start = origin.Add(time.Duration(d.varint()))
+	s.End = s.Start.Add(time.Duration(d.uvarint()))
+	s.Requests = d.uvarint()
+	nStatus := d.uvarint()
+	if nStatus > uint64(len(d.b)) {
+		return f, errCorrupt
+	}
+	for range nStatus {
+		code, n := d.uvarint(), d.uvarint()
+		if code > math.MaxInt32 {
+			return f, errCorrupt
+		}
+		s.Status[int(code)] += n
+	}
+	nErr := d.uvarint()
+	if nErr > uint64(len(d.b)) {
+		return f, errCorrupt
+	}
+	for i := range nErr {
+		n := d.uvarint()
+		if int(i) < len(s.Errors) {
+			s.Errors[i] = n
+		} else {
+			s.Errors[len(s.Errors)-1] += n // an unknown class counts as other
+		}
+	}
+	s.BytesIn, s.BytesOut, s.Dropped, s.Late = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+	s.LagMax, s.LagSum = duration(d.uvarint()), duration(d.uvarint())
+	s.InFlight = d.varint()
+	s.TargetRate = math.Float64frombits(d.fixed64())
+	s.Concurrency = int(min(d.uvarint(), math.MaxInt32))
+	f.CPU = float64(d.uvarint()) / 1e4
+	f.CPUKnown = flags&frameFlagCPU != 0
+	f.Procs = int(min(d.uvarint(), math.MaxInt32))
+	lat, svc := d.bytes(), d.bytes()
+	if d.err != nil {
+		return f, d.err
+	}
+	if hist {
+		var err1, err2 error
+		s.Latency, err1 = decodeHistogram(lat, lay)
+		s.Service, err2 = decodeHistogram(svc, lay)
+		if err := errors.Join(err1, err2); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// duration converts a stored nanosecond count, saturating.
+func duration(v uint64) time.Duration { return time.Duration(min(v, math.MaxInt64)) }
+
+// decodeHistogram rebuilds a histogram of the layout's geometry from its
+// buckets.
+func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
+	g := lay.geo
+	if len(b) == 0 {
+		return hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)), nil
+	}
+	d := decoder{b: b}
+	n := d.uvarint()
+	if n > uint64(len(b)) {
+		return nil, errCorrupt
+	}
+	limit := lay.buckets
+	idx := make([]int, 0, n)
+	cnt := make([]int64, 0, n)
+	at := uint64(0)
+	for range n {
+		at += d.uvarint()
+		if d.err != nil || at >= uint64(limit) {
+			return nil, errCorrupt
+		}
+		idx = append(idx, int(at))
+	}
+	for range n {
+		c := d.uvarint()
+		if d.err != nil || c > math.MaxInt64/2 {
+			return nil, errCorrupt
+		}
+		cnt = append(cnt, int64(c))
+	}
+	last := 0
+	if len(idx) > 0 {
+		last = idx[len(idx)-1]
+	}
+	counts := make([]int64, last+1)
+	for i, ix := range idx {
+		counts[ix] += cnt[i]
+	}
+	return hdrhistogram.Import(&hdrhistogram.Snapshot{
+		LowestTrackableValue: g.Lowest, HighestTrackableValue: g.Highest,
+		SignificantFigures: g.Digits, Counts: counts,
+	}), nil
+}
+
+// validGeometry reports a geometry that hdrhistogram builds without a huge
+// allocation: the engine's, or one close to it.
+func validGeometry(g Geometry) bool {
+	return g.Lowest >= 1 && g.Lowest < g.Highest && g.Highest <= 1<<40 &&
+		g.Digits >= 1 && g.Digits <= 4 && g.Highest/g.Lowest >= 2
+}

@@ -1,0 +1,132 @@
+package recordings
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+)
+
+// t0 is the synthetic sessions' start.
+var t0 = time.Date(2026, 3, 4, 10, 15, 0, 0, time.UTC)
+
+// testHeader is a fleet demo's header.
+func testHeader() Header {
+	return Header{
+		Scalelab: "test", Start: t0, Command: "demo",
+		Args:   []string{"scalelab", "demo", "--rate", "500"},
+		Config: map[string]string{"rate": "500", "replicas": "3"},
+		Target: "http://127.0.0.1:8080/", Model: "open loop, 500 req/s",
+		Window: time.Hour, Tick: 250 * time.Millisecond, Cluster: "fleet",
+	}
+}
+
+// session generates a synthetic fleet session: frames every tick at rate
+// requests a second with latencies of 2..10 ms (a few slow ones, a few
+// 503s), a cluster state whose shares move every second, and a cluster
+// event every 10 s.
+type session struct {
+	rng   *rand.Rand
+	rate  int
+	tick  time.Duration
+	at    time.Duration // start of the next frame, from t0
+	state cluster.State
+}
+
+func newSession(rate int) *session {
+	s := &session{rng: rand.New(rand.NewPCG(1, 2)), rate: rate, tick: 250 * time.Millisecond}
+	s.state = cluster.State{Desired: 3, Version: "v1", MaxSurge: 1}
+	for i := range 3 {
+		s.state.Replicas = append(s.state.Replicas, cluster.Replica{
+			Name: fmt.Sprintf("replica-%d", i+1), Version: "v1", Phase: cluster.Ready,
+			Address: fmt.Sprintf("127.0.0.1:%d", 40001+i), Share: 1.0 / 3, ShareKnown: true,
+		})
+	}
+	return s
+}
+
+// frame returns the next frame.
+func (s *session) frame() Frame {
+	snap := engine.NewSnapshot()
+	snap.Start, snap.End = t0.Add(s.at), t0.Add(s.at+s.tick)
+	n := s.rate * int(s.tick/time.Millisecond) / 1000
+	for range n {
+		lat := 2000 + s.rng.Int64N(8000)
+		if s.rng.IntN(100) == 0 {
+			lat *= 5
+		}
+		if s.rng.IntN(500) == 0 {
+			snap.Status[503]++
+		} else {
+			snap.Status[200]++
+		}
+		snap.Requests++
+		_ = snap.Latency.RecordValue(lat + s.rng.Int64N(300))
+		_ = snap.Service.RecordValue(lat)
+	}
+	snap.BytesIn = snap.Requests * 40
+	snap.TargetRate = float64(s.rate)
+	snap.InFlight = int64(s.rng.IntN(8))
+	snap.LagMax = time.Duration(s.rng.IntN(500)) * time.Microsecond
+	snap.LagSum = time.Duration(n) * 60 * time.Microsecond
+	if s.at%time.Second == 0 {
+		for i := range s.state.Replicas {
+			s.state.Replicas[i].Share = 0.3 + 0.07*s.rng.Float64()
+		}
+	}
+	st := s.state
+	st.Replicas = append([]cluster.Replica(nil), s.state.Replicas...)
+	s.at += s.tick
+	return Frame{Snapshot: snap, CPU: 0.1 + 0.05*s.rng.Float64(), CPUKnown: true, Procs: 2, State: &st}
+}
+
+// write writes d of session to w, with an event every 10 s.
+func (s *session) write(w *Writer, d time.Duration) []Frame {
+	var out []Frame
+	for s.at < d {
+		if s.at%(10*time.Second) == 0 {
+			w.Event(ClusterEvent(cluster.Event{Time: t0.Add(s.at), Kind: cluster.ReplicaReady, Replica: "replica-1", Version: "v1",
+				Message: "replica-1 ready (v1)"}))
+		}
+		f := s.frame()
+		w.Frame(f)
+		out = append(out, f)
+	}
+	return out
+}
+
+// record writes d of a synthetic session into memory and returns the file.
+func record(t testing.TB, d time.Duration, summary bool) ([]byte, []Frame) {
+	return recordAt(t, 500, d, summary)
+}
+
+// recordAt is record at rate requests a second.
+func recordAt(t testing.TB, rate int, d time.Duration, summary bool) ([]byte, []Frame) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, testHeader(), FlushEvery(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(rate)
+	var frames []Frame
+	for s.at < d {
+		frames = append(frames, s.write(w, min(s.at+time.Second, d))...)
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if summary {
+		if err := w.Summary([]byte(`{"requests":1}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), frames
+}
