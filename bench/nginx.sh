@@ -15,6 +15,7 @@ install_tools() {
 	command -v taskset >/dev/null 2>&1 || need+=(util-linux)
 	command -v jq >/dev/null 2>&1 || need+=(jq)
 	command -v curl >/dev/null 2>&1 || need+=(curl)
+	[ -x /usr/bin/time ] || need+=(time)
 	[ ${#need[@]} -eq 0 ] && return 0
 	echo "bench: installing ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
