@@ -146,6 +146,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return usageError{err}
 	}
+	if err := lf.rec.check(); err != nil {
+		return err
+	}
 	if w := lf.window(); w > 0 {
 		for _, s := range steps {
 			if s.At >= w {
@@ -166,6 +169,8 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	}
 	ctx, stop := interruptible(cmd.Context(), io.err)
 	defer stop()
+	recEvents, stopRecEvents := preSubscribe(fl) // before Start: the recording has the first replicas start
+	defer stopRecEvents()
 	// Times on stderr count from the start of the load; until then, from
 	// the fleet's start.
 	var origin atomic.Int64
@@ -184,13 +189,21 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return err
 	}
+	rec, err := lf.rec.start(cmd, io.err, lf.demoRecordInfo(cmd, fl))
+	if err != nil {
+		return err
+	}
+	defer rec.close()
+	rec.watch(recEvents, stopRecEvents)
 	model := lf.model(fs)
 	runner := experiments.NewRunner(fl, steps, experiments.OnUpdate(func(r experiments.Result) {
+		rec.step(r)
 		printStep(io.err, since(), r)
 	}))
 	live := newLiveLine(io.err)
 	perSecond := newSecondly(live.print)
 	opts = append(opts, engine.Tick(demoTick), engine.OnSnapshot(func(s *engine.Snapshot) {
+		rec.frame(s)
 		runner.Observe(s)
 		perSecond.add(s)
 	}))
@@ -218,6 +231,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if rep.Steps == nil {
 		rep.Steps = []experiments.Result{}
 	}
+	rec.finish(rep)
 	if lf.jsonOut {
 		return json.NewEncoder(io.out).Encode(rep)
 	}

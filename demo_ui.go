@@ -22,6 +22,8 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 		return err
 	}
 	ctx := cmd.Context()
+	recEvents, stopRecEvents := preSubscribe(fl) // before Start, as the UI's
+	defer stopRecEvents()
 	subCtx, unsubscribe := context.WithCancel(ctx)
 	defer unsubscribe()
 	events := fl.Subscribe(subCtx) // before Start: the UI shows the first replicas start
@@ -37,7 +39,13 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 	if err != nil {
 		return err
 	}
-	runner := experiments.NewRunner(fl, steps)
+	rec, err := lf.rec.start(cmd, io.err, lf.demoRecordInfo(cmd, fl))
+	if err != nil {
+		return err
+	}
+	defer rec.close()
+	rec.watch(recEvents, stopRecEvents)
+	runner := experiments.NewRunner(fl, steps, experiments.OnUpdate(rec.step))
 	rep, err := runInteractive(ctx, io, session{
 		command:     "demo",
 		target:      target,
@@ -49,6 +57,7 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 		stopCluster: fl.Stop,
 		observe:     runner.Observe,
 		alongside:   runner.Run,
+		rec:         rec,
 	})
 	if err != nil {
 		return err
@@ -57,6 +66,7 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 	if drep.Steps == nil {
 		drep.Steps = []experiments.Result{}
 	}
+	rec.finish(drep)
 	if lf.jsonOut {
 		return json.NewEncoder(io.out).Encode(drep)
 	}

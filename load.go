@@ -40,18 +40,23 @@ does and times latency from each request's intended send; closed loop
 			}
 			ctx, stop := interruptible(cmd.Context(), io.err)
 			defer stop()
-			live := newLiveLine(io.err)
-			opts = append(opts, engine.OnSnapshot(live.print))
+			var rec *recorder // set before the run
+			opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
 			eng, err := engine.New(target, opts...)
 			if err != nil {
 				return usageError{err}
 			}
+			if rec, err = f.rec.start(cmd, io.err, f.recordInfo(target.URL, f.model(cmd.Flags()))); err != nil {
+				return err
+			}
+			defer rec.close()
 			fmt.Fprintf(io.err, "scalelab load %s: %s\n", target.URL, f.model(cmd.Flags()))
 			res, err := eng.Run(ctx)
 			if err != nil {
 				return err
 			}
 			rep := newReport("load", target.URL, f.model(cmd.Flags()), res)
+			rec.finish(rep)
 			if f.jsonOut {
 				enc := json.NewEncoder(io.out)
 				return enc.Encode(rep)

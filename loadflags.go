@@ -27,6 +27,7 @@ type loadFlags struct {
 	body        string
 	bodyFile    string
 	jsonOut     bool
+	rec         recordFlags
 }
 
 // register adds the flags to fs.
@@ -44,6 +45,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.body, "body", "", "request body")
 	fs.StringVar(&f.bodyFile, "body-file", "", "read the request body from a file")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
+	f.rec.register(fs)
 }
 
 // target builds the engine target for url, or a bad-input error.

@@ -43,18 +43,28 @@ faults) are unavailable: scalelab demo runs a local fleet with them.
 			}
 			model := f.model(cmd.Flags())
 			if headless {
-				return runHeadless(cmd, io, target, model, f.jsonOut, opts)
+				return runHeadless(cmd, io, target, model, &f, opts)
 			}
+			if _, err := terminal(io); err != nil {
+				return err
+			}
+			rec, err := f.rec.start(cmd, io.err, f.recordInfo(target.URL, model))
+			if err != nil {
+				return err
+			}
+			defer rec.close()
 			rep, err := runInteractive(cmd.Context(), io, session{
 				command: "run",
 				target:  target,
 				model:   model,
 				opts:    opts,
 				window:  f.window(),
+				rec:     rec,
 			})
 			if err != nil {
 				return err
 			}
+			rec.finish(rep)
 			return printReport(io, rep, f.jsonOut)
 		},
 	}
@@ -65,21 +75,27 @@ faults) are unavailable: scalelab demo runs a local fleet with them.
 
 // runHeadless is scalelab load's behaviour: a live line per second on
 // stderr, the summary at the end.
-func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model string, jsonOut bool, opts []engine.Option) error {
+func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model string, f *loadFlags, opts []engine.Option) error {
 	ctx, stop := interruptible(cmd.Context(), io.err)
 	defer stop()
-	live := newLiveLine(io.err)
-	opts = append(opts, engine.OnSnapshot(live.print))
+	var rec *recorder // set before the run
+	opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
 	eng, err := engine.New(target, opts...)
 	if err != nil {
 		return usageError{err}
 	}
+	if rec, err = f.rec.start(cmd, io.err, f.recordInfo(target.URL, model)); err != nil {
+		return err
+	}
+	defer rec.close()
 	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), target.URL, model)
 	res, err := eng.Run(ctx)
 	if err != nil {
 		return err
 	}
-	return printReport(io, newReport("run", target.URL, model, res), jsonOut)
+	rep := newReport("run", target.URL, model, res)
+	rec.finish(rep)
+	return printReport(io, rep, f.jsonOut)
 }
 
 // printReport prints the summary as text or as one JSON object on stdout.

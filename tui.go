@@ -44,6 +44,8 @@ type session struct {
 	// runs next to the load, from the load's start until it ends.
 	observe   func(*engine.Snapshot)
 	alongside func(ctx context.Context, start time.Time)
+	// rec (optional) records the session.
+	rec *recorder
 }
 
 // window is the sending window the flags set (0 when unbounded).
@@ -76,12 +78,12 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 		return report{}, err
 	}
 	feed := ui.NewFeed()
-	push := feed.Push
-	if s.observe != nil {
-		push = func(snap *engine.Snapshot) {
+	push := func(snap *engine.Snapshot) {
+		s.rec.frame(snap) // first: the feed merges into snap later
+		if s.observe != nil {
 			s.observe(snap)
-			feed.Push(snap)
 		}
+		feed.Push(snap)
 	}
 	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(push))
 	eng, err := engine.New(s.target, opts...)
@@ -107,14 +109,16 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	uiCtx, stopUI := context.WithCancel(ctx)
 	defer stopUI()
 	cfg := ui.Config{
-		Target:   s.target.URL,
-		Model:    s.model,
-		Load:     eng,
-		Feed:     feed,
-		Window:   s.window,
-		Cluster:  s.cluster,
-		Context:  uiCtx,
-		Renderer: lipgloss.NewRenderer(out),
+		Target:    s.target.URL,
+		Model:     s.model,
+		Load:      eng,
+		Feed:      feed,
+		Window:    s.window,
+		Cluster:   s.cluster,
+		Context:   uiCtx,
+		Renderer:  lipgloss.NewRenderer(out),
+		Recording: s.rec.path(),
+		OnEntry:   s.rec.entry,
 	}
 	if cfg.Events = s.events; s.cluster != nil && cfg.Events == nil {
 		cfg.Events = s.cluster.Subscribe(uiCtx)
@@ -123,7 +127,10 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	if !term.IsTerminal(os.Stdin.Fd()) {
 		popts = append(popts, tea.WithInputTTY())
 	}
-	_, uiErr := tea.NewProgram(ui.New(cfg), popts...).Run()
+	prog := tea.NewProgram(ui.New(cfg), popts...)
+	s.rec.warnVia(func(text string) { prog.Send(ui.WarningMsg{Text: text}) })
+	_, uiErr := prog.Run()
+	s.rec.warnVia(nil)
 	stopUI()
 	stopLoad()
 	rep, note := s.finish(feed, results, &alongside)

@@ -171,11 +171,26 @@ func (d *decoder) bytes() []byte {
 type layout struct {
 	origin  time.Time
 	geo     Geometry
-	buckets int // the geometry's number of buckets
+	buckets int     // the geometry's number of buckets
+	values  []int64 // each bucket's lowest value, to record into it
 }
 
 func newLayout(origin time.Time, g Geometry) layout {
-	return layout{origin: origin, geo: g, buckets: len(hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)).Export().Counts)}
+	h := hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
+	ones := h.Export().Counts
+	lay := layout{origin: origin, geo: g, buckets: len(ones)}
+	for i := range ones {
+		ones[i] = 1
+	}
+	bars := hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: g.Lowest, HighestTrackableValue: g.Highest,
+		SignificantFigures: g.Digits, Counts: ones}).Distribution()
+	if len(bars) == len(ones) {
+		lay.values = make([]int64, len(bars))
+		for i, b := range bars {
+			lay.values[i] = b.From
+		}
+	}
+	return lay
 }
 
 // frameTimes decodes only a frame's window, for indexing.
@@ -281,6 +296,15 @@ func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
 			return nil, errCorrupt
 		}
 		cnt = append(cnt, int64(c))
+	}
+	if lay.values != nil {
+		h := hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
+		for i, ix := range idx {
+			if h.RecordValues(lay.values[ix], cnt[i]) != nil {
+				return nil, errCorrupt
+			}
+		}
+		return h, nil
 	}
 	last := 0
 	if len(idx) > 0 {

@@ -78,6 +78,12 @@ type Config struct {
 	Step time.Duration
 	// Clock tells the time of operator notes (time.Now when nil).
 	Clock func() time.Time
+	// Recording is where the session is recorded, shown in the header
+	// ("" when it is not). OnEntry (optional) is told of each event log
+	// entry the operator caused (load changes, pauses, notes, failed
+	// actions), for the recording; it must not block.
+	Recording string
+	OnEntry   func(common.Entry)
 }
 
 // mode is what the keys currently drive.

@@ -46,6 +46,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case stateMsg:
 		m.cstate, m.hasState = cluster.State(msg), true
 		return m, nil
+	case WarningMsg:
+		return m.onWarning(msg), nil
 	case loadMsg:
 		return m.onLoad(msg), nil
 	case pausedMsg:
@@ -83,7 +85,7 @@ func (m Model) onLoad(msg loadMsg) Model {
 	if msg.Err != nil {
 		return m.setError(msg.Err.Error())
 	}
-	m.log.Add(common.Entry{Time: msg.At, Label: msg.Label, Text: "operator: " + msg.What, Major: true})
+	m.journal(common.Entry{Time: msg.At, Label: msg.Label, Text: "operator: " + msg.What, Major: true, Kind: "rate"})
 	return m.setStatus(msg.What)
 }
 
@@ -93,7 +95,7 @@ func (m Model) onPaused(msg pausedMsg) Model {
 	}
 	p := msg.Paused
 	m.paused, m.state = &p, header.Paused
-	m.log.Add(common.Entry{Time: msg.At, Label: "pause", Text: "operator: load paused", Major: true})
+	m.journal(common.Entry{Time: msg.At, Label: "pause", Text: "operator: load paused", Major: true, Kind: "pause"})
 	return m.setStatus("load paused: p resumes")
 }
 
@@ -102,7 +104,7 @@ func (m Model) onResumed(msg resumedMsg) Model {
 		return m.setError("resume: " + msg.Err.Error())
 	}
 	m.paused, m.state = nil, header.Running
-	m.log.Add(common.Entry{Time: msg.At, Label: "resume", Text: "operator: load resumed", Major: true})
+	m.journal(common.Entry{Time: msg.At, Label: "resume", Text: "operator: load resumed", Major: true, Kind: "resume"})
 	return m.setStatus("load resumed")
 }
 
@@ -113,7 +115,7 @@ func (m Model) onAction(msg actionMsg) Model {
 	case superseded(msg.Err):
 		return m.setStatus(msg.What + ": superseded by a later action")
 	}
-	m.log.Add(common.Entry{Time: m.cfg.Clock(), Label: "failed", Text: msg.What + " failed: " + msg.Err.Error(), Level: common.Error})
+	m.journal(common.Entry{Time: m.cfg.Clock(), Label: "failed", Text: msg.What + " failed: " + msg.Err.Error(), Level: common.Error, Kind: "failed"})
 	return m.setError(msg.What + " failed: " + msg.Err.Error())
 }
 
@@ -326,7 +328,7 @@ func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
 		if msg.Value == "" {
 			return m, nil
 		}
-		m.log.Add(common.Entry{Time: m.cfg.Clock(), Label: label(msg.Value, "note"), Text: "note: " + msg.Value, Major: true})
+		m.journal(common.Entry{Time: m.cfg.Clock(), Label: label(msg.Value, "note"), Text: "note: " + msg.Value, Major: true, Kind: "note"})
 		return m.setStatus("note added"), nil
 	case idUpgrade:
 		if msg.Value == "" || strings.ContainsAny(msg.Value, " \t") {

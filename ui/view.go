@@ -166,6 +166,7 @@ func (m Model) headerInfo() header.Info {
 		Requests:     m.hist.Requests(),
 		Failed:       m.hist.Failed(),
 		Availability: m.hist.Availability(),
+		Recording:    m.recordingLabel(),
 	}
 	if last := m.hist.Last(); last != nil {
 		in.TargetRate, in.Concurrency = last.TargetRate, last.Concurrency
@@ -382,10 +383,14 @@ func (m Model) compactPanels(rows int) []string {
 func (m Model) statusLine() string {
 	st := m.com.Styles
 	if m.status == "" {
-		if m.cfg.Cluster == nil {
-			return st.Dim.Render("no cluster attached: scale, upgrade, rollback and faults are unavailable")
+		var idle []string
+		if m.cfg.Recording != "" && !isReplay(m.cfg.Load) {
+			idle = append(idle, "recording to "+m.cfg.Recording)
 		}
-		return ""
+		if m.cfg.Cluster == nil {
+			idle = append(idle, "no cluster attached: scale, upgrade, rollback and faults are unavailable")
+		}
+		return st.Dim.Render(strings.Join(idle, " · "))
 	}
 	if m.statusErr {
 		return st.StatusError.Render("✗ " + m.status)

@@ -26,4 +26,7 @@ type Entry struct {
 	Major bool
 	// Level grades it.
 	Level Level
+	// Kind names what an operator's entry reports ("rate", "pause",
+	// "resume", "note", "failed"), for recordings; empty for cluster events.
+	Kind string
 }

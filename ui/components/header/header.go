@@ -40,6 +40,9 @@ type Info struct {
 	// Availability is the share that did not fail.
 	Requests, Failed uint64
 	Availability     float64
+	// Recording notes where the session is recorded (or which recording
+	// is replayed), shown at the end of the second line when it fits.
+	Recording string
 }
 
 // View renders the header's two lines, each at most width cells.
@@ -73,6 +76,9 @@ func View(st *common.Styles, in Info, width int) string {
 	line2 := rate + st.HeaderKey.Render("   availability ") + avail +
 		st.HeaderKey.Render("   requests ") + fmt.Sprintf("%d", in.Requests) +
 		st.HeaderKey.Render("  failed ") + fmt.Sprintf("%d", in.Failed)
+	if room := width - lipgloss.Width(line2) - 2; in.Recording != "" && room >= 12 {
+		line2 = spread(line2, st.Dim.Render(ansi.Truncate(in.Recording, room, "…")), width)
+	}
 	return line1 + "\n" + ansi.Truncate(line2, width, "…")
 }
 

@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/fleet"
+	"github.com/scalelab/scalelab/internal/procstat"
+	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// recordDirEnv names the environment variable that sets the folder of the
+// default recordings ("recordings" in the working folder when unset).
+const recordDirEnv = "SCALELAB_RECORDINGS"
+
+// recordFlags choose where a session is recorded.
+type recordFlags struct {
+	path string
+	off  bool
+}
+
+func (f *recordFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.path, "record", "", "record the session to this file (default recordings/<start time>-<command>.scalelab)")
+	fs.BoolVar(&f.off, "no-record", false, "do not record the session")
+}
+
+// recordInfo is what a command tells about its session for the header.
+type recordInfo struct {
+	target, model string
+	closed        bool
+	window        time.Duration
+	// cluster is the attached cluster's kind ("fleet"), "" when none;
+	// state reads its state for each frame.
+	cluster string
+	state   func() cluster.State
+}
+
+// recorder records one session. A nil *recorder records nothing: every
+// method does nothing on it.
+type recorder struct {
+	w       *recordings.Writer
+	command string
+	errOut  io.Writer
+
+	mu  sync.Mutex // guards cpu
+	cpu procstat.Sample
+
+	state       func() cluster.State
+	warnTo      atomic.Pointer[func(string)] // where warnings go while a UI runs
+	unsubscribe context.CancelFunc
+	watched     sync.WaitGroup
+	closed      sync.Once
+	summarized  bool
+}
+
+// check finds bad recording flags before a session starts anything: both
+// flags, or a --record file that exists or cannot be created.
+func (f *recordFlags) check() error {
+	switch {
+	case f.off && f.path != "":
+		return badInput("--record and --no-record: choose one")
+	case f.off || f.path == "":
+		return nil
+	}
+	if _, err := os.Lstat(f.path); err == nil {
+		return badInput("--record %s: the file exists; choose another", f.path)
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		return badInput("--record %s: %v", f.path, errors.Unwrap(err))
+	}
+	return nil
+}
+
+// start opens the session's recording, unless --no-record. An
+// explicit --record path that cannot be created is bad input; the default
+// one failing is a warning, and the session goes on unrecorded.
+func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInfo) (*recorder, error) {
+	name := cmd.Name()
+	if err := f.check(); err != nil || f.off {
+		return nil, err
+	}
+	h := recordings.Header{
+		Scalelab: buildVersion(),
+		Start:    time.Now(),
+		Command:  name,
+		Args:     recordings.RedactArgs(commandLine(cmd)),
+		Config:   flagConfig(cmd.Flags()),
+		Target:   recordings.RedactURL(info.target),
+		Model:    info.model,
+		Closed:   info.closed,
+		Window:   info.window,
+		Tick:     uiTick,
+		Cluster:  info.cluster,
+	}
+	r := &recorder{command: name, errOut: errOut, state: info.state, cpu: procstat.Take()}
+	opts := []recordings.Option{recordings.OnWarning(r.warn)}
+	var err error
+	if f.path != "" {
+		r.w, err = recordings.Create(f.path, h, opts...)
+		if err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return nil, badInput("--record %s: the file exists; choose another", f.path)
+			}
+			return nil, badInput("--record %s: %v", f.path, errors.Unwrap(err))
+		}
+	} else {
+		dir := os.Getenv(recordDirEnv)
+		if dir == "" {
+			dir = "recordings"
+		}
+		r.w, err = recordings.CreateIn(dir, name, h, opts...)
+		if err != nil {
+			fmt.Fprintf(errOut, "scalelab %s: not recorded: %v\n", name, err)
+			return nil, nil
+		}
+	}
+	fmt.Fprintf(errOut, "scalelab %s: recording to %s\n", name, r.w.Path())
+	return r, nil
+}
+
+// commandLine rebuilds the command line from the flags given and the
+// arguments (the same for a real process and an in-process test).
+func commandLine(cmd *cobra.Command) []string {
+	args := strings.Fields(cmd.CommandPath())
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+fl.Name, v)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return append(args, cmd.Flags().Args()...)
+}
+
+// flagConfig is every flag's value, redacted; repeated values are joined
+// with "; ".
+func flagConfig(fs *pflag.FlagSet) map[string]string {
+	out := map[string]string{}
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if fl.Name == "help" {
+			return
+		}
+		vals := []string{fl.Value.String()}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		for i, v := range vals {
+			vals[i] = recordings.RedactFlag(fl.Name, v)
+		}
+		out[fl.Name] = strings.Join(vals, "; ")
+	})
+	return out
+}
+
+// path is the recording's file, "" when not recording.
+func (r *recorder) path() string {
+	if r == nil {
+		return ""
+	}
+	return r.w.Path()
+}
+
+// frame records an engine snapshot with the CPU used since the last one
+// and the cluster's state; give it every snapshot, before anything changes
+// the snapshot.
+func (r *recorder) frame(s *engine.Snapshot) {
+	if r == nil {
+		return
+	}
+	now := procstat.Take()
+	r.mu.Lock()
+	cpu := procstat.Usage(r.cpu, now)
+	r.cpu = now
+	r.mu.Unlock()
+	f := recordings.Frame{Snapshot: s, CPU: cpu, CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
+	if r.state != nil {
+		st := r.state()
+		f.State = &st
+	}
+	r.w.Frame(f)
+}
+
+// preSubscribe subscribes to c's events before it starts, for a recording
+// opened once its address is known (watch then takes the events).
+func preSubscribe(c cluster.Cluster) (<-chan cluster.Event, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return c.Subscribe(ctx), cancel
+}
+
+// watch records the events of ch until the recording closes, which calls
+// stop to end the subscription. Without a recording it calls stop now.
+func (r *recorder) watch(ch <-chan cluster.Event, stop context.CancelFunc) {
+	if r == nil {
+		stop()
+		return
+	}
+	r.unsubscribe = stop
+	r.watched.Go(func() {
+		for e := range ch {
+			r.w.Event(recordings.ClusterEvent(e))
+		}
+	})
+}
+
+// entry records an operator's entry of the UI's event log.
+func (r *recorder) entry(e common.Entry) {
+	if r == nil {
+		return
+	}
+	level := ""
+	switch e.Level {
+	case common.Warn:
+		level = "warn"
+	case common.Error:
+		level = "error"
+	}
+	r.w.Event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Text,
+		Label: e.Label, Major: e.Major, Level: level})
+}
+
+// step records a scripted step's start or end.
+func (r *recorder) step(res experiments.Result) {
+	if r == nil {
+		return
+	}
+	kind, msg := "started", "step "+res.Spec+" started"
+	switch {
+	case res.Completed:
+		kind, msg = "completed", fmt.Sprintf("step %s completed in %.1fs", res.Spec, res.DurationS)
+	case res.Error != "":
+		kind, msg = "failed", "step "+res.Spec+" did not complete: "+res.Error
+	}
+	data, _ := json.Marshal(res)
+	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromStep, Kind: kind, Message: msg, Data: data})
+}
+
+// warn reports a recording problem: to the UI while one runs, else on
+// stderr.
+func (r *recorder) warn(err error) {
+	if to := r.warnTo.Load(); to != nil {
+		(*to)(err.Error())
+		return
+	}
+	fmt.Fprintf(r.errOut, "scalelab %s: %v\n", r.command, err)
+}
+
+// warnVia sends warnings to f (nil: back to stderr).
+func (r *recorder) warnVia(f func(string)) {
+	if r == nil {
+		return
+	}
+	if f == nil {
+		r.warnTo.Store(nil)
+		return
+	}
+	r.warnTo.Store(&f)
+}
+
+// finish writes the summary the session printed (summary, with its target
+// redacted) and closes the recording, saying where it is on stderr.
+func (r *recorder) finish(summary any) {
+	if r == nil {
+		return
+	}
+	js, err := json.Marshal(redactSummary(summary))
+	if err == nil {
+		err = r.w.Summary(js)
+		r.summarized = err == nil
+	}
+	if err != nil {
+		fmt.Fprintf(r.errOut, "scalelab %s: recording's summary: %v\n", r.command, err)
+	}
+	r.close()
+}
+
+// close closes the recording (a session that failed has no summary). It is
+// idempotent.
+func (r *recorder) close() {
+	if r == nil {
+		return
+	}
+	r.closed.Do(func() {
+		r.warnVia(nil)
+		if r.unsubscribe != nil {
+			r.unsubscribe()
+		}
+		r.watched.Wait()
+		if err := r.w.Close(); err != nil {
+			fmt.Fprintf(r.errOut, "scalelab %s: recording: %v\n", r.command, err)
+			return
+		}
+		if r.w.Frames() == 0 && !r.summarized {
+			_ = os.Remove(r.w.Path()) // the session never started: nothing to replay
+			return
+		}
+		fmt.Fprintf(r.errOut, "scalelab %s: recorded to %s (%s, %d frames); replay it: scalelab replay %s\n",
+			r.command, r.w.Path(), size(r.w.Bytes()), r.w.Frames(), r.w.Path())
+	})
+}
+
+// size formats a byte count.
+func size(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// redactSummary returns the summary to record: the printed one, its target
+// redacted.
+func redactSummary(v any) any {
+	switch s := v.(type) {
+	case report:
+		s.Target = recordings.RedactURL(s.Target)
+		return s
+	case demoReport:
+		s.Target = recordings.RedactURL(s.Target)
+		return s
+	}
+	return v
+}
+
+// recordInfo is a session's description for the recording's header.
+func (f *loadFlags) recordInfo(url, model string) recordInfo {
+	return recordInfo{target: url, model: model, closed: f.concurrency > 0, window: f.window()}
+}
+
+// headlessTick is the engine options of a headless session: snapshots at
+// the UI's rate for the recording (*rec, set before the run starts), a
+// live line a second.
+func headlessTick(rec **recorder, live *liveLine) []engine.Option {
+	perSecond := newSecondly(live.print)
+	return []engine.Option{engine.Tick(uiTick), engine.OnSnapshot(func(s *engine.Snapshot) {
+		(*rec).frame(s)
+		perSecond.add(s)
+	})}
+}
+
+// demoRecordInfo is the demo's description for the recording's header.
+func (f *loadFlags) demoRecordInfo(cmd *cobra.Command, fl *fleet.Fleet) recordInfo {
+	info := f.recordInfo(fl.URL(), f.model(cmd.Flags()))
+	info.cluster, info.state = "fleet", fl.State
+	return info
+}
