@@ -72,6 +72,9 @@ type Replay struct {
 	gen     int       // tick generation: a pause ends the running tick chain
 	help    bool
 	failed  string // the first frame that could not be decoded
+	// columnsFrom is where the history's first column starts: frames
+	// before it only counted in its totals.
+	columnsFrom time.Duration
 }
 
 // NewReplay returns the replay UI of cfg's recording, at its start.
@@ -131,7 +134,7 @@ func (r *Replay) reset() {
 	if r.cluster != nil {
 		r.cluster.set(cluster.State{})
 	}
-	r.frame, r.event, r.state, r.pos = 0, 0, nil, 0
+	r.frame, r.event, r.state, r.pos, r.columnsFrom = 0, 0, nil, 0, 0
 	r.status()
 }
 
@@ -162,27 +165,47 @@ func (r *Replay) Seek(p time.Duration) {
 }
 
 // feedTo feeds the frames ending by position p and the events up to them.
+// Frames older than the charts show, before the first one the history took
+// into a column, only count in its totals: a jump far into a long
+// recording costs little more than a screenful.
 func (r *Replay) feedTo(p time.Duration) {
 	until := r.origin.Add(p)
-	keep := r.m.hist.Step()*history.DefaultKeep + 5*time.Second
-	full := r.rec.Seek(p - keep)
+	full := r.rec.Seek(p - r.span())
 	for r.frame < r.rec.Len() && !r.rec.FrameEnd(r.frame).After(until) {
 		r.feedEvents(r.rec.FrameEnd(r.frame))
+		old := r.frame < full && r.m.hist.Current() < 0
 		detail := recordings.Full
-		if r.frame < full {
+		if old {
 			detail = recordings.Counters
 		}
 		f, err := r.rec.Frame(r.frame, detail)
-		if err != nil {
+		switch {
+		case err != nil:
 			if r.failed == "" {
 				r.failed = err.Error()
 			}
-		} else {
+		case old:
+			// Out of the history's reach: only its totals count.
+			r.m.hist.AddTotals(f.Snapshot)
+		default:
+			if r.m.hist.Current() < 0 {
+				r.columnsFrom = f.Snapshot.Start.Sub(r.origin)
+			}
 			r.feedFrame(f)
 		}
 		r.frame++
 	}
 	r.feedEvents(until)
+}
+
+// span is how far back from the position the charts reach (the history's
+// whole reach before the screen's size is known), with a margin.
+func (r *Replay) span() time.Duration {
+	cols := history.DefaultKeep
+	if r.m.com.Width > 0 {
+		cols = min(r.m.tput.Columns(), cols)
+	}
+	return r.m.hist.Step() * time.Duration(cols+10)
 }
 
 // feedFrame gives the model one frame and, when it changed, the cluster's
@@ -247,6 +270,12 @@ func (r *Replay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		r.m = r.inner(msg)
+		if r.columnsFrom > 0 && r.pos-r.columnsFrom < r.span() {
+			// Wider charts than the history was rebuilt for.
+			p := r.pos
+			r.reset()
+			r.Seek(p)
+		}
 		return r, nil
 	case replayTickMsg:
 		return r, r.onTick(msg)

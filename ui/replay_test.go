@@ -223,6 +223,32 @@ func TestReplaySeekBack(t *testing.T) {
 	}
 }
 
+// TestReplaySpanAndResize: a jump feeds only the frames the charts show
+// into columns (the older ones count in the totals), which draws the same
+// screen as feeding them all; widening the terminal afterwards rebuilds
+// the columns the wider charts need.
+func TestReplaySpanAndResize(t *testing.T) {
+	narrow := newReplay(t, 80, 24)
+	narrow.Seek(90 * time.Second)
+	if narrow.columnsFrom <= 0 {
+		t.Fatalf("columns from %s: the jump fed every frame into columns", narrow.columnsFrom)
+	}
+	wide := newReplay(t, 120, 40)
+	wide.Seek(90 * time.Second)
+	if wide.columnsFrom != 0 {
+		t.Fatalf("columns from %s at 120x40", wide.columnsFrom)
+	}
+	wide.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if a, b := ansi.Strip(narrow.View()), ansi.Strip(wide.View()); a != b {
+		t.Fatalf("jumped:\n%s\n\nfed every frame:\n%s", a, b)
+	}
+	narrow.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	wide.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if a, b := ansi.Strip(narrow.View()), ansi.Strip(wide.View()); a != b || narrow.columnsFrom != 0 {
+		t.Fatalf("widened (columns from %s):\n%s\n\nfed every frame:\n%s", narrow.columnsFrom, a, b)
+	}
+}
+
 // TestReplayKeys checks the player's keys and that the load, cluster and
 // note keys only explain why they do nothing.
 func TestReplayKeys(t *testing.T) {

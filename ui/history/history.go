@@ -139,6 +139,17 @@ func (h *History) Add(s *engine.Snapshot) {
 	h.acc.Merge(s)
 }
 
+// AddTotals takes a snapshot into the run's totals and origin only, not
+// into any column: for a replay that starts its history from snapshots
+// older than the columns kept. Snapshots must come in order, before those
+// given to Add.
+func (h *History) AddTotals(s *engine.Snapshot) {
+	if h.origin.IsZero() {
+		h.origin = s.Start
+	}
+	h.addTotals(s)
+}
+
 // reuse empties a finished column's snapshot for the next column, keeping
 // its histograms' memory.
 func (h *History) reuse(s *engine.Snapshot) *engine.Snapshot {

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/engine/enginetest"
+	"github.com/scalelab/scalelab/recordings"
+)
+
+// TestReplayMatchesLiveDemo records a short fleet demo with an upgrade and
+// a kill, then replays it headless: the JSON is the live one, byte for
+// byte; the file holds the frames at four a second, the cluster's events,
+// states and the steps.
+func TestReplayMatchesLiveDemo(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "demo.scalelab")
+	code, live, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--duration", "4s", "--rate", "200",
+		"--replicas", "2", "--startup-delay", "50ms", "--drain", "300ms", "--latency", "1ms",
+		"--step", "500ms:upgrade=v2", "--step", "2500ms:kill=1", "--record", file)
+	if code != exitOK {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "scalelab demo: recording to "+file) || !strings.Contains(errOut, "recorded to "+file) {
+		t.Fatalf("stderr does not say where the recording is:\n%s", errOut)
+	}
+	code, replayed, replayErr := scalelab(t.Context(), "replay", file, "--headless", "--json")
+	if code != exitOK || replayErr != "" {
+		t.Fatalf("replay: exit %d: %s", code, replayErr)
+	}
+	if replayed != live {
+		t.Fatalf("replayed summary differs from the live one:\nlive:     %s\nreplayed: %s", live, replayed)
+	}
+	var sum struct {
+		Command string `json:"command"`
+		Steps   []struct {
+			Spec      string `json:"spec"`
+			Completed bool   `json:"completed"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(live), &sum); err != nil || sum.Command != "demo" || len(sum.Steps) != 2 || !sum.Steps[1].Completed {
+		t.Fatalf("live summary %v: %s", err, live)
+	}
+
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	h := rec.Header
+	if h.Command != "demo" || h.Cluster != "fleet" || h.Window != 4*time.Second || h.Tick != uiTick ||
+		!strings.HasPrefix(h.Target, "http://127.0.0.1:") || h.Config["step"] != "500ms:upgrade=v2; 2500ms:kill=1" ||
+		len(rec.Problems) != 0 || !rec.Closed() {
+		t.Fatalf("header %+v, problems %v", h, rec.Problems)
+	}
+	if d := rec.Duration(); d < 4*time.Second || rec.Len() < 15 || rec.Len() > 20 {
+		t.Fatalf("%d frames over %s: want four a second over the 4 s window", rec.Len(), d)
+	}
+	kinds := map[string]int{}
+	for _, e := range rec.Events {
+		kinds[string(e.Source)+" "+e.Kind]++
+	}
+	for _, want := range []string{"cluster replica-started", "cluster rollout-started", "cluster replica-killed",
+		"step started", "step completed"} {
+		if kinds[want] == 0 {
+			t.Errorf("no %q event in the recording: %v", want, kinds)
+		}
+	}
+	last, err := rec.Frame(rec.Len()-1, recordings.Full)
+	if err != nil || last.State == nil || last.State.Version != "v2" || !last.CPUKnown {
+		t.Fatalf("last frame: %v, state %+v", err, last.State)
+	}
+
+	code, text, _ := scalelab(t.Context(), "replay", file, "--headless")
+	if code != exitOK || !strings.Contains(text, "scalelab demo http://127.0.0.1:") ||
+		!strings.Contains(text, "2500ms:kill=1") || !strings.Contains(text, "availability") {
+		t.Fatalf("text replay: exit %d:\n%s", code, text)
+	}
+}
+
+// TestRecordKilledSession SIGKILLs a recording demo mid-run: its file
+// replays up to its last complete block, with a warning and a summary
+// computed from the frames, exit 0.
+func TestRecordKilledSession(t *testing.T) {
+	bin := tuiBinary(t)
+	file := filepath.Join(t.TempDir(), "killed.scalelab")
+	p := start(t, bin, "demo", "--headless", "--rate", "100", "--replicas", "2", "--startup-delay", "50ms",
+		"--drain", "200ms", "--step", "500ms:scale=3", "--step", "1m:rollback", "--record", file)
+	p.waitLine(t, "recording to "+file, 30*time.Second)
+	p.waitLine(t, "step   500ms:scale=3 completed", 30*time.Second)
+	p.waitLine(t, "inflight", 15*time.Second) // a live line: a second of frames
+	p.waitLine(t, "inflight", 15*time.Second)
+	time.Sleep(1500 * time.Millisecond) // past a flush
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(t, 10*time.Second)
+
+	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json")
+	if code != exitOK {
+		t.Fatalf("replay of a killed session: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "has no closing summary (the session was killed): summary computed from its") {
+		t.Fatalf("no warning on stderr: %q", errOut)
+	}
+	var sum struct {
+		Command   string  `json:"command"`
+		Requests  uint64  `json:"requests"`
+		DurationS float64 `json:"duration_s"`
+		Status    map[string]uint64
+		LatencyMs map[string]float64 `json:"latency_ms"`
+		Steps     []struct {
+			Spec      string `json:"spec"`
+			Completed bool   `json:"completed"`
+			Error     string `json:"error"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || strings.Count(out, "\n") != 1 {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out)
+	}
+	if sum.Command != "demo" || sum.Requests < 150 || sum.DurationS < 2 || sum.LatencyMs["p99"] <= 0 || len(sum.Steps) != 2 ||
+		!sum.Steps[0].Completed || sum.Steps[1].Completed || !strings.Contains(sum.Steps[1].Error, "not reached") {
+		t.Fatalf("computed summary: %s", out)
+	}
+	if float64(sum.Requests) > 100*sum.DurationS*1.2+20 {
+		t.Fatalf("%d requests in %.1f s at 100/s", sum.Requests, sum.DurationS)
+	}
+}
+
+// TestRecordFlagsAndDefaults: a session records by default into the
+// recordings folder without touching stdout's JSON; --no-record records
+// nothing; bad recording flags are one line and exit 2.
+func TestRecordFlagsAndDefaults(t *testing.T) {
+	srv := enginetest.NewServer(t)
+	code, out, errOut := scalelab(t.Context(), "load", srv.URL, "--rate", "100", "--duration", "600ms", "--json")
+	if code != exitOK || strings.Count(out, "\n") != 1 || !json.Valid([]byte(out)) {
+		t.Fatalf("load: exit %d, stdout %q", code, out)
+	}
+	dir := os.Getenv(recordDirEnv)
+	var path string
+	for _, l := range strings.Split(errOut, "\n") {
+		if p, ok := strings.CutPrefix(l, "scalelab load: recording to "); ok {
+			path = p
+		}
+	}
+	if filepath.Dir(path) != dir || !strings.HasSuffix(path, "-load.scalelab") {
+		t.Fatalf("recorded to %q, want %s/<start>-load.scalelab; stderr:\n%s", path, dir, errOut)
+	}
+	rec, err := recordings.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Len() < 2 || !rec.Closed() || rec.Header.Cluster != "" || rec.Header.Model != "open loop, 100 req/s" {
+		t.Fatalf("%d frames, header %+v", rec.Len(), rec.Header)
+	}
+	rec.Close()
+
+	_, _, errOut = scalelab(t.Context(), "load", srv.URL, "--rate", "50", "--duration", "200ms", "--no-record")
+	if strings.Contains(errOut, "record") {
+		t.Fatalf("--no-record: %s", errOut)
+	}
+	// A default folder that cannot be made: a warning, and the session goes on.
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(recordDirEnv, notDir)
+	code, out, errOut = scalelab(t.Context(), "load", srv.URL, "--rate", "50", "--duration", "200ms", "--json")
+	if code != exitOK || !json.Valid([]byte(out)) || !strings.Contains(errOut, "scalelab load: not recorded: ") {
+		t.Fatalf("unwritable default folder: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"load", srv.URL, "--duration", "100ms", "--record", path},
+		{"load", srv.URL, "--duration", "100ms", "--record", filepath.Join(t.TempDir(), "x.scalelab"), "--no-record"},
+		{"demo", "--duration", "1s", "--record", path},
+		{"load", srv.URL, "--duration", "100ms", "--record", "/proc/nowhere/x.scalelab"},
+	} {
+		code, out, errOut := scalelab(t.Context(), args...)
+		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "--record") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+// TestRecordingHasNoSecrets loads with a token in the URL and credentials
+// in headers: the header, the command line, the configuration and the
+// summary in the file are redacted; stdout keeps the real URL.
+func TestRecordingHasNoSecrets(t *testing.T) {
+	srv := enginetest.NewServer(t)
+	file := filepath.Join(t.TempDir(), "secret.scalelab")
+	url := strings.Replace(srv.URL, "http://", "http://admin:hunter2@", 1) + "/?token=tok3n&page=1"
+	code, out, errOut := scalelab(t.Context(), "load", url, "--rate", "50", "--duration", "300ms", "--json", "--record", file,
+		"-H", "Authorization: Bearer s3cr3t-bearer", "-H", "Cookie: session=c00kie", "-H", "X-Api-Key: k3y", "-H", "X-Run: cli",
+		"--body", `{"password":"pa55"}`)
+	if code != exitOK || !strings.Contains(out, "tok3n") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	hdr, _ := json.Marshal(rec.Header)
+	everything := string(hdr) + string(rec.Summary)
+	for _, secret := range []string{"hunter2", "tok3n", "s3cr3t", "c00kie", "k3y", "pa55"} {
+		if strings.Contains(everything, secret) {
+			t.Errorf("%q reached the recording:\n%s", secret, everything)
+		}
+	}
+	for _, kept := range []string{"X-Run: cli", "page=1", "REDACTED"} {
+		if !strings.Contains(everything, kept) {
+			t.Errorf("%q missing:\n%s", kept, everything)
+		}
+	}
+}
+
+// TestReplayBadInput: a missing, foreign, newer or absent file is one line
+// and exit 2.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "notes.txt")
+	newer := filepath.Join(dir, "newer.scalelab")
+	if err := os.WriteFile(foreign, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newer, []byte("scalelab recording 2.0\n\xd5SLRH..."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for args, want := range map[string]string{
+		"replay " + filepath.Join(dir, "missing.scalelab") + " --headless": "no such file",
+		"replay " + foreign + " --headless":                                "not a scalelab recording",
+		"replay " + newer + " --headless":                                  "recording format 2.0 is newer than this scalelab reads (1.x)",
+		"replay " + dir + " --headless":                                    "is a directory",
+		"replay":                                                           "want exactly one recording file",
+		"replay " + newer:                                                  "newer",
+	} {
+		code, out, errOut := scalelab(t.Context(), strings.Fields(args)...)
+		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
+			!strings.HasPrefix(errOut, "scalelab: ") || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %q", args, code, out, errOut, want)
+		}
+	}
+}
+
+// TestRecordAndReplayInTerminal records `scalelab run` in a real terminal
+// with a rate change and a note, then replays the file there: the same
+// screen with the operator's events, the player's keys, and the summary
+// after q.
+func TestRecordAndReplayInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	file := filepath.Join(t.TempDir(), "run.scalelab")
+	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 100 --duration 6s --record "+file))
+	x.waitFor(20*time.Second, "● rec run.scalelab", "recording to "+file)
+	x.waitMatch(30*time.Second, achievedRE)
+	x.keys("Up")
+	x.waitFor(10*time.Second, "operator: rate → 120/s")
+	x.keys("n")
+	x.waitFor(5*time.Second, "Note: a marker on the charts")
+	x.text("mark one")
+	x.keys("Enter")
+	x.waitFor(5*time.Second, "note: mark one")
+	s := x.waitFor(30*time.Second, "EXIT=0")
+	if !strings.Contains(s, "recorded to "+file) {
+		t.Fatalf("no recorded-to line after the run:\n%s", s)
+	}
+
+	y := newTmux(t, 120, 40, shellQuit(bin+" replay "+file))
+	y.waitFor(10*time.Second, "● REPLAY 1×", "▶ replay run.scalelab", "replay: space plays/pauses")
+	y.keys("End")
+	y.waitFor(10*time.Second, "● REPLAY END", "operator: rate → 120/s", "note: mark one", "target 120/s")
+	y.keys("+")
+	y.waitFor(5*time.Second, "replay: cluster actions are unavailable in a recording")
+	y.keys("Home")
+	y.waitFor(5*time.Second, "● REPLAY PAUSED", "❚❚ 1×  0:00")
+	y.keys("Space")
+	y.waitFor(5*time.Second, "● REPLAY 1×")
+	y.keys("q")
+	s = y.waitFor(15*time.Second, "EXIT=0")
+	if !strings.Contains(s, "scalelab run "+url) || !strings.Contains(s, "availability") {
+		t.Fatalf("no summary after the replay:\n%s", s)
+	}
+}
