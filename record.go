@@ -305,7 +305,8 @@ func (r *recorder) close() {
 		}
 		r.watched.Wait()
 		if err := r.w.Close(); err != nil {
-			fmt.Fprintf(r.errOut, "scalelab %s: recording: %v\n", r.command, err)
+			fmt.Fprintf(r.errOut, "scalelab %s: recording %s is incomplete (%v): it replays up to what was written\n",
+				r.command, r.w.Path(), rootCause(err))
 			return
 		}
 		if r.w.Frames() == 0 && !r.summarized {
@@ -363,4 +364,15 @@ func (f *loadFlags) demoRecordInfo(cmd *cobra.Command, fl *fleet.Fleet) recordIn
 	info := f.recordInfo(fl.URL(), f.model(cmd.Flags()))
 	info.cluster, info.state = "fleet", fl.State
 	return info
+}
+
+// rootCause is the innermost error of err's chain.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

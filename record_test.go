@@ -285,3 +285,27 @@ func TestRecordAndReplayInTerminal(t *testing.T) {
 		t.Fatalf("no summary after the replay:\n%s", s)
 	}
 }
+
+// TestRecordingFullDiskInTerminal records a `scalelab run` whose file
+// cannot grow past 4 KB (ulimit -f: writes fail as on a full disk): the
+// UI shows the warning, the session goes on to its end and exits 0, and
+// the file replays up to its last complete block.
+func TestRecordingFullDiskInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	file := filepath.Join(t.TempDir(), "full.scalelab")
+	x := newTmux(t, 120, 40, shellQuit("ulimit -f 8; "+bin+" run "+url+" --rate 200 --duration 8s --record "+file))
+	x.waitFor(30*time.Second, "recording "+file+": file too large (the session goes on")
+	x.waitFor(5*time.Second, "● RUNNING")
+	s := x.waitFor(30*time.Second, "EXIT=0")
+	if !strings.Contains(s, "is incomplete (file too large)") || !strings.Contains(s, "availability") {
+		t.Fatalf("after the run:\n%s", s)
+	}
+	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json")
+	if code != exitOK || !json.Valid([]byte(out)) || !strings.Contains(errOut, "no closing summary") {
+		t.Fatalf("replay: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if st, err := os.Stat(file); err != nil || st.Size() > 4096 {
+		t.Fatalf("file: %v, %d bytes", err, st.Size())
+	}
+}

@@ -282,7 +282,11 @@ func (w *Writer) flush() error {
 		}
 		if !w.failing {
 			w.failing = true
-			w.tell(fmt.Errorf("recording %s: %w (the session goes on; the recording keeps trying)", w.name(), err))
+			cause := err
+			if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+				cause = pe.Err // the path is said once
+			}
+			w.tell(fmt.Errorf("recording %s: %w (the session goes on; the recording keeps trying)", w.name(), cause))
 		}
 		return fmt.Errorf("record %s: %w", w.name(), err)
 	}
