@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -171,26 +172,36 @@ func (d *decoder) bytes() []byte {
 type layout struct {
 	origin  time.Time
 	geo     Geometry
-	buckets int     // the geometry's number of buckets
-	values  []int64 // each bucket's lowest value, to record into it
+	buckets int // the geometry's number of buckets
+
+	once   sync.Once
+	values []int64 // each bucket's lowest value, to record into it
 }
 
-func newLayout(origin time.Time, g Geometry) layout {
-	h := hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
-	ones := h.Export().Counts
-	lay := layout{origin: origin, geo: g, buckets: len(ones)}
-	for i := range ones {
-		ones[i] = 1
-	}
-	bars := hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: g.Lowest, HighestTrackableValue: g.Highest,
-		SignificantFigures: g.Digits, Counts: ones}).Distribution()
-	if len(bars) == len(ones) {
-		lay.values = make([]int64, len(bars))
-		for i, b := range bars {
-			lay.values[i] = b.From
+func newLayout(origin time.Time, g Geometry) *layout {
+	n := len(hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)).Export().Counts)
+	return &layout{origin: origin, geo: g, buckets: n}
+}
+
+// bucketValues returns each bucket's lowest value (nil if the histogram
+// library numbers its buckets unexpectedly), computed on first use.
+func (lay *layout) bucketValues() []int64 {
+	lay.once.Do(func() {
+		g := lay.geo
+		ones := make([]int64, lay.buckets)
+		for i := range ones {
+			ones[i] = 1
 		}
-	}
-	return lay
+		bars := hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: g.Lowest, HighestTrackableValue: g.Highest,
+			SignificantFigures: g.Digits, Counts: ones}).Distribution()
+		if len(bars) == len(ones) {
+			lay.values = make([]int64, len(bars))
+			for i, b := range bars {
+				lay.values[i] = b.From
+			}
+		}
+	})
+	return lay.values
 }
 
 // frameTimes decodes only a frame's window, for indexing.
@@ -297,10 +308,10 @@ func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
 		}
 		cnt = append(cnt, int64(c))
 	}
-	if lay.values != nil {
+	if values := lay.bucketValues(); values != nil {
 		h := hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
 		for i, ix := range idx {
-			if h.RecordValues(lay.values[ix], cnt[i]) != nil {
+			if h.RecordValues(values[ix], cnt[i]) != nil {
 				return nil, errCorrupt
 			}
 		}

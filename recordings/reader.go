@@ -47,7 +47,7 @@ type Recording struct {
 
 	src    io.ReaderAt
 	closer io.Closer
-	lay    layout
+	lay    *layout
 	blocks []block
 	spans  []span // each frame's window, offsets from the header's start
 
@@ -363,7 +363,7 @@ func (r *Recording) Frame(i int, detail Detail) (Frame, error) {
 		return Frame{}, fmt.Errorf("frame %d: %w", i+1, err)
 	}
 	k := i - r.blocks[bi].first
-	f, err := decodeFrame(d.frames[k], &r.lay, detail == Full)
+	f, err := decodeFrame(d.frames[k], r.lay, detail == Full)
 	if err != nil {
 		return Frame{}, fmt.Errorf("frame %d: %w", i+1, err)
 	}
