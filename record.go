@@ -37,7 +37,7 @@ type recordFlags struct {
 }
 
 func (f *recordFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.path, "record", "", "record the session to this file (default recordings/<start time>-<command>.scalelab)")
+	fs.StringVar(&f.path, "record", "", "record the session to this file (default recordings/<start time>-<command>.scalelab; $"+recordDirEnv+" moves the folder)")
 	fs.BoolVar(&f.off, "no-record", false, "do not record the session")
 }
 

@@ -253,8 +253,9 @@ func TestReplayBadInput(t *testing.T) {
 func TestRecordAndReplayInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
 	url := loopbackServer(t)
-	file := filepath.Join(t.TempDir(), "run.scalelab")
-	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 100 --duration 6s --record "+file))
+	dir := t.TempDir()
+	file, summary := filepath.Join(dir, "run.scalelab"), filepath.Join(dir, "summary.json")
+	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 100 --duration 6s --json --record "+file+" > "+summary))
 	x.waitFor(20*time.Second, "● rec run.scalelab", "recording to "+file)
 	x.waitMatch(30*time.Second, achievedRE)
 	x.keys("Up")
@@ -267,6 +268,13 @@ func TestRecordAndReplayInTerminal(t *testing.T) {
 	s := x.waitFor(30*time.Second, "EXIT=0")
 	if !strings.Contains(s, "recorded to "+file) {
 		t.Fatalf("no recorded-to line after the run:\n%s", s)
+	}
+	live, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, replayed, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json"); code != exitOK || replayed != string(live) {
+		t.Fatalf("replay: exit %d %s\nlive:     %s\nreplayed: %s", code, errOut, live, replayed)
 	}
 
 	y := newTmux(t, 120, 40, shellQuit(bin+" replay "+file))
