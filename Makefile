@@ -4,7 +4,7 @@ BIN     := bin/scalelab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui fuzz demo clean
+.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui fuzz demo clean k8s-controlplane k8s-e2e
 
 all: build
 
@@ -33,6 +33,22 @@ bench-peers: build
 
 bench-ui: build
 	bash bench/ui.sh
+
+# Kubernetes end-to-end tests on a real etcd, kube-apiserver and
+# kube-controller-manager (built once into ~/.cache/scalelab, reused after),
+# run inside a private network namespace whose only interface is lo, with the
+# pod range 10.244.0.0/24 on it. Needs root, etcd-server and iproute2. The
+# test binary is compiled outside (modules can be fetched there).
+K8S_E2E_TEST := bin/k8s-e2e.test
+
+k8s-controlplane:
+	bash k8s/e2e/build-controlplane.sh
+
+k8s-e2e:
+	@cp=$$(bash k8s/e2e/build-controlplane.sh) && \
+	$(GO) test -c -race -tags k8se2e -o $(K8S_E2E_TEST) ./k8s/e2e && \
+	cd k8s/e2e && SCALELAB_K8S_BIN=$$cp unshare -n sh -c \
+	  'ip link set lo up && ip addr add 10.244.0.0/24 dev lo && exec ../../$(K8S_E2E_TEST) -test.v -test.count=1'
 
 # Fuzz the recordings reader (make test runs its seed corpus).
 FUZZTIME ?= 60s
