@@ -57,8 +57,11 @@ func TestReplayMatchesLiveDemo(t *testing.T) {
 		len(rec.Problems) != 0 || !rec.Closed() {
 		t.Fatalf("header %+v, problems %v", h, rec.Problems)
 	}
-	if d := rec.Duration(); d < 4*time.Second || rec.Len() < 15 || rec.Len() > 20 {
-		t.Fatalf("%d frames over %s: want four a second over the 4 s window", rec.Len(), d)
+	// Four frames a second, unless a starved machine made the engine's
+	// ticker merge ticks (each frame then covers a longer window and nothing
+	// is lost): at least one a second, never more than four.
+	if d := rec.Duration(); d < 4*time.Second || rec.Len() < 4 || rec.Len() > 20 {
+		t.Fatalf("%d frames over %s: want up to four a second over the 4 s window", rec.Len(), d)
 	}
 	kinds := map[string]int{}
 	for _, e := range rec.Events {

@@ -77,17 +77,30 @@ func TestRunnerDrivesAFleetUnderLoad(t *testing.T) {
 		updates = append(updates, res)
 		mu.Unlock()
 	}))
+	// The steps' clock starts with the load, as in scalelab demo: at the
+	// first snapshot's start, so that a starved machine that starts the
+	// engine late does not leave a short step without load to measure.
+	started := make(chan time.Time, 1)
 	eng, err := engine.New(engine.Target{URL: f.URL()}, engine.Rate(200), engine.Tick(100*time.Millisecond),
-		engine.OnSnapshot(r.Observe))
+		engine.OnSnapshot(func(s *engine.Snapshot) {
+			select {
+			case started <- s.Start:
+			default:
+			}
+			r.Observe(s)
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	runDone := make(chan struct{})
-	start := time.Now()
 	go func() {
 		defer close(runDone)
-		r.Run(loadCtx, start)
+		select {
+		case start := <-started:
+			r.Run(loadCtx, start)
+		case <-loadCtx.Done():
+		}
 	}()
 	go func() {
 		// Stop the load once the upgrade completed.
