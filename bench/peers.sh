@@ -61,7 +61,7 @@ run_wrk() {
 run_scalelab() {
 	local out=$1
 	shift
-	/usr/bin/time -f '%U %S' -o "$out.time" taskset -c "$GEN_CPU" "$BIN" load "$URL" "$@" --duration "$DURATION" --json >"$out" 2>"$out.log" ||
+	/usr/bin/time -f '%U %S' -o "$out.time" taskset -c "$GEN_CPU" "$BIN" load "$URL" "$@" --duration "$DURATION" --json --no-record >"$out" 2>"$out.log" ||
 		die "scalelab load failed: $(tail -3 "$out.log")"
 	local rps n
 	rps=$(jq -e '.rps' "$out" 2>/dev/null) || die "no rps in $out"

@@ -62,7 +62,7 @@ main() {
 	timed "$outdir/wrk.txt" wrk -t1 -c"$CONNS" -d"$DURATION" "$URL"
 	local wn sn
 	wn=$(awk '/ requests in / {print $1}' "$outdir/wrk.txt")
-	timed "$outdir/scalelab.json" "$BIN" load "$URL" --concurrency "$CONNS" --duration "$DURATION" --json
+	timed "$outdir/scalelab.json" "$BIN" load "$URL" --concurrency "$CONNS" --duration "$DURATION" --json --no-record
 	sn=$(jq '.requests' "$outdir/scalelab.json")
 	[ -n "$wn" ] && [ -n "$sn" ] || die "could not read request counts"
 	printf '%-10s %10s %10s %8s %8s %8s\n' generator requests rps "user µs" "sys µs" "cpu µs"

@@ -100,7 +100,7 @@ median() {
 # run_headless runs one headless round and prints its requests/second.
 run_headless() {
 	local out=$1
-	taskset -c "$GEN_CPU" "$BIN" run "$URL" --concurrency "$CONNS" --duration "$DURATION" \
+	taskset -c "$GEN_CPU" "$BIN" run "$URL" --concurrency "$CONNS" --duration "$DURATION" --no-record \
 		--headless --json >"$out" 2>"$out.log" || die "headless run failed: $(tail -3 "$out.log")"
 	jq -e '.rps' "$out" 2>/dev/null || die "no rps in $out"
 }
@@ -113,7 +113,7 @@ run_ui() {
 	secs=$(awk -v d="$DURATION" 'BEGIN { sub(/s$/, "", d); print d + 0 }')
 	rm -f "$out"
 	taskset -c "$SRV_CPU" tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -s ui -x 120 -y 40 \
-		"taskset -c $GEN_CPU $BIN run $URL --concurrency $CONNS --duration $DURATION --json >$out; tmux -S $TMUX_SOCK wait-for -S ui-done; sleep 30"
+		"taskset -c $GEN_CPU $BIN run $URL --concurrency $CONNS --duration $DURATION --no-record --json >$out; tmux -S $TMUX_SOCK wait-for -S ui-done; sleep 30"
 	sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
 	tmux -S "$TMUX_SOCK" capture-pane -p -t ui >"$out.screen" 2>/dev/null || true
 	timeout $((secs * 3 + 30)) tmux -S "$TMUX_SOCK" wait-for ui-done || die "the UI run did not end"
