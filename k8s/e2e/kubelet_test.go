@@ -65,6 +65,9 @@ func startKubelet(ctx context.Context, client kubernetes.Interface, node string,
 		pods:    map[types.UID]*podRun{},
 		ips:     map[string]bool{},
 	}
+	if err := k.register(ctx); err != nil {
+		return nil, err
+	}
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", node).String()
@@ -366,4 +369,28 @@ func (k *kubelet) failures() []error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]error(nil), k.errs...)
+}
+
+// register creates the Node object, Ready, as a kubelet does when it
+// joins (the endpointslice controller skips pods on unknown nodes). It is
+// kept when it exists already: the tests share the node.
+func (k *kubelet) register(ctx context.Context) error {
+	nodes := k.client.CoreV1().Nodes()
+	n, err := nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.node}}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kubelet %s: register node: %w", k.node, err)
+	}
+	now := metav1.Now()
+	n.Status.Conditions = []corev1.NodeCondition{{
+		Type: corev1.NodeReady, Status: corev1.ConditionTrue,
+		LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletReady",
+	}}
+	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.244.0.1"}}
+	if _, err := nodes.UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("kubelet %s: node status: %w", k.node, err)
+	}
+	return nil
 }
