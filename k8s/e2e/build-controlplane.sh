@@ -31,9 +31,11 @@ for cmd in kube-apiserver kube-controller-manager; do
   fi
   echo "build-controlplane: building $cmd $version (several minutes from cold)" >&2
   start=$(date +%s)
-  # Build to a temporary name so an interrupted build is never reused.
-  (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$out/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
-  mv "$out/$cmd.tmp" "$out/$cmd"
+  # Build to a temporary name (per build, as two runs may race) so an
+  # interrupted build is never reused; the rename is atomic.
+  tmp="$out/$cmd.tmp.$$"
+  (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$tmp" "k8s.io/kubernetes/cmd/$cmd")
+  mv "$tmp" "$out/$cmd"
   echo "build-controlplane: built $cmd in $(( $(date +%s) - start ))s" >&2
 done
 echo "$out"
