@@ -20,6 +20,7 @@ vet:
 
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory k8s-e2e
 
 # Benchmarks: Go micro-benchmarks, then scalelab against wrk and nginx,
 # then the terminal UI's cost in throughput (UI in tmux vs headless).
