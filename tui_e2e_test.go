@@ -316,7 +316,12 @@ func TestNoColor(t *testing.T) {
 	for _, tc := range []struct {
 		name, env string
 		colour    bool
-	}{{"colour", "", true}, {"NO_COLOR", "NO_COLOR=1 ", false}} {
+	}{
+		// termenv turns colours off when CI is set (as CI runs set it), so
+		// the colour case unsets it.
+		{"colour", "env -u CI ", true},
+		{"NO_COLOR", "NO_COLOR=1 ", false},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x := newTmux(t, 120, 40, shellQuit(tc.env+bin+" run "+url+" --rate 100"))
 			x.waitFor(30*time.Second, "Latency (ms)", "target 100/s")
