@@ -23,18 +23,9 @@ does and times latency from each request's intended send; closed loop
 		Example: `  scalelab load http://127.0.0.1:8080/ --rate 1000 --duration 30s
   scalelab load http://127.0.0.1:8080/ --stages 10s:100,30s:5000,10s:0 --json
   scalelab load http://127.0.0.1:8080/ --concurrency 64 --duration 10s`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return badInput("load: want exactly one URL, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneURL("load"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			target, err := f.target(args[0])
-			if err != nil {
-				return err
-			}
-			opts, err := f.options(cmd.Flags())
+			target, opts, err := f.parse(cmd.Flags(), args[0])
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -46,6 +47,27 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.bodyFile, "body-file", "", "read the request body from a file")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
 	f.rec.register(fs)
+}
+
+// oneURL is the argument rule of the commands that take exactly one URL.
+func oneURL(command string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return badInput("%s: want exactly one URL, got %d arguments", command, len(args))
+		}
+		return nil
+	}
+}
+
+// parse builds the engine target for url and the engine options from the
+// flags in fs, or a bad-input error.
+func (f *loadFlags) parse(fs *pflag.FlagSet, url string) (engine.Target, []engine.Option, error) {
+	target, err := f.target(url)
+	if err != nil {
+		return target, nil, err
+	}
+	opts, err := f.options(fs)
+	return target, opts, err
 }
 
 // target builds the engine target for url, or a bad-input error.

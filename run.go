@@ -26,18 +26,9 @@ faults) are unavailable: scalelab demo runs a local fleet with them.
 		Example: `  scalelab run http://127.0.0.1:8080/ --rate 500
   scalelab run http://127.0.0.1:8080/ --concurrency 16 --duration 1m
   scalelab run http://127.0.0.1:8080/ --rate 500 --duration 30s --headless --json`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return badInput("run: want exactly one URL, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneURL("run"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			target, err := f.target(args[0])
-			if err != nil {
-				return err
-			}
-			opts, err := f.options(cmd.Flags())
+			target, opts, err := f.parse(cmd.Flags(), args[0])
 			if err != nil {
 				return err
 			}
