@@ -90,6 +90,28 @@ func (s *Snapshot) Failed() uint64 {
 // Elapsed is the window's length.
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 
+// MergeCounts adds o's counters into s (requests, statuses, errors, bytes,
+// dropped, late, lag), leaving the window, gauges and histograms alone:
+// the cheap part of Merge, for running totals that need no percentiles.
+func (s *Snapshot) MergeCounts(o *Snapshot) {
+	s.Requests += o.Requests
+	if s.Status == nil {
+		s.Status = map[int]uint64{}
+	}
+	for code, n := range o.Status {
+		s.Status[code] += n
+	}
+	for i, n := range o.Errors {
+		s.Errors[i] += n
+	}
+	s.BytesIn += o.BytesIn
+	s.BytesOut += o.BytesOut
+	s.Dropped += o.Dropped
+	s.Late += o.Late
+	s.LagSum += o.LagSum
+	s.LagMax = max(s.LagMax, o.LagMax)
+}
+
 // Merge adds o into s exactly: counters and histograms add, the window
 // widens to cover both. Gauges (InFlight, TargetRate, Concurrency) add when
 // the windows overlap (several agents over one period) and are taken from
@@ -110,22 +132,7 @@ func (s *Snapshot) Merge(o *Snapshot) {
 	if o.End.After(s.End) {
 		s.End = o.End
 	}
-	s.Requests += o.Requests
-	if s.Status == nil {
-		s.Status = map[int]uint64{}
-	}
-	for code, n := range o.Status {
-		s.Status[code] += n
-	}
-	for i, n := range o.Errors {
-		s.Errors[i] += n
-	}
-	s.BytesIn += o.BytesIn
-	s.BytesOut += o.BytesOut
-	s.Dropped += o.Dropped
-	s.Late += o.Late
-	s.LagSum += o.LagSum
-	s.LagMax = max(s.LagMax, o.LagMax)
+	s.MergeCounts(o)
 	if s.Latency == nil {
 		s.Latency = NewHistogram()
 	}

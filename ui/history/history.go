@@ -176,21 +176,7 @@ func (h *History) indexOfEnd(end time.Time) int {
 }
 
 func (h *History) addTotals(s *engine.Snapshot) {
-	t := &h.total
-	t.Requests += s.Requests
-	if t.Status == nil {
-		t.Status = map[int]uint64{}
-	}
-	for code, n := range s.Status {
-		t.Status[code] += n
-	}
-	for i, n := range s.Errors {
-		t.Errors[i] += n
-	}
-	t.Dropped += s.Dropped
-	t.Late += s.Late
-	t.LagMax = max(t.LagMax, s.LagMax)
-	t.LagSum += s.LagSum
+	h.total.MergeCounts(s) // no histograms: replay seeks add many frames
 }
 
 func (h *History) push(c Column) {
