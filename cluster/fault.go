@@ -40,6 +40,12 @@ type Fault struct {
 	// at random are targeted. Bad versions target no replica.
 	Replica string `json:"replica,omitempty"`
 	Count   int    `json:"count,omitempty"`
+	// Percent, when above 0, targets that share (0..100] of the live
+	// replicas instead of Count (rounded up, at least 1).
+	Percent float64 `json:"percent,omitempty"`
+	// Force makes a kill immediate: on Kubernetes, a pod deletion with
+	// grace period 0 (the local fleet's kill is always abrupt).
+	Force bool `json:"force,omitempty"`
 	// Latency is the latency a FaultLatency adds (zero removes it).
 	Latency LatencyRange `json:"latency,omitzero"`
 	// ErrorRate is the share (0..1) of 500s a FaultErrors sets.
@@ -60,7 +66,10 @@ func (f Fault) Validate() error {
 	default:
 		return fmt.Errorf("fault %q: unknown kind (want kill, hang, latency, errors or bad-version)", string(f.Kind))
 	}
-	if f.Replica == "" && f.Count < 1 {
+	if f.Percent < 0 || f.Percent > 100 {
+		return fmt.Errorf("%s: %g%% of the replicas: want 0..100", f.Kind, f.Percent)
+	}
+	if f.Replica == "" && f.Count < 1 && f.Percent == 0 {
 		return fmt.Errorf("%s: target %d replicas: want at least 1, or a replica name", f.Kind, f.Count)
 	}
 	if f.Kind == FaultErrors && (f.ErrorRate < 0 || f.ErrorRate > 1) {
@@ -79,6 +88,8 @@ func (f Fault) Target() string {
 		return "version " + f.Version
 	case f.Replica != "":
 		return f.Replica
+	case f.Percent > 0:
+		return strconv.FormatFloat(f.Percent, 'g', 4, 64) + "% of the replicas"
 	case f.Count == 1:
 		return "1 random replica"
 	default:
@@ -100,7 +111,25 @@ func (f Fault) Effect() string {
 }
 
 // String describes the fault in one line ("kill 1 random replica").
-func (f Fault) String() string { return f.Effect() + " on " + f.Target() }
+func (f Fault) String() string {
+	if f.Force {
+		return "force " + f.Effect() + " on " + f.Target()
+	}
+	return f.Effect() + " on " + f.Target()
+}
+
+// Targets returns how many of live replicas f targets: 1 for a named
+// replica, Count, or Percent of live rounded up (at least 1).
+func (f Fault) Targets(live int) int {
+	switch {
+	case f.Replica != "":
+		return 1
+	case f.Percent > 0:
+		return max(1, int(math.Ceil(f.Percent*float64(live)/100-1e-9)))
+	default:
+		return f.Count
+	}
+}
 
 // LatencyRange is a latency: fixed when Min equals Max, else drawn
 // uniformly from Min..Max for each request.

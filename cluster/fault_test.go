@@ -89,3 +89,28 @@ func TestFaultValidateAndString(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+func TestFaultTargetsPercentRoundsUp(t *testing.T) {
+	for _, c := range []struct {
+		f    Fault
+		live int
+		want int
+	}{
+		{Fault{Kind: FaultKill, Count: 2}, 8, 2},
+		{Fault{Kind: FaultKill, Replica: "p"}, 8, 1},
+		{Fault{Kind: FaultKill, Percent: 50}, 8, 4},
+		{Fault{Kind: FaultKill, Percent: 50}, 3, 2},
+		{Fault{Kind: FaultKill, Percent: 10}, 3, 1},
+		{Fault{Kind: FaultKill, Percent: 100}, 5, 5},
+	} {
+		if got := c.f.Targets(c.live); got != c.want {
+			t.Errorf("%v.Targets(%d) = %d, want %d", c.f, c.live, got, c.want)
+		}
+	}
+	if err := (Fault{Kind: FaultKill, Percent: 150}).Validate(); err == nil {
+		t.Error("150% validated")
+	}
+	if s := (Fault{Kind: FaultKill, Percent: 50, Force: true}).String(); s != "force kill on 50% of the replicas" {
+		t.Errorf("String = %q", s)
+	}
+}

@@ -34,6 +34,16 @@ type Replica struct {
 	// Fault describes a fault injected into it ("hang", "latency 200ms"),
 	// empty when none.
 	Fault string `json:"fault,omitempty"`
+	// Revision is its ReplicaSet's revision on Kubernetes, empty elsewhere.
+	Revision string `json:"revision,omitempty"`
+	// Restarts counts its container restarts; Node is where it runs (both
+	// Kubernetes only).
+	Restarts int    `json:"restarts,omitempty"`
+	Node     string `json:"node,omitempty"`
+	// InEndpoints reports whether the service's endpoints (the balancer)
+	// route to it; meaningful only when EndpointsKnown.
+	InEndpoints    bool `json:"in_endpoints,omitempty"`
+	EndpointsKnown bool `json:"endpoints_known,omitempty"`
 }
 
 // Rollout is the progress of the current (or last) rollout, in the terms
@@ -48,6 +58,17 @@ type Rollout struct {
 	Updated int `json:"updated"`
 	Ready   int `json:"ready"`
 	Desired int `json:"desired"`
+	// Available counts replicas available for at least the Deployment's
+	// minReadySeconds (Kubernetes; equals Ready elsewhere).
+	Available int `json:"available,omitempty"`
+	// Message is the rollout's status in the words of `kubectl rollout
+	// status` ("Waiting for deployment \"demo\" rollout to finish: 1 old
+	// replicas are pending termination..."), empty when the driver has none.
+	Message string `json:"message,omitempty"`
+	// Paused is true while the rollout is paused; Stalled when it exceeded
+	// its progress deadline.
+	Paused  bool `json:"paused,omitempty"`
+	Stalled bool `json:"stalled,omitempty"`
 }
 
 // State is a cluster's state at one moment.

@@ -1,0 +1,44 @@
+package cluster
+
+import "context"
+
+// The optional interfaces below are what only some drivers have (a
+// Kubernetes Deployment has them, the local fleet does not). Consumers
+// discover them with a type assertion and offer their actions only then.
+
+// RolloutPauser pauses and resumes a rollout in progress, as `kubectl
+// rollout pause` and `kubectl rollout resume` do.
+type RolloutPauser interface {
+	// PauseRollout pauses the rollout and returns once it is paused.
+	PauseRollout(ctx context.Context) error
+	// ResumeRollout resumes it and returns once it is no longer paused
+	// (not when the rollout completed).
+	ResumeRollout(ctx context.Context) error
+}
+
+// Restarter restarts every replica with a rolling restart, as `kubectl
+// rollout restart` does, and returns when the restart rolled out.
+type Restarter interface {
+	Restart(ctx context.Context) error
+}
+
+// Autoscaled is implemented by a driver that can show the autoscaler
+// targeting its replicas (read-only).
+type Autoscaled interface {
+	// Autoscaler returns the autoscaler's state, and false when there is
+	// none.
+	Autoscaler() (Autoscaler, bool)
+}
+
+// Autoscaler is a HorizontalPodAutoscaler's state.
+type Autoscaler struct {
+	// Name is the autoscaler's name.
+	Name string `json:"name"`
+	// Min and Max bound the replicas; Current and Desired are its view.
+	Min     int `json:"min"`
+	Max     int `json:"max"`
+	Current int `json:"current"`
+	Desired int `json:"desired"`
+	// Metrics describes each metric as current/target ("cpu 45%/60%").
+	Metrics []string `json:"metrics,omitempty"`
+}
