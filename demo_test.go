@@ -91,6 +91,7 @@ func TestDemoBadInputIsOneLineExit2(t *testing.T) {
 		{"demo", "--step", "soon:scale=2"},
 		{"demo", "--step", "1s:scale=lots"},
 		{"demo", "--duration", "5s", "--step", "10s:kill=1"},
+		{"demo", "--duration", "5s", "--step", "1s:pause"},
 		{"demo", "--replicas", "0"},
 		{"demo", "--max-surge", "0", "--max-unavailable", "0"},
 		{"demo", "--latency", "fast"},

@@ -189,6 +189,10 @@ func describe(s Step) string {
 		return "rolling out " + s.Version
 	case "rollback":
 		return "rolling back"
+	case "restart":
+		return "restarting every replica"
+	case "pause", "resume":
+		return s.Action + " the rollout"
 	default:
 		return s.Fault.String()
 	}

@@ -18,8 +18,9 @@ type Step struct {
 	At time.Duration
 	// Spec is the step as written ("20s:upgrade=v2").
 	Spec string
-	// Action names what it does: scale, upgrade, rollback, or a fault
-	// kind (kill, hang, latency, errors, bad-version).
+	// Action names what it does: scale, upgrade, rollback, restart,
+	// pause, resume, or a fault kind (kill, hang, latency, errors,
+	// bad-version).
 	Action string
 	// Replicas is the scale target.
 	Replicas int
@@ -31,7 +32,8 @@ type Step struct {
 
 // Syntax is the step syntax in one line, for help texts and errors.
 const Syntax = "AT:ACTION such as 10s:scale=5, 20s:upgrade=v2, 30s:rollback, 40s:kill=1, 40s:kill=replica-2, " +
-	"hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3"
+	"kill=25%, kill=1:force, hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3; " +
+	"Kubernetes also: restart, pause, resume"
 
 // ParseStep parses "AT:ACTION[=ARG]". The error is one line naming the
 // step and what was expected.
@@ -56,7 +58,7 @@ func ParseStep(spec string) (Step, error) {
 
 // parseAction fills the step from its action and argument.
 func (s *Step) parseAction(name, arg string, hasArg bool) error {
-	if name != "rollback" && arg == "" {
+	if !noArg[name] && arg == "" {
 		if _, known := usage[name]; known {
 			return fmt.Errorf("%s needs an argument: %s", name, usage[name])
 		}
@@ -73,11 +75,13 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 			return fmt.Errorf("%q is not a version: %s", arg, usage[name])
 		}
 		s.Version = arg
-	case "rollback":
+	case "rollback", "restart", "pause", "resume":
 		if hasArg {
-			return errors.New("rollback takes no argument: rollback goes to the previous version")
+			return fmt.Errorf("%s takes no argument: %s", name, noArgUsage[name])
 		}
-	case "kill", "hang":
+	case "kill":
+		return s.parseKill(arg)
+	case "hang":
 		ft, err := parseTarget(cluster.FaultKind(name), arg)
 		if err != nil {
 			return fmt.Errorf("%w: %s", err, usage[name])
@@ -91,16 +95,28 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultBadVersion, Version: arg}
 	default:
-		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, kill, hang, latency, errors or bad-version)", name)
+		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, restart, pause, resume, kill, hang, latency, errors or bad-version)", name)
 	}
 	return nil
 }
 
+// noArg lists the actions without an argument; noArgUsage says what each
+// does.
+var (
+	noArg      = map[string]bool{"rollback": true, "restart": true, "pause": true, "resume": true}
+	noArgUsage = map[string]string{
+		"rollback": "rollback goes to the previous version",
+		"restart":  "restart restarts every replica with a rolling update",
+		"pause":    "pause pauses the rollout in progress",
+		"resume":   "resume resumes a paused rollout",
+	}
+)
+
 // usage shows each action's argument.
 var usage = map[string]string{
 	"scale":       "scale=N such as scale=5",
-	"upgrade":     "upgrade=VERSION such as upgrade=v2",
-	"kill":        "kill=N (random replicas) or kill=NAME such as kill=replica-2",
+	"upgrade":     "upgrade=VERSION such as upgrade=v2 (or a whole image, upgrade=repo/name:tag, on Kubernetes)",
+	"kill":        "kill=N (random replicas), kill=P% (a share of them) or kill=NAME such as kill=replica-2; :force to skip the grace period (kill=1:force)",
 	"hang":        "hang=N (random replicas) or hang=NAME such as hang=replica-2",
 	"latency":     "latency=[N|NAME:]LATENCY such as latency=200ms, latency=2:5ms..50ms or latency=replica-1:100ms",
 	"errors":      "errors=[N|NAME:]RATE such as errors=30%, errors=2:0.5 or errors=replica-1:100%",
@@ -125,6 +141,27 @@ func (s *Step) parseValueFault(name, arg string) error {
 	} else if ft.ErrorRate, err = cluster.ParseRate(value); err != nil {
 		return fmt.Errorf("%w: %s", err, usage[name])
 	}
+	s.Fault = ft
+	return nil
+}
+
+// parseKill parses kill=N, kill=P%, kill=NAME, each optionally followed
+// by :force.
+func (s *Step) parseKill(arg string) error {
+	target, force := strings.CutSuffix(arg, ":force")
+	if p, ok := strings.CutSuffix(target, "%"); ok {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || v <= 0 || v > 100 {
+			return fmt.Errorf("%q is not a share of the replicas (0%%..100%%): %s", target, usage["kill"])
+		}
+		s.Fault = cluster.Fault{Kind: cluster.FaultKill, Percent: v, Force: force}
+		return nil
+	}
+	ft, err := parseTarget(cluster.FaultKill, target)
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, usage["kill"])
+	}
+	ft.Force = force
 	s.Fault = ft
 	return nil
 }
@@ -177,7 +214,32 @@ func (s Step) Apply(ctx context.Context, c cluster.Cluster) error {
 		return c.Upgrade(ctx, s.Version)
 	case "rollback":
 		return c.Rollback(ctx)
+	case "restart":
+		return c.(cluster.Restarter).Restart(ctx)
+	case "pause":
+		return c.(cluster.RolloutPauser).PauseRollout(ctx)
+	case "resume":
+		return c.(cluster.RolloutPauser).ResumeRollout(ctx)
 	default:
 		return c.Inject(ctx, s.Fault)
 	}
+}
+
+// Supported returns an error naming the first step c cannot run (restart,
+// pause and resume need a cluster that has them, a Kubernetes
+// Deployment), or nil. Check it before the run starts.
+func Supported(steps []Step, c cluster.Cluster) error {
+	for _, s := range steps {
+		ok := true
+		switch s.Action {
+		case "restart":
+			_, ok = c.(cluster.Restarter)
+		case "pause", "resume":
+			_, ok = c.(cluster.RolloutPauser)
+		}
+		if !ok {
+			return fmt.Errorf("step %q: %s is not available on this cluster (a Kubernetes Deployment has it)", s.Spec, s.Action)
+		}
+	}
+	return nil
 }

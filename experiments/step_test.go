@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,13 @@ func TestParseStep(t *testing.T) {
 			Fault: cluster.Fault{Kind: cluster.FaultLatency, Replica: "replica-1", Latency: cluster.LatencyRange{Min: 5 * ms, Max: 50 * ms}}}},
 		{"5s:errors=2:30%", Step{At: 5 * time.Second, Action: "errors", Fault: cluster.Fault{Kind: cluster.FaultErrors, Count: 2, ErrorRate: 0.3}}},
 		{"5s:errors=0.5", Step{At: 5 * time.Second, Action: "errors", Fault: cluster.Fault{Kind: cluster.FaultErrors, Count: 1, ErrorRate: 0.5}}},
+		{"40s:kill=25%", Step{At: 40 * time.Second, Action: "kill", Fault: cluster.Fault{Kind: cluster.FaultKill, Percent: 25}}},
+		{"40s:kill=2:force", Step{At: 40 * time.Second, Action: "kill", Fault: cluster.Fault{Kind: cluster.FaultKill, Count: 2, Force: true}}},
+		{"40s:kill=demo-7d9f-x2:force", Step{At: 40 * time.Second, Action: "kill", Fault: cluster.Fault{Kind: cluster.FaultKill, Replica: "demo-7d9f-x2", Force: true}}},
+		{"20s:upgrade=registry.local/target:v2", Step{At: 20 * time.Second, Action: "upgrade", Version: "registry.local/target:v2"}},
+		{"30s:restart", Step{At: 30 * time.Second, Action: "restart"}},
+		{"31s:pause", Step{At: 31 * time.Second, Action: "pause"}},
+		{"32s:resume", Step{At: 32 * time.Second, Action: "resume"}},
 		{"25s:bad-version=v3", Step{At: 25 * time.Second, Action: "bad-version", Fault: cluster.Fault{Kind: cluster.FaultBadVersion, Version: "v3"}}},
 	} {
 		got, err := ParseStep(tc.spec)
@@ -54,6 +62,11 @@ func TestParseStepErrorsAreOneClearLine(t *testing.T) {
 		"10s:errors=150%":   `rate "150%"`,
 		"10s:explode=1":     `unknown action "explode"`,
 		"10s:bad-version=":  "bad-version needs an argument",
+		"10s:restart=now":   "restart takes no argument",
+		"10s:pause=1":       "pause takes no argument",
+		"10s:kill=150%":     "is not a share of the replicas",
+		"10s:kill=0%":       "is not a share of the replicas",
+		"10s:kill=:force":   "is neither a replica count nor a replica name",
 	} {
 		_, err := ParseStep(spec)
 		if err == nil {
@@ -84,3 +97,33 @@ func TestParseStepsSortsAndReportsEveryError(t *testing.T) {
 		t.Fatalf("want both bad steps named, got %v", err)
 	}
 }
+
+// TestSupportedNamesTheStepTheClusterLacks checks that restart, pause and
+// resume are refused before the run on a cluster without them (the local
+// fleet) and accepted on one that has them.
+func TestSupportedNamesTheStepTheClusterLacks(t *testing.T) {
+	steps, err := ParseSteps([]string{"1s:scale=2", "2s:pause", "3s:resume"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Supported(steps, plainCluster{})
+	if err == nil || !strings.Contains(err.Error(), `step "2s:pause": pause is not available on this cluster`) {
+		t.Fatalf("Supported on a plain cluster = %v", err)
+	}
+	if err := Supported(steps, pausable{}); err != nil {
+		t.Fatalf("Supported on a pausable cluster = %v", err)
+	}
+	if err := Supported(steps[:1], plainCluster{}); err != nil {
+		t.Fatalf("scale alone: %v", err)
+	}
+}
+
+// plainCluster is a cluster.Cluster without the optional interfaces; only
+// its type matters to Supported.
+type plainCluster struct{ cluster.Cluster }
+
+// pausable adds RolloutPauser.
+type pausable struct{ plainCluster }
+
+func (pausable) PauseRollout(context.Context) error  { return nil }
+func (pausable) ResumeRollout(context.Context) error { return nil }
