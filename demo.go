@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -74,12 +73,6 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...),
 	}
 	return opts, nil
-}
-
-// demoReport is the demo's JSON summary: the load report and the steps.
-type demoReport struct {
-	report
-	Steps []experiments.Result `json:"steps"`
 }
 
 func newDemoCmd(io streams) *cobra.Command {
@@ -177,8 +170,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	// Times on stderr count from the start of the load; until then, from
 	// the fleet's start.
 	var origin atomic.Int64
-	origin.Store(time.Now().UnixNano())
-	since := func() float64 { return float64(time.Now().UnixNano()-origin.Load()) / 1e9 }
+	startedIn(&origin)
 	events := printEvents(fl.Subscribe(context.Background()), io.err, &origin)
 	defer events.Wait()
 	defer stopFleet(fl, df.drain)
@@ -199,48 +191,13 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	defer rec.close()
 	rec.watch(recEvents, stopRecEvents)
 	model := lf.model(fs)
-	runner := experiments.NewRunner(fl, steps, experiments.OnUpdate(func(r experiments.Result) {
-		rec.step(r)
-		printStep(io.err, since(), r)
-	}))
-	live := newLiveLine(io.err)
-	perSecond := newSecondly(live.print)
-	opts = append(opts, engine.Tick(demoTick), engine.OnSnapshot(func(s *engine.Snapshot) {
-		rec.frame(s)
-		runner.Observe(s)
-		perSecond.add(s)
-	}))
-	eng, err := engine.New(target, opts...)
-	if err != nil {
-		return usageError{err}
-	}
 	fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, target.URL, model)
-	stepsCtx, stopSteps := context.WithCancel(ctx)
-	stepsDone := make(chan struct{})
-	start := time.Now()
-	origin.Store(start.UnixNano())
-	go func() {
-		defer close(stepsDone)
-		runner.Run(stepsCtx, start)
-	}()
-	res, err := eng.Run(ctx)
-	end := time.Now()
-	stopSteps()
-	<-stepsDone
+	rep, err := clusterRun{command: "demo", target: target, model: model, opts: opts,
+		cluster: fl, steps: steps, rec: rec, origin: &origin}.run(ctx, io)
 	if err != nil {
 		return err
 	}
-	rep := demoReport{report: newReport("demo", target.URL, model, res), Steps: runner.Results(end)}
-	if rep.Steps == nil {
-		rep.Steps = []experiments.Result{}
-	}
-	rec.finish(rep)
-	if lf.jsonOut {
-		return json.NewEncoder(io.out).Encode(rep)
-	}
-	rep.writeText(io.out)
-	writeSteps(io.out, rep.Steps)
-	return nil
+	return printStepsReport(io, rep, lf.jsonOut)
 }
 
 // stopFleet drains the fleet, bounded by the drain period and a margin.

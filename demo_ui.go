@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -62,15 +61,7 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 	if err != nil {
 		return err
 	}
-	drep := demoReport{report: rep, Steps: runner.Results(time.Now())}
-	if drep.Steps == nil {
-		drep.Steps = []experiments.Result{}
-	}
-	rec.finish(drep)
-	if lf.jsonOut {
-		return json.NewEncoder(io.out).Encode(drep)
-	}
-	drep.writeText(io.out)
-	writeSteps(io.out, drep.Steps)
-	return nil
+	srep := stepsReport{report: rep, Steps: stepsResults(runner)}
+	rec.finish(srep)
+	return printStepsReport(io, srep, lf.jsonOut)
 }

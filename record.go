@@ -336,7 +336,7 @@ func redactSummary(v any) any {
 	case report:
 		s.Target = recordings.RedactURL(s.Target)
 		return s
-	case demoReport:
+	case stepsReport:
 		s.Target = recordings.RedactURL(s.Target)
 		return s
 	}

@@ -109,7 +109,7 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 	if jsonOut {
 		return json.NewEncoder(io.out).Encode(json.RawMessage(js))
 	}
-	var d demoReport
+	var d stepsReport
 	if err := json.Unmarshal(js, &d); err != nil {
 		return fmt.Errorf("replay %s: summary: %w", file, err)
 	}
@@ -132,7 +132,7 @@ func computedSummary(rec *recordings.Recording) (any, error) {
 	if h.Command != "demo" {
 		return rep, err
 	}
-	return demoReport{report: rep, Steps: recordedSteps(rec)}, err
+	return stepsReport{report: rep, Steps: recordedSteps(rec)}, err
 }
 
 // recordedSteps are the demo's steps as their last recorded update left

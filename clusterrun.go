@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+)
+
+// stepsReport is the JSON summary of a run with a cluster attached: the
+// load report and the scripted steps.
+type stepsReport struct {
+	report
+	Steps []experiments.Result `json:"steps"`
+}
+
+// clusterRun is a headless run with a cluster attached (the demo's fleet,
+// a Kubernetes Deployment): the load and the scripted steps, the cluster's
+// events and the steps' progress printed on stderr as they happen, a live
+// line a second, the summary at the end.
+type clusterRun struct {
+	command string
+	target  engine.Target
+	model   string
+	opts    []engine.Option
+	cluster cluster.Cluster
+	steps   []experiments.Step
+	rec     *recorder
+	// origin is what event times on stderr count from (unix nanoseconds):
+	// the cluster's start until the load starts, then the load's start.
+	origin *atomic.Int64
+}
+
+// run runs the load and the steps until the load ends (its window, or
+// ctx) and returns the summary.
+func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
+	since := func() float64 { return float64(time.Now().UnixNano()-r.origin.Load()) / 1e9 }
+	runner := experiments.NewRunner(r.cluster, r.steps, experiments.OnUpdate(func(res experiments.Result) {
+		r.rec.step(res)
+		printStep(io.err, since(), res)
+	}))
+	perSecond := newSecondly(newLiveLine(io.err).print)
+	opts := append(r.opts, engine.Tick(demoTick), engine.OnSnapshot(func(s *engine.Snapshot) {
+		r.rec.frame(s)
+		runner.Observe(s)
+		perSecond.add(s)
+	}))
+	eng, err := engine.New(r.target, opts...)
+	if err != nil {
+		return stepsReport{}, usageError{err}
+	}
+	stepsCtx, stopSteps := context.WithCancel(ctx)
+	stepsDone := make(chan struct{})
+	start := time.Now()
+	r.origin.Store(start.UnixNano())
+	go func() {
+		defer close(stepsDone)
+		runner.Run(stepsCtx, start)
+	}()
+	res, err := eng.Run(ctx)
+	end := time.Now()
+	stopSteps()
+	<-stepsDone
+	if err != nil {
+		return stepsReport{}, err
+	}
+	rep := stepsReport{report: newReport(r.command, r.target.URL, r.model, res), Steps: runner.Results(end)}
+	if rep.Steps == nil {
+		rep.Steps = []experiments.Result{}
+	}
+	r.rec.finish(rep)
+	return rep, nil
+}
+
+// printStepsReport prints the summary with its steps: one JSON object on
+// stdout, or the text summary and the steps table.
+func printStepsReport(io streams, rep stepsReport, jsonOut bool) error {
+	if jsonOut {
+		return json.NewEncoder(io.out).Encode(rep)
+	}
+	rep.writeText(io.out)
+	writeSteps(io.out, rep.Steps)
+	return nil
+}
+
+// stepsResults is the runner's results for a summary (an empty array, not
+// null, when there were no steps).
+func stepsResults(runner *experiments.Runner) []experiments.Result {
+	if res := runner.Results(time.Now()); res != nil {
+		return res
+	}
+	return []experiments.Result{}
+}
+
+// startedIn sets origin, what event times on stderr count from, to now.
+func startedIn(origin *atomic.Int64) { origin.Store(time.Now().UnixNano()) }
+
