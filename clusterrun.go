@@ -98,4 +98,3 @@ func stepsResults(runner *experiments.Runner) []experiments.Result {
 
 // startedIn sets origin, what event times on stderr count from, to now.
 func startedIn(origin *atomic.Int64) { origin.Store(time.Now().UnixNano()) }
-
