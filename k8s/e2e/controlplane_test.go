@@ -51,6 +51,7 @@ type controlPlane struct {
 	admin      *rest.Config
 	readOnly   *rest.Config
 	client     kubernetes.Interface // as admin
+	ips        *addrPool            // pod addresses, shared by the tests' kubelets
 }
 
 // startControlPlane starts etcd, the API server and the controller manager
@@ -74,7 +75,7 @@ func startControlPlane(ctx context.Context) (cp *controlPlane, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("control plane: %w", err)
 	}
-	cp = &controlPlane{dir: dir}
+	cp = &controlPlane{dir: dir, ips: newAddrPool()}
 	defer func() {
 		if err != nil {
 			cp.stop(true)

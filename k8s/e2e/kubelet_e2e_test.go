@@ -20,13 +20,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// kubeletFor starts a test kubelet for testNode that lives as long as the
-// test, and fails the test afterwards if it met errors it could not
-// recover from.
-func kubeletFor(t *testing.T, cp *controlPlane, opts ...fleet.ReplicaOption) *kubelet {
+// kubeletFor starts a test kubelet for the pods of namespace ns on
+// testNode that lives as long as the test, and fails the test afterwards
+// if it met errors it could not recover from.
+func kubeletFor(t *testing.T, cp *controlPlane, ns string, opts ...fleet.ReplicaOption) *kubelet {
 	t.Helper()
 	ctx, cancel := context.WithCancel(runCtx)
-	k, err := startKubelet(ctx, cp.client, testNode, opts...)
+	k, err := startKubelet(ctx, cp.client, testNode, ns, cp.ips, opts...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -88,9 +88,10 @@ func askVersion(ctx context.Context, ip string) (string, error) {
 // EndpointSlices; a graceful delete drains and finalizes the pod, a
 // forced one ends it at once, and the ReplicaSet replaces both.
 func TestKubeletRunsPods(t *testing.T) {
+	t.Parallel()
 	cp := cluster(t)
 	ns := cp.namespace(t)
-	k := kubeletFor(t, cp, fleet.Drain(200*time.Millisecond))
+	k := kubeletFor(t, cp, ns, fleet.Drain(200*time.Millisecond))
 	ctx, cancel := context.WithTimeout(runCtx, 2*time.Minute)
 	defer cancel()
 	if _, err := cp.client.CoreV1().Services(ns).Create(ctx, demoService("web"), metav1.CreateOptions{}); err != nil {

@@ -27,21 +27,25 @@ import (
 const podPort = 8080
 
 // kubelet plays one node for the tests (there is no real kubelet): for
-// each pod bound to the node it runs the demo service in-process on the
-// pod's own address (10.244.0.x:8080) with the version from the image tag,
-// probes its /readyz to set the pod's IP and Ready condition, and when the
-// pod is deleted drains the service and then finalizes the pod, or kills
-// it at once when the pod is gone already (grace period 0).
+// each pod of its namespace bound to the node it runs the demo service
+// in-process on the pod's own address (10.244.0.x:8080) with the version
+// from the image tag, probes its /readyz to set the pod's IP and Ready
+// condition, and when the pod is deleted drains the service and then
+// finalizes the pod, or kills it at once when the pod is gone already
+// (grace period 0). Each test runs its own kubelet on its namespace (with
+// its own replica options), so tests can run in parallel; the addresses
+// come from the control plane's shared pool.
 type kubelet struct {
 	client  kubernetes.Interface
 	node    string
+	ns      string
+	ips     *addrPool
 	options []fleet.ReplicaOption // for every replica (drain, startup delay)
 	probe   *http.Client
 
 	mu   sync.Mutex
 	pods map[types.UID]*podRun
-	ips  map[string]bool // pod addresses in use
-	errs []error         // status updates that failed for good
+	errs []error // status updates that failed for good
 }
 
 // podRun is one pod's running demo service.
@@ -54,21 +58,24 @@ type podRun struct {
 	deleting bool
 }
 
-// startKubelet runs a kubelet for node until ctx ends; then it kills
-// every replica it runs. opts apply to every demo service it starts.
-func startKubelet(ctx context.Context, client kubernetes.Interface, node string, opts ...fleet.ReplicaOption) (*kubelet, error) {
+// startKubelet runs a kubelet for the pods of namespace ns on node until
+// ctx ends; then it kills every replica it runs. Pod addresses come from
+// ips; opts apply to every demo service it starts.
+func startKubelet(ctx context.Context, client kubernetes.Interface, node, ns string, ips *addrPool, opts ...fleet.ReplicaOption) (*kubelet, error) {
 	k := &kubelet{
 		client:  client,
 		node:    node,
+		ns:      ns,
+		ips:     ips,
 		options: opts,
 		probe:   &http.Client{Timeout: time.Second},
 		pods:    map[types.UID]*podRun{},
-		ips:     map[string]bool{},
 	}
 	if err := k.register(ctx); err != nil {
 		return nil, err
 	}
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0,
+		informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", node).String()
 		}))
@@ -124,7 +131,7 @@ func (k *kubelet) sync(ctx context.Context, obj any) {
 
 // startLocked allocates an address and starts the pod's demo service.
 func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, error) {
-	ip, err := k.allocLocked()
+	ip, err := k.ips.take()
 	if err != nil {
 		return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
@@ -134,7 +141,7 @@ func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, er
 		err = r.Start(net.JoinHostPort(ip, fmt.Sprint(podPort)))
 	}
 	if err != nil {
-		delete(k.ips, ip)
+		k.ips.put(ip)
 		return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	pctx, stop := context.WithCancel(ctx)
@@ -142,18 +149,6 @@ func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, er
 	k.pods[pod.UID] = run
 	go k.probeLoop(pctx, run)
 	return run, nil
-}
-
-// allocLocked returns a free pod address in podNet (from .10 up).
-func (k *kubelet) allocLocked() (string, error) {
-	for i := 10; i < 255; i++ {
-		ip := fmt.Sprintf("10.244.0.%d", i)
-		if !k.ips[ip] {
-			k.ips[ip] = true
-			return ip, nil
-		}
-	}
-	return "", fmt.Errorf("no free pod address in %s", podNet)
 }
 
 // imageVersion is the tag of the pod's first container image ("latest"
@@ -335,7 +330,7 @@ func (k *kubelet) release(run *podRun) {
 	defer k.mu.Unlock()
 	if k.pods[run.uid] == run {
 		delete(k.pods, run.uid)
-		delete(k.ips, run.ip)
+		k.ips.put(run.ip)
 	}
 }
 

@@ -67,6 +67,7 @@ func podsOf(ctx context.Context, c kubernetes.Interface, ns, app string) (live, 
 // Deployment is scaled down through its scale subresource, marks the
 // surplus for deletion; the read-only token may read but not scale.
 func TestControllersCreatePods(t *testing.T) {
+	t.Parallel()
 	cp := cluster(t)
 	ns := cp.namespace(t)
 	ctx, cancel := context.WithTimeout(runCtx, 2*time.Minute)
