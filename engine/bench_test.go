@@ -126,7 +126,6 @@ func benchEngine(b *testing.B, url string, conc int) *Engine {
 		b.Fatalf("new engine: %v", err)
 	}
 	e.start = time.Now()
-	b.Cleanup(e.client.hc.CloseIdleConnections)
 	return e
 }
 
@@ -146,6 +145,7 @@ func benchCheck(b *testing.B, e *Engine, want int) {
 func BenchmarkWorkerDo(b *testing.B) {
 	e := benchEngine(b, benchServer(b), 1)
 	w := e.newWorker(0)
+	b.Cleanup(w.hangUp)
 	w.do(e.since()) // open the connection outside the timing
 	e.rec.collect(NewSnapshot())
 	b.ReportAllocs()
@@ -167,6 +167,7 @@ func BenchmarkWorkerDoParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		w := e.newWorker(int(next.Add(1)))
+		defer w.hangUp()
 		for pb.Next() {
 			w.do(e.since())
 		}

@@ -60,6 +60,7 @@ func (c *closedLoop) resize(n int) {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
+			defer w.hangUp()
 			end := c.e.cfg.window()
 			for !stop.Load() && !c.e.stopping.Load() {
 				now := c.e.since()
@@ -67,6 +68,9 @@ func (c *closedLoop) resize(n int) {
 					return
 				}
 				w.do(now)
+				if w.empty {
+					time.Sleep(emptyWait)
+				}
 			}
 		}()
 	}

@@ -20,6 +20,7 @@ var ErrWrongModel = errors.New("not available in this load model")
 type Engine struct {
 	cfg    config
 	client *client
+	bal    *balancer // nil without Balance
 	rec    *recorder
 	start  time.Time // monotonic origin of every offset
 
@@ -75,6 +76,9 @@ func New(t Target, opts ...Option) (*Engine, error) {
 		changes: make(chan rateChange, 64),
 		sleeper: newSleeper(),
 		concCh:  make(chan int, 1),
+	}
+	if cfg.endpoints != nil {
+		e.bal = newBalancer(cfg.endpoints)
 	}
 	if cfg.closedLoop() {
 		e.concurrency.Store(int64(cfg.concurrency))
@@ -181,7 +185,6 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	close(done)
 	<-collected
 	e.sleeper.close()
-	e.client.hc.CloseIdleConnections()
 	return &Result{Total: total, Window: window, Closed: e.cfg.closedLoop()}, nil
 }
 

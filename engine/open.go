@@ -227,6 +227,7 @@ func (o *openLoop) spawn() {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
+		defer w.hangUp()
 		for d := range o.work {
 			o.taken.Add(1)
 			if d == quitWork {

@@ -27,6 +27,8 @@ type config struct {
 	insecure    bool
 	tick        time.Duration
 	onSnapshot  func(*Snapshot)
+	endpoints   *Endpoints
+	balance     bool // Balance was given
 }
 
 func defaultConfig() config {
@@ -102,6 +104,9 @@ func (c *config) validate() error {
 	}
 	if c.maxInflight <= 0 {
 		errs = append(errs, fmt.Errorf("max-inflight %d: must be positive", c.maxInflight))
+	}
+	if c.balance && c.endpoints == nil {
+		errs = append(errs, errors.New("balance: no endpoint set given"))
 	}
 	if c.tick < MinTick {
 		errs = append(errs, fmt.Errorf("tick %s: must be at least %s", c.tick, MinTick))

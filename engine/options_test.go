@@ -36,6 +36,7 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{"malformed url", "http://[::1", []engine.Option{engine.Rate(1)}, "malformed"},
 		{"no host", "http:///path", []engine.Option{engine.Rate(1)}, "no host"},
 		{"bad port", "http://127.0.0.1:99999/", []engine.Option{engine.Rate(1)}, "port"},
+		{"balance without a set", ok, []engine.Option{engine.Rate(1), engine.Balance(nil)}, "no endpoint set"},
 	} {
 		_, err := engine.New(engine.Target{URL: tc.url}, tc.opts...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,5 +318,51 @@ func TestTLS(t *testing.T) {
 	checkSent(t, res.Total, 10)
 	if res.Total.Requests == 0 || res.Total.Status[200] != res.Total.Requests {
 		t.Errorf("insecure: status %v errors %v, want 200s", res.Total.Status, res.Total.Errors)
+	}
+}
+
+// TestServerConnectionClose: a server that closes every connection after
+// its answer (Connection: close) gets every request answered on a new
+// connection, none counted as an error.
+func TestServerConnectionClose(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Connection", "close")
+		_, _ = io.WriteString(w, "bye\n")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res, _ := runLoad(t, srv.URL, engine.Rate(100), engine.Duration(500*time.Millisecond))
+	tot := res.Total
+	checkTotals(t, tot)
+	checkSent(t, tot, 50)
+	if tot.Requests == 0 || tot.Status[200] != tot.Requests || tot.BytesIn != 4*tot.Requests {
+		t.Errorf("status %v errors %v bytes in %d, want 200s of 4 bytes", tot.Status, tot.Errors, tot.BytesIn)
+	}
+	if n := uint64(conns.Load()); n != tot.Requests {
+		t.Errorf("%d connections for %d requests, want one each", n, tot.Requests)
+	}
+}
+
+// TestHeadReadsNoBody: answers to HEAD announce a body they do not carry;
+// the engine must neither wait for it nor drop the connection.
+func TestHeadReadsNoBody(t *testing.T) {
+	t.Parallel()
+	srv := enginetest.NewServer(t, enginetest.BodySize(1000))
+	res, _ := runTarget(t, engine.Target{URL: srv.URL, Method: "HEAD"},
+		engine.Concurrency(1), engine.Duration(300*time.Millisecond), engine.Timeout(2*time.Second))
+	tot := res.Total
+	checkTotals(t, tot)
+	if tot.Requests == 0 || tot.Status[200] != tot.Requests || srv.Total() != tot.Requests || tot.BytesIn != 0 {
+		t.Errorf("status %v errors %v bytes in %d, server answered %d: want 200s without bodies", tot.Status, tot.Errors, tot.BytesIn, srv.Total())
+	}
+	if srv.Conns() != 1 {
+		t.Errorf("%d connections for %d HEAD requests in a row, want one kept alive", srv.Conns(), tot.Requests)
 	}
 }

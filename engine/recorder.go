@@ -37,6 +37,10 @@ type result struct {
 	status               int           // 0 when err is set
 	class                ErrorClass
 	bytesIn, bytesOut    uint64
+	// version names who answered (see VersionHeader and Balance), nil when
+	// unknown. It may point into the worker's response: it is valid until
+	// the worker's next request, so record the result before that.
+	version []byte
 }
 
 // stripe is one shard of the recorder. Workers are spread over stripes by

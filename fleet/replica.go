@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
 	"github.com/valyala/fasthttp"
 )
 
-// Response headers naming who answered.
+// Response headers naming who answered. HeaderVersion is the header the
+// load engine reads a request's version from.
 const (
-	HeaderVersion = "X-Scalelab-Version"
+	HeaderVersion = engine.VersionHeader
 	HeaderReplica = "X-Scalelab-Replica"
 )
 
