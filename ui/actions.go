@@ -18,8 +18,13 @@ type eventMsg cluster.Event
 // eventsClosedMsg says the cluster's event stream ended.
 type eventsClosedMsg struct{}
 
-// stateMsg carries the cluster's state.
-type stateMsg cluster.State
+// stateMsg carries the cluster's state and, from a cluster.Autoscaled,
+// its autoscaler (HasHPA false when there is none).
+type stateMsg struct {
+	State  cluster.State
+	HPA    cluster.Autoscaler
+	HasHPA bool
+}
 
 // loadMsg reports a change of the load: applied at At, described by What
 // and labelled Label for the marker, or failed with Err.
@@ -44,10 +49,12 @@ type resumedMsg struct {
 }
 
 // actionMsg reports that a cluster action completed, after Took, or failed.
+// With a Kind, a success goes to the event log too, under Label.
 type actionMsg struct {
-	What string
-	Took time.Duration
-	Err  error
+	What        string
+	Took        time.Duration
+	Err         error
+	Label, Kind string
 }
 
 // waitEvent is the re-issued command that reads the next cluster event.
@@ -61,9 +68,15 @@ func waitEvent(ch <-chan cluster.Event) tea.Cmd {
 	}
 }
 
-// fetchState reads the cluster's state.
+// fetchState reads the cluster's state, and its autoscaler's.
 func fetchState(c cluster.Cluster) tea.Cmd {
-	return func() tea.Msg { return stateMsg(c.State()) }
+	return func() tea.Msg {
+		msg := stateMsg{State: c.State()}
+		if a, ok := c.(cluster.Autoscaled); ok {
+			msg.HPA, msg.HasHPA = a.Autoscaler()
+		}
+		return msg
+	}
 }
 
 // stepLoad raises (dir > 0) or lowers the load by one step.
@@ -122,6 +135,16 @@ func clusterAction(what string, do func() error) tea.Cmd {
 		start := time.Now()
 		err := do()
 		return actionMsg{What: what, Took: time.Since(start), Err: err}
+	}
+}
+
+// loggedAction is clusterAction for an action whose success the event log
+// reports too, under label, as an operator's entry of kind.
+func loggedAction(what, label, kind string, do func() error) tea.Cmd {
+	return func() tea.Msg {
+		start := time.Now()
+		err := do()
+		return actionMsg{What: what, Took: time.Since(start), Err: err, Label: label, Kind: kind}
 	}
 }
 

@@ -92,7 +92,7 @@ func clusterScenario(t testing.TB, m Model) Model {
 	} {
 		m = update(t, m, eventMsg(e))
 	}
-	return update(t, m, stateMsg(cluster.State{
+	return update(t, m, stateMsg{State: cluster.State{
 		Desired: 3, Version: "v2", Previous: "v1", MaxSurge: 1,
 		Replicas: []cluster.Replica{
 			{Name: "replica-1", Version: "v1", Phase: cluster.Stopped},
@@ -103,7 +103,7 @@ func clusterScenario(t testing.TB, m Model) Model {
 			{Name: "replica-6", Version: "v2", Phase: cluster.Starting, ShareKnown: true},
 		},
 		Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 2, Ready: 1, Desired: 3},
-	}))
+	}})
 }
 
 // TestGoldenCluster is TestGolden with a cluster attached (a real fleet,
@@ -142,5 +142,98 @@ func TestResizeRedraws(t *testing.T) {
 	resized := update(t, big, tea.WindowSizeMsg{Width: 80, Height: 24})
 	if view(resized) != view(small) {
 		t.Fatalf("resized to 80x24:\n%s\n\nstarted at 80x24:\n%s", view(resized), view(small))
+	}
+}
+
+// kubeState is a Deployment mid-rollout v1 → v2 (revisions 3 and 4):
+// pods on three nodes, one restarted, one draining out of the endpoints,
+// one starting, kubectl's status words, maxSurge 1, maxUnavailable 0.
+func kubeState() cluster.State {
+	const gke = "gke-lab-default-pool-6f1c2a9b-k2x7.c.proj.internal"
+	pod := func(name, version, rev string, p cluster.Phase, node string, share float64, restarts int) cluster.Replica {
+		return cluster.Replica{Name: name, Version: version, Revision: rev, Phase: p, Node: node, Restarts: restarts,
+			Share: share, ShareKnown: true, EndpointsKnown: true, InEndpoints: p == cluster.Ready}
+	}
+	return cluster.State{
+		Desired: 4, Version: "v2", Previous: "v1", MaxSurge: 1,
+		Replicas: []cluster.Replica{
+			pod("demo-7d9f8c6b5-z1y2x", "v1", "3", cluster.Stopped, "kind-worker", 0, 0),
+			pod("demo-7d9f8c6b5-x2k4z", "v1", "3", cluster.Ready, "kind-worker", 0.3, 0),
+			pod("demo-7d9f8c6b5-q8w2n", "v1", "3", cluster.Ready, "kind-worker2", 0.3, 2),
+			pod("demo-7d9f8c6b5-m4p7t", "v1", "3", cluster.Draining, gke, 0.05, 0),
+			pod("demo-5c4b7f9d8-h6j3k", "v2", "4", cluster.Ready, "kind-worker", 0.35, 0),
+			pod("demo-5c4b7f9d8-r9t2v", "v2", "4", cluster.Starting, gke, 0, 0),
+		},
+		Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 2, Ready: 1, Available: 1, Desired: 4,
+			Message: `Waiting for deployment "demo" rollout to finish: 2 out of 4 new replicas have been updated...` + "\n"},
+	}
+}
+
+// kubeScenario is scenario on a Kubernetes-like cluster mid-rollout with
+// an autoscaler.
+func kubeScenario(t testing.TB, m Model) Model {
+	t.Helper()
+	m = scenario(t, m)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	for _, e := range []cluster.Event{
+		{Time: at(60), Kind: cluster.ReplicaKilled, Replica: "demo-7d9f8c6b5-q8w2n", Version: "v1", Message: "demo-7d9f8c6b5-q8w2n: container demo restarted (liveness probe failed)"},
+		{Time: at(70), Kind: cluster.RolloutStarted, Version: "v2", Message: "rollout v1 → v2 (revision 4)"},
+		{Time: at(70.2), Kind: cluster.Note, Message: "Scaled up replica set demo-5c4b7f9d8 to 1"},
+		{Time: at(71), Kind: cluster.ReplicaReady, Replica: "demo-5c4b7f9d8-h6j3k", Version: "v2", Message: "demo-5c4b7f9d8-h6j3k ready (v2)"},
+		{Time: at(71.4), Kind: cluster.ReplicaDraining, Replica: "demo-7d9f8c6b5-m4p7t", Version: "v1", Message: "Killing: stopping container demo (demo-7d9f8c6b5-m4p7t)"},
+		{Time: at(71.5), Kind: cluster.BalancerRemoved, Replica: "demo-7d9f8c6b5-m4p7t", Message: "demo-7d9f8c6b5-m4p7t left the endpoints"},
+		{Time: at(73), Kind: cluster.ReplicaStarted, Replica: "demo-5c4b7f9d8-r9t2v", Version: "v2", Message: "demo-5c4b7f9d8-r9t2v scheduled on gke-lab-default-pool-6f1c2a9b-k2x7"},
+	} {
+		m = update(t, m, eventMsg(e))
+	}
+	hpa := cluster.Autoscaler{Name: "demo", Min: 2, Max: 8, Current: 4, Desired: 5, Metrics: []string{"cpu 72%/60%"}}
+	return update(t, m, stateMsg{State: kubeState(), HPA: hpa, HasHPA: true})
+}
+
+// TestGoldenKube is TestGolden on a Kubernetes-like cluster (a fleet
+// dressed as a Deployment, not started: the state and events are the
+// scenario's): pod columns, rollout status words, the autoscaler, the
+// optional keys and the kill menu.
+func TestGoldenKube(t *testing.T) {
+	f, err := fleet.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newKubeFleet(f, true)
+	base := kubeScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute, Cluster: k}, 120, 40))
+	stalled := kubeState()
+	stalled.Rollout.Paused, stalled.Rollout.Stalled = true, true
+	stalled.Rollout.Message = `deployment "demo" exceeded its progress deadline`
+	for _, tc := range []struct {
+		name  string
+		w, h  int
+		keys  []string
+		state *cluster.State
+	}{
+		{"kube_120x40", 120, 40, nil, nil},
+		{"kube_80x24", 80, 24, nil, nil},
+		{"kube_100x32", 100, 32, nil, nil},
+		{"kube_panels_80x24", 80, 24, []string{"1", "2", "3"}, nil},
+		{"kube_kill_menu_120x40", 120, 40, []string{"f", "1", "4"}, nil},
+		{"kube_help_120x40", 120, 40, []string{"?"}, nil},
+		{"kube_stalled_120x40", 120, 40, nil, &stalled},
+		{"kube_stalled_80x24", 80, 24, nil, &stalled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
+			if tc.state != nil {
+				m = update(t, m, stateMsg{State: *tc.state, HPA: base.hpa, HasHPA: true})
+			}
+			for _, k := range tc.keys {
+				var cmd tea.Cmd
+				m, cmd = press(t, m, k)
+				if cmd != nil {
+					if msg := cmd(); msg != nil {
+						m = update(t, m, msg)
+					}
+				}
+			}
+			golden.RequireEqual(t, []byte(view(m)))
+		})
 	}
 }

@@ -39,14 +39,46 @@ func TestProgramWithEngine(t *testing.T) {
 	}
 }
 
-// waitOutput waits until the program's output contains s (what names it
-// in the failure).
-func waitOutput(t *testing.T, tm *teatest.TestModel, s, what string) {
+// waitOutput waits until the program's output contains s and the more
+// strings, in any order (what names them in the failure). The output
+// read is consumed: a later wait sees only what is drawn after it.
+func waitOutput(t *testing.T, tm *teatest.TestModel, s, what string, more ...string) {
 	t.Helper()
 	t.Logf("waiting for %s", what)
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte(s))
+		for _, want := range append([]string{s}, more...) {
+			if !bytes.Contains(b, []byte(want)) {
+				return false
+			}
+		}
+		return true
 	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 }
 
 var _ tea.Model = Model{}
+
+// TestProgramOnKubernetesLikeCluster runs the UI as a real program on a
+// real engine and a real fleet dressed as a Deployment: the optional keys
+// show in the help bar, P pauses the rollout through the cluster and the
+// screen turns to PAUSED and offers the resume.
+func TestProgramOnKubernetesLikeCluster(t *testing.T) {
+	f, events := startFleet(t, 2)
+	k := newKubeFleet(f, false)
+	feed := NewFeed()
+	eng := runningEngine(t, engine.Rate(100), engine.Tick(250*time.Millisecond), engine.OnSnapshot(feed.Push))
+	cfg := Config{Target: "http://loopback/", Model: "open loop, 100 req/s", Load: eng, Feed: feed,
+		Cluster: k, Events: events, Renderer: asciiRenderer()}
+	tm := teatest.NewTestModel(t, New(cfg), teatest.WithInitialTermSize(120, 40))
+
+	waitOutput(t, tm, "P pause rollout • R restart", "the optional keys in the help bar")
+	waitOutput(t, tm, "HPA demo 2–6", "the autoscaler line")
+	tm.Send(keyMsg("P"))
+	waitOutput(t, tm, "PAUSED", "the paused rollout", "P resume rollout • R restart", "› pause rollout: done in")
+	if got := k.Calls(); len(got) != 1 || got[0] != "pause" {
+		t.Fatalf("calls %v, want one pause", got)
+	}
+	tm.Send(keyMsg("q"))
+	if fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model); !fm.Quitting() {
+		t.Fatal("the final model must be quitting")
+	}
+}

@@ -215,7 +215,7 @@ func (r *Replay) feedFrame(f recordings.Frame) {
 	if f.State != nil && f.State != r.state && r.cluster != nil {
 		r.state = f.State
 		r.cluster.set(*f.State)
-		r.m = r.inner(stateMsg(*f.State))
+		r.m = r.inner(stateMsg{State: *f.State})
 	}
 }
 

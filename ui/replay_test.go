@@ -172,7 +172,7 @@ func TestReplayIsTheLiveScreen(t *testing.T) {
 			ev = ev[1:]
 		}
 		m = update(t, m, FrameMsg{Snapshot: f.Snapshot, CPU: f.CPU, CPUKnown: true, Procs: f.Procs})
-		m = update(t, m, stateMsg(*f.State))
+		m = update(t, m, stateMsg{State: *f.State})
 	}
 	m.state, m.status = r.m.state, r.m.status
 	live := strings.Split(view(m), "\n")

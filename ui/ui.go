@@ -124,6 +124,8 @@ type Model struct {
 	procs     int
 	cstate    cluster.State
 	hasState  bool
+	hpa       cluster.Autoscaler
+	hasHPA    bool
 	quitting  bool
 }
 

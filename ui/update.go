@@ -44,8 +44,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case eventsClosedMsg:
 		return m, nil
 	case stateMsg:
-		m.cstate, m.hasState = cluster.State(msg), true
-		return m, nil
+		return m.onState(msg), nil
 	case WarningMsg:
 		return m.onWarning(msg), nil
 	case loadMsg:
@@ -55,7 +54,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case resumedMsg:
 		return m.onResumed(msg), nil
 	case actionMsg:
-		return m.onAction(msg), nil
+		return m.onAction(msg)
 	case menu.ChosenMsg:
 		return m.onChosen(msg)
 	case prompt.SubmitMsg:
@@ -79,6 +78,18 @@ func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, fetchState(m.cfg.Cluster))
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// onState takes the cluster's state; the panels' height follows the
+// lines above the replicas.
+func (m Model) onState(msg stateMsg) Model {
+	rows := m.panelRows()
+	m.cstate, m.hasState = msg.State, true
+	m.hpa, m.hasHPA = msg.HPA, msg.HasHPA
+	if m.panelRows() != rows {
+		m.layout()
+	}
+	return m
 }
 
 func (m Model) onLoad(msg loadMsg) Model {
@@ -108,15 +119,25 @@ func (m Model) onResumed(msg resumedMsg) Model {
 	return m.setStatus("load resumed")
 }
 
-func (m Model) onAction(msg actionMsg) Model {
+// onAction reports an action's outcome and reads the cluster's state
+// again.
+func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	if m.cfg.Cluster != nil {
+		cmd = fetchState(m.cfg.Cluster)
+	}
 	switch {
 	case msg.Err == nil:
-		return m.setStatus(fmt.Sprintf("%s: done in %.1fs", msg.What, msg.Took.Seconds()))
+		done := fmt.Sprintf("%s: done in %.1fs", msg.What, msg.Took.Seconds())
+		if msg.Kind != "" {
+			m.journal(common.Entry{Time: m.cfg.Clock(), Label: msg.Label, Text: "operator: " + done, Major: true, Kind: msg.Kind})
+		}
+		return m.setStatus(done), cmd
 	case superseded(msg.Err):
-		return m.setStatus(msg.What + ": superseded by a later action")
+		return m.setStatus(msg.What + ": superseded by a later action"), cmd
 	}
 	m.journal(common.Entry{Time: m.cfg.Clock(), Label: "failed", Text: msg.What + " failed: " + msg.Err.Error(), Level: common.Error, Kind: "failed"})
-	return m.setError(msg.What + " failed: " + msg.Err.Error())
+	return m.setError(msg.What + " failed: " + msg.Err.Error()), cmd
 }
 
 func (m Model) setStatus(s string) Model {
@@ -173,7 +194,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 
 // onNormalKey handles a key on the main screen.
 func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
-	keys := m.com.Keys
+	keys := m.keys()
 	load := m.cfg.Load
 	switch {
 	case key.Matches(k, keys.Quit):
@@ -221,6 +242,12 @@ func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, keys.ScaleUp), key.Matches(k, keys.ScaleDown),
 		key.Matches(k, keys.Upgrade), key.Matches(k, keys.Rollback), key.Matches(k, keys.Fault):
 		return m.onClusterKey(k)
+	case matchesAny(k, keys.OptionalKeys()):
+		return m.onOptionalKey(k, keys)
+	default:
+		if off, ok := m.offOptionalKey(k); ok {
+			return off, nil
+		}
 	}
 	return m, nil
 }
@@ -255,14 +282,7 @@ func (m Model) onClusterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m.guard(what, clusterAction(what, func() error { return c.Rollback(ctx) }))
 	case key.Matches(k, keys.Fault):
-		items := []menu.Item{
-			{Title: "kill: replicas die abruptly", Value: string(cluster.FaultKill)},
-			{Title: "hang: replicas accept and never answer", Value: string(cluster.FaultHang)},
-			{Title: "latency: add latency to answers", Value: string(cluster.FaultLatency)},
-			{Title: "errors: answer a share with 500s", Value: string(cluster.FaultErrors)},
-			{Title: "bad version: roll out a failing version", Value: string(cluster.FaultBadVersion)},
-		}
-		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultKind, "Inject a fault", items)
+		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultKind, "Inject a fault", m.faultKinds())
 		m.mode = modeMenu
 	}
 	return m, nil
@@ -339,6 +359,14 @@ func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
 		v := msg.Value
 		what := "upgrade to " + v
 		return m.guard(what, clusterAction(what, func() error { return c.Upgrade(ctx, v) }))
+	case idFaultCount, idFaultPercent:
+		f, err := killAmount(m.fault, msg.ID, msg.Value)
+		if err != nil {
+			m.prompt.SetError(err.Error())
+			return m, nil
+		}
+		m.mode = modeNormal
+		return m.inject(f)
 	case idFaultArg:
 		f, err := faultArg(m.fault, msg.Value)
 		if err != nil {
@@ -359,6 +387,10 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 		if m.fault.Kind == cluster.FaultBadVersion {
 			return m.openPrompt(idFaultArg, "Bad version to roll out", "its replicas fail: watch the errors, then roll back", NextVersion(m.cstate.Version)+"-bad")
 		}
+		if m.fault.Kind == cluster.FaultKill && m.kube() {
+			m.menu = m.killMenu()
+			return m, nil
+		}
 		items := []menu.Item{{Title: "1 random replica", Value: ""}}
 		for _, r := range m.cstate.Replicas {
 			if r.Phase.Live() {
@@ -368,6 +400,9 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultTarget, string(m.fault.Kind)+": which replica?", items)
 		return m, nil
 	case idFaultTarget:
+		if m.fault.Kind == cluster.FaultKill && m.kube() {
+			return m.onKillTarget(msg.Item.Value)
+		}
 		m.fault.Replica = msg.Item.Value
 		if m.fault.Replica == "" {
 			m.fault.Count = 1

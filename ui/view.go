@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/generator"
@@ -29,12 +30,14 @@ const (
 
 // Fixed heights of the layout's parts.
 const (
-	headerRows      = 2
-	statusRows      = 1
-	helpRows        = 1
-	fullPanelRows   = 10
-	reducedPanelRow = 4
-	minChartRows    = 3
+	headerRows    = 2
+	statusRows    = 1
+	helpRows      = 1
+	fullPanelRows = 10
+	// maxExtraPanelRows are the rows the panels may grow by on Kubernetes.
+	maxExtraPanelRows = 2
+	reducedPanelRow   = 4
+	minChartRows      = 3
 )
 
 // chartWeights share the charts' rows: throughput, latency, errors.
@@ -51,16 +54,30 @@ func (m Model) markerRows() int {
 	return 1
 }
 
-// panelRows is the height of the panels under the charts.
+// panelRows is the height of the panels under the charts: in the full
+// layout, on a tall enough screen, up to two more rows when the rollout's
+// status message and an autoscaler sit above the replicas.
 func (m Model) panelRows() int {
 	fixed := headerRows + statusRows + helpRows
 	if !m.anyChart() {
 		return m.com.Height - fixed
 	}
-	if m.full() {
+	if !m.full() {
+		return reducedPanelRow
+	}
+	if m.com.Height < FullHeight+maxExtraPanelRows || !m.hasState {
 		return fullPanelRows
 	}
-	return reducedPanelRow
+	return fullPanelRows + min(max(replicas.HeadRows(m.cstate, m.hasHPA)-1, 0), maxExtraPanelRows)
+}
+
+// autoscaler is the cluster's autoscaler, nil when it has none.
+func (m Model) autoscaler() *cluster.Autoscaler {
+	if !m.hasHPA {
+		return nil
+	}
+	a := m.hpa
+	return &a
 }
 
 func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
@@ -143,7 +160,7 @@ func (m Model) screen() string {
 	}
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())
-	out = append(out, m.help.View(common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil, Narrow: w < FullWidth}))
+	out = append(out, m.help.View(common.Help{Keys: m.keys(), Cluster: m.cfg.Cluster != nil, Narrow: w < FullWidth}))
 	for len(out) < h {
 		out = append(out[:len(out)-2], append([]string{""}, out[len(out)-2:]...)...)
 	}
@@ -330,15 +347,19 @@ func (m Model) panels() []string {
 	var boxes []string
 	genW := w * 36 / 100
 	if m.cfg.Cluster != nil {
+		// Kubernetes pods have more columns: their panel takes more room.
 		repW := w * 42 / 100
+		genW = w * 28 / 100
+		if replicas.Kube(m.cstate) {
+			repW, genW = w*48/100, w*26/100
+		}
 		title := "Replicas"
 		body := st.Dim.Render("waiting for the cluster's state")
 		if m.hasState {
-			title = replicas.Title(m.cstate)
-			body = replicas.View(st, m.cstate, inner, repW-4)
+			title = replicas.Title(m.cstate) + " · " + replicas.Bounds(m.cstate)
+			body = replicas.View(st, m.cstate, m.autoscaler(), inner, repW-4)
 		}
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
-		genW = w * 28 / 100
 	}
 	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4), genW, rows))
 	used := 0
@@ -361,11 +382,7 @@ func (m Model) compactPanels(rows int) []string {
 	case m.cfg.Cluster == nil:
 		out = append(out, st.Dim.Render("no cluster attached: load only"))
 	case m.hasState:
-		line := st.PanelTitle.Render(replicas.Title(m.cstate)) + "  " + replicas.Compact(st, m.cstate)
-		if ro := replicas.Rollout(m.cstate); ro != "" {
-			line += "  " + st.Warn.Render(ro)
-		}
-		out = append(out, line)
+		out = append(out, m.compactReplicas(w))
 	default:
 		out = append(out, st.Dim.Render("waiting for the cluster's state"))
 	}
@@ -377,6 +394,27 @@ func (m Model) compactPanels(rows int) []string {
 		out = append(out, "")
 	}
 	return out[:rows]
+}
+
+// compactReplicas is the reduced layout's replicas line: title, phases,
+// rollout and autoscaler, the rollout said briefly when it does not fit w.
+func (m Model) compactReplicas(w int) string {
+	st := m.com.Styles
+	head := st.PanelTitle.Render(replicas.Title(m.cstate)) + "  " + replicas.Compact(st, m.cstate)
+	var hpa string
+	if a := m.autoscaler(); a != nil {
+		hpa = "  " + st.Bold.Render("HPA") + fmt.Sprintf(" %d → %d", a.Current, a.Desired)
+	}
+	for _, ro := range []string{replicas.Rollout(st, m.cstate), replicas.RolloutShort(st, m.cstate)} {
+		line := head
+		if ro != "" {
+			line += "  " + ro
+		}
+		if line += hpa; ansi.StringWidth(line) <= w {
+			return line
+		}
+	}
+	return head + "  " + replicas.RolloutShort(st, m.cstate) + hpa
 }
 
 // statusLine shows the last action's outcome.
@@ -400,7 +438,7 @@ func (m Model) statusLine() string {
 
 // fullHelp renders the help screen: each group of keys under its title.
 func (m Model) fullHelp() string {
-	groups := common.Help{Keys: m.com.Keys, Cluster: m.cfg.Cluster != nil}.FullHelp()
+	groups := common.Help{Keys: m.keys(), Cluster: m.cfg.Cluster != nil}.FullHelp()
 	titles := []string{"Load", "Cluster", "View", "General"}
 	st := m.com.Styles
 	var cols []string

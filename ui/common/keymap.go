@@ -8,6 +8,9 @@ type KeyMap struct {
 	RateUp, RateDown, RateSet, Pause key.Binding
 	// Cluster.
 	ScaleUp, ScaleDown, Upgrade, Rollback, Fault key.Binding
+	// Optional cluster actions (a Kubernetes Deployment has them): enabled
+	// only where the cluster offers them (see With).
+	PauseRollout, ResumeRollout, Restart key.Binding
 	// View.
 	Note, ToggleThroughput, ToggleLatency, ToggleErrors, ToggleMax key.Binding
 	// General.
@@ -16,7 +19,7 @@ type KeyMap struct {
 	Confirm, Up, Down, Yes, No key.Binding
 }
 
-// DefaultKeyMap returns the default bindings.
+// DefaultKeyMap returns the default bindings, every one enabled.
 func DefaultKeyMap() *KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
@@ -31,6 +34,9 @@ func DefaultKeyMap() *KeyMap {
 		Upgrade:          b([]string{"u"}, "u", "upgrade"),
 		Rollback:         b([]string{"b"}, "b", "rollback"),
 		Fault:            b([]string{"f"}, "f", "faults"),
+		PauseRollout:     b([]string{"P"}, "P", "pause rollout"),
+		ResumeRollout:    b([]string{"P"}, "P", "resume rollout"),
+		Restart:          b([]string{"R"}, "R", "restart"),
 		Note:             b([]string{"n"}, "n", "note"),
 		ToggleThroughput: b([]string{"1"}, "1", "throughput chart"),
 		ToggleLatency:    b([]string{"2"}, "2", "latency chart"),
@@ -49,11 +55,36 @@ func DefaultKeyMap() *KeyMap {
 
 // ClusterKeys are the bindings that need a cluster.
 func (k *KeyMap) ClusterKeys() []key.Binding {
-	return []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault}
+	return []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault, k.PauseRollout, k.ResumeRollout, k.Restart}
+}
+
+// OptionalKeys are the bindings of the optional cluster actions.
+func (k *KeyMap) OptionalKeys() []key.Binding {
+	return []key.Binding{k.PauseRollout, k.ResumeRollout, k.Restart}
+}
+
+// Optional says which optional actions the attached cluster offers now.
+type Optional struct {
+	// Pause: the cluster pauses and resumes rollouts (cluster.RolloutPauser);
+	// Paused: its rollout is paused now, so the pause key resumes it.
+	Pause, Paused bool
+	// Restart: the cluster restarts its replicas (cluster.Restarter).
+	Restart bool
+}
+
+// With returns a copy of k whose optional keys are enabled only when o
+// offers their action: a disabled key matches nothing and bubbles/help
+// leaves it out.
+func (k KeyMap) With(o Optional) *KeyMap {
+	k.PauseRollout.SetEnabled(o.Pause && !o.Paused)
+	k.ResumeRollout.SetEnabled(o.Pause && o.Paused)
+	k.Restart.SetEnabled(o.Restart)
+	return &k
 }
 
 // Help is the key map as bubbles/help shows it. Without a cluster the help
-// bar leaves the cluster actions out.
+// bar leaves the cluster actions out; disabled optional keys are left out
+// everywhere.
 type Help struct {
 	Keys    *KeyMap
 	Cluster bool
@@ -61,9 +92,11 @@ type Help struct {
 	Narrow bool
 }
 
-// describe is b with another description.
+// describe is b with another description, enabled as b is.
 func describe(b key.Binding, desc string) key.Binding {
-	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	d := key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	d.SetEnabled(b.Enabled())
+	return d
 }
 
 // pair shows two bindings as one entry of the help bar.
@@ -80,6 +113,9 @@ func (h Help) ShortHelp() []key.Binding {
 	}
 	if h.Cluster {
 		out = append(out, pair(k.ScaleUp, k.ScaleDown, "+/-", "scale"), k.Upgrade, k.Rollback, k.Fault)
+		if !h.Narrow {
+			out = append(out, k.OptionalKeys()...)
+		}
 	} else {
 		out = append(out, k.RateSet, k.Note)
 	}
@@ -91,6 +127,7 @@ func (h Help) FullHelp() [][]key.Binding {
 	k := h.Keys
 	cl := []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback,
 		describe(k.Fault, "faults: kill, hang, latency,"), key.NewBinding(key.WithKeys(""), key.WithHelp(" ", "errors, bad version"))}
+	cl = append(cl, k.PauseRollout, k.ResumeRollout, describe(k.Restart, "rolling restart"))
 	return [][]key.Binding{
 		{k.RateUp, k.RateDown, k.RateSet, describe(k.Pause, "pause / resume")},
 		cl,

@@ -90,3 +90,10 @@ func (m Model) View() string {
 	lines = append(lines, m.st.Dim.Render("↑/↓ enter or 1-9 to choose · esc to close"))
 	return strings.Join(lines, "\n")
 }
+
+// Select highlights item i (kept in range).
+func (m *Model) Select(i int) {
+	if len(m.items) > 0 {
+		m.sel = max(0, min(i, len(m.items)-1))
+	}
+}

@@ -1,5 +1,7 @@
 // Package replicas shows a cluster's replicas (or pods): version, phase and
-// share of traffic, with the rollout's progress.
+// share of traffic, with the rollout's progress; on Kubernetes also each
+// pod's revision, restarts, node and whether the service routes to it,
+// the rollout's status in kubectl's words and the autoscaler.
 package replicas
 
 import (
@@ -16,53 +18,84 @@ func Title(s cluster.State) string {
 	return fmt.Sprintf("Replicas %d/%d ready · %s", s.Count(cluster.Ready), s.Desired, s.Version)
 }
 
-// Rollout describes the rollout in progress, "" when none is.
-func Rollout(s cluster.State) string {
-	r := s.Rollout
-	if !r.Active {
-		return ""
-	}
-	return fmt.Sprintf("rollout → %s: %d/%d updated, %d ready", r.Version, r.Updated, r.Desired, r.Ready)
-}
-
 // barWidth is the width from which a share of traffic gets a small bar.
 const barWidth = 52
 
-// View renders the rollout's progress, if any, then one line per replica,
-// live ones first, in at most rows lines of width cells (the last one says
-// how many more there are).
-func View(st *common.Styles, s cluster.State, rows, width int) string {
+// View renders the rollout's progress and status message, the
+// autoscaler (hpa, when not nil), then one line per replica, live ones
+// first, in at most rows lines of width cells (the last one says how many
+// more there are). Replicas with Kubernetes fields get their columns.
+func View(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler, rows, width int) string {
 	if rows <= 0 {
 		return ""
 	}
-	var lines []string
-	if ro := Rollout(s); ro != "" {
-		lines = append(lines, st.Warn.Render(ro))
-	}
+	lines := Head(st, s, hpa)
 	reps := ordered(s.Replicas)
 	if len(reps) == 0 {
 		return strings.Join(append(lines, st.Dim.Render("no replicas")), "\n")
 	}
-	nameW := 0
-	for _, r := range reps {
-		nameW = max(nameW, lipgloss.Width(r.Name))
+	render := fleetLines(st, reps, width)
+	if Kube(s) {
+		c := kubeColumns(reps, width)
+		render = func(r cluster.Replica) string { return kubeLine(st, r, c) }
 	}
-	nameW = min(nameW, max(width-30, 8))
 	for i, r := range reps {
 		if len(lines) == rows-1 && len(reps)-i > 1 {
 			lines = append(lines, st.Dim.Render(fmt.Sprintf("… %d more", len(reps)-i)))
 			break
 		}
-		lines = append(lines, line(st, r, nameW, width >= barWidth))
+		lines = append(lines, render(r))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Head are the lines above the replicas: the rollout, its status message
+// and the autoscaler (hpa, when not nil), those that apply.
+func Head(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler) []string {
+	var lines []string
+	if ro := Rollout(st, s); ro != "" {
+		lines = append(lines, ro)
+	}
+	if msg := Message(s); msg != "" {
+		style := st.Dim
+		if s.Rollout.Stalled {
+			style = st.Bad
+		}
+		lines = append(lines, style.Render(msg))
+	}
+	if hpa != nil {
+		lines = append(lines, Autoscaler(st, *hpa))
+	}
+	return lines
+}
+
+// HeadRows is the number of lines Head gives.
+func HeadRows(s cluster.State, hpa bool) int {
+	n := 0
+	for _, on := range []bool{Rollout(&common.Styles{}, s) != "", Message(s) != "", hpa} {
+		if on {
+			n++
+		}
+	}
+	return n
+}
+
+// fleetLines renders the local fleet's replicas: name, version, phase,
+// share (with a bar from barWidth cells) and fault.
+func fleetLines(st *common.Styles, reps []cluster.Replica, width int) func(cluster.Replica) string {
+	nameW := 0
+	for _, r := range reps {
+		nameW = max(nameW, lipgloss.Width(r.Name))
+	}
+	nameW = min(nameW, max(width-30, 8))
+	return func(r cluster.Replica) string { return line(st, r, nameW, width >= barWidth) }
 }
 
 // Compact is a one-line summary of the replicas for small screens.
 func Compact(st *common.Styles, s cluster.State) string {
 	var b strings.Builder
 	for _, r := range ordered(s.Replicas) {
-		if r.Phase.Live() || r.Phase == cluster.Draining {
+		if live(r) {
 			b.WriteString(phaseStyle(st, r.Phase).Render(glyph(r.Phase)))
 		}
 	}
@@ -73,12 +106,12 @@ func Compact(st *common.Styles, s cluster.State) string {
 func ordered(in []cluster.Replica) []cluster.Replica {
 	out := make([]cluster.Replica, 0, len(in))
 	for _, r := range in {
-		if r.Phase.Live() || r.Phase == cluster.Draining {
+		if live(r) {
 			out = append(out, r)
 		}
 	}
 	for _, r := range in {
-		if !r.Phase.Live() && r.Phase != cluster.Draining {
+		if !live(r) {
 			out = append(out, r)
 		}
 	}
@@ -89,7 +122,7 @@ func line(st *common.Styles, r cluster.Replica, nameW int, withBar bool) string 
 	name := fmt.Sprintf("%-*s", nameW, truncate(r.Name, nameW))
 	phase := phaseStyle(st, r.Phase).Render(fmt.Sprintf("%s %-8s", glyph(r.Phase), r.Phase))
 	out := fmt.Sprintf("%s %-6s %s", name, truncate(r.Version, 6), phase)
-	if r.ShareKnown && (r.Phase.Live() || r.Phase == cluster.Draining) {
+	if r.ShareKnown && live(r) {
 		if withBar {
 			out += " " + bar(r.Share, 5)
 		}
@@ -135,7 +168,7 @@ func phaseStyle(st *common.Styles, p cluster.Phase) lipgloss.Style {
 }
 
 func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
+	if r := []rune(s); len(r) > n && n > 0 {
 		return string(r[:n-1]) + "…"
 	}
 	return s
