@@ -72,7 +72,7 @@ func Head(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler) []string 
 // HeadRows is the number of lines Head gives.
 func HeadRows(s cluster.State, hpa bool) int {
 	n := 0
-	for _, on := range []bool{Rollout(&common.Styles{}, s) != "", Message(s) != "", hpa} {
+	for _, on := range []bool{showRollout(s.Rollout), Message(s) != "", hpa} {
 		if on {
 			n++
 		}

@@ -23,6 +23,9 @@ func RolloutShort(st *common.Styles, s cluster.State) string { return rollout(st
 
 func rollout(st *common.Styles, s cluster.State, short bool) string {
 	r := s.Rollout
+	if !showRollout(r) {
+		return ""
+	}
 	var flags []string
 	if r.Stalled {
 		flags = append(flags, st.Bad.Render("STALLED"))
@@ -43,13 +46,15 @@ func rollout(st *common.Styles, s cluster.State, short bool) string {
 		text = "rollout"
 	case r.Paused:
 		text = "changes roll out on resume"
-	case r.Stalled:
+	default: // stalled
 		text = "rollout → " + r.Version
-	default:
-		return ""
 	}
 	return strings.Join(append(flags, st.Warn.Render(text)), " ")
 }
+
+// showRollout reports a rollout worth a line: in progress, paused or
+// stalled.
+func showRollout(r cluster.Rollout) bool { return r.Active || r.Paused || r.Stalled }
 
 // waitingPrefix ends the head of kubectl's "Waiting for deployment "demo"
 // rollout to finish: ..." messages, which the panel leaves out.
@@ -59,7 +64,7 @@ const waitingPrefix = "rollout to finish: "
 // rollout is in progress, paused or stalled; "" otherwise.
 func Message(s cluster.State) string {
 	r := s.Rollout
-	if !r.Active && !r.Paused && !r.Stalled {
+	if !showRollout(r) {
 		return ""
 	}
 	msg := strings.Join(strings.Fields(r.Message), " ")
