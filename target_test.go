@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -79,6 +80,76 @@ func TestTargetBadInputIsOneLineExit2(t *testing.T) {
 		code, out, errOut := scalelab(t.Context(), tc.args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%s %v: exit %d, stderr %q: want exit 2 and one line about %s", tc.env, tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestTargetSIGTERMFailsReadinessAndServesThroughTheDrain runs the real
+// binary as a container runtime would: the version from the environment
+// (the image sets it), then SIGTERM. Readiness fails at once while
+// liveness and requests are still answered, and the process exits 0 once
+// the drain is over.
+func TestTargetSIGTERMFailsReadinessAndServesThroughTheDrain(t *testing.T) {
+	bin := buildBinary(t)
+	t.Setenv("SCALELAB_VERSION", "v3") // inherited by the child
+	p := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "1s")
+	url := p.listeningURL(t)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("X-Scalelab-Version")
+	}
+	for _, path := range []string{"/readyz", "/healthz", "/"} {
+		if code, _ := get(path); code != http.StatusOK {
+			t.Fatalf("GET %s before SIGTERM: %d, want 200", path, code)
+		}
+	}
+	if _, v := get("/"); v != "v3" {
+		t.Fatalf("version %q, want v3 from SCALELAB_VERSION", v)
+	}
+	sent := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine(t, "draining for 1s", 5*time.Second)
+	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz while draining: %d, want 503", code)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("GET /healthz while draining: %d, want 200 (a failing liveness probe would restart the pod)", code)
+	}
+	if code, v := get("/"); code != http.StatusOK || v != "v3" {
+		t.Errorf("GET / while draining: %d %q, want 200 from v3", code, v)
+	}
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0", code)
+	}
+	if took := time.Since(sent); took < time.Second {
+		t.Errorf("exited %s after SIGTERM, before the 1s drain ended", took)
+	}
+}
+
+// listeningURL waits for the target's "listening on URL" line.
+func (p *process) listeningURL(t *testing.T) string {
+	t.Helper()
+	addr := regexp.MustCompile(`listening on (http://\S+)`)
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				t.Fatal("scalelab target ended before listening")
+			}
+			if m := addr.FindStringSubmatch(l); m != nil {
+				return m[1]
+			}
+		case <-deadline:
+			t.Fatal("no listening line after 15s")
 		}
 	}
 }
