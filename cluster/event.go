@@ -25,6 +25,9 @@ const (
 	Rollback        EventKind = "rollback"
 	FaultInjected   EventKind = "fault"
 	Note            EventKind = "note"
+	// KubeEvent is a Kubernetes Event about the Deployment, its
+	// ReplicaSets or pods ("k8s Event: Killing pod/demo-5d9c-x2kq: ...").
+	KubeEvent EventKind = "k8s-event"
 )
 
 // Event is one timestamped thing that happened to the cluster.

@@ -1,0 +1,34 @@
+package k8s
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseTarget(t *testing.T) {
+	for in, want := range map[string]string{
+		"deployment/demo":       "demo",
+		"deploy/demo":           "demo",
+		"deployments/web-1":     "web-1",
+		" Deployment/demo ":     "demo",
+		"deployment.apps/api.v": "api.v",
+	} {
+		if got, err := ParseTarget(in); err != nil || got != want {
+			t.Errorf("ParseTarget(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, msg := range map[string]string{
+		"demo":               "want deployment/NAME",
+		"statefulset/db":     `"statefulset" is not a Deployment`,
+		"deployment/":        "name",
+		"deployment/Bad_Nm":  "name",
+		"deployment/a/b":     "name",
+		"":                   "want deployment/NAME",
+		"pod/demo-abc-12345": "not a Deployment",
+	} {
+		_, err := ParseTarget(in)
+		if err == nil || !strings.Contains(err.Error(), msg) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseTarget(%q): error %v, want one line containing %q", in, err, msg)
+		}
+	}
+}
