@@ -85,27 +85,24 @@ func eventLines(es []cl.Event) string {
 // Deployment of replicas of image (maxSurge 1, maxUnavailable 0), and a
 // started driver on it.
 type driverSetup struct {
-	cp   *controlPlane
-	ns   string
-	node string
-	d    *k8s.Deployment
-	log  *eventLog
-	ctx  context.Context
+	cp  *controlPlane
+	ns  string
+	d   *k8s.Deployment
+	log *eventLog
+	ctx context.Context
 }
 
 func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8s.Options) *driverSetup {
 	t.Helper()
 	cp := cluster(t)
 	ns := cp.namespace(t)
-	node := "node-" + ns // pods of other tests' namespaces never run here
-	kubeletOn(t, cp, node, fleet.Drain(200*time.Millisecond))
+	kubeletFor(t, cp, ns, fleet.Drain(200*time.Millisecond))
 	ctx, cancel := context.WithTimeout(runCtx, 3*time.Minute)
 	t.Cleanup(cancel)
 	if _, err := cp.client.CoreV1().Services(ns).Create(ctx, demoService(app), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create service: %v", err)
 	}
 	dep := demoDeployment(app, replicas, image)
-	dep.Spec.Template.Spec.NodeName = node
 	one, zero := intstr.FromInt32(1), intstr.FromInt32(0)
 	dep.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxSurge: &one, MaxUnavailable: &zero}
 	if _, err := cp.client.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
@@ -125,27 +122,7 @@ func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8
 			t.Errorf("Stop: %v", err)
 		}
 	})
-	return &driverSetup{cp: cp, ns: ns, node: node, d: d, log: log, ctx: ctx}
-}
-
-// kubeletOn starts a test kubelet for node that lives as long as the
-// test, and fails the test afterwards if it met errors it could not
-// recover from.
-func kubeletOn(t *testing.T, cp *controlPlane, node string, opts ...fleet.ReplicaOption) *kubelet {
-	t.Helper()
-	ctx, cancel := context.WithCancel(runCtx)
-	k, err := startKubelet(ctx, cp.client, node, opts...)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		for _, err := range k.failures() {
-			t.Errorf("kubelet: %v", err)
-		}
-	})
-	return k
+	return &driverSetup{cp: cp, ns: ns, d: d, log: log, ctx: ctx}
 }
 
 // endpointsSettle waits until the driver's endpoints are n addresses in
@@ -183,6 +160,7 @@ func endpointsSettle(t *testing.T, eps *engine.Endpoints, n int, version string)
 // follows the EndpointSlices the controller writes, with each pod's
 // version; the events report all of it.
 func TestDriverScaleUpgradeEndpoints(t *testing.T) {
+	t.Parallel()
 	s := setupDriver(t, "web", 2, "scalelab/target:v1", k8s.Options{})
 	d, ctx := s.d, s.ctx
 	// A scale to the current count waits for the initial rollout.
@@ -266,8 +244,8 @@ func checkReplicas(t *testing.T, s *driverSetup, n int, version, revision string
 		addrs[i] = e.Addr
 	}
 	for _, r := range ready {
-		if r.Revision != revision || r.Node != s.node || !r.EndpointsKnown || !slices.Contains(addrs, r.Address) {
-			t.Errorf("replica %+v: want revision %s on %s at one of %v", r, revision, s.node, addrs)
+		if r.Revision != revision || r.Node != testNode || !r.EndpointsKnown || !slices.Contains(addrs, r.Address) {
+			t.Errorf("replica %+v: want revision %s on %s at one of %v", r, revision, testNode, addrs)
 		}
 	}
 }
