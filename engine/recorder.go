@@ -17,18 +17,23 @@ type counts struct {
 	late              uint64
 	lagMax, lagSum    time.Duration
 	latency, service  *hdrhistogram.Histogram
+	// versions holds the requests with a version, by version (nil until
+	// the first; see addVersion).
+	versions map[string]*versionCounts
 }
 
 func newCounts() *counts {
 	return &counts{latency: NewHistogram(), service: NewHistogram()}
 }
 
-// reset empties c for reuse, keeping its histograms' memory.
+// reset empties c for reuse, keeping its histograms' memory and the
+// entries of the versions it saw.
 func (c *counts) reset() {
-	lat, svc := c.latency, c.service
+	lat, svc, versions := c.latency, c.service, c.versions
 	lat.Reset()
 	svc.Reset()
-	*c = counts{latency: lat, service: svc}
+	*c = counts{latency: lat, service: svc, versions: versions}
+	c.resetVersions()
 }
 
 // result is one finished request as a worker reports it.
@@ -58,8 +63,8 @@ type stripe struct {
 
 // record adds one finished request.
 func (s *stripe) record(r *result) {
-	lat := int64((r.done - r.intended) / time.Microsecond)
-	svc := int64((r.done - r.sent) / time.Microsecond)
+	lat := clamp(int64((r.done - r.intended) / time.Microsecond))
+	svc := clamp(int64((r.done - r.sent) / time.Microsecond))
 	lag := r.sent - r.intended
 	s.mu.Lock()
 	c := s.cur
@@ -78,8 +83,11 @@ func (s *stripe) record(r *result) {
 		c.lagSum += lag
 		c.lagMax = max(c.lagMax, lag)
 	}
-	_ = c.latency.RecordValue(clamp(lat))
-	_ = c.service.RecordValue(clamp(svc))
+	_ = c.latency.RecordValue(lat)
+	_ = c.service.RecordValue(svc)
+	if len(r.version) > 0 {
+		c.addVersion(r.version, lat, r.status == 0 || r.status >= 500)
+	}
 	s.mu.Unlock()
 }
 
@@ -151,4 +159,5 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.LagMax = max(snap.LagMax, c.lagMax)
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
+	addVersionCounts(snap, c)
 }

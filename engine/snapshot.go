@@ -57,6 +57,16 @@ type Snapshot struct {
 	// Latency is the histogram of latency in microseconds, timed from the
 	// intended send in open loop; Service is timed from the actual send.
 	Latency, Service *hdrhistogram.Histogram
+	// ByVersion splits the requests that have a version by the version of
+	// the service that answered them: with Balance, the version of the
+	// endpoint each was sent to; otherwise the VersionHeader of the answer.
+	// During a rollout it holds the old and the new version side by side.
+	// Requests without a version (no header, or a transport error without
+	// Balance) are in no entry, so the entries' Requests sum to at most
+	// Requests. At most MaxVersions names are kept; requests of further
+	// versions are counted under OtherVersion. Nil when no request had a
+	// version. Entries are the snapshot's own: Merge copies, never shares.
+	ByVersion map[string]*VersionStats
 }
 
 // NewSnapshot returns an empty snapshot with allocated histograms.
@@ -91,9 +101,17 @@ func (s *Snapshot) Failed() uint64 {
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 
 // MergeCounts adds o's counters into s (requests, statuses, errors, bytes,
-// dropped, late, lag), leaving the window, gauges and histograms alone:
-// the cheap part of Merge, for running totals that need no percentiles.
+// dropped, late, lag, and each version's requests and failures), leaving
+// the window, gauges and histograms alone: the cheap part of Merge, for
+// running totals that need no percentiles. A version new to s gets a nil
+// Latency.
 func (s *Snapshot) MergeCounts(o *Snapshot) {
+	s.mergeCounters(o)
+	s.mergeVersions(o, false)
+}
+
+// mergeCounters adds o's counters but its versions' into s.
+func (s *Snapshot) mergeCounters(o *Snapshot) {
 	s.Requests += o.Requests
 	if s.Status == nil {
 		s.Status = map[int]uint64{}
@@ -112,8 +130,9 @@ func (s *Snapshot) MergeCounts(o *Snapshot) {
 	s.LagMax = max(s.LagMax, o.LagMax)
 }
 
-// Merge adds o into s exactly: counters and histograms add, the window
-// widens to cover both. Gauges (InFlight, TargetRate, Concurrency) add when
+// Merge adds o into s exactly: counters and histograms add, those of
+// ByVersion version by version (beyond MaxVersions names, into
+// OtherVersion's), and the window widens to cover both. Gauges (InFlight, TargetRate, Concurrency) add when
 // the windows overlap (several agents over one period) and are taken from
 // the later snapshot otherwise (one agent over consecutive periods).
 func (s *Snapshot) Merge(o *Snapshot) {
@@ -132,7 +151,8 @@ func (s *Snapshot) Merge(o *Snapshot) {
 	if o.End.After(s.End) {
 		s.End = o.End
 	}
-	s.MergeCounts(o)
+	s.mergeCounters(o)
+	s.mergeVersions(o, true)
 	if s.Latency == nil {
 		s.Latency = NewHistogram()
 	}

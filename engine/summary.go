@@ -67,6 +67,49 @@ type Summary struct {
 	BytesOut uint64 `json:"bytes_out"`
 	// LagMaxMs is the largest scheduling lag (actual minus intended send).
 	LagMaxMs float64 `json:"lag_max_ms"`
+	// ByVersion splits the requests that have a version by the version
+	// that answered them (see Snapshot.ByVersion); absent when none had.
+	ByVersion map[string]VersionSummary `json:"by_version,omitempty"`
+}
+
+// VersionSummary is what one version of the service answered over a run.
+type VersionSummary struct {
+	// Requests counts the requests it answered; Errors those of them that
+	// ended in a 5xx status or an error class.
+	Requests uint64 `json:"requests"`
+	Errors   uint64 `json:"errors"`
+	// Availability is the fraction of its requests with a non-5xx status
+	// and no error.
+	Availability float64 `json:"availability"`
+	// LatencyMs is its requests' latency, timed as the summary's.
+	LatencyMs Percentiles `json:"latency_ms"`
+}
+
+// summarizeVersions reports each version of a total snapshot (nil when it
+// has none).
+func summarizeVersions(total *Snapshot) map[string]VersionSummary {
+	if len(total.ByVersion) == 0 {
+		return nil
+	}
+	out := make(map[string]VersionSummary, len(total.ByVersion))
+	for name, vs := range total.ByVersion {
+		out[name] = VersionSummary{
+			Requests:     vs.Requests,
+			Errors:       vs.Failed,
+			Availability: availability(vs.Requests, vs.Failed),
+			LatencyMs:    PercentilesOf(vs.Latency),
+		}
+	}
+	return out
+}
+
+// availability is the share of requests that did not fail (0 without
+// requests).
+func availability(requests, failed uint64) float64 {
+	if requests == 0 {
+		return 0
+	}
+	return float64(requests-failed) / float64(requests)
 }
 
 // Summarize reports a run's total snapshot over its sending window in
@@ -84,6 +127,7 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 		BytesIn:   total.BytesIn,
 		BytesOut:  total.BytesOut,
 		LagMaxMs:  round3(float64(total.LagMax.Microseconds()) / 1000),
+		ByVersion: summarizeVersions(total),
 	}
 	if s.DurationS > 0 {
 		s.RPS = round3(float64(total.Requests) / s.DurationS)
@@ -96,8 +140,6 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 			s.Errors[c.String()] = n
 		}
 	}
-	if total.Requests > 0 {
-		s.Availability = float64(total.Requests-total.Failed()) / float64(total.Requests)
-	}
+	s.Availability = availability(total.Requests, total.Failed())
 	return s
 }

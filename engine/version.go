@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// MaxVersions bounds the versions counted one by one, in a snapshot and in
+// each of the engine's recording stripes: requests of any further version
+// are counted under OtherVersion, so that a target naming a new version in
+// every answer cannot grow the engine's memory.
+const MaxVersions = 16
+
+// OtherVersion is the name under which the versions beyond MaxVersions are
+// counted (a version that is really called so shares its entry).
+const OtherVersion = "other"
+
+// maxVersionLen bounds a version's length in bytes; a longer one is cut.
+const maxVersionLen = 64
+
+// The stripes keep latencies as uint32 microseconds: the histograms'
+// highest value must fit.
+const _ = uint32(histHighest)
+
+// VersionStats is what one version of the service answered over a
+// snapshot's window.
+type VersionStats struct {
+	// Requests counts the requests the version answered: with Balance,
+	// those sent to its endpoints; otherwise those answered with its name
+	// in VersionHeader.
+	Requests uint64
+	// Failed counts those of them that ended in a 5xx status or an error
+	// class, as Snapshot.Failed does; Requests-Failed of them were
+	// available.
+	Failed uint64
+	// Latency is the histogram of their latency in microseconds, timed as
+	// Snapshot.Latency and of the same geometry. It is nil in a snapshot
+	// that only MergeCounts filled.
+	Latency *hdrhistogram.Histogram
+}
+
+// versionCounts is what a stripe accumulates for one version between two
+// ticks. Latencies are kept as values and recorded into the snapshot's
+// histogram by the collector: a histogram per stripe and version would
+// take 188 KB each (times two for the spare counts), 4 bytes a request
+// take far less at any rate the engine reaches.
+type versionCounts struct {
+	failed uint64
+	lat    []uint32 // microseconds, clamped to the histograms' range
+}
+
+// addVersion counts one request answered by version v (not empty) with
+// latency us, already clamped. It allocates only for a version new to the
+// stripe.
+func (c *counts) addVersion(v []byte, us int64, failed bool) {
+	if len(v) > maxVersionLen {
+		v = v[:maxVersionLen]
+	}
+	vc := c.versions[string(v)]
+	if vc == nil {
+		vc = c.newVersion(string(v))
+	}
+	vc.lat = append(vc.lat, uint32(us))
+	if failed {
+		vc.failed++
+	}
+}
+
+// newVersion adds the entry of a version new to the stripe, or returns
+// OtherVersion's when MaxVersions others are there (after dropping the
+// entries of versions unseen since the last tick).
+func (c *counts) newVersion(name string) *versionCounts {
+	if c.versions == nil {
+		c.versions = map[string]*versionCounts{}
+	}
+	if name != OtherVersion && namedVersions(c.versions) >= MaxVersions {
+		for k, vc := range c.versions {
+			if len(vc.lat) == 0 {
+				delete(c.versions, k)
+			}
+		}
+		if namedVersions(c.versions) >= MaxVersions {
+			name = OtherVersion
+			if vc := c.versions[name]; vc != nil {
+				return vc
+			}
+		}
+	}
+	vc := &versionCounts{}
+	c.versions[name] = vc
+	return vc
+}
+
+// resetVersions empties the versions' counts for the next tick, keeping
+// the entries seen in this one (and their memory) and dropping the others.
+func (c *counts) resetVersions() {
+	for k, vc := range c.versions {
+		if len(vc.lat) == 0 {
+			delete(c.versions, k)
+			continue
+		}
+		vc.lat, vc.failed = vc.lat[:0], 0
+	}
+}
+
+// addVersionCounts adds a stripe's versions to a snapshot.
+func addVersionCounts(snap *Snapshot, c *counts) {
+	for name, vc := range c.versions {
+		if len(vc.lat) == 0 {
+			continue
+		}
+		vs := snap.versionEntry(name)
+		vs.Requests += uint64(len(vc.lat))
+		vs.Failed += vc.failed
+		if vs.Latency == nil {
+			vs.Latency = NewHistogram()
+		}
+		for _, us := range vc.lat {
+			_ = vs.Latency.RecordValue(int64(us))
+		}
+	}
+}
+
+// namedVersions counts the entries of m other than OtherVersion's.
+func namedVersions[V any](m map[string]V) int {
+	n := len(m)
+	if _, ok := m[OtherVersion]; ok {
+		n--
+	}
+	return n
+}
+
+// versionEntry returns s's entry for version name, adding it when missing:
+// beyond MaxVersions names, the entry is OtherVersion's.
+func (s *Snapshot) versionEntry(name string) *VersionStats {
+	if vs := s.ByVersion[name]; vs != nil {
+		return vs
+	}
+	if s.ByVersion == nil {
+		s.ByVersion = map[string]*VersionStats{}
+	}
+	if name != OtherVersion && namedVersions(s.ByVersion) >= MaxVersions {
+		name = OtherVersion
+		if vs := s.ByVersion[name]; vs != nil {
+			return vs
+		}
+	}
+	vs := &VersionStats{}
+	s.ByVersion[name] = vs
+	return vs
+}
+
+// mergeVersions adds o's versions into s, their histograms too when hist
+// is set (copied: s never shares o's). When the two hold more than
+// MaxVersions names, they are taken in name order, so that which ones are
+// counted under OtherVersion does not depend on map order.
+func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
+	if len(o.ByVersion) == 0 {
+		return
+	}
+	add := func(name string, ov *VersionStats) {
+		vs := s.versionEntry(name)
+		vs.Requests += ov.Requests
+		vs.Failed += ov.Failed
+		if !hist {
+			return
+		}
+		if vs.Latency == nil {
+			vs.Latency = NewHistogram()
+		}
+		if ov.Latency != nil {
+			vs.Latency.Merge(ov.Latency)
+		}
+	}
+	if len(s.ByVersion)+len(o.ByVersion) <= MaxVersions {
+		for name, ov := range o.ByVersion {
+			add(name, ov)
+		}
+		return
+	}
+	names := make([]string, 0, len(o.ByVersion))
+	for name := range o.ByVersion {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		add(name, o.ByVersion[name])
+	}
+}
+
+// Versions returns the names in s.ByVersion in version order (numbers in
+// names compare as numbers: v2 before v10), OtherVersion last.
+func (s *Snapshot) Versions() []string {
+	names := make([]string, 0, len(s.ByVersion))
+	for name := range s.ByVersion {
+		if name != OtherVersion {
+			names = append(names, name)
+		}
+	}
+	slices.SortFunc(names, CompareVersions)
+	if _, ok := s.ByVersion[OtherVersion]; ok {
+		names = append(names, OtherVersion)
+	}
+	return names
+}
+
+// CompareVersions orders version names as people read them: runs of
+// digits compare as numbers (v2 before v10, 1.9 before 1.10), the rest
+// byte by byte; names equal so (v1, v01) compare byte by byte. It returns
+// -1, 0 or +1.
+func CompareVersions(a, b string) int {
+	if c := compareNatural(a, b); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// compareNatural compares a and b with runs of digits as numbers.
+func compareNatural(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digitRun is the length of the run of ASCII digits that starts s.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
