@@ -3,9 +3,9 @@
 // A recording holds everything a session showed: a header (format version,
 // scalelab version, start time, command line and configuration, target,
 // cluster kind), one frame per engine snapshot (its counters and latency
-// histograms, the process's CPU use and the cluster's state), every event
-// (cluster events, operator actions, notes, step results) and a closing
-// summary. Secrets never reach the file: see Redact and its helpers.
+// histograms, also split by the version that answered, the process's CPU
+// use and the cluster's state), every event (cluster events, operator
+// actions, notes, step results) and a closing summary. Secrets never reach the file: see Redact and its helpers.
 //
 // The file is a version line followed by self-delimiting records, each
 // with a CRC-32C: a JSON header record, then compressed blocks of entries.

@@ -30,8 +30,15 @@ type Frame struct {
 	State *cluster.State
 }
 
-// frameFlagCPU marks a frame whose CPU use was measured.
-const frameFlagCPU = 1
+// Frame flags.
+const (
+	frameFlagCPU      = 1 << 0 // the CPU use was measured
+	frameFlagVersions = 1 << 1 // the by-version section follows the histograms (format 1.1)
+)
+
+// versionFlagSameLatency marks a version whose latency histogram is the
+// frame's own (it answered every request of the frame): not repeated.
+const versionFlagSameLatency = 1 << 0
 
 // numErrorClasses is the number of engine error classes a frame holds.
 var numErrorClasses = len(engine.ErrorClasses())
@@ -42,6 +49,9 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	var flags uint64
 	if f.CPUKnown {
 		flags |= frameFlagCPU
+	}
+	if len(s.ByVersion) > 0 {
+		flags |= frameFlagVersions
 	}
 	dst = binary.AppendUvarint(dst, flags)
 	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
@@ -71,7 +81,41 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	dst = binary.AppendUvarint(dst, uint64(math.Round(max(f.CPU, 0)*1e4)))
 	dst = binary.AppendUvarint(dst, uint64(max(f.Procs, 0)))
 	dst = appendHistogram(dst, s.Latency)
-	return appendHistogram(dst, s.Service)
+	dst = appendHistogram(dst, s.Service)
+	if flags&frameFlagVersions != 0 {
+		dst = appendVersions(dst, s)
+	}
+	return dst
+}
+
+// appendVersions encodes s.ByVersion in version order: the count, then
+// per version its name, requests, failures, flags and latency histogram.
+func appendVersions(dst []byte, s *engine.Snapshot) []byte {
+	names := s.Versions()
+	dst = binary.AppendUvarint(dst, uint64(len(names)))
+	for _, name := range names {
+		vs := s.ByVersion[name]
+		dst = binary.AppendUvarint(dst, uint64(len(name)))
+		dst = append(dst, name...)
+		dst = binary.AppendUvarint(dst, vs.Requests)
+		dst = binary.AppendUvarint(dst, vs.Failed)
+		if vs.Requests == s.Requests && sameHistogram(vs.Latency, s.Latency) {
+			dst = binary.AppendUvarint(dst, versionFlagSameLatency)
+			continue
+		}
+		dst = binary.AppendUvarint(dst, 0)
+		dst = appendHistogram(dst, vs.Latency)
+	}
+	return dst
+}
+
+// sameHistogram reports whether a and b hold the same values (an empty
+// histogram and nil are the same).
+func sameHistogram(a, b *hdrhistogram.Histogram) bool {
+	if a == nil || b == nil {
+		return (a == nil || a.TotalCount() == 0) && (b == nil || b.TotalCount() == 0)
+	}
+	return a.Equals(b)
 }
 
 // appendHistogram encodes a histogram's non-empty buckets, length-prefixed
@@ -272,7 +316,66 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 			return f, err
 		}
 	}
+	if flags&frameFlagVersions != 0 {
+		return f, decodeVersions(&d, s, lat, lay, hist)
+	}
 	return f, nil
+}
+
+// decodeVersions decodes the by-version section into s; lat is the frame's
+// latency histogram, for the versions that share it. A file naming more
+// versions than engine.MaxVersions (none this package writes) gets the
+// rest counted under engine.OtherVersion, as the engine would, so a frame
+// never holds more histograms than that.
+func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, hist bool) error {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		return errCorrupt
+	}
+	s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+1))
+	for range n {
+		vs := versionEntry(s, string(d.bytes()))
+		vs.Requests += d.uvarint()
+		vs.Failed += d.uvarint()
+		body := lat
+		if d.uvarint()&versionFlagSameLatency == 0 {
+			body = d.bytes()
+		}
+		if d.err != nil {
+			return d.err
+		}
+		if !hist {
+			continue
+		}
+		if vs.Latency == nil {
+			vs.Latency = lay.newHistogram()
+		}
+		if err := decodeHistogramInto(vs.Latency, body, lay); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// versionEntry returns s's entry for version name, added when missing;
+// beyond engine.MaxVersions names, engine.OtherVersion's.
+func versionEntry(s *engine.Snapshot, name string) *engine.VersionStats {
+	if vs := s.ByVersion[name]; vs != nil {
+		return vs
+	}
+	named := len(s.ByVersion)
+	if s.ByVersion[engine.OtherVersion] != nil {
+		named--
+	}
+	if name != engine.OtherVersion && named >= engine.MaxVersions {
+		name = engine.OtherVersion
+		if vs := s.ByVersion[name]; vs != nil {
+			return vs
+		}
+	}
+	vs := &engine.VersionStats{}
+	s.ByVersion[name] = vs
+	return vs
 }
 
 // duration converts a stored nanosecond count, saturating.
@@ -281,14 +384,28 @@ func duration(v uint64) time.Duration { return time.Duration(min(v, math.MaxInt6
 // decodeHistogram rebuilds a histogram of the layout's geometry from its
 // buckets.
 func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
+	h := lay.newHistogram()
+	if err := decodeHistogramInto(h, b, lay); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// newHistogram returns an empty histogram of the layout's geometry.
+func (lay *layout) newHistogram() *hdrhistogram.Histogram {
 	g := lay.geo
+	return hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
+}
+
+// decodeHistogramInto adds the buckets encoded in b to h.
+func decodeHistogramInto(h *hdrhistogram.Histogram, b []byte, lay *layout) error {
 	if len(b) == 0 {
-		return hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)), nil
+		return nil
 	}
 	d := decoder{b: b}
 	n := d.uvarint()
 	if n > uint64(len(b)) {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	limit := lay.buckets
 	idx := make([]int, 0, n)
@@ -297,25 +414,24 @@ func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
 	for range n {
 		at += d.uvarint()
 		if d.err != nil || at >= uint64(limit) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		idx = append(idx, int(at))
 	}
 	for range n {
 		c := d.uvarint()
 		if d.err != nil || c > math.MaxInt64/2 {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		cnt = append(cnt, int64(c))
 	}
 	if values := lay.bucketValues(); values != nil {
-		h := hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
 		for i, ix := range idx {
 			if h.RecordValues(values[ix], cnt[i]) != nil {
-				return nil, errCorrupt
+				return errCorrupt
 			}
 		}
-		return h, nil
+		return nil
 	}
 	last := 0
 	if len(idx) > 0 {
@@ -325,10 +441,12 @@ func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
 	for i, ix := range idx {
 		counts[ix] += cnt[i]
 	}
-	return hdrhistogram.Import(&hdrhistogram.Snapshot{
+	g := lay.geo
+	h.Merge(hdrhistogram.Import(&hdrhistogram.Snapshot{
 		LowestTrackableValue: g.Lowest, HighestTrackableValue: g.Highest,
 		SignificantFigures: g.Digits, Counts: counts,
-	}), nil
+	}))
+	return nil
 }
 
 // validGeometry reports a geometry that hdrhistogram builds without a huge

@@ -28,13 +28,16 @@ func testHeader() Header {
 // session generates a synthetic fleet session: frames every tick at rate
 // requests a second with latencies of 2..10 ms (a few slow ones, a few
 // 503s), a cluster state whose shares move every second, and a cluster
-// event every 10 s.
+// event every 10 s. With versions, the requests are split by version as
+// during a rollout (see version); without, the frames are those format
+// 1.0 recorded (testdata/format-1.0.scalelab).
 type session struct {
-	rng   *rand.Rand
-	rate  int
-	tick  time.Duration
-	at    time.Duration // start of the next frame, from t0
-	state cluster.State
+	rng      *rand.Rand
+	rate     int
+	tick     time.Duration
+	at       time.Duration // start of the next frame, from t0
+	state    cluster.State
+	versions bool
 }
 
 func newSession(rate int) *session {
@@ -54,19 +57,24 @@ func (s *session) frame() Frame {
 	snap := engine.NewSnapshot()
 	snap.Start, snap.End = t0.Add(s.at), t0.Add(s.at+s.tick)
 	n := s.rate * int(s.tick/time.Millisecond) / 1000
-	for range n {
+	for i := range n {
 		lat := 2000 + s.rng.Int64N(8000)
 		if s.rng.IntN(100) == 0 {
 			lat *= 5
 		}
-		if s.rng.IntN(500) == 0 {
+		failed := s.rng.IntN(500) == 0
+		if failed {
 			snap.Status[503]++
 		} else {
 			snap.Status[200]++
 		}
 		snap.Requests++
-		_ = snap.Latency.RecordValue(lat + s.rng.Int64N(300))
+		total := lat + s.rng.Int64N(300)
+		_ = snap.Latency.RecordValue(total)
 		_ = snap.Service.RecordValue(lat)
+		if v := s.version(i); v != "" && s.versions {
+			addTo(snap, v, total, failed)
+		}
 	}
 	snap.BytesIn = snap.Requests * 40
 	snap.TargetRate = float64(s.rate)
@@ -82,6 +90,40 @@ func (s *session) frame() Frame {
 	st.Replicas = append([]cluster.Replica(nil), s.state.Replicas...)
 	s.at += s.tick
 	return Frame{Snapshot: snap, CPU: 0.1 + 0.05*s.rng.Float64(), CPUKnown: true, Procs: 2, State: &st}
+}
+
+// version is the version that answers request i of the current frame: v1
+// alone for 10 s, then v1 and v2 for 10 s, where request 40 of each frame
+// has none (a balancer's own 502, say), then v2 alone.
+func (s *session) version(i int) string {
+	switch {
+	case s.at < 10*time.Second:
+		return "v1"
+	case s.at >= 20*time.Second:
+		return "v2"
+	case i == 40:
+		return ""
+	case i%2 == 0:
+		return "v1"
+	}
+	return "v2"
+}
+
+// addTo counts a request of version v in snap.
+func addTo(snap *engine.Snapshot, v string, lat int64, failed bool) {
+	if snap.ByVersion == nil {
+		snap.ByVersion = map[string]*engine.VersionStats{}
+	}
+	vs := snap.ByVersion[v]
+	if vs == nil {
+		vs = &engine.VersionStats{Latency: engine.NewHistogram()}
+		snap.ByVersion[v] = vs
+	}
+	vs.Requests++
+	if failed {
+		vs.Failed++
+	}
+	_ = vs.Latency.RecordValue(lat)
 }
 
 // write writes d of session to w, with an event every 10 s.
@@ -113,6 +155,7 @@ func recordAt(t testing.TB, rate int, d time.Duration, summary bool) ([]byte, []
 		t.Fatal(err)
 	}
 	s := newSession(rate)
+	s.versions = true
 	var frames []Frame
 	for s.at < d {
 		frames = append(frames, s.write(w, min(s.at+time.Second, d))...)

@@ -29,7 +29,7 @@ func TestRoundTrip(t *testing.T) {
 	if len(r.Problems) > 0 {
 		t.Fatalf("problems reading an intact file: %v", r.Problems)
 	}
-	if r.Header.Format != "1.0" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
+	if r.Header.Format != "1.1" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
 		t.Fatalf("header: %+v", r.Header)
 	}
 	if r.Len() != len(frames) || r.Len() != 120 {
@@ -76,6 +76,15 @@ func checkSnapshot(t *testing.T, i int, got, want *engine.Snapshot) {
 	if !got.Latency.Equals(want.Latency) || !got.Service.Equals(want.Service) {
 		t.Fatalf("frame %d: histograms differ", i)
 	}
+	if len(got.ByVersion) != len(want.ByVersion) {
+		t.Fatalf("frame %d: versions %v, want %v", i, got.Versions(), want.Versions())
+	}
+	for name, w := range want.ByVersion {
+		g := got.ByVersion[name]
+		if g == nil || g.Requests != w.Requests || g.Failed != w.Failed || !g.Latency.Equals(w.Latency) {
+			t.Fatalf("frame %d: version %s: got %+v, want %+v", i, name, g, w)
+		}
+	}
 	if engine.PercentilesOf(got.Latency) != engine.PercentilesOf(want.Latency) {
 		t.Fatalf("frame %d: percentiles differ", i)
 	}
@@ -105,6 +114,12 @@ func TestSeekAndCounters(t *testing.T) {
 	if f.Snapshot.Latency != nil || f.Snapshot.Requests != frames[41].Snapshot.Requests || f.State == nil {
 		t.Fatalf("counters frame: %+v", f.Snapshot)
 	}
+	for name, want := range frames[41].Snapshot.ByVersion {
+		got := f.Snapshot.ByVersion[name]
+		if got == nil || got.Requests != want.Requests || got.Failed != want.Failed || got.Latency != nil {
+			t.Fatalf("counters frame: version %s %+v, want %d requests, %d failed, no histogram", name, got, want.Requests, want.Failed)
+		}
+	}
 	if _, err := r.Frame(80, Full); err == nil {
 		t.Fatal("frame past the end: no error")
 	}
@@ -118,6 +133,9 @@ func TestSeekAndCounters(t *testing.T) {
 	}
 	if engine.Summarize(total, 20).LatencyMs != engine.Summarize(want, 20).LatencyMs || total.Requests != want.Requests {
 		t.Fatal("Total() differs from the frames merged")
+	}
+	if got, want := engine.Summarize(total, 20).ByVersion, engine.Summarize(want, 20).ByVersion; len(want) != 2 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Total() by version %+v, want the frames merged: %+v", got, want)
 	}
 	if r.Closed() {
 		t.Fatal("Closed() without a summary")
