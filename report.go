@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/scalelab/scalelab/engine"
 )
@@ -77,6 +79,45 @@ func (r report) writeText(w io.Writer) {
 	fmt.Fprintf(w, "  dropped       %d   late %d   max lag %s\n", s.Dropped, s.Late, ms(s.LagMaxMs))
 	fmt.Fprintf(w, "  availability  %.3f%%\n", s.Availability*100)
 	fmt.Fprintf(w, "  bytes         in %d, out %d\n", s.BytesIn, s.BytesOut)
+	writeVersions(w, s.ByVersion)
+}
+
+// writeVersions prints the by-version table, nothing when no answer named
+// its version.
+func writeVersions(w io.Writer, byVersion map[string]engine.VersionSummary) {
+	if len(byVersion) == 0 {
+		return
+	}
+	names := make([]string, 0, len(byVersion))
+	width := len("version")
+	for name := range byVersion {
+		names = append(names, name)
+		width = max(width, utf8.RuneCountInString(printable(name)))
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == engine.OtherVersion) != (names[j] == engine.OtherVersion) {
+			return names[j] == engine.OtherVersion
+		}
+		return engine.CompareVersions(names[i], names[j]) < 0
+	})
+	fmt.Fprintf(w, "\n  by version\n")
+	fmt.Fprintf(w, "    %-*s  %10s  %8s  %12s  %8s  %8s  %8s\n", width, "version", "requests", "errors", "availability", "p50", "p99", "max")
+	for _, name := range names {
+		v := byVersion[name]
+		fmt.Fprintf(w, "    %-*s  %10d  %8d  %11.3f%%  %8s  %8s  %8s\n", width, printable(name), v.Requests, v.Errors,
+			v.Availability*100, ms(v.LatencyMs.P50), ms(v.LatencyMs.P99), ms(v.LatencyMs.Max))
+	}
+}
+
+// printable replaces what a terminal would interpret in a name the target
+// chose (control characters, invalid UTF-8) with '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func pctLine(p engine.Percentiles) string {
