@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -21,19 +22,26 @@ import (
 type mixServer struct {
 	url    string
 	answer func(i int) (version string, code int)
+	enough int           // answers after which served closes
+	served chan struct{} // closed after enough answers
 
 	mu     sync.Mutex
 	n      int
 	counts map[string]map[int]uint64 // version ("" without the header) → status → count
 }
 
-func newMixServer(t *testing.T, answer func(i int) (string, int)) *mixServer {
+// newMixServer starts a mixServer that closes served after enough
+// answers.
+func newMixServer(t *testing.T, enough int, answer func(i int) (string, int)) *mixServer {
 	t.Helper()
-	s := &mixServer{answer: answer, counts: map[string]map[int]uint64{}}
+	s := &mixServer{answer: answer, enough: enough, served: make(chan struct{}), counts: map[string]map[int]uint64{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		s.mu.Lock()
 		v, code := s.answer(s.n)
 		s.n++
+		if s.n == s.enough {
+			close(s.served)
+		}
 		if s.counts[v] == nil {
 			s.counts[v] = map[int]uint64{}
 		}
@@ -47,6 +55,28 @@ func newMixServer(t *testing.T, answer func(i int) (string, int)) *mixServer {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
+}
+
+// run sends closed-loop load with 4 connections until the server
+// answered enough requests (and the ones in flight came back): a count, not
+// a time, so that a loaded machine only makes the test slower.
+func (s *mixServer) run(t *testing.T) *engine.Result {
+	t.Helper()
+	e, err := engine.New(engine.Target{URL: s.url}, engine.Concurrency(4), engine.Tick(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.served:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	res, _ := runEngineBounded(t, ctx, e)
+	return res
 }
 
 // answered returns how many requests version v answered, and how many of
@@ -68,7 +98,7 @@ func (s *mixServer) answered(v string) (requests, failed uint64) {
 // without it are in no version; the summary reports each version.
 func TestByVersionFromHeader(t *testing.T) {
 	t.Parallel()
-	srv := newMixServer(t, func(i int) (string, int) {
+	srv := newMixServer(t, 100, func(i int) (string, int) {
 		switch i % 10 {
 		case 0, 1, 2, 3:
 			return "v1", 200
@@ -82,10 +112,10 @@ func TestByVersionFromHeader(t *testing.T) {
 			return "", 200
 		}
 	})
-	res, _ := runLoad(t, srv.url, engine.Concurrency(4), engine.Duration(500*time.Millisecond), engine.Tick(100*time.Millisecond))
+	res := srv.run(t)
 	total := res.Total
 	checkTotals(t, total)
-	if total.Requests < 50 {
+	if total.Requests < 100 {
 		t.Fatalf("only %d requests", total.Requests)
 	}
 	if got, want := total.Versions(), []string{"v1", "v2", "v10"}; !slices.Equal(got, want) {
@@ -136,8 +166,8 @@ func TestByVersionFromHeader(t *testing.T) {
 // and no by_version in the JSON.
 func TestNoVersionNoField(t *testing.T) {
 	t.Parallel()
-	srv := newMixServer(t, func(int) (string, int) { return "", 200 })
-	res, _ := runLoad(t, srv.url, engine.Concurrency(2), engine.Duration(200*time.Millisecond), engine.Tick(100*time.Millisecond))
+	srv := newMixServer(t, 20, func(int) (string, int) { return "", 200 })
+	res := srv.run(t)
 	if res.Total.Requests == 0 || res.Total.ByVersion != nil {
 		t.Fatalf("%d requests, by version %v", res.Total.Requests, res.Total.ByVersion)
 	}
@@ -153,10 +183,9 @@ func TestNoVersionNoField(t *testing.T) {
 func TestVersionCap(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 1000)
-	srv := newMixServer(t, func(i int) (string, int) { return fmt.Sprintf("v%d-%s", i, long), 200 })
-	res, _ := runLoad(t, srv.url, engine.Concurrency(4), engine.Duration(400*time.Millisecond), engine.Tick(100*time.Millisecond))
-	total := res.Total
-	if total.Requests <= engine.MaxVersions*2 {
+	srv := newMixServer(t, 4*engine.MaxVersions, func(i int) (string, int) { return fmt.Sprintf("v%d-%s", i, long), 200 })
+	total := srv.run(t).Total
+	if total.Requests < 4*engine.MaxVersions {
 		t.Fatalf("only %d requests: the cap is not reached", total.Requests)
 	}
 	if len(total.ByVersion) != engine.MaxVersions+1 || total.ByVersion[engine.OtherVersion] == nil {
