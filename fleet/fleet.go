@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -41,7 +42,7 @@ type Fleet struct {
 	changed    chan struct{}
 	started    bool
 	stopping   bool
-	retired    ReplicaStats
+	retired    map[string]ReplicaStats // by version, of the replicas pruned
 	lastRouted map[string]uint64
 	shares     map[string]float64
 	lifeCtx    context.Context
@@ -73,6 +74,7 @@ func New(opts ...Option) (*Fleet, error) {
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		lastRouted: map[string]uint64{},
+		retired:    map[string]ReplicaStats{},
 		shares:     map[string]float64{},
 		nextID:     1,
 	}
@@ -123,13 +125,23 @@ func (f *Fleet) Subscribe(ctx context.Context) <-chan cluster.Event { return f.h
 // Stats sums what every replica the fleet ran answered, those that left
 // included.
 func (f *Fleet) Stats() ReplicaStats {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.retired
-	for _, m := range f.members {
-		s = s.add(m.rep.Stats())
+	var s ReplicaStats
+	for _, v := range f.StatsByVersion() {
+		s = s.add(v)
 	}
 	return s
+}
+
+// StatsByVersion sums what every replica the fleet ran answered, those
+// that left included, by the replicas' version.
+func (f *Fleet) StatsByVersion() map[string]ReplicaStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := maps.Clone(f.retired)
+	for _, m := range f.members {
+		out[m.version] = out[m.version].add(m.rep.Stats())
+	}
+	return out
 }
 
 // add sums two stats.

@@ -106,7 +106,7 @@ func (f *Fleet) prune(now time.Time) {
 	kept := f.members[:0]
 	for _, m := range f.members {
 		if !m.left.IsZero() && now.Sub(m.left) > f.cfg.retainStopped {
-			f.retired = f.retired.add(m.rep.Stats())
+			f.retired[m.version] = f.retired[m.version].add(m.rep.Stats())
 			delete(f.lastRouted, m.name)
 			continue
 		}
