@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,11 +78,66 @@ func TestReplayMatchesLiveDemo(t *testing.T) {
 	if err != nil || last.State == nil || last.State.Version != "v2" || !last.CPUKnown {
 		t.Fatalf("last frame: %v, state %+v", err, last.State)
 	}
+	checkByVersion(t, live, rec)
 
 	code, text, _ := scalelab(t.Context(), "replay", file, "--headless")
 	if code != exitOK || !strings.Contains(text, "scalelab demo http://127.0.0.1:") ||
-		!strings.Contains(text, "2500ms:kill=1") || !strings.Contains(text, "availability") {
+		!strings.Contains(text, "2500ms:kill=1") || !strings.Contains(text, "availability") ||
+		!regexp.MustCompile(`(?m)^  by version\n    version +requests +errors +availability +p50 +p99 +max\n    v1 +\d+ +\d+ +\d+\.\d{3}% .*\n    v2 +\d+`).MatchString(text) {
 		t.Fatalf("text replay: exit %d:\n%s", code, text)
+	}
+}
+
+// checkByVersion checks the live summary's by_version of a demo upgraded
+// from v1 to v2: both versions, their requests summing to those a replica
+// answered, and the same split computed from the recording's frames alone
+// (what a replay of a killed session reports), to the last digit.
+func checkByVersion(t *testing.T, live string, rec *recordings.Recording) {
+	t.Helper()
+	type versionSummary struct {
+		Requests     uint64             `json:"requests"`
+		Errors       uint64             `json:"errors"`
+		Availability float64            `json:"availability"`
+		LatencyMs    map[string]float64 `json:"latency_ms"`
+	}
+	var sum struct {
+		Requests  uint64                    `json:"requests"`
+		Status    map[string]uint64         `json:"status"`
+		Errors    map[string]uint64         `json:"errors"`
+		ByVersion map[string]versionSummary `json:"by_version"`
+	}
+	if err := json.Unmarshal([]byte(live), &sum); err != nil {
+		t.Fatal(err)
+	}
+	v1, v2 := sum.ByVersion["v1"], sum.ByVersion["v2"]
+	if len(sum.ByVersion) != 2 || v1.Requests == 0 || v2.Requests == 0 || v1.LatencyMs["p50"] <= 0 || v2.LatencyMs["p99"] <= 0 {
+		t.Fatalf("live by_version: %+v", sum.ByVersion)
+	}
+	// Requests without a version: the balancer's own 502s (the killed
+	// replica's) and transport errors.
+	noVersion := sum.Status["502"]
+	for _, n := range sum.Errors {
+		noVersion += n
+	}
+	if v1.Requests+v2.Requests+noVersion != sum.Requests {
+		t.Fatalf("by_version sums to %d, plus %d without a version, of %d requests: %s",
+			v1.Requests+v2.Requests, noVersion, sum.Requests, live)
+	}
+	computed, err := computedSummary(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(computed)
+	var fromFrames struct {
+		ByVersion json.RawMessage `json:"by_version"`
+	}
+	var fromLive struct {
+		ByVersion json.RawMessage `json:"by_version"`
+	}
+	_ = json.Unmarshal(js, &fromFrames)
+	_ = json.Unmarshal([]byte(live), &fromLive)
+	if string(fromFrames.ByVersion) != string(fromLive.ByVersion) {
+		t.Fatalf("by_version from the frames differs from the live one:\nlive:   %s\nframes: %s", fromLive.ByVersion, fromFrames.ByVersion)
 	}
 }
 
@@ -116,7 +172,10 @@ func TestRecordKilledSession(t *testing.T) {
 		DurationS float64 `json:"duration_s"`
 		Status    map[string]uint64
 		LatencyMs map[string]float64 `json:"latency_ms"`
-		Steps     []struct {
+		ByVersion map[string]struct {
+			Requests uint64 `json:"requests"`
+		} `json:"by_version"`
+		Steps []struct {
 			Spec      string `json:"spec"`
 			Completed bool   `json:"completed"`
 			Error     string `json:"error"`
@@ -128,6 +187,9 @@ func TestRecordKilledSession(t *testing.T) {
 	if sum.Command != "demo" || sum.Requests < 150 || sum.DurationS < 2 || sum.LatencyMs["p99"] <= 0 || len(sum.Steps) != 2 ||
 		!sum.Steps[0].Completed || sum.Steps[1].Completed || !strings.Contains(sum.Steps[1].Error, "not reached") {
 		t.Fatalf("computed summary: %s", out)
+	}
+	if v1 := sum.ByVersion["v1"].Requests; len(sum.ByVersion) != 1 || v1 == 0 || v1 > sum.Requests {
+		t.Fatalf("computed by_version: %s", out)
 	}
 	if float64(sum.Requests) > 100*sum.DurationS*1.2+20 {
 		t.Fatalf("%d requests in %.1f s at 100/s", sum.Requests, sum.DurationS)
