@@ -16,5 +16,8 @@
 // Both models can be changed while running (SetRate, SetConcurrency).
 //
 // Results come out as Snapshots, one per tick, each holding exact counters
-// and HdrHistograms of latency that merge exactly with Snapshot.Merge.
+// and HdrHistograms of latency that merge exactly with Snapshot.Merge. A
+// snapshot also splits them by the version of the service that answered
+// (Snapshot.ByVersion, from the answer's VersionHeader), so that a rollout
+// shows the old and the new version side by side.
 package engine

@@ -64,8 +64,11 @@ type Snapshot struct {
 	// Requests without a version (no header, or a transport error without
 	// Balance) are in no entry, so the entries' Requests sum to at most
 	// Requests. At most MaxVersions names are kept; requests of further
-	// versions are counted under OtherVersion. Nil when no request had a
-	// version. Entries are the snapshot's own: Merge copies, never shares.
+	// versions are counted under OtherVersion. A name is what the target
+	// sent, cut to 64 bytes: sanitize it before showing it on a terminal.
+	// Nil when no request had a version. Entries are the snapshot's own:
+	// Merge copies, never shares. The Versions method lists the names in
+	// version order.
 	ByVersion map[string]*VersionStats
 }
 
@@ -110,7 +113,7 @@ func (s *Snapshot) MergeCounts(o *Snapshot) {
 	s.mergeVersions(o, false)
 }
 
-// mergeCounters adds o's counters but its versions' into s.
+// mergeCounters adds o's counters, all but its versions', into s.
 func (s *Snapshot) mergeCounters(o *Snapshot) {
 	s.Requests += o.Requests
 	if s.Status == nil {
@@ -132,9 +135,10 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 
 // Merge adds o into s exactly: counters and histograms add, those of
 // ByVersion version by version (beyond MaxVersions names, into
-// OtherVersion's), and the window widens to cover both. Gauges (InFlight, TargetRate, Concurrency) add when
-// the windows overlap (several agents over one period) and are taken from
-// the later snapshot otherwise (one agent over consecutive periods).
+// OtherVersion's), and the window widens to cover both. Gauges (InFlight,
+// TargetRate, Concurrency) add when the windows overlap (several agents
+// over one period) and are taken from the later snapshot otherwise (one
+// agent over consecutive periods).
 func (s *Snapshot) Merge(o *Snapshot) {
 	overlap := !s.Start.IsZero() && o.Start.Before(s.End) && s.Start.Before(o.End)
 	switch {
