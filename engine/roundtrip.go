@@ -17,6 +17,7 @@ func (w *worker) roundTrip(r *result) error {
 		return err
 	}
 	cn := &w.cn
+	r.version = cn.version // Balance: a failure after connecting is its endpoint's
 	if err := cn.nc.SetDeadline(deadline); err != nil {
 		w.hangUp()
 		return err
@@ -38,7 +39,6 @@ func (w *worker) roundTrip(r *result) error {
 		return err
 	}
 	r.status = w.resp.StatusCode()
-	r.version = cn.version
 	if r.version == nil {
 		r.version = w.resp.Header.Peek(VersionHeader)
 	}

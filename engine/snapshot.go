@@ -61,8 +61,9 @@ type Snapshot struct {
 	// the service that answered them: with Balance, the version of the
 	// endpoint each was sent to; otherwise the VersionHeader of the answer.
 	// During a rollout it holds the old and the new version side by side.
-	// Requests without a version (no header, or a transport error without
-	// Balance) are in no entry, so the entries' Requests sum to at most
+	// Requests without a version (answers without the header; without
+	// Balance, requests that got no answer; with it, those that found no
+	// connection) are in no entry, so the entries' Requests sum to at most
 	// Requests. At most MaxVersions names are kept; requests of further
 	// versions are counted under OtherVersion. A name is what the target
 	// sent, cut to 64 bytes: sanitize it before showing it on a terminal.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/engine/enginetest"
 )
 
 // mixServer is a loopback server that names a version in
@@ -335,5 +336,33 @@ func TestCompareVersions(t *testing.T) {
 	want := []string{"2", "10", "beta", "v01", "v1", "v1.9", "v1.10", "v2", "v10"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("sorted %v, want %v", got, want)
+	}
+}
+
+// TestBalancedErrorsByVersion: with Balance, a request that fails on an
+// endpoint's connection (here, reset without an answer) counts as a
+// failure of the endpoint's version.
+func TestBalancedErrorsByVersion(t *testing.T) {
+	t.Parallel()
+	good := newVersionServer(t, "v1")
+	bad := enginetest.NewResetServer(t)
+	eps := engine.NewEndpoints(endpointsOf(good)[0], engine.Endpoint{Addr: strings.TrimPrefix(bad.URL, "http://"), Version: "v2"})
+	stop := startBalanced(t, eps, 4)
+	eventually(t, 20*time.Second, "requests on both endpoints", func() bool {
+		return good.requests.Load() >= 20 && bad.Requests() >= 20
+	})
+	total := stop().Total
+	v1, v2 := total.ByVersion["v1"], total.ByVersion["v2"]
+	if len(total.ByVersion) != 2 || v1 == nil || v2 == nil {
+		t.Fatalf("versions %v", total.Versions())
+	}
+	if v1.Requests != good.requests.Load() || v1.Failed != 0 || v1.Requests != total.Status[200] {
+		t.Errorf("v1: %d requests, %d failed; its server answered %d", v1.Requests, v1.Failed, good.requests.Load())
+	}
+	if v2.Requests == 0 || v2.Failed != v2.Requests || v2.Requests != total.TotalErrors() {
+		t.Errorf("v2: %d requests, %d failed; the engine counted %d errors %v", v2.Requests, v2.Failed, total.TotalErrors(), total.Errors)
+	}
+	if v1.Requests+v2.Requests != total.Requests {
+		t.Errorf("versions sum to %d of %d requests", v1.Requests+v2.Requests, total.Requests)
 	}
 }
