@@ -72,12 +72,12 @@ func (d *Deployment) kill(ctx context.Context, f cluster.Fault) error {
 		o := opts
 		uid := p.UID
 		o.Preconditions = &metav1.Preconditions{UID: &uid}
+		if !d.o.DryRun {
+			d.killing(p, f.Force, how)
+		}
 		err := d.client.CoreV1().Pods(d.o.Namespace).Delete(ctx, p.Name, o)
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("%s: %w", what, apiError(err, "delete", "pods", d.o.Namespace))
-		}
-		if !d.o.DryRun {
-			d.killed(p, f.Force, how)
 		}
 	}
 	if d.o.DryRun {
@@ -89,8 +89,9 @@ func (d *Deployment) kill(ctx context.Context, f cluster.Fault) error {
 	})
 }
 
-// killed reports a pod this driver deleted.
-func (d *Deployment) killed(p *corev1.Pod, force bool, how string) {
+// killing reports a pod this driver is about to delete (before the
+// informers see the deletion).
+func (d *Deployment) killing(p *corev1.Pod, force bool, how string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	version := d.versionOfPod(p)

@@ -83,7 +83,8 @@ func eventLines(es []cl.Event) string {
 
 // driverSetup is a namespace with a test kubelet, the demo Service and a
 // Deployment of replicas of image (maxSurge 1, maxUnavailable 0), and a
-// started driver on it.
+// started driver on it; the kubelet's demo services drain for 200 ms,
+// and take the kubelet options given.
 type driverSetup struct {
 	cp  *controlPlane
 	ns  string
@@ -92,11 +93,11 @@ type driverSetup struct {
 	ctx context.Context
 }
 
-func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8s.Options) *driverSetup {
+func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8s.Options, kubelet ...fleet.ReplicaOption) *driverSetup {
 	t.Helper()
 	cp := cluster(t)
 	ns := cp.namespace(t)
-	kubeletFor(t, cp, ns, fleet.Drain(200*time.Millisecond))
+	kubeletFor(t, cp, ns, append([]fleet.ReplicaOption{fleet.Drain(200 * time.Millisecond)}, kubelet...)...)
 	ctx, cancel := context.WithTimeout(runCtx, 3*time.Minute)
 	t.Cleanup(cancel)
 	if _, err := cp.client.CoreV1().Services(ns).Create(ctx, demoService(app), metav1.CreateOptions{}); err != nil {
