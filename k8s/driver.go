@@ -37,7 +37,8 @@ type Deployment struct {
 	status polymorphichelpers.StatusViewer
 
 	mu        sync.Mutex
-	started   bool
+	started   bool // Start was called
+	ready     bool // the informers synced
 	stopped   bool
 	cancel    context.CancelFunc // ends the informers
 	factories []informers.SharedInformerFactory
@@ -175,7 +176,7 @@ func (d *Deployment) usable(what string) error {
 	switch {
 	case d.stopped:
 		return fmt.Errorf("%s: %w", what, cluster.ErrStopped)
-	case !d.started || d.deps == nil:
+	case !d.ready:
 		return fmt.Errorf("%s: %s not started", what, d.Name())
 	}
 	return nil

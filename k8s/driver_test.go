@@ -447,3 +447,37 @@ func TestAutoscaler(t *testing.T) {
 		t.Error("an autoscaler without one")
 	}
 }
+
+func TestActionsBeforeStartAndWithoutEndpointSlices(t *testing.T) {
+	d, err := New(fake.NewClientset(testObjects()...), Options{Namespace: testNS, Name: testApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Scale(t.Context(), 2); err == nil || err.Error() != "scale deployment/demo to 2: deployment/demo not started" {
+		t.Errorf("Scale before Start: %v", err)
+	}
+	if st := d.State(); st.Desired != 0 || len(st.Replicas) != 0 {
+		t.Errorf("State before Start: %+v", st)
+	}
+
+	client := fake.NewClientset(testObjects()...)
+	client.PrependReactor("list", "endpointslices", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}, "", errors.New("no"))
+	})
+	d, err = New(client, Options{Namespace: testNS, Name: testApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := collect(t, d)
+	if err := d.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop(context.Background())
+	if e := nextEvent(t, events, cluster.Note); e.Message != "endpoints of service demo unknown: forbidden: needs list on endpointslices in namespace ns" {
+		t.Errorf("note %q", e.Message)
+	}
+	st := d.State()
+	if d.Service() != "" || len(d.Endpoints().List()) != 0 || len(st.Replicas) != 3 || st.Replicas[0].EndpointsKnown {
+		t.Errorf("without slices: service %q endpoints %v replicas %+v", d.Service(), d.Endpoints().List(), st.Replicas)
+	}
+}

@@ -71,16 +71,21 @@ func (d *Deployment) start(ctx context.Context) error {
 		return errors.New("stopped while starting")
 	}
 	d.cancel, d.factories = cancel, factories
-	d.selector, d.service = w.selector, w.service
+	d.selector = w.selector
+	if w.slices {
+		d.service = w.service
+	}
 	d.port, d.portName = containerPort(d.container(w.dep.Spec.Template.Spec.Containers))
 	for _, f := range factories {
 		f.Start(life.Done())
 	}
 	d.mu.Unlock()
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+		cancel()
 		return fmt.Errorf("informers did not sync: %w", context.Cause(ctx))
 	}
 	d.mu.Lock()
+	d.ready = true
 	d.syncEndpoints()
 	d.notify()
 	d.mu.Unlock()

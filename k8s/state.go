@@ -28,7 +28,7 @@ const defaultPort = 8080
 func (d *Deployment) State() cluster.State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.deps == nil {
+	if !d.ready {
 		return cluster.State{}
 	}
 	dep, err := d.deps.Deployments(d.o.Namespace).Get(d.o.Name)
