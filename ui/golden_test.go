@@ -186,6 +186,13 @@ func kubeScenario(t testing.TB, m Model) Model {
 	} {
 		m = update(t, m, eventMsg(e))
 	}
+	// Six more seconds in which v2 takes the traffic over, a few of its
+	// answers 503s: the split by version shows.
+	for i := range 12 {
+		from := 90*time.Second + time.Duration(i)*500*time.Millisecond
+		n2 := 200 + 20*i
+		m = update(t, m, versionFrame(from, from+500*time.Millisecond, map[string]int{"v1": 400 - n2, "v2": n2}, map[string]int{"v2": 1}))
+	}
 	hpa := cluster.Autoscaler{Name: "demo", Min: 2, Max: 8, Current: 4, Desired: 5, Metrics: []string{"cpu 72%/60%"}}
 	return update(t, m, stateMsg{State: kubeState(), HPA: hpa, HasHPA: true})
 }

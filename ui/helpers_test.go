@@ -203,3 +203,30 @@ func lineAfter(t *testing.T, s, line string) string {
 	t.Fatalf("no line %q in:\n%s", line, s)
 	return ""
 }
+
+// versionFrame is a frame over [from, to) after t0 at 800/s in which each
+// version answered n requests (v1 at 2 ms, others at 3 ms), failed of them
+// with a 503.
+func versionFrame(from, to time.Duration, n, failed map[string]int) FrameMsg {
+	s := engine.NewSnapshot()
+	s.Start, s.End = t0.Add(from), t0.Add(to)
+	s.ByVersion = map[string]*engine.VersionStats{}
+	for name, k := range n {
+		lat := 3 * time.Millisecond
+		if name == "v1" {
+			lat = 2 * time.Millisecond
+		}
+		vs := &engine.VersionStats{Requests: uint64(k), Failed: uint64(failed[name]), Latency: engine.NewHistogram()}
+		for range k {
+			_ = vs.Latency.RecordValue(lat.Microseconds())
+			_ = s.Latency.RecordValue(lat.Microseconds())
+			_ = s.Service.RecordValue(lat.Microseconds())
+		}
+		s.ByVersion[name] = vs
+		s.Requests += uint64(k)
+		s.Status[200] += uint64(k - failed[name])
+		s.Status[503] += uint64(failed[name])
+	}
+	s.TargetRate = 800
+	return FrameMsg{Snapshot: s, CPU: 0.12, CPUKnown: true, Procs: 2}
+}

@@ -68,7 +68,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // onFrame takes one engine frame.
 func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 	if f.Snapshot != nil {
+		split := m.versionRows()
 		m.hist.Add(f.Snapshot)
+		if m.versionRows() != split {
+			m.layout() // the split by version's line comes or goes
+		}
 	}
 	if f.CPUKnown {
 		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs

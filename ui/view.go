@@ -16,6 +16,7 @@ import (
 	"github.com/scalelab/scalelab/ui/components/panel"
 	"github.com/scalelab/scalelab/ui/components/replicas"
 	"github.com/scalelab/scalelab/ui/components/timeaxis"
+	"github.com/scalelab/scalelab/ui/components/versions"
 	"github.com/scalelab/scalelab/ui/history"
 )
 
@@ -58,7 +59,7 @@ func (m Model) markerRows() int {
 // layout, on a tall enough screen, up to two more rows when the rollout's
 // status message and an autoscaler sit above the replicas.
 func (m Model) panelRows() int {
-	fixed := headerRows + statusRows + helpRows
+	fixed := headerRows + statusRows + helpRows + m.versionRows()
 	if !m.anyChart() {
 		return m.com.Height - fixed
 	}
@@ -69,6 +70,15 @@ func (m Model) panelRows() int {
 		return fullPanelRows
 	}
 	return fullPanelRows + min(max(replicas.HeadRows(m.cstate, m.hasHPA)-1, 0), maxExtraPanelRows)
+}
+
+// versionRows is 1 while two or more versions answered recently (the
+// split by version's line), else 0.
+func (m Model) versionRows() int {
+	if versions.Shown(m.hist.Versions()) {
+		return 1
+	}
+	return 0
 }
 
 // autoscaler is the cluster's autoscaler, nil when it has none.
@@ -86,7 +96,7 @@ func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
 func (m *Model) layout() {
 	w, h := m.com.Width, m.com.Height
 	m.help.Width = w
-	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows()
+	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows()
 	weight := 0
 	for i, on := range m.show {
 		if on {
@@ -157,6 +167,9 @@ func (m Model) screen() string {
 	out = append(out, strings.Split(header.View(m.com.Styles, m.headerInfo(), w), "\n")...)
 	if m.anyChart() {
 		out = append(out, m.charts()...)
+	}
+	if m.versionRows() > 0 {
+		out = append(out, versions.View(m.com.Styles, m.hist.Versions(), w))
 	}
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())

@@ -1,7 +1,8 @@
 // Package history turns the engine's snapshots into chart columns: each
 // column covers a fixed stretch of time (one second by default) and holds
 // that stretch's throughput, latency percentiles and errors per second,
-// computed exactly from the merged snapshots.
+// computed exactly from the merged snapshots; and, over the last few
+// columns, how the requests split by the version that answered them.
 package history
 
 import (
@@ -56,6 +57,9 @@ type History struct {
 	accIdx int
 	last   *engine.Snapshot // the latest snapshot
 	total  engine.Snapshot  // counters of the whole run (no histograms)
+
+	vcols    []versionColumn // the last complete columns' split by version
+	versions []Version       // their sum
 }
 
 // New returns an empty history of columns of length step (DefaultStep when
@@ -129,10 +133,13 @@ func (h *History) Add(s *engine.Snapshot) {
 	idx := h.indexOfEnd(s.End)
 	if idx != h.accIdx {
 		if h.acc != nil {
-			h.push(column(h.accIdx, h.acc))
+			c := column(h.accIdx, h.acc)
+			h.push(c)
+			h.pushVersions(c.Seconds, h.acc.ByVersion)
 		}
 		for i := h.accIdx + 1; h.accIdx >= 0 && i < idx; i++ {
 			h.push(Column{Index: i, P50: math.NaN(), P90: math.NaN(), P99: math.NaN(), Max: math.NaN()})
+			h.pushVersions(0, nil)
 		}
 		h.acc, h.accIdx = h.reuse(h.acc), idx
 	}
@@ -151,7 +158,8 @@ func (h *History) AddTotals(s *engine.Snapshot) {
 }
 
 // reuse empties a finished column's snapshot for the next column, keeping
-// its histograms' memory.
+// its histograms' memory (its split by version goes to the version
+// window: the next column's is new).
 func (h *History) reuse(s *engine.Snapshot) *engine.Snapshot {
 	if s == nil {
 		return engine.NewSnapshot()

@@ -100,6 +100,22 @@ func Num(v float64) string {
 	return trim(fmt.Sprintf("%.2f", v))
 }
 
+// Ms formats a latency in milliseconds briefly: 2.80ms, 11.2ms, 250ms,
+// 1.5s.
+func Ms(v float64) string {
+	switch {
+	case v >= 10000:
+		return fmt.Sprintf("%.0fs", v/1000)
+	case v >= 1000:
+		return fmt.Sprintf("%.1fs", v/1000)
+	case v >= 100:
+		return fmt.Sprintf("%.0fms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1fms", v)
+	}
+	return fmt.Sprintf("%.2fms", v)
+}
+
 func trim(s string) string {
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
