@@ -9,6 +9,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/scalelab/scalelab/engine"
 )
 
@@ -60,6 +61,7 @@ type History struct {
 
 	vcols    []versionColumn // the last complete columns' split by version
 	versions []Version       // their sum
+	vhists   map[string]*hdrhistogram.Histogram
 }
 
 // New returns an empty history of columns of length step (DefaultStep when

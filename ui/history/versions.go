@@ -49,15 +49,28 @@ func (h *History) pushVersions(seconds float64, split map[string]*engine.Version
 	if over := len(h.vcols) - VersionWindow; over > 0 {
 		h.vcols = append(h.vcols[:0], h.vcols[over:]...)
 	}
-	h.versions = versionWindow(h.vcols)
+	h.versions = versionWindow(h.vcols, h.scratch())
 }
 
-// versionWindow sums the columns' splits, their histograms merged for the
+// scratch returns the histograms versionWindow merges into, emptied: kept
+// from one column to the next (one per version seen) instead of
+// allocating a histogram per version every second.
+func (h *History) scratch() map[string]*hdrhistogram.Histogram {
+	if h.vhists == nil || len(h.vhists) > 2*engine.MaxVersions {
+		h.vhists = map[string]*hdrhistogram.Histogram{}
+	}
+	for _, hist := range h.vhists {
+		hist.Reset()
+	}
+	return h.vhists
+}
+
+// versionWindow sums the columns' splits, their histograms merged into
+// hists (by version, empty ones; missing ones are added) for the
 // percentiles.
-func versionWindow(cols []versionColumn) []Version {
+func versionWindow(cols []versionColumn, hists map[string]*hdrhistogram.Histogram) []Version {
 	var seconds float64
 	acc := map[string]*Version{}
-	hists := map[string]*hdrhistogram.Histogram{}
 	var total uint64
 	for _, c := range cols {
 		seconds += c.seconds
@@ -65,7 +78,10 @@ func versionWindow(cols []versionColumn) []Version {
 			v := acc[name]
 			if v == nil {
 				v = &Version{Name: name}
-				acc[name], hists[name] = v, engine.NewHistogram()
+				acc[name] = v
+				if hists[name] == nil {
+					hists[name] = engine.NewHistogram()
+				}
 			}
 			v.Requests += vs.Requests
 			v.Failed += vs.Failed
