@@ -44,8 +44,15 @@ func runningEngine(t *testing.T, opts ...engine.Option) *engine.Engine {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(srv.Close)
+	return engineOn(t, srv.URL, opts...)
+}
+
+// engineOn runs a real engine sending to url for the test's duration (at
+// most 60 s).
+func engineOn(t *testing.T, url string, opts ...engine.Option) *engine.Engine {
+	t.Helper()
 	opts = append(opts, engine.Duration(60*time.Second))
-	e, err := engine.New(engine.Target{URL: srv.URL}, opts...)
+	e, err := engine.New(engine.Target{URL: url}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/engine"
 )
 
 // TestVersionSplitComesAndGoes feeds a rollout v1 → v2 second by second:
@@ -62,5 +64,46 @@ func TestVersionSplitComesAndGoes(t *testing.T) {
 	}
 	if bar := helpBar(view(m)); !strings.Contains(bar, "q quit") {
 		t.Fatalf("after the split went the help bar is not last:\n%s", view(m))
+	}
+}
+
+// TestVersionSplitLiveRollout runs a real engine against a real local
+// fleet whose replicas name their version in each answer, rolls it from
+// v1 to v2, and follows the screen: the split line shows both versions
+// during the rollout and goes once v1 stopped answering.
+func TestVersionSplitLiveRollout(t *testing.T) {
+	f, events := startFleet(t, 2)
+	feed := NewFeed()
+	eng := engineOn(t, f.URL(), engine.Rate(200), engine.Tick(250*time.Millisecond), engine.OnSnapshot(feed.Push))
+	m := newModel(t, Config{Load: eng, Feed: feed, Cluster: f, Events: events}, 120, 40)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// until feeds frames until the screen satisfies ok, or fails.
+	until := func(what string, ok func(string) bool) string {
+		t.Helper()
+		for ctx.Err() == nil {
+			m, _ = exec(t, m, waitFrame(feed))
+			if v := view(m); ok(v) {
+				return v
+			}
+		}
+		t.Fatalf("no %s in 30 s:\n%s", what, view(m))
+		return ""
+	}
+	until("request from v1", func(string) bool { return m.History().Requests() > 100 })
+	upgraded := make(chan error, 1)
+	go func() { upgraded <- f.Upgrade(ctx, "v2") }()
+	v := until("split by version", func(v string) bool { return strings.Contains(v, "▓ v2 ") })
+	l := lineWith(t, v, "by version")
+	if !strings.Contains(l, "█ v1 ") || strings.Index(l, "v1") > strings.Index(l, "v2") {
+		t.Errorf("split line %q: want v1 then v2", l)
+	}
+	if err := <-upgraded; err != nil {
+		t.Fatal(err)
+	}
+	until("end of the split", func(v string) bool { return !strings.Contains(v, "by version") })
+	if got := m.History().Versions(); len(got) != 1 || got[0].Name != "v2" || got[0].Share != 1 {
+		t.Errorf("after the rollout: %+v, want v2 alone", got)
 	}
 }
