@@ -1,0 +1,174 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/k8s"
+	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
+)
+
+// k8sStartTimeout bounds connecting to the cluster and syncing the
+// Deployment's informers.
+const k8sStartTimeout = 30 * time.Second
+
+// k8sRun is scalelab run --k8s: the load, the UI (or the headless lines)
+// and the steps on a Kubernetes Deployment.
+type k8sRun struct {
+	cmd      *cobra.Command
+	io       streams
+	lf       *loadFlags
+	kf       *k8sFlags
+	headless bool
+	// where is the URL argument: a URL (the load goes there), a path (the
+	// load balances across the endpoints, to that path), or "" (the same,
+	// to /).
+	where string
+}
+
+// run checks the flags, connects, starts watching the Deployment and runs
+// the session.
+func (r k8sRun) run() error {
+	name, err := k8s.ParseTarget(r.kf.target)
+	if err != nil {
+		return usageError{err}
+	}
+	steps, err := experiments.ParseSteps(r.kf.steps)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := r.kf.check(steps); err != nil {
+		return err
+	}
+	opts, err := r.lf.options(r.cmd.Flags())
+	if err != nil {
+		return err
+	}
+	if err := r.lf.rec.check(); err != nil {
+		return err
+	}
+	if !r.headless {
+		if _, err := terminal(r.io); err != nil {
+			return err
+		}
+	}
+	klog.SetLogger(logr.Discard()) // client-go's own logging would draw over the UI
+	conn, err := k8s.Connect(k8s.ConnectOptions{Kubeconfig: r.kf.kubeconfig, Context: r.kf.context, Namespace: r.kf.namespace})
+	if err != nil {
+		return err
+	}
+	maxKill, maxKillPct, _ := r.kf.killCap()
+	d, err := k8s.New(conn.Client, k8s.Options{
+		Namespace: conn.Namespace, Name: name, Service: r.kf.service, Container: r.kf.container,
+		ReadOnly: r.kf.readOnly, DryRun: r.kf.dryRun, MaxKill: maxKill, MaxKillPercent: maxKillPct,
+		MinReplicas: minReplicas(r.kf.minReplicas), Confirm: !r.kf.yes, Where: cmp.Or(conn.Context, conn.Cluster),
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	if err := experiments.Supported(steps, d); err != nil {
+		return usageError{err}
+	}
+	return r.session(d, conn, name, steps, opts)
+}
+
+// session starts watching d and runs the load on it, headless or in the
+// UI.
+func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.Step, opts []engine.Option) error {
+	ctx := r.cmd.Context()
+	if r.headless {
+		var stop func()
+		ctx, stop = interruptible(ctx, r.io.err)
+		defer stop()
+	}
+	recEvents, stopRecEvents := preSubscribe(d) // before Start: the recording has the first state
+	defer stopRecEvents()
+	subCtx, unsubscribe := context.WithCancel(ctx)
+	defer unsubscribe()
+	events := d.Subscribe(subCtx)
+	var origin atomic.Int64
+	startedIn(&origin)
+	if r.headless {
+		defer printEvents(events, r.io.err, &origin).Wait()
+		defer unsubscribe() // runs before the Wait: ends the printing
+	}
+	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
+	startCtx, cancel := context.WithTimeout(ctx, k8sStartTimeout)
+	err := d.Start(startCtx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = d.Stop(stopCtx)
+	}()
+	url := r.where
+	if url == "" || strings.HasPrefix(url, "/") {
+		url = fmt.Sprintf("http://%s.%s%s", cmp.Or(d.Service(), name), conn.Namespace, cmp.Or(url, "/"))
+		opts = append(opts, engine.Balance(d.Endpoints()))
+	}
+	target, err := r.lf.target(url)
+	if err != nil {
+		return err
+	}
+	model := r.lf.model(r.cmd.Flags())
+	info := r.lf.recordInfo(target.URL, model)
+	info.cluster, info.state = "kubernetes", d.State
+	rec, err := r.lf.rec.start(r.cmd, r.io.err, info)
+	if err != nil {
+		return err
+	}
+	defer rec.close()
+	rec.watch(recEvents, stopRecEvents)
+	r.describe(d, target.URL, model)
+	if r.headless {
+		rep, err := clusterRun{command: "run", target: target, model: model, opts: opts,
+			cluster: d, steps: steps, rec: rec, origin: &origin}.run(ctx, r.io)
+		if err != nil {
+			return err
+		}
+		return printStepsReport(r.io, rep, r.lf.jsonOut)
+	}
+	runner := experiments.NewRunner(d, steps, experiments.OnUpdate(rec.step))
+	rep, err := runInteractive(ctx, r.io, session{
+		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
+		cluster: d, events: events, observe: runner.Observe, alongside: runner.Run, rec: rec,
+	})
+	if err != nil {
+		return err
+	}
+	srep := stepsReport{report: rep, Steps: stepsResults(runner)}
+	rec.finish(srep)
+	return printStepsReport(r.io, srep, r.lf.jsonOut)
+}
+
+// describe prints the Deployment's state and where the load goes.
+func (r k8sRun) describe(d *k8s.Deployment, url, model string) {
+	st := d.State()
+	to := url
+	if r.where == "" || strings.HasPrefix(r.where, "/") {
+		to = fmt.Sprintf("%d ready endpoints (balanced by scalelab)", len(d.Endpoints().List()))
+	}
+	fmt.Fprintf(r.io.err, "scalelab run: %d/%d ready, version %s, maxSurge %d maxUnavailable %d; %s to %s\n",
+		st.Count(cluster.Ready), st.Desired, st.Version, st.MaxSurge, st.MaxUnavailable, model, to)
+}
+
+// minReplicas maps --min-replicas to k8s.Options.MinReplicas, where 0
+// means the default (1) and a negative value allows scaling to zero.
+func minReplicas(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
+}
