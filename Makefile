@@ -39,16 +39,17 @@ bench-ui: build
 # kube-controller-manager (built once into ~/.cache/scalelab, reused after),
 # run inside a private network namespace whose only interface is lo, with the
 # pod range 10.244.0.0/24 on it. Needs root, etcd-server and iproute2. The
-# test binary is compiled outside (modules can be fetched there).
+# test binary and bin/scalelab (which the CLI proofs run) are compiled
+# outside (modules can be fetched there).
 K8S_E2E_TEST := bin/k8s-e2e.test
 
 k8s-controlplane:
 	bash k8s/e2e/build-controlplane.sh
 
-k8s-e2e:
+k8s-e2e: build
 	@cp=$$(bash k8s/e2e/build-controlplane.sh) && \
 	$(GO) test -c -race -tags k8se2e -o $(K8S_E2E_TEST) ./k8s/e2e && \
-	cd k8s/e2e && SCALELAB_K8S_BIN=$$cp unshare -n sh -c \
+	cd k8s/e2e && SCALELAB_K8S_BIN=$$cp SCALELAB_BIN=$(CURDIR)/$(BIN) unshare -n sh -c \
 	  'ip link set lo up && ip addr add 10.244.0.0/24 dev lo && exec ../../$(K8S_E2E_TEST) -test.v -test.count=1'
 
 # Fuzz the recordings reader (make test runs its seed corpus).
