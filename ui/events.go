@@ -50,6 +50,8 @@ func eventEntry(e cluster.Event) common.Entry {
 		en.Label, en.Major, en.Level = label(e.Message, "fault"), true, common.Warn
 	case cluster.Note:
 		en.Label, en.Major = "note", true
+	case cluster.KubeEvent:
+		en.Label, en.Level = kubeLabel(e.Message)
 	default:
 		en.Label = label(e.Message, string(e.Kind))
 	}
@@ -84,4 +86,23 @@ func label(msg, def string) string {
 		return string(r[:maxLabel-1]) + "…"
 	}
 	return msg
+}
+
+// kubeWarnings are the reasons of Kubernetes Events that report trouble.
+var kubeWarnings = map[string]bool{
+	"Killing": true, "Unhealthy": true, "BackOff": true, "Failed": true, "FailedCreate": true,
+	"FailedKillPod": true, "Evicted": true, "ProgressDeadlineExceeded": true, "FailedScheduling": true,
+}
+
+// kubeLabel is the marker of a Kubernetes Event ("k8s Event: Killing
+// pod/web-5d9c-x2k4z: Stopping container target"): its reason, and a
+// warning level for the reasons that report trouble.
+func kubeLabel(msg string) (string, common.Level) {
+	rest := strings.TrimPrefix(msg, "k8s Event: ")
+	reason, _, _ := strings.Cut(rest, " ")
+	level := common.Info
+	if kubeWarnings[reason] {
+		level = common.Warn
+	}
+	return label(reason, "k8s event"), level
 }
