@@ -15,15 +15,18 @@ func checkAll(ctx context.Context, bin string, files map[string][]byte) error {
 		return err
 	}
 	errs := []error{checkDockerfile(im)}
-	if demo, err := decodeManifest("demo.yaml", files["demo.yaml"]); err != nil {
-		errs = append(errs, err)
-	} else {
+	demo, derr := decodeManifest("demo.yaml", files["demo.yaml"])
+	rbac, rerr := decodeManifest("rbac.yaml", files["rbac.yaml"])
+	loadgen, lerr := decodeManifest("loadgen.yaml", files["loadgen.yaml"])
+	errs = append(errs, derr, rerr, lerr)
+	if derr == nil {
 		errs = append(errs, checkDemo(ctx, bin, demo, im))
 	}
-	if rbac, err := decodeManifest("rbac.yaml", files["rbac.yaml"]); err != nil {
-		errs = append(errs, err)
-	} else {
+	if rerr == nil {
 		errs = append(errs, checkRBAC(rbac))
+	}
+	if derr == nil && rerr == nil && lerr == nil {
+		errs = append(errs, checkLoadgen(ctx, bin, loadgen, demo, rbac, im))
 	}
 	return errors.Join(errs...)
 }
@@ -83,6 +86,15 @@ func TestMutatedDeployFolderFails(t *testing.T) {
 		{"read-only deletes", "rbac.yaml", `resources: ["pods", "services", "events"]` + "\n    verbs: [\"get\", \"list\", \"watch\"]", `resources: ["pods", "services", "events"]` + "\n    verbs: [\"get\", \"list\", \"watch\", \"delete\"]", "Role scalelab-read-only grants delete on pods (core)"},
 		{"cluster-wide", "rbac.yaml", "kind: Role\nmetadata:\n  name: scalelab\n", "kind: ClusterRole\nmetadata:\n  name: scalelab\n", "ClusterRole"},
 		{"binding to nothing", "rbac.yaml", "  name: scalelab # in", "  name: scalelab-typo # in", "no RoleBinding of Role scalelab"},
+		// loadgen.yaml
+		{"another Deployment", "loadgen.yaml", "--k8s=deployment/scalelab-demo", "--k8s=deployment/web", `--k8s "deployment/web"`},
+		{"unknown account", "loadgen.yaml", "serviceAccountName: scalelab", "serviceAccountName: default", `serviceAccountName "default"`},
+		{"run flag typo", "loadgen.yaml", "- --headless", "- --headles", "unknown flag: --headles"},
+		{"bad step", "loadgen.yaml", "--step=10s:scale=6", "--step=10s:scale=six", `step "10s:scale=six"`},
+		{"unbounded run", "loadgen.yaml", "            - --duration=90s\n", "", "a bounded run"},
+		{"deadline too close", "loadgen.yaml", "activeDeadlineSeconds: 300", "activeDeadlineSeconds: 100", "a bounded run"},
+		{"retried", "loadgen.yaml", "backoffLimit: 0", "backoffLimit: 3", "backoffLimit"},
+		{"killable", "loadgen.yaml", "      labels:\n        app.kubernetes.io/name: scalelab-loadgen", "      labels:\n        app.kubernetes.io/instance: scalelab-demo\n        app.kubernetes.io/name: scalelab-target", "could delete scalelab"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

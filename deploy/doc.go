@@ -1,7 +1,8 @@
 // Package deploy holds what runs scalelab's demo on a real Kubernetes
 // cluster: the Dockerfile of the demo service (`scalelab target`), its
 // Deployment and Service (demo.yaml), the least-privilege RBAC scalelab
-// needs in one namespace (rbac.yaml).
+// needs in one namespace (rbac.yaml) and a Job that runs scalelab inside
+// the cluster, headless (loadgen.yaml).
 //
 // There is no Go code here. Container images cannot be built in CI, so
 // the package's tests stand in for `kubectl apply --dry-run=client`: they
