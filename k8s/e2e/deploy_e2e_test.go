@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,8 @@ func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, dry
 
 // TestDeployManifestsApply applies deploy/demo.yaml and deploy/rbac.yaml
 // to the real API server: first with server-side dry run (accepted, with
-// strict field validation, and nothing created), then for real, the
+// strict field validation, and nothing created; loadgen.yaml too), then
+// for real, the
 // Deployment's pods bound to the test kubelet's node. The Deployment
 // becomes available with 4 pods answering v1 (the image's tag) in the
 // Service's endpoints, and the ServiceAccounts get what their Roles say
@@ -142,7 +144,11 @@ func TestDeployManifestsApply(t *testing.T) {
 		}
 		objs = append(objs, o...)
 	}
-	for _, obj := range objs {
+	loadgen, err := readManifest("loadgen.yaml") // dry run only: no scalelab image here
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range append(slices.Clone(objs), loadgen...) {
 		if _, err := a.apply(ctx, obj, true); err != nil {
 			t.Fatalf("dry run: %v", err)
 		}
