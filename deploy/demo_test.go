@@ -62,7 +62,7 @@ func checkDemo(ctx context.Context, bin string, objs []runtime.Object, im image)
 func checkRollout(d *appsv1.Deployment) error {
 	var errs []error
 	if d.Spec.Replicas == nil || *d.Spec.Replicas != 4 {
-		errs = append(errs, fmt.Errorf("replicas %v: want 4, the demo's starting point", d.Spec.Replicas))
+		errs = append(errs, fmt.Errorf("replicas %s: want 4, the demo's starting point", show(d.Spec.Replicas)))
 	}
 	st := d.Spec.Strategy
 	if st.Type != appsv1.RollingUpdateDeploymentStrategyType || st.RollingUpdate == nil {

@@ -40,7 +40,7 @@ func checkLoadgen(ctx context.Context, bin string, objs, demo, rbac []runtime.Ob
 	var errs []error
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if job.Spec.BackoffLimit == nil || *job.Spec.BackoffLimit != 0 || spec.RestartPolicy != corev1.RestartPolicyNever {
-		fail("backoffLimit %v, restartPolicy %q: want 0 and Never, one run of the experiment", job.Spec.BackoffLimit, spec.RestartPolicy)
+		fail("backoffLimit %s, restartPolicy %q: want 0 and Never, one run of the experiment", show(job.Spec.BackoffLimit), spec.RestartPolicy)
 	}
 	if _, ok := named[*corev1.ServiceAccount](rbac, spec.ServiceAccountName); !ok {
 		fail("serviceAccountName %q: want a ServiceAccount of rbac.yaml", spec.ServiceAccountName)
@@ -102,7 +102,15 @@ func checkRunTarget(args []string, job *batchv1.Job, demo []runtime.Object) erro
 	}
 	dur, _ := fs.GetDuration("duration")
 	if dl := job.Spec.ActiveDeadlineSeconds; dur <= 0 || dl == nil || time.Duration(*dl)*time.Second < dur+time.Minute {
-		errs = append(errs, fmt.Errorf("--duration %s, activeDeadlineSeconds %v: want a bounded run that ends a minute or more before the deadline", dur, dl))
+		errs = append(errs, fmt.Errorf("--duration %s, activeDeadlineSeconds %s: want a bounded run that ends a minute or more before the deadline", dur, show(dl)))
 	}
 	return errors.Join(errs...)
+}
+
+// show prints an optional field's value, or "unset".
+func show[T any](p *T) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
 }
