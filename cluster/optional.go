@@ -1,6 +1,9 @@
 package cluster
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // The optional interfaces below are what only some drivers have (a
 // Kubernetes Deployment has them, the local fleet does not). Consumers
@@ -41,4 +44,18 @@ type Autoscaler struct {
 	Desired int `json:"desired"`
 	// Metrics describes each metric as current/target ("cpu 45%/60%").
 	Metrics []string `json:"metrics,omitempty"`
+}
+
+// FaultLimited is implemented by a driver that supports only some fault
+// kinds (a Kubernetes Deployment cannot make a pod hang); a driver without
+// it supports them all.
+type FaultLimited interface {
+	// FaultKinds lists the kinds Inject accepts.
+	FaultKinds() []FaultKind
+}
+
+// SupportsFault reports whether c accepts faults of kind k.
+func SupportsFault(c Cluster, k FaultKind) bool {
+	l, ok := c.(FaultLimited)
+	return !ok || slices.Contains(l.FaultKinds(), k)
 }

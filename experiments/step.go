@@ -227,7 +227,7 @@ func (s Step) Apply(ctx context.Context, c cluster.Cluster) error {
 
 // Supported returns an error naming the first step c cannot run (restart,
 // pause and resume need a cluster that has them, a Kubernetes
-// Deployment), or nil. Check it before the run starts.
+// Deployment; a fault needs a cluster that accepts its kind), or nil. Check it before the run starts.
 func Supported(steps []Step, c cluster.Cluster) error {
 	for _, s := range steps {
 		ok := true
@@ -236,9 +236,12 @@ func Supported(steps []Step, c cluster.Cluster) error {
 			_, ok = c.(cluster.Restarter)
 		case "pause", "resume":
 			_, ok = c.(cluster.RolloutPauser)
+		case "scale", "upgrade", "rollback":
+		default:
+			ok = cluster.SupportsFault(c, s.Fault.Kind)
 		}
 		if !ok {
-			return fmt.Errorf("step %q: %s is not available on this cluster (a Kubernetes Deployment has it)", s.Spec, s.Action)
+			return fmt.Errorf("step %q: %s is not available on this cluster", s.Spec, s.Action)
 		}
 	}
 	return nil

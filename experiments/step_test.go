@@ -116,6 +116,17 @@ func TestSupportedNamesTheStepTheClusterLacks(t *testing.T) {
 	if err := Supported(steps[:1], plainCluster{}); err != nil {
 		t.Fatalf("scale alone: %v", err)
 	}
+	faults, err := ParseSteps([]string{"1s:kill=1", "2s:hang=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Supported(faults, plainCluster{}); err != nil {
+		t.Fatalf("faults on a cluster without limits: %v", err)
+	}
+	err = Supported(faults, pausable{})
+	if err == nil || !strings.Contains(err.Error(), `step "2s:hang=1": hang is not available on this cluster`) {
+		t.Fatalf("hang on a cluster that only kills: %v", err)
+	}
 }
 
 // plainCluster is a cluster.Cluster without the optional interfaces; only
@@ -127,3 +138,6 @@ type pausable struct{ plainCluster }
 
 func (pausable) PauseRollout(context.Context) error  { return nil }
 func (pausable) ResumeRollout(context.Context) error { return nil }
+
+// FaultKinds limits pausable to kills, as a Kubernetes Deployment.
+func (pausable) FaultKinds() []cluster.FaultKind { return []cluster.FaultKind{cluster.FaultKill} }

@@ -42,6 +42,12 @@ func (d *Deployment) Inject(ctx context.Context, f cluster.Fault) error {
 	return fmt.Errorf("%s: not supported on Kubernetes (kill and bad-version are)", f.Kind)
 }
 
+// FaultKinds lists the faults a Deployment accepts: kill and bad-version
+// (hang, latency and errors need the demo service's cooperation).
+func (d *Deployment) FaultKinds() []cluster.FaultKind {
+	return []cluster.FaultKind{cluster.FaultKill, cluster.FaultBadVersion}
+}
+
 // kill deletes the pods f targets and waits until they are replaced.
 func (d *Deployment) kill(ctx context.Context, f cluster.Fault) error {
 	what := "kill " + f.Target() + " of " + d.Name()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -81,19 +82,23 @@ func (m Model) offOptionalKey(k tea.KeyMsg) (Model, bool) {
 	return m, false
 }
 
-// faultKinds is the fault menu; on Kubernetes a kill deletes pods.
+// faultKinds is the fault menu: the kinds the cluster accepts; on
+// Kubernetes a kill deletes pods.
 func (m Model) faultKinds() []menu.Item {
 	kill := "kill: replicas die abruptly"
 	if m.kube() {
 		kill = "kill: delete pods (gracefully, or forced)"
 	}
-	return []menu.Item{
+	all := []menu.Item{
 		{Title: kill, Value: string(cluster.FaultKill)},
 		{Title: "hang: replicas accept and never answer", Value: string(cluster.FaultHang)},
 		{Title: "latency: add latency to answers", Value: string(cluster.FaultLatency)},
 		{Title: "errors: answer a share with 500s", Value: string(cluster.FaultErrors)},
 		{Title: "bad version: roll out a failing version", Value: string(cluster.FaultBadVersion)},
 	}
+	return slices.DeleteFunc(all, func(it menu.Item) bool {
+		return !cluster.SupportsFault(m.cfg.Cluster, cluster.FaultKind(it.Value))
+	})
 }
 
 // killMenu is the Kubernetes kill's target menu: 1 random pod, a number
