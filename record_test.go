@@ -12,6 +12,8 @@ import (
 
 	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/recordings"
+
+	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
 
 // TestReplayMatchesLiveDemo records a short fleet demo with an upgrade and
@@ -320,17 +322,17 @@ func TestRecordAndReplayInTerminal(t *testing.T) {
 	url := loopbackServer(t)
 	dir := t.TempDir()
 	file, summary := filepath.Join(dir, "run.scalelab"), filepath.Join(dir, "summary.json")
-	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 100 --duration 6s --json --record "+file+" > "+summary))
-	x.waitFor(20*time.Second, "● rec run.scalelab", "recording to "+file)
-	x.waitMatch(30*time.Second, achievedRE)
-	x.keys("Up")
-	x.waitFor(10*time.Second, "operator: rate → 120/s")
-	x.keys("n")
-	x.waitFor(5*time.Second, "Note: a marker on the charts")
-	x.text("mark one")
-	x.keys("Enter")
-	x.waitFor(5*time.Second, "note: mark one")
-	s := x.waitFor(30*time.Second, "EXIT=0")
+	x := tmuxtest.New(t, 120, 40, shellQuit(bin+" run "+url+" --rate 100 --duration 6s --json --record "+file+" > "+summary))
+	x.WaitFor(20*time.Second, "● rec run.scalelab", "recording to "+file)
+	x.WaitMatch(30*time.Second, achievedRE)
+	x.Keys("Up")
+	x.WaitFor(10*time.Second, "operator: rate → 120/s")
+	x.Keys("n")
+	x.WaitFor(5*time.Second, "Note: a marker on the charts")
+	x.Text("mark one")
+	x.Keys("Enter")
+	x.WaitFor(5*time.Second, "note: mark one")
+	s := x.WaitFor(30*time.Second, "EXIT=0")
 	if !strings.Contains(s, "recorded to "+file) {
 		t.Fatalf("no recorded-to line after the run:\n%s", s)
 	}
@@ -342,18 +344,18 @@ func TestRecordAndReplayInTerminal(t *testing.T) {
 		t.Fatalf("replay: exit %d %s\nlive:     %s\nreplayed: %s", code, errOut, live, replayed)
 	}
 
-	y := newTmux(t, 120, 40, shellQuit(bin+" replay "+file))
-	y.waitFor(10*time.Second, "● REPLAY 1×", "▶ replay run.scalelab", "replay: space plays/pauses")
-	y.keys("End")
-	y.waitFor(10*time.Second, "● REPLAY END", "operator: rate → 120/s", "note: mark one", "target 120/s")
-	y.keys("+")
-	y.waitFor(5*time.Second, "replay: cluster actions are unavailable in a recording")
-	y.keys("Home")
-	y.waitFor(5*time.Second, "● REPLAY PAUSED", "❚❚ 1×  0:00")
-	y.keys("Space")
-	y.waitFor(5*time.Second, "● REPLAY 1×")
-	y.keys("q")
-	s = y.waitFor(15*time.Second, "EXIT=0")
+	y := tmuxtest.New(t, 120, 40, shellQuit(bin+" replay "+file))
+	y.WaitFor(10*time.Second, "● REPLAY 1×", "▶ replay run.scalelab", "replay: space plays/pauses")
+	y.Keys("End")
+	y.WaitFor(10*time.Second, "● REPLAY END", "operator: rate → 120/s", "note: mark one", "target 120/s")
+	y.Keys("+")
+	y.WaitFor(5*time.Second, "replay: cluster actions are unavailable in a recording")
+	y.Keys("Home")
+	y.WaitFor(5*time.Second, "● REPLAY PAUSED", "❚❚ 1×  0:00")
+	y.Keys("Space")
+	y.WaitFor(5*time.Second, "● REPLAY 1×")
+	y.Keys("q")
+	s = y.WaitFor(15*time.Second, "EXIT=0")
 	if !strings.Contains(s, "scalelab run "+url) || !strings.Contains(s, "availability") {
 		t.Fatalf("no summary after the replay:\n%s", s)
 	}
@@ -367,10 +369,10 @@ func TestRecordingFullDiskInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
 	url := loopbackServer(t)
 	file := filepath.Join(t.TempDir(), "full.scalelab")
-	x := newTmux(t, 120, 40, shellQuit("ulimit -f 8; "+bin+" run "+url+" --rate 200 --duration 8s --record "+file))
-	x.waitFor(30*time.Second, "recording "+file+": file too large (the session goes on")
-	x.waitFor(5*time.Second, "● RUNNING")
-	s := x.waitFor(30*time.Second, "EXIT=0")
+	x := tmuxtest.New(t, 120, 40, shellQuit("ulimit -f 8; "+bin+" run "+url+" --rate 200 --duration 8s --record "+file))
+	x.WaitFor(30*time.Second, "recording "+file+": file too large (the session goes on")
+	x.WaitFor(5*time.Second, "● RUNNING")
+	s := x.WaitFor(30*time.Second, "EXIT=0")
 	if !strings.Contains(s, "is incomplete (file too large)") || !strings.Contains(s, "availability") {
 		t.Fatalf("after the run:\n%s", s)
 	}

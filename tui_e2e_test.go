@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
 
 // These tests run scalelab's UI in a real terminal: tmux, driven by
@@ -47,102 +49,8 @@ func tuiBinary(t *testing.T) string {
 	return tuiBinPath
 }
 
-// tmuxTerm is one tmux session on a private server.
-type tmuxTerm struct {
-	t    *testing.T
-	sock string
-}
-
-// newTmux starts shell command cmd in a w x h tmux session on a private
-// server that the test's cleanup kills. Without tmux the test fails: CI
-// installs it (.ci/run).
-func newTmux(t *testing.T, w, h int, cmd string) *tmuxTerm {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux not found: the terminal UI tests need it (apt-get install tmux; .ci/run installs it)")
-	}
-	x := &tmuxTerm{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	x.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
-	t.Cleanup(func() { _ = exec.Command("tmux", "-S", x.sock, "kill-server").Run() })
-	return x
-}
-
-func (x *tmuxTerm) run(args ...string) string {
-	x.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", x.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		x.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// screen is the pane's text now.
-func (x *tmuxTerm) screen() string { return x.run("capture-pane", "-p", "-t", "e2e") }
-
-// keys sends tmux key names (Up, Enter, Escape, q, ...).
-func (x *tmuxTerm) keys(k ...string) { x.run(append([]string{"send-keys", "-t", "e2e"}, k...)...) }
-
-// text types literal text.
-func (x *tmuxTerm) text(s string) { x.run("send-keys", "-t", "e2e", "-l", s) }
-
-// waitFor polls the screen until it contains every one of want, or fails
-// after timeout showing the screen.
-func (x *tmuxTerm) waitFor(timeout time.Duration, want ...string) string {
-	x.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		s := x.screen()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(s, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
-			return s
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("after %s the screen lacks %q:\n%s", timeout, missing, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // achievedRE matches a header whose achieved rate is not zero.
 var achievedRE = regexp.MustCompile(`achieved [1-9][0-9.]*k?/s`)
-
-// waitMatch polls the screen until re matches it.
-func (x *tmuxTerm) waitMatch(timeout time.Duration, re *regexp.Regexp) string {
-	x.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		s := x.screen()
-		if re.MatchString(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("after %s the screen does not match %s:\n%s", timeout, re, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// waitGone polls the screen until it no longer contains s.
-func (x *tmuxTerm) waitGone(timeout time.Duration, s string) {
-	x.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		scr := x.screen()
-		if !strings.Contains(scr, s) {
-			return
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("after %s the screen still shows %q:\n%s", timeout, s, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // loopbackServer answers 200 on 127.0.0.1 after a small delay.
 func loopbackServer(t *testing.T) string {
@@ -167,28 +75,28 @@ func shellQuit(cmd string) string {
 func TestRunUIInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
 	url := loopbackServer(t)
-	x := newTmux(t, 120, 40, shellQuit(bin+" run "+url+" --rate 200"))
+	x := tmuxtest.New(t, 120, 40, shellQuit(bin+" run "+url+" --rate 200"))
 
-	x.waitFor(30*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Errors (per second)",
+	x.WaitFor(30*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Errors (per second)",
 		"target 200/s", "Generator", "Events", "no cluster attached", "? help")
-	x.waitMatch(30*time.Second, achievedRE)
-	x.keys("Up")
-	x.waitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
-	x.keys("n")
-	x.waitFor(5*time.Second, "Note: a marker on the charts")
-	x.text("before the deploy")
-	x.keys("Enter")
-	x.waitFor(5*time.Second, "note: before the deploy")
-	x.keys("?")
-	x.waitFor(5*time.Second, "scalelab keys", "Cluster: none attached")
-	x.keys("Escape")
-	x.waitGone(5*time.Second, "scalelab keys")
-	x.keys("p")
-	x.waitFor(5*time.Second, "● PAUSED", "operator: load paused")
+	x.WaitMatch(30*time.Second, achievedRE)
+	x.Keys("Up")
+	x.WaitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
+	x.Keys("n")
+	x.WaitFor(5*time.Second, "Note: a marker on the charts")
+	x.Text("before the deploy")
+	x.Keys("Enter")
+	x.WaitFor(5*time.Second, "note: before the deploy")
+	x.Keys("?")
+	x.WaitFor(5*time.Second, "scalelab keys", "Cluster: none attached")
+	x.Keys("Escape")
+	x.WaitGone(5*time.Second, "scalelab keys")
+	x.Keys("p")
+	x.WaitFor(5*time.Second, "● PAUSED", "operator: load paused")
 
 	start := time.Now()
-	x.keys("q")
-	s := x.waitFor(15*time.Second, "EXIT=")
+	x.Keys("q")
+	s := x.WaitFor(15*time.Second, "EXIT=")
 	took := time.Since(start)
 	if !strings.Contains(s, "EXIT=0") {
 		t.Fatalf("scalelab run did not exit 0:\n%s", s)
@@ -211,9 +119,9 @@ func TestRunUIJSONAndEnd(t *testing.T) {
 	bin := tuiBinary(t)
 	url := loopbackServer(t)
 	out := filepath.Join(t.TempDir(), "summary.json")
-	x := newTmux(t, 100, 30, shellQuit(bin+" run "+url+" --rate 100 --duration 3s --json > "+out))
-	x.waitFor(20*time.Second, "Throughput", "elapsed 0:0")
-	x.waitFor(30*time.Second, "EXIT=0")
+	x := tmuxtest.New(t, 100, 30, shellQuit(bin+" run "+url+" --rate 100 --duration 3s --json > "+out))
+	x.WaitFor(20*time.Second, "Throughput", "elapsed 0:0")
+	x.WaitFor(30*time.Second, "EXIT=0")
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -265,23 +173,23 @@ func TestRunNeedsTerminal(t *testing.T) {
 // with exit 0, the fleet drained, and the summary on the normal screen.
 func TestDemoUIInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
-	x := newTmux(t, 120, 40, shellQuit(bin+" demo --replicas 2 --rate 200 --startup-delay 200ms --drain 500ms --latency 1ms"))
+	x := tmuxtest.New(t, 120, 40, shellQuit(bin+" demo --replicas 2 --rate 200 --startup-delay 200ms --drain 500ms --latency 1ms"))
 
-	x.waitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
+	x.WaitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
 		"+/- scale", "target 200/s")
-	x.waitMatch(30*time.Second, achievedRE)
-	x.keys("+")
-	x.waitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
-	x.keys("u")
-	x.waitFor(5*time.Second, "Rolling upgrade to version", "› v2")
-	x.keys("Enter")
-	x.waitFor(60*time.Second, "Replicas 3/3 ready · v2", "upgrade to v2: done")
-	x.keys("f")
-	x.waitFor(5*time.Second, "Inject a fault", "kill: replicas die abruptly")
-	x.keys("1")
-	x.waitFor(5*time.Second, "kill: which replica?", "1 random replica")
-	x.keys("1")
-	s := x.waitFor(30*time.Second, "killed (fault)", "kill on 1 random replica: done")
+	x.WaitMatch(30*time.Second, achievedRE)
+	x.Keys("+")
+	x.WaitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
+	x.Keys("u")
+	x.WaitFor(5*time.Second, "Rolling upgrade to version", "› v2")
+	x.Keys("Enter")
+	x.WaitFor(60*time.Second, "Replicas 3/3 ready · v2", "upgrade to v2: done")
+	x.Keys("f")
+	x.WaitFor(5*time.Second, "Inject a fault", "kill: replicas die abruptly")
+	x.Keys("1")
+	x.WaitFor(5*time.Second, "kill: which replica?", "1 random replica")
+	x.Keys("1")
+	s := x.WaitFor(30*time.Second, "killed (fault)", "kill on 1 random replica: done")
 	if !strings.Contains(s, "killed r") {
 		t.Fatalf("no kill marker on the time axis:\n%s", s)
 	}
@@ -290,8 +198,8 @@ func TestDemoUIInTerminal(t *testing.T) {
 	}
 
 	start := time.Now()
-	x.keys("q")
-	s = x.waitFor(20*time.Second, "EXIT=")
+	x.Keys("q")
+	s = x.WaitFor(20*time.Second, "EXIT=")
 	took := time.Since(start)
 	if !strings.Contains(s, "EXIT=0") {
 		t.Fatalf("scalelab demo did not exit 0:\n%s", s)
@@ -323,10 +231,10 @@ func TestNoColor(t *testing.T) {
 		{"NO_COLOR", "NO_COLOR=1 ", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			x := newTmux(t, 120, 40, shellQuit(tc.env+bin+" run "+url+" --rate 100"))
-			x.waitFor(30*time.Second, "Latency (ms)", "target 100/s")
-			x.waitMatch(30*time.Second, achievedRE)
-			raw := x.run("capture-pane", "-p", "-e", "-t", "e2e")
+			x := tmuxtest.New(t, 120, 40, shellQuit(tc.env+bin+" run "+url+" --rate 100"))
+			x.WaitFor(30*time.Second, "Latency (ms)", "target 100/s")
+			x.WaitMatch(30*time.Second, achievedRE)
+			raw := x.Run("capture-pane", "-p", "-e", "-t", "e2e")
 			colours := strings.Count(raw, "\x1b[38;") + strings.Count(raw, "\x1b[3") + strings.Count(raw, "\x1b[9")
 			if tc.colour && colours == 0 {
 				t.Fatalf("no colour on a colour terminal:\n%q", raw)
@@ -334,12 +242,12 @@ func TestNoColor(t *testing.T) {
 			if !tc.colour && colours != 0 {
 				t.Fatalf("%d colour sequences with NO_COLOR:\n%q", colours, raw)
 			}
-			legend := lineOf(x.screen(), "Latency (ms)")
+			legend := lineOf(x.Screen(), "Latency (ms)")
 			if !tc.colour && !strings.Contains(legend, "•• p90") {
 				t.Fatalf("without colour the series must differ by character: %q", legend)
 			}
-			x.keys("q")
-			x.waitFor(15*time.Second, "EXIT=0")
+			x.Keys("q")
+			x.WaitFor(15*time.Second, "EXIT=0")
 		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
 
 // panicHelperEnv makes TestTUIPanicHelper act as the UI process of
@@ -73,10 +75,10 @@ func TestPanicRestoresTerminal(t *testing.T) {
 			key := tc.key
 			cmd := fmt.Sprintf("sh -c '%s=%s %s -test.run=^TestTUIPanicHelper$ -test.v; echo EXIT=$?; stty -a; sleep 300'",
 				panicHelperEnv, tc.mode, os.Args[0])
-			x := newTmux(t, 100, 40, cmd)
-			x.waitFor(20*time.Second, "panic helper ready")
-			x.keys(key)
-			s := x.waitFor(20*time.Second, "EXIT=", "RECOVERED", "speed")
+			x := tmuxtest.New(t, 100, 40, cmd)
+			x.WaitFor(20*time.Second, "panic helper ready")
+			x.Keys(key)
+			s := x.WaitFor(20*time.Second, "EXIT=", "RECOVERED", "speed")
 			if strings.Contains(s, "panic helper ready") {
 				t.Fatalf("still on the UI's screen after the panic:\n%s", s)
 			}
