@@ -76,6 +76,10 @@ func TestDriverSafety(t *testing.T) {
 	// Reads only: the driver runs, writes are refused by RBAC.
 	grantReads(t, s.cp, ro, s.ns)
 	viewer := startDriver(t, ro, k8s.Options{Namespace: s.ns, Name: "safe"})
+	// The EndpointSlices may trail the pods' readiness that Scale waited for.
+	_ = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		return len(viewer.Endpoints().List()) == 2, nil
+	})
 	if st := viewer.State(); st.Desired != 2 || len(viewer.Endpoints().List()) != 2 {
 		t.Errorf("read-only view: desired %d, endpoints %v", st.Desired, viewer.Endpoints().List())
 	}
