@@ -9,13 +9,6 @@ import (
 	"time"
 )
 
-// reapEvery is how often the open loop retires workers left idle after a
-// burst, so memory follows the load back down.
-const reapEvery = time.Second
-
-// quitWork tells an open-loop worker to exit.
-const quitWork = time.Duration(-1)
-
 // windowGrace is how late after the window's close the sender still sends
 // a request that was due inside it; past it, such requests are dropped.
 const windowGrace = 100 * time.Millisecond
@@ -32,22 +25,33 @@ const spinBelow = 2 * time.Microsecond
 // each at most minSleep behind its time (and timed from it).
 const minSleep = 200 * time.Microsecond
 
-// openLoop is the open-loop sender's state, owned by its goroutine.
+// openLoop is the open-loop sender's state, owned by its goroutine except
+// for the worker pool under mu (see openpool.go).
 type openLoop struct {
-	e       *Engine
-	sched   *schedule
-	work    chan time.Duration // due requests, by intended send offset
-	wg      sync.WaitGroup
-	workers int // alive, busy or idle
-	// outstanding counts requests queued or in flight; taken the queue
-	// items workers took, queued those the sender put in, and dues the
-	// intended offsets of the queued items, by item number (sender only).
+	e      *Engine
+	sched  *schedule
+	wg     sync.WaitGroup
+	nextID int
+	reaped time.Duration
+	// outstanding counts requests queued or in flight; busy the workers
+	// with a request in flight.
 	outstanding atomic.Int64
-	taken       atomic.Uint64
-	queued      uint64
-	dues        []time.Duration
-	nextID      int
-	reaped      time.Duration
+	busy        atomic.Int64
+	workers     int           // alive, busy or idle
+	spawned     time.Duration // offset of the last spawn
+	wakeLag     time.Duration // how late the sender's last sleep ended
+	// The process's processor use, measured by sampleCPU: cpuUsed at
+	// offset cpuAt, over procs processors; cpuShort when it used more than
+	// cpuBusy of them over the last window.
+	cpuAt, cpuUsed time.Duration
+	procs          int
+	cpuShort       bool
+
+	mu     sync.Mutex
+	idle   []*slot // idle workers, most recently idle last
+	low    int     // the fewest idle workers since the last reap
+	queue  ring    // due requests waiting for a worker, oldest first
+	closed bool
 }
 
 // runOpen sends on schedule until the window ends or ctx is done and
@@ -56,15 +60,15 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 	o := &openLoop{
 		e:     e,
 		sched: newSchedule(e.cfg.rate, e.cfg.stages),
-		work:  make(chan time.Duration, e.cfg.maxInflight),
-		dues:  make([]time.Duration, e.cfg.maxInflight),
+		queue: newRing(e.cfg.maxInflight),
+		procs: runtime.GOMAXPROCS(0),
 	}
 	end := e.cfg.window()
 	stopWake := context.AfterFunc(ctx, e.sleeper.wake)
 	defer stopWake()
 	window := o.send(ctx, end)
 	e.stopping.Store(true)
-	close(o.work)
+	o.close()
 	o.wg.Wait()
 	return window
 }
@@ -78,7 +82,9 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 			break
 		}
 		o.dispatch(due)
-		if now := o.e.since(); now-o.reaped >= reapEvery {
+		now := o.e.since()
+		o.sampleCPU(now)
+		if now-o.reaped >= reapEvery {
 			o.reap()
 			o.reaped = now
 		}
@@ -95,7 +101,7 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 // awaitQueue gives the workers until deadline to take the requests still
 // queued.
 func (o *openLoop) awaitQueue(deadline time.Duration) {
-	for len(o.work) > 0 && o.e.since() < deadline {
+	for o.queued() > 0 && o.e.since() < deadline {
 		time.Sleep(time.Millisecond)
 	}
 }
@@ -107,17 +113,12 @@ func (o *openLoop) dropUnsent(k uint64, window time.Duration) {
 	for ; toOffset(o.sched.at(k)) < window; k++ {
 		o.e.rec.dropped.Add(1)
 	}
-	for {
-		select {
-		case d := <-o.work:
-			if d != quitWork {
-				o.outstanding.Add(-1)
-				o.e.rec.dropped.Add(1)
-			}
-		default:
-			return
-		}
-	}
+	o.mu.Lock()
+	n := o.queue.len()
+	o.queue.clear()
+	o.mu.Unlock()
+	o.outstanding.Add(-int64(n))
+	o.e.rec.dropped.Add(uint64(n))
 }
 
 // waitFor waits until request k is due and returns its intended offset; it
@@ -139,7 +140,9 @@ func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (ti
 		if wait := due - now; wait < spinBelow {
 			runtime.Gosched()
 		} else {
-			o.e.sleeper.sleep(max(wait, minSleep))
+			d := max(wait, minSleep)
+			o.e.sleeper.sleep(d)
+			o.wakeLag = max(o.e.since()-now-d, 0)
 		}
 		if ctx.Err() != nil {
 			return 0, false
@@ -164,90 +167,5 @@ func (o *openLoop) applyChanges() {
 		default:
 			return
 		}
-	}
-}
-
-// dispatch queues a due request for the workers, adding a worker when it
-// would otherwise wait (see needWorker). When MaxInflight requests are
-// outstanding the request is dropped and counted. A request that waits in
-// the queue is sent late and timed from its intended send.
-func (o *openLoop) dispatch(due time.Duration) {
-	n := o.outstanding.Load()
-	if n >= int64(o.e.cfg.maxInflight) {
-		o.e.rec.dropped.Add(1)
-		return
-	}
-	if o.needWorker(n) {
-		o.spawn()
-	}
-	o.outstanding.Add(1)
-	o.enqueue(due)
-}
-
-// spawnAfter is how long the oldest queued request may wait while every
-// worker has a request before another worker (and connection) is added.
-const spawnAfter = 200 * time.Microsecond
-
-// needWorker reports whether to add a worker, given n requests outstanding:
-// when there is none, or when every worker has a request and the oldest
-// queued one has waited spawnAfter (or none is queued, so the new one would
-// wait). Workers that will be free in a moment, or that only wait for the
-// processor, take the queue soon: adding connections for them would only
-// load a saturated generator further (measured: 7,928 workers at 50k/s
-// without the wait, 712 with it).
-func (o *openLoop) needWorker(n int64) bool {
-	if o.workers == 0 {
-		return true
-	}
-	if n < int64(o.workers) {
-		return false
-	}
-	t := o.taken.Load()
-	if t >= o.queued {
-		return true
-	}
-	return o.e.since()-o.dues[t%uint64(len(o.dues))] > spawnAfter
-}
-
-// enqueue puts an item in the queue, keeping its intended offset. The queue
-// holds MaxInflight items, more than are ever outstanding, so it does not
-// block.
-func (o *openLoop) enqueue(d time.Duration) {
-	o.dues[o.queued%uint64(len(o.dues))] = d
-	o.queued++
-	o.work <- d
-}
-
-// spawn starts a worker that serves the queue until it closes or tells it
-// to quit.
-func (o *openLoop) spawn() {
-	o.workers++
-	o.nextID++
-	w := o.e.newWorker(o.nextID)
-	o.wg.Add(1)
-	go func() {
-		defer o.wg.Done()
-		defer w.hangUp()
-		for d := range o.work {
-			o.taken.Add(1)
-			if d == quitWork {
-				return
-			}
-			w.do(d)
-			o.outstanding.Add(-1)
-		}
-	}()
-}
-
-// reap retires half of the workers beyond twice those busy (plus a margin),
-// after a burst has passed.
-func (o *openLoop) reap() {
-	keep := 2*int(o.outstanding.Load()) + 16
-	for extra := (o.workers - keep) / 2; extra > 0; extra-- {
-		if len(o.work) >= cap(o.work)/2 {
-			return
-		}
-		o.enqueue(quitWork)
-		o.workers--
 	}
 }

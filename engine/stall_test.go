@@ -111,3 +111,34 @@ func TestStallBeyondMaxInflightDrops(t *testing.T) {
 	}
 	t.Logf("dropped %d of 600 with max-inflight 20", tot.Dropped)
 }
+
+// TestStallAtThousandsQueues freezes the target for one second at 2,000
+// requests/s: the requests due meanwhile wait (each worker's connection is
+// held by the frozen server, so workers are added for them) and none is
+// dropped, far below MaxInflight.
+func TestStallAtThousandsQueues(t *testing.T) {
+	t.Parallel()
+	timing(t, func() (problems []string) {
+		srv := enginetest.NewServer(t)
+		timer := time.AfterFunc(time.Second, func() { srv.Freeze(time.Second) })
+		defer timer.Stop()
+		res, _ := runLoad(t, srv.URL, engine.Rate(2000), engine.Duration(3*time.Second))
+		tot := res.Total
+		checkTotals(t, tot)
+		checkSent(t, tot, 6000)
+		if tot.Requests != srv.Total() || tot.Status[200] != tot.Requests {
+			t.Errorf("engine counted %d requests (status %v, errors %v), server answered %d",
+				tot.Requests, tot.Status, tot.Errors, srv.Total())
+		}
+		p99 := ms(tot.Latency.ValueAtQuantile(99))
+		t.Logf("stall at 2000/s: %d requests, %d dropped, %d late, latency p99 %s, max %s; %d connections",
+			tot.Requests, tot.Dropped, tot.Late, p99, ms(tot.Latency.Max()), srv.Conns())
+		if tot.Dropped != 0 {
+			problems = append(problems, fmt.Sprintf("%d dropped during a one-second stall at 2000/s", tot.Dropped))
+		}
+		if p99 < 500*time.Millisecond {
+			t.Errorf("p99 %s after a one-second stall: the stall is hidden", p99)
+		}
+		return problems
+	})
+}

@@ -1,0 +1,188 @@
+package engine
+
+import "time"
+
+// The open loop's workers. A due request goes to the most recently idle
+// worker (whose connection is the least likely to have gone stale, and
+// which leaves the others idle long enough to be retired), or waits in a
+// FIFO queue when none is idle; workers are added as spawnAfter says.
+
+// slot is how an idle worker receives its next request.
+type slot struct{ ch chan time.Duration }
+
+// quitWork tells an idle worker to exit.
+const quitWork = time.Duration(-1)
+
+// Workers are added when every one has a request in flight: at once for
+// a request that would otherwise wait first in line, else once the oldest
+// queued request has waited spawnAfter, and at most one per spawnGap. The
+// sender hands out requests at least every minSleep, so a request still
+// queued at its next round means that no worker came free meanwhile.
+// Workers that will be free in a moment, or that only wait for the
+// processor, take the queue soon: adding connections for them would only
+// load a saturated generator further (measured: 7,928 workers at 50k/s
+// without the wait, 712 with it). For the same reason no worker is added
+// while the generator is short of processor time rather than of
+// connections: when it used more than cpuBusy of its processors over the
+// last cpuWindow (its workers' answers are there, waiting for the
+// processor, not for the target: measured at 50k/s on one core, without
+// this check the connections grew to 1,730 in 20 s and half the requests
+// went out late), when the sender's last sleep ended more than starvedLag
+// late (other processes took the processor), or when the sender runs more
+// than lateAfter behind. A stalled target leaves the processor idle, so
+// then workers come, one per spawnGap.
+const (
+	spawnAfter = 200 * time.Microsecond
+	spawnGap   = 50 * time.Microsecond
+	starvedLag = 250 * time.Microsecond
+	cpuWindow  = 5 * time.Millisecond
+	cpuBusy    = 0.9
+)
+
+// reapEvery is how often the open loop retires workers left idle after a
+// burst, so memory and connections follow the load back down; idleReserve
+// is how many idle workers it keeps.
+const (
+	reapEvery   = time.Second
+	idleReserve = 16
+)
+
+// dispatch hands a due request to the most recently idle worker, or queues
+// it when none is idle, adding a worker when needWorker says so. When
+// MaxInflight requests are outstanding the request is dropped and counted.
+// A request that waits in the queue is sent late and timed from its
+// intended send.
+func (o *openLoop) dispatch(due time.Duration) {
+	if o.outstanding.Load() >= int64(o.e.cfg.maxInflight) {
+		o.e.rec.dropped.Add(1)
+		return
+	}
+	o.outstanding.Add(1)
+	o.mu.Lock()
+	if n := len(o.idle); n > 0 {
+		s := o.idle[n-1]
+		o.idle = o.idle[:n-1]
+		o.low = min(o.low, n-1)
+		o.mu.Unlock()
+		s.ch <- due // never blocks: an idle worker's slot is empty
+		return
+	}
+	o.low = 0
+	now := o.e.since()
+	spawn := o.needWorker(now, due)
+	o.queue.push(queued{due: due, at: now}) // fits: outstanding < MaxInflight
+	o.mu.Unlock()
+	if spawn {
+		o.spawned = now
+		o.spawn()
+	}
+}
+
+// needWorker reports, under mu with no worker idle, whether to add a
+// worker for a request due at offset due (see spawnAfter).
+func (o *openLoop) needWorker(now, due time.Duration) bool {
+	switch {
+	case o.workers == 0:
+		return true
+	case o.busy.Load() < int64(o.workers):
+		return false // a worker between two requests takes the queue soon
+	case o.cpuShort, o.wakeLag > starvedLag, now-due > lateAfter, now-o.spawned < spawnGap:
+		return false
+	case o.queue.len() == 0:
+		return true
+	}
+	return now-o.queue.front().at >= spawnAfter
+}
+
+// sampleCPU measures, every cpuWindow, whether the process used more than
+// cpuBusy of its processors since the last measure.
+func (o *openLoop) sampleCPU(now time.Duration) {
+	if now-o.cpuAt < cpuWindow {
+		return
+	}
+	used, ok := processCPU()
+	if !ok {
+		return
+	}
+	if o.cpuAt > 0 {
+		o.cpuShort = float64(used-o.cpuUsed) > cpuBusy*float64(now-o.cpuAt)*float64(o.procs)
+	}
+	o.cpuAt, o.cpuUsed = now, used
+}
+
+// queued is the number of requests waiting for a worker.
+func (o *openLoop) queued() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.queue.len()
+}
+
+// next returns a worker's next request: the oldest queued, else the one
+// handed to it after it waited idle; false when it must exit.
+func (o *openLoop) next(s *slot) (time.Duration, bool) {
+	o.mu.Lock()
+	if o.queue.len() > 0 {
+		q := o.queue.pop()
+		o.mu.Unlock()
+		return q.due, true
+	}
+	if o.closed {
+		o.mu.Unlock()
+		return 0, false
+	}
+	o.idle = append(o.idle, s)
+	o.mu.Unlock()
+	d, ok := <-s.ch
+	return d, ok && d != quitWork
+}
+
+// spawn starts a worker that serves requests until told to exit.
+func (o *openLoop) spawn() {
+	o.workers++
+	o.nextID++
+	w := o.e.newWorker(o.nextID)
+	s := &slot{ch: make(chan time.Duration, 1)}
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		defer w.hangUp()
+		for {
+			d, ok := o.next(s)
+			if !ok {
+				return
+			}
+			o.busy.Add(1)
+			w.do(d)
+			o.busy.Add(-1)
+			o.outstanding.Add(-1)
+		}
+	}()
+}
+
+// close tells every worker to exit once the queue is empty.
+func (o *openLoop) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	for _, s := range o.idle {
+		close(s.ch)
+	}
+	o.idle = nil
+}
+
+// reap retires half of the workers that stayed idle since the last reap
+// beyond idleReserve: with the most recently idle worker taking each
+// request, those at the bottom of the idle stack had nothing to do.
+func (o *openLoop) reap() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	extra := min((o.low-idleReserve)/2, len(o.idle))
+	if extra > 0 {
+		for _, s := range o.idle[:extra] {
+			s.ch <- quitWork
+		}
+		o.idle = append(o.idle[:0], o.idle[extra:]...)
+		o.workers -= extra
+	}
+	o.low = len(o.idle)
+}
