@@ -15,9 +15,16 @@
 //
 // Both models can be changed while running (SetRate, SetConcurrency).
 //
+// Each worker sends one request at a time on its own kept-alive connection,
+// allocating nothing per request; nothing is retried, except a request not
+// yet sent on a connection the server had closed while idle. With Balance,
+// connections go to a changing set of endpoints (Endpoints) instead of the
+// URL's host, spread as a client-side balancer spreads them.
+//
 // Results come out as Snapshots, one per tick, each holding exact counters
 // and HdrHistograms of latency that merge exactly with Snapshot.Merge. A
 // snapshot also splits them by the version of the service that answered
-// (Snapshot.ByVersion, from the answer's VersionHeader), so that a rollout
-// shows the old and the new version side by side.
+// (Snapshot.ByVersion, from the answer's VersionHeader or, with Balance,
+// the endpoint's version), so that a rollout shows the old and the new
+// version side by side.
 package engine
