@@ -178,8 +178,9 @@ func progressText(msg string) string {
 	return msg
 }
 
-// replicaSetHandler wakes the waiters (revisions, ready counts).
-func (d *Deployment) replicaSetHandler() cache.ResourceEventHandler {
+// wakeHandler wakes the waiters on any change of the informer's objects
+// (ReplicaSets: revisions and ready counts; autoscalers).
+func (d *Deployment) wakeHandler() cache.ResourceEventHandler {
 	wake := func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()

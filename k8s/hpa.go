@@ -9,22 +9,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/tools/cache"
 )
-
-// hpaHandler wakes the waiters when an autoscaler changes.
-func (d *Deployment) hpaHandler() cache.ResourceEventHandler {
-	wake := func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		d.notify()
-	}
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { wake() },
-		UpdateFunc: func(any, any) { wake() },
-		DeleteFunc: func(any) { wake() },
-	}
-}
 
 // Autoscaler returns the HorizontalPodAutoscaler (autoscaling/v2) whose
 // scaleTargetRef names the Deployment, the first by name when several

@@ -290,7 +290,7 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 	deps := byName.Apps().V1().Deployments()
 	reg.add("deployments", deps.Informer(), d, d.deploymentHandler())
 	rss := bySelector.Apps().V1().ReplicaSets()
-	reg.add("replicasets", rss.Informer(), d, d.replicaSetHandler())
+	reg.add("replicasets", rss.Informer(), d, d.wakeHandler())
 	pods := bySelector.Core().V1().Pods()
 	reg.add("pods", pods.Informer(), d, d.podHandler())
 	d.mu.Lock()
@@ -315,7 +315,7 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 		}
 		if w.hpas {
 			inf := f.Autoscaling().V2().HorizontalPodAutoscalers()
-			reg.add("horizontalpodautoscalers", inf.Informer(), d, d.hpaHandler())
+			reg.add("horizontalpodautoscalers", inf.Informer(), d, d.wakeHandler())
 			d.mu.Lock()
 			d.hpas = inf.Lister()
 			d.mu.Unlock()

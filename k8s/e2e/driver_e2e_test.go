@@ -130,22 +130,8 @@ func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8
 // the pod range, all of version, and returns them.
 func endpointsSettle(t *testing.T, eps *engine.Endpoints, n int, version string) []engine.Endpoint {
 	t.Helper()
-	var list []engine.Endpoint
-	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
-		list = eps.List()
-		if len(list) != n {
-			return false, nil
-		}
-		for _, e := range list {
-			if e.Version != version {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		t.Fatalf("endpoints %v, want %d of %s: %v", list, n, version, err)
-	}
+	waitBalanced(t, eps, n, version)
+	list := eps.List()
 	for _, e := range list {
 		host, port, err := net.SplitHostPort(e.Addr)
 		if err != nil || !podNet.Contains(net.ParseIP(host)) || port != "8080" {
