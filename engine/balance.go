@@ -73,7 +73,7 @@ type epEntry struct {
 	version []byte // nil when unknown
 }
 
-// emptyView is the view of a set never given endpoints.
+// emptyView is the view of a set never given endpoints (generation 0).
 var emptyView = &epView{}
 
 func newBalancer(eps *Endpoints) *balancer {
@@ -84,11 +84,8 @@ func newBalancer(eps *Endpoints) *balancer {
 
 // current returns the view of the set's current generation.
 func (b *balancer) current() *epView {
-	l := b.eps.cur.Load()
-	if l == nil {
-		return emptyView
-	}
-	if v := b.view.Load(); v.gen == l.gen && v != emptyView {
+	l := b.eps.load()
+	if v := b.view.Load(); v.gen == l.gen {
 		return v
 	}
 	return b.build(l)
@@ -98,7 +95,7 @@ func (b *balancer) current() *epView {
 func (b *balancer) build(l *endpointList) *epView {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if v := b.view.Load(); v.gen == l.gen && v != emptyView {
+	if v := b.view.Load(); v.gen == l.gen {
 		return v
 	}
 	v := &epView{gen: l.gen, eps: make([]epEntry, len(l.eps))}

@@ -23,7 +23,8 @@ type Endpoints struct {
 }
 
 // endpointList is one value of an Endpoints: the endpoints sorted by
-// address, and a generation that grows with every change.
+// address, and a generation that grows with every change, from 1 (0 is a
+// set never given a list).
 type endpointList struct {
 	gen uint64
 	eps []Endpoint
@@ -51,7 +52,7 @@ func (s *Endpoints) Set(eps []Endpoint) {
 	list = out
 	for {
 		old := s.cur.Load()
-		var gen uint64
+		gen := uint64(1)
 		if old != nil {
 			if slices.Equal(old.eps, list) {
 				return

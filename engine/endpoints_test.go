@@ -7,8 +7,11 @@ import (
 
 func TestEndpointsSetSortsDedupsAndCountsChanges(t *testing.T) {
 	s := NewEndpoints()
-	if got := s.List(); len(got) != 0 || s.load().gen != 0 {
-		t.Fatalf("new set = %v gen %d, want empty at 0", got, s.load().gen)
+	if got := s.List(); len(got) != 0 || s.load().gen != 1 {
+		t.Fatalf("new set = %v gen %d, want empty at 1", got, s.load().gen)
+	}
+	if (&Endpoints{}).load().gen != 0 {
+		t.Fatal("a zero Endpoints is not at generation 0")
 	}
 	s.Set([]Endpoint{{"10.0.0.2:80", "v1"}, {"10.0.0.1:80", "v1"}, {"10.0.0.2:80", "v2"}})
 	want := []Endpoint{{"10.0.0.1:80", "v1"}, {"10.0.0.2:80", "v2"}}
@@ -16,8 +19,8 @@ func TestEndpointsSetSortsDedupsAndCountsChanges(t *testing.T) {
 		t.Fatalf("List = %v, want %v", got, want)
 	}
 	gen := s.load().gen
-	if gen != 1 {
-		t.Fatalf("gen after one change = %d, want 1", gen)
+	if gen != 2 {
+		t.Fatalf("gen after one change = %d, want 2", gen)
 	}
 	s.Set([]Endpoint{{"10.0.0.2:80", "v2"}, {"10.0.0.1:80", "v1"}})
 	if s.load().gen != gen {

@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/scalelab/scalelab/internal/procstat"
+)
 
 // The open loop's workers. A due request goes to the most recently idle
 // worker (whose connection is the least likely to have gone stale, and
@@ -100,7 +104,7 @@ func (o *openLoop) sampleCPU(now time.Duration) {
 	if now-o.cpuAt < cpuWindow {
 		return
 	}
-	used, ok := processCPU()
+	used, ok := procstat.CPU()
 	if !ok {
 		return
 	}

@@ -86,7 +86,7 @@ func (s *stripe) record(r *result) {
 	_ = c.latency.RecordValue(lat)
 	_ = c.service.RecordValue(svc)
 	if len(r.version) > 0 {
-		c.addVersion(r.version, lat, r.status == 0 || r.status >= 500)
+		c.addVersion(r.version, lat, r.status == 0 || serverError(r.status))
 	}
 	s.mu.Unlock()
 }

@@ -94,12 +94,16 @@ func (s *Snapshot) TotalErrors() uint64 {
 func (s *Snapshot) Failed() uint64 {
 	n := s.TotalErrors()
 	for code, v := range s.Status {
-		if code >= 500 {
+		if serverError(code) {
 			n += v
 		}
 	}
 	return n
 }
+
+// serverError reports a 5xx status: the service answered, unavailable.
+// Failed counts those and the error classes.
+func serverError(code int) bool { return code >= 500 }
 
 // Elapsed is the window's length.
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }

@@ -4,5 +4,6 @@ package procstat
 
 import "time"
 
-// cpuTime is unknown on this system.
-func cpuTime() time.Duration { return 0 }
+// CPU returns false: the process's processor time is unknown on this
+// system.
+func CPU() (time.Duration, bool) { return 0, false }

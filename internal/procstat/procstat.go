@@ -16,7 +16,10 @@ type Sample struct {
 }
 
 // Take samples the process's CPU time now.
-func Take() Sample { return Sample{At: time.Now(), CPU: cpuTime()} }
+func Take() Sample {
+	cpu, _ := CPU()
+	return Sample{At: time.Now(), CPU: cpu}
+}
 
 // Usage is the share of the process's available processors used between
 // two samples: 1 means every one of GOMAXPROCS processors was busy.
