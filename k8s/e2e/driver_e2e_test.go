@@ -4,11 +4,9 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,65 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// eventLog collects a driver's events.
-type eventLog struct {
-	mu     sync.Mutex
-	events []cl.Event
-}
-
-// follow collects d's events until the test ends.
-func follow(t *testing.T, d *k8s.Deployment) *eventLog {
-	t.Helper()
-	l := &eventLog{}
-	ch := d.Subscribe(t.Context())
-	go func() {
-		for e := range ch {
-			l.mu.Lock()
-			l.events = append(l.events, e)
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-// find returns the events of kind whose message contains text.
-func (l *eventLog) find(kind cl.EventKind, text string) []cl.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []cl.Event
-	for _, e := range l.events {
-		if e.Kind == kind && strings.Contains(e.Message, text) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// waitFor waits until find returns an event, failing the test after a
-// while.
-func (l *eventLog) waitFor(t *testing.T, kind cl.EventKind, text string) cl.Event {
-	t.Helper()
-	var got []cl.Event
-	_ = wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		got = l.find(kind, text)
-		return len(got) > 0, nil
-	})
-	if len(got) == 0 {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		t.Fatalf("no %s event containing %q; events:\n%s", kind, text, eventLines(l.events))
-	}
-	return got[0]
-}
-
-func eventLines(es []cl.Event) string {
-	var b strings.Builder
-	for _, e := range es {
-		fmt.Fprintf(&b, "  %s %s\n", e.Kind, e)
-	}
-	return b.String()
-}
-
 // driverSetup is a namespace with a test kubelet, the demo Service and a
 // Deployment of replicas of image (maxSurge 1, maxUnavailable 0), and a
 // started driver on it; the kubelet's demo services drain for 200 ms,
@@ -89,7 +28,7 @@ type driverSetup struct {
 	cp  *controlPlane
 	ns  string
 	d   *k8s.Deployment
-	log *eventLog
+	log *eventTrail
 	ctx context.Context
 }
 
@@ -110,19 +49,7 @@ func setupDriver(t *testing.T, app string, replicas int32, image string, opts k8
 		t.Fatalf("create deployment: %v", err)
 	}
 	opts.Namespace, opts.Name = ns, app
-	d, err := k8s.New(cp.client, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := follow(t, d)
-	if err := d.Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
+	d, log := startDriver(t, cp.client, opts)
 	return &driverSetup{cp: cp, ns: ns, d: d, log: log, ctx: ctx}
 }
 
@@ -174,9 +101,9 @@ func TestDriverScaleUpgradeEndpoints(t *testing.T) {
 	}
 	eps = endpointsSettle(t, d.Endpoints(), 3, "v1")
 	checkReplicas(t, s, 3, "v1", "1", eps)
-	s.log.waitFor(t, cl.ScaleStarted, "scale 2 → 3")
-	s.log.waitFor(t, cl.ScaleDone, "scaled to 3")
-	s.log.waitFor(t, cl.KubeEvent, "k8s Event: ScalingReplicaSet deployment/web")
+	s.log.waitText(t, cl.ScaleStarted, "scale 2 → 3")
+	s.log.waitText(t, cl.ScaleDone, "scaled to 3")
+	s.log.waitText(t, cl.KubeEvent, "k8s Event: ScalingReplicaSet deployment/web")
 
 	start = time.Now()
 	if err := d.Upgrade(ctx, "v2"); err != nil {
@@ -189,12 +116,12 @@ func TestDriverScaleUpgradeEndpoints(t *testing.T) {
 	}
 	eps = endpointsSettle(t, d.Endpoints(), 3, "v2")
 	checkReplicas(t, s, 3, "v2", "2", eps)
-	s.log.waitFor(t, cl.RolloutStarted, "rollout v1 → v2 (max surge 1, max unavailable 0)")
-	s.log.waitFor(t, cl.RolloutProgress, "rollout v2: ")
-	s.log.waitFor(t, cl.RolloutDone, "successfully rolled out")
-	s.log.waitFor(t, cl.BalancerAdded, "added to the endpoints of service web")
-	s.log.waitFor(t, cl.BalancerRemoved, "removed from the endpoints of service web")
-	s.log.waitFor(t, cl.ReplicaDraining, "terminating")
+	s.log.waitText(t, cl.RolloutStarted, "rollout v1 → v2 (max surge 1, max unavailable 0)")
+	s.log.waitText(t, cl.RolloutProgress, "rollout v2: ")
+	s.log.waitText(t, cl.RolloutDone, "successfully rolled out")
+	s.log.waitText(t, cl.BalancerAdded, "added to the endpoints of service web")
+	s.log.waitText(t, cl.BalancerRemoved, "removed from the endpoints of service web")
+	s.log.waitText(t, cl.ReplicaDraining, "terminating")
 
 	if err := d.Rollback(ctx); err != nil {
 		t.Fatalf("Rollback: %v", err)
@@ -203,7 +130,7 @@ func TestDriverScaleUpgradeEndpoints(t *testing.T) {
 		t.Errorf("after rollback: version %q previous %q, want v1 v2", st.Version, st.Previous)
 	}
 	endpointsSettle(t, d.Endpoints(), 3, "v1")
-	s.log.waitFor(t, cl.Rollback, "rollback v2 → v1")
+	s.log.waitText(t, cl.Rollback, "rollback v2 → v1")
 }
 
 // checkReplicas checks State's live replicas against the endpoints: n

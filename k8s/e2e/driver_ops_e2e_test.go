@@ -63,10 +63,10 @@ func TestDriverKillReplacesPod(t *testing.T) {
 	if live := livePods(st)["v1"]; len(live) != 3 || slices.Contains(live, victim) || st.Count(cl.Ready) != 3 {
 		t.Errorf("after the kill: live %v (victim %s), %d ready; want 3 others ready", live, victim, st.Count(cl.Ready))
 	}
-	s.log.waitFor(t, cl.FaultInjected, "fault: force-delete (grace period 0) pod "+victim)
-	s.log.waitFor(t, cl.ReplicaKilled, victim)
-	s.log.waitFor(t, cl.ReplicaStopped, "pod "+victim+" gone")
-	s.log.waitFor(t, cl.KubeEvent, "k8s Event: SuccessfulCreate replicaset/")
+	s.log.waitText(t, cl.FaultInjected, "fault: force-delete (grace period 0) pod "+victim)
+	s.log.waitText(t, cl.ReplicaKilled, victim)
+	s.log.waitText(t, cl.ReplicaStopped, "pod "+victim+" gone")
+	s.log.waitText(t, cl.KubeEvent, "k8s Event: SuccessfulCreate replicaset/")
 
 	err := d.Inject(ctx, cl.Fault{Kind: cl.FaultKill, Count: 2})
 	if err == nil || err.Error() != "kill 2 pods refused: above the cap of 1 (--max-kill 1)" {
@@ -111,7 +111,7 @@ func TestDriverPauseRollbackRestart(t *testing.T) {
 		t.Fatalf("Upgrade returned while paused: %v", err)
 	default:
 	}
-	s.log.waitFor(t, cl.Note, "rollout of deployment/ops paused")
+	s.log.waitText(t, cl.Note, "rollout of deployment/ops paused")
 	if err := d.ResumeRollout(ctx); err != nil {
 		t.Fatalf("ResumeRollout: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestDriverPauseRollbackRestart(t *testing.T) {
 	if st.Version != "v2" || st.Previous != "v3" {
 		t.Errorf("after rollback: version %s previous %s, want v2 v3", st.Version, st.Previous)
 	}
-	s.log.waitFor(t, cl.Rollback, "rollback v3 → v2")
+	s.log.waitText(t, cl.Rollback, "rollback v3 → v2")
 
 	before := livePods(st)["v2"]
 	if err := d.Restart(ctx); err != nil {
@@ -157,5 +157,5 @@ func TestDriverPauseRollbackRestart(t *testing.T) {
 	} else if _, err := time.Parse(time.RFC3339, at); err != nil {
 		t.Errorf("restartedAt %q: %v", at, err)
 	}
-	s.log.waitFor(t, cl.RolloutStarted, "rollout v2: pod template changed")
+	s.log.waitText(t, cl.RolloutStarted, "rollout v2: pod template changed")
 }

@@ -28,8 +28,7 @@ func TestDriverSafety(t *testing.T) {
 		t.Fatalf("Scale(2): %v", err)
 	}
 
-	dry := startDriver(t, s.cp.client, k8s.Options{Namespace: s.ns, Name: "safe", DryRun: true})
-	log := follow(t, dry)
+	dry, log := startDriver(t, s.cp.client, k8s.Options{Namespace: s.ns, Name: "safe", DryRun: true})
 	quick, cancel := context.WithTimeout(ctx, 10*time.Second) // dry runs do not wait
 	defer cancel()
 	pods := livePods(s.d.State())["v1"]
@@ -43,7 +42,7 @@ func TestDriverSafety(t *testing.T) {
 			t.Errorf("%s: %v", what, err)
 			continue
 		}
-		log.waitFor(t, cl.Note, what)
+		log.waitText(t, cl.Note, what)
 	}
 	dep, err := s.cp.client.AppsV1().Deployments(s.ns).Get(ctx, "safe", metav1.GetOptions{})
 	if err != nil {
@@ -75,7 +74,7 @@ func TestDriverSafety(t *testing.T) {
 
 	// Reads only: the driver runs, writes are refused by RBAC.
 	grantReads(t, s.cp, ro, s.ns)
-	viewer := startDriver(t, ro, k8s.Options{Namespace: s.ns, Name: "safe"})
+	viewer, _ := startDriver(t, ro, k8s.Options{Namespace: s.ns, Name: "safe"})
 	// The EndpointSlices may trail the pods' readiness that Scale waited for.
 	_ = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
 		return len(viewer.Endpoints().List()) == 2, nil
@@ -96,24 +95,10 @@ func TestDriverSafety(t *testing.T) {
 		t.Errorf("rollback with reads only: %v, want a one-line error", err)
 	}
 
-	readOnly := startDriver(t, s.cp.client, k8s.Options{Namespace: s.ns, Name: "safe", ReadOnly: true})
+	readOnly, _ := startDriver(t, s.cp.client, k8s.Options{Namespace: s.ns, Name: "safe", ReadOnly: true})
 	if err := readOnly.Scale(ctx, 3); err == nil || err.Error() != "read-only: scale refused (--read-only)" {
 		t.Errorf("--read-only scale: %v", err)
 	}
-}
-
-// startDriver starts a driver with o for the test.
-func startDriver(t *testing.T, c kubernetes.Interface, o k8s.Options) *k8s.Deployment {
-	t.Helper()
-	d, err := k8s.New(c, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(t.Context()); err != nil {
-		t.Fatalf("Start %+v: %v", o, err)
-	}
-	t.Cleanup(func() { _ = d.Stop(context.Background()) })
-	return d
 }
 
 // grantReads lets the read-only user read what the driver watches in ns

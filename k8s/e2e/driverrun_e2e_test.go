@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,14 @@ import (
 func (a *app) startDriver(t *testing.T, client kubernetes.Interface, o k8s.Options) (*k8s.Deployment, *eventTrail) {
 	t.Helper()
 	o.Namespace, o.Name = a.ns, appName
+	return startDriver(t, client, o)
+}
+
+// startDriver starts scalelab's Kubernetes driver with o through client
+// and stops it when the test ends. The returned log holds every event the
+// driver reported from its start on.
+func startDriver(t *testing.T, client kubernetes.Interface, o k8s.Options) (*k8s.Deployment, *eventTrail) {
+	t.Helper()
 	d, err := k8s.New(client, o)
 	if err != nil {
 		t.Fatalf("k8s.New: %v", err)
@@ -33,7 +42,7 @@ func (a *app) startDriver(t *testing.T, client kubernetes.Interface, o k8s.Optio
 	defer cancelStart()
 	if err := d.Start(startCtx); err != nil {
 		cancel()
-		t.Fatalf("start driver: %v", err)
+		t.Fatalf("start driver %s/%s: %v", o.Namespace, o.Name, err)
 	}
 	t.Cleanup(func() {
 		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
@@ -124,6 +133,15 @@ func (l *eventTrail) waitFor(t *testing.T, what string, match func(scluster.Even
 		t.Fatalf("no event %s; the driver reported:\n%s", what, l)
 	}
 	return found
+}
+
+// waitText waits until an event of kind whose message contains text
+// arrived and returns it.
+func (l *eventTrail) waitText(t *testing.T, kind scluster.EventKind, text string) scluster.Event {
+	t.Helper()
+	return l.waitFor(t, fmt.Sprintf("%s containing %q", kind, text), func(e scluster.Event) bool {
+		return e.Kind == kind && strings.Contains(e.Message, text)
+	})
 }
 
 // String lists the events, one a line.
