@@ -211,6 +211,11 @@ func checkAccounts(ctx context.Context, t *testing.T, cp *controlPlane, ns strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, want := range []string{"scalelab", "scalelab-read-only"} {
+		if !slices.ContainsFunc(roles.Items, func(r rbacv1.Role) bool { return r.Name == want }) {
+			t.Fatalf("no Role %s in %s: the grants below would check nothing", want, ns)
+		}
+	}
 	denied := []authorizationv1.ResourceAttributes{
 		{Verb: "get", Resource: "secrets"},
 		{Verb: "create", Resource: "pods", Subresource: "exec"},
