@@ -68,10 +68,7 @@ func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
 	if err != nil {
 		return stepsReport{}, err
 	}
-	rep := stepsReport{report: newReport(r.command, r.target.URL, r.model, res), Steps: runner.Results(end)}
-	if rep.Steps == nil {
-		rep.Steps = []experiments.Result{}
-	}
+	rep := stepsReport{report: newReport(r.command, r.target.URL, r.model, res), Steps: stepsResults(runner, end)}
 	r.rec.finish(rep)
 	return rep, nil
 }
@@ -87,13 +84,28 @@ func printStepsReport(io streams, rep stepsReport, jsonOut bool) error {
 	return nil
 }
 
-// stepsResults is the runner's results for a summary (an empty array, not
-// null, when there were no steps).
-func stepsResults(runner *experiments.Runner) []experiments.Result {
-	if res := runner.Results(time.Now()); res != nil {
+// stepsResults is the runner's results at end for a summary (an empty
+// array, not null, when there were no steps).
+func stepsResults(runner *experiments.Runner, end time.Time) []experiments.Result {
+	if res := runner.Results(end); res != nil {
 		return res
 	}
 	return []experiments.Result{}
+}
+
+// runInteractiveSteps runs s in the terminal UI with the scripted steps
+// on s.cluster (recorded in s.rec), then prints the summary with the
+// steps.
+func runInteractiveSteps(ctx context.Context, io streams, s session, steps []experiments.Step, jsonOut bool) error {
+	runner := experiments.NewRunner(s.cluster, steps, experiments.OnUpdate(s.rec.step))
+	s.observe, s.alongside = runner.Observe, runner.Run
+	rep, err := runInteractive(ctx, io, s)
+	if err != nil {
+		return err
+	}
+	srep := stepsReport{report: rep, Steps: stepsResults(runner, time.Now())}
+	s.rec.finish(srep)
+	return printStepsReport(io, srep, jsonOut)
 }
 
 // startedIn sets origin, what event times on stderr count from, to now.

@@ -44,8 +44,7 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 	}
 	defer rec.close()
 	rec.watch(recEvents, stopRecEvents)
-	runner := experiments.NewRunner(fl, steps, experiments.OnUpdate(rec.step))
-	rep, err := runInteractive(ctx, io, session{
+	return runInteractiveSteps(ctx, io, session{
 		command:     "demo",
 		target:      target,
 		model:       lf.model(cmd.Flags()),
@@ -54,14 +53,6 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 		cluster:     fl,
 		events:      events,
 		stopCluster: fl.Stop,
-		observe:     runner.Observe,
-		alongside:   runner.Run,
 		rec:         rec,
-	})
-	if err != nil {
-		return err
-	}
-	srep := stepsReport{report: rep, Steps: stepsResults(runner)}
-	rec.finish(srep)
-	return printStepsReport(io, srep, lf.jsonOut)
+	}, steps, lf.jsonOut)
 }

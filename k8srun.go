@@ -114,7 +114,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		_ = d.Stop(stopCtx)
 	}()
 	url := r.where
-	if url == "" || strings.HasPrefix(url, "/") {
+	if r.balanced() {
 		url = fmt.Sprintf("http://%s.%s%s", cmp.Or(d.Service(), name), conn.Namespace, cmp.Or(url, "/"))
 		opts = append(opts, engine.Balance(d.Endpoints()))
 	}
@@ -140,24 +140,21 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		}
 		return printStepsReport(r.io, rep, r.lf.jsonOut)
 	}
-	runner := experiments.NewRunner(d, steps, experiments.OnUpdate(rec.step))
-	rep, err := runInteractive(ctx, r.io, session{
+	return runInteractiveSteps(ctx, r.io, session{
 		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
-		cluster: d, events: events, observe: runner.Observe, alongside: runner.Run, rec: rec,
-	})
-	if err != nil {
-		return err
-	}
-	srep := stepsReport{report: rep, Steps: stepsResults(runner)}
-	rec.finish(srep)
-	return printStepsReport(r.io, srep, r.lf.jsonOut)
+		cluster: d, events: events, rec: rec,
+	}, steps, r.lf.jsonOut)
 }
+
+// balanced says whether the load goes to the Deployment's endpoints
+// (balanced by scalelab) rather than to a URL.
+func (r k8sRun) balanced() bool { return r.where == "" || strings.HasPrefix(r.where, "/") }
 
 // describe prints the Deployment's state and where the load goes.
 func (r k8sRun) describe(d *k8s.Deployment, url, model string) {
 	st := d.State()
 	to := url
-	if r.where == "" || strings.HasPrefix(r.where, "/") {
+	if r.balanced() {
 		to = fmt.Sprintf("%d ready endpoints (balanced by scalelab)", len(d.Endpoints().List()))
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: %d/%d ready, version %s, maxSurge %d maxUnavailable %d; %s to %s\n",
