@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine/enginetest"
+	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
 
 	"github.com/scalelab/scalelab/internal/tmuxtest"
@@ -382,5 +384,28 @@ func TestRecordingFullDiskInTerminal(t *testing.T) {
 	}
 	if st, err := os.Stat(file); err != nil || st.Size() > 4096 {
 		t.Fatalf("file: %v, %d bytes", err, st.Size())
+	}
+}
+
+// TestComputedSummaryHasStepsWithACluster checks the summary computed for
+// a killed session: with a cluster attached (run --k8s as the demo) it has
+// the steps as recorded, without one it has none.
+func TestComputedSummaryHasStepsWithACluster(t *testing.T) {
+	done, _ := json.Marshal(experiments.Result{Spec: "1s:scale=3", Completed: true})
+	rec := &recordings.Recording{
+		Header: recordings.Header{Command: "run", Cluster: "kubernetes", Config: map[string]string{"step": "1s:scale=3; 1m:rollback"}},
+		Events: []recordings.Event{{Source: recordings.FromStep, Kind: "completed", Data: done}},
+	}
+	v, err := computedSummary(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, ok := v.(stepsReport)
+	if !ok || len(sum.Steps) != 2 || !sum.Steps[0].Completed || !strings.Contains(sum.Steps[1].Error, "not reached") {
+		t.Fatalf("run --k8s: computed %+v, want its two steps", v)
+	}
+	rec.Header.Cluster, rec.Header.Config = "", nil
+	if v, _ := computedSummary(rec); reflect.TypeOf(v) != reflect.TypeFor[report]() {
+		t.Fatalf("run without a cluster: computed %+v, want no steps", v)
 	}
 }

@@ -120,7 +120,8 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 
 // computedSummary summarizes the frames as the live session would have:
 // the report of the frames merged over their window (cut to the session's
-// window), and the demo's steps as last recorded.
+// window), and, when a cluster was attached (the demo's fleet, run --k8s),
+// the steps as last recorded.
 func computedSummary(rec *recordings.Recording) (any, error) {
 	h := rec.Header
 	total, err := rec.Total()
@@ -129,13 +130,13 @@ func computedSummary(rec *recordings.Recording) (any, error) {
 		window = h.Window
 	}
 	rep := newReport(h.Command, h.Target, h.Model, &engine.Result{Total: total, Window: window})
-	if h.Command != "demo" {
+	if h.Cluster == "" {
 		return rep, err
 	}
 	return stepsReport{report: rep, Steps: recordedSteps(rec)}, err
 }
 
-// recordedSteps are the demo's steps as their last recorded update left
+// recordedSteps are the session's steps as their last recorded update left
 // them; a step still running, or not reached, when the recording ended is
 // marked so.
 func recordedSteps(rec *recordings.Recording) []experiments.Result {
