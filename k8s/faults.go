@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/kubectl/pkg/util/podutils"
 )
 
 // Inject applies a fault. FaultKill deletes pods of the Deployment (by
@@ -136,7 +137,7 @@ func (d *Deployment) killTargets(ctx context.Context, f cluster.Fault) ([]*corev
 		return nil, len(live), fmt.Errorf("%d pods asked, %d live", n, len(live))
 	}
 	rand.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
-	slices.SortStableFunc(live, func(a, b *corev1.Pod) int { return boolInt(podReady(b)) - boolInt(podReady(a)) })
+	slices.SortStableFunc(live, func(a, b *corev1.Pod) int { return boolInt(podutils.IsPodReady(b)) - boolInt(podutils.IsPodReady(a)) })
 	return live[:n], len(live), nil
 }
 
@@ -176,7 +177,7 @@ func (d *Deployment) replaced(dep *appsv1.Deployment, killed []string) (bool, er
 		if slices.Contains(killed, p.Name) {
 			return false, nil
 		}
-		if podReady(p) && newRS != nil && controllerUID(p.OwnerReferences) == newRS.UID {
+		if podutils.IsPodReady(p) && newRS != nil && controllerUID(p.OwnerReferences) == newRS.UID {
 			ready++
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	deploymentutil "k8s.io/kubectl/pkg/util/deployment"
+	"k8s.io/kubectl/pkg/util/podutils"
 )
 
 // defaultPort is the container port assumed when the container declares
@@ -223,22 +224,12 @@ func podPhase(p *corev1.Pod, wasReady bool) cluster.Phase {
 		return cluster.Killed
 	case p.DeletionTimestamp != nil:
 		return cluster.Draining
-	case podReady(p):
+	case podutils.IsPodReady(p):
 		return cluster.Ready
 	case p.Status.Phase == corev1.PodRunning && wasReady:
 		return cluster.Unready
 	}
 	return cluster.Starting
-}
-
-// podReady reports the pod's Ready condition.
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // restarts sums the pod's container restarts.
