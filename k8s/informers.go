@@ -110,10 +110,11 @@ func (d *Deployment) discover(ctx context.Context) (watched, error) {
 	if err := d.checkContainer(dep); err != nil {
 		return w, err
 	}
-	byName := fields.OneTermEqualSelector("metadata.name", name).String()
-	bySelector := w.selector.String()
+	apps, core := d.client.AppsV1(), d.client.CoreV1()
 	required := []probe{
-		d.probeDeployments(byName), d.probeReplicaSets(bySelector), d.probePods(bySelector),
+		probeOf("deployments", ns, apps.Deployments(ns), byName(name)),
+		probeOf("replicasets", ns, apps.ReplicaSets(ns), byLabels(w.selector)),
+		probeOf("pods", ns, core.Pods(ns), byLabels(w.selector)),
 	}
 	for _, p := range required {
 		if err := p.run(ctx); err != nil {
@@ -124,10 +125,12 @@ func (d *Deployment) discover(ctx context.Context) (watched, error) {
 		return w, err
 	}
 	if w.service != "" {
-		w.slices = d.optional(ctx, d.probeSlices(w.service), "endpoints of service "+w.service+" unknown")
+		p := probeOf("endpointslices", ns, d.client.DiscoveryV1().EndpointSlices(ns), byLabels(sliceSelector(w.service)))
+		w.slices = d.optional(ctx, p, "endpoints of service "+w.service+" unknown")
 	}
-	w.events = d.optional(ctx, d.probeEvents(), "Kubernetes Events not shown")
-	w.hpas = d.optional(ctx, d.probeHPAs(), "autoscaler not shown")
+	w.events = d.optional(ctx, probeOf("events", ns, core.Events(ns), metav1.ListOptions{}), "Kubernetes Events not shown")
+	hpas := d.client.AutoscalingV2().HorizontalPodAutoscalers(ns)
+	w.hpas = d.optional(ctx, probeOf("horizontalpodautoscalers", ns, hpas, metav1.ListOptions{}), "autoscaler not shown")
 	return w, nil
 }
 
@@ -227,95 +230,76 @@ func (p probe) run(ctx context.Context) error {
 	return nil
 }
 
-func (d *Deployment) probeDeployments(fieldSel string) probe {
-	c := d.client.AppsV1().Deployments(d.o.Namespace)
-	return probe{resource: "deployments", ns: d.o.Namespace, opts: metav1.ListOptions{FieldSelector: fieldSel},
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
+// listerWatcher is what a typed client offers a probe.
+type listerWatcher[L any] interface {
+	List(context.Context, metav1.ListOptions) (L, error)
+	Watch(context.Context, metav1.ListOptions) (watch.Interface, error)
 }
 
-func (d *Deployment) probeReplicaSets(sel string) probe {
-	c := d.client.AppsV1().ReplicaSets(d.o.Namespace)
-	return probe{resource: "replicasets", ns: d.o.Namespace, opts: metav1.ListOptions{LabelSelector: sel},
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
+// probeOf is the probe of resource through c with opts.
+func probeOf[L any](resource, ns string, c listerWatcher[L], opts metav1.ListOptions) probe {
+	return probe{resource: resource, ns: ns, opts: opts, watch: c.Watch,
+		list: func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err }}
 }
 
-func (d *Deployment) probePods(sel string) probe {
-	c := d.client.CoreV1().Pods(d.o.Namespace)
-	return probe{resource: "pods", ns: d.o.Namespace, opts: metav1.ListOptions{LabelSelector: sel},
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
+// byName lists the object called name.
+func byName(name string) metav1.ListOptions {
+	return metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()}
 }
 
-func (d *Deployment) probeSlices(service string) probe {
-	c := d.client.DiscoveryV1().EndpointSlices(d.o.Namespace)
-	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: service}).String()
-	return probe{resource: "endpointslices", ns: d.o.Namespace, opts: metav1.ListOptions{LabelSelector: sel},
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
+// byLabels lists the objects sel selects.
+func byLabels(sel labels.Selector) metav1.ListOptions {
+	return metav1.ListOptions{LabelSelector: sel.String()}
 }
 
-func (d *Deployment) probeEvents() probe {
-	c := d.client.CoreV1().Events(d.o.Namespace)
-	return probe{resource: "events", ns: d.o.Namespace,
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
-}
-
-func (d *Deployment) probeHPAs() probe {
-	c := d.client.AutoscalingV2().HorizontalPodAutoscalers(d.o.Namespace)
-	return probe{resource: "horizontalpodautoscalers", ns: d.o.Namespace,
-		list:  func(ctx context.Context, o metav1.ListOptions) error { _, err := c.List(ctx, o); return err },
-		watch: c.Watch}
+// sliceSelector selects the EndpointSlices of service.
+func sliceSelector(service string) labels.Selector {
+	return labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: service})
 }
 
 // informers builds the informer factories for w, registers the event
 // handlers and sets the listers; it returns the factories (not started
 // yet) and what tells that the handlers saw the initial lists.
 func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []cache.InformerSynced, error) {
-	mk := func(tweak func(*metav1.ListOptions)) informers.SharedInformerFactory {
-		opts := []informers.SharedInformerOption{informers.WithNamespace(d.o.Namespace)}
-		if tweak != nil {
-			opts = append(opts, informers.WithTweakListOptions(tweak))
-		}
-		return informers.NewSharedInformerFactoryWithOptions(d.client, 0, opts...)
+	// mk makes a factory whose informers list with want's selectors, the
+	// ones discover probed.
+	mk := func(want metav1.ListOptions) informers.SharedInformerFactory {
+		return informers.NewSharedInformerFactoryWithOptions(d.client, 0, informers.WithNamespace(d.o.Namespace),
+			informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+				o.FieldSelector, o.LabelSelector = want.FieldSelector, want.LabelSelector
+			}))
 	}
-	byName := mk(func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", d.o.Name).String()
-	})
-	bySelector := mk(func(o *metav1.ListOptions) { o.LabelSelector = w.selector.String() })
-	factories := []informers.SharedInformerFactory{byName, bySelector}
-	var reg registrar
-	deps := byName.Apps().V1().Deployments()
-	reg.add("deployments", deps.Informer(), d, d.deploymentHandler())
+	named := mk(byName(d.o.Name))
+	bySelector := mk(byLabels(w.selector))
+	factories := []informers.SharedInformerFactory{named, bySelector}
+	reg := registrar{d: d}
+	deps := named.Apps().V1().Deployments()
+	reg.add("deployments", deps.Informer(), d.deploymentHandler())
 	rss := bySelector.Apps().V1().ReplicaSets()
-	reg.add("replicasets", rss.Informer(), d, d.wakeHandler())
+	reg.add("replicasets", rss.Informer(), d.wakeHandler())
 	pods := bySelector.Core().V1().Pods()
-	reg.add("pods", pods.Informer(), d, d.podHandler())
+	reg.add("pods", pods.Informer(), d.podHandler())
 	d.mu.Lock()
 	d.deps, d.rss, d.pods = deps.Lister(), rss.Lister(), pods.Lister()
 	d.mu.Unlock()
 	if w.slices {
-		f := mk(func(o *metav1.ListOptions) {
-			o.LabelSelector = labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: w.service}).String()
-		})
+		f := mk(byLabels(sliceSelector(w.service)))
 		factories = append(factories, f)
 		inf := f.Discovery().V1().EndpointSlices()
-		reg.add("endpointslices", inf.Informer(), d, d.sliceHandler())
+		reg.add("endpointslices", inf.Informer(), d.sliceHandler())
 		d.mu.Lock()
 		d.slices = inf.Lister()
 		d.mu.Unlock()
 	}
 	if w.events || w.hpas {
-		f := mk(nil)
+		f := mk(metav1.ListOptions{})
 		factories = append(factories, f)
 		if w.events {
-			reg.add("events", f.Core().V1().Events().Informer(), d, d.eventHandler())
+			reg.add("events", f.Core().V1().Events().Informer(), d.eventHandler())
 		}
 		if w.hpas {
 			inf := f.Autoscaling().V2().HorizontalPodAutoscalers()
-			reg.add("horizontalpodautoscalers", inf.Informer(), d, d.wakeHandler())
+			reg.add("horizontalpodautoscalers", inf.Informer(), d.wakeHandler())
 			d.mu.Lock()
 			d.hpas = inf.Lister()
 			d.mu.Unlock()
@@ -324,20 +308,21 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 	return factories, reg.synced, reg.err
 }
 
-// registrar registers handlers on informers, collecting what tells that
-// they synced and the first error.
+// registrar registers d's handlers on informers, collecting what tells
+// that they synced and the first error.
 type registrar struct {
+	d      *Deployment
 	synced []cache.InformerSynced
 	err    error
 }
 
 // add registers h on inf, and the handler that turns a dropped watch
 // into a Note.
-func (r *registrar) add(resource string, inf cache.SharedIndexInformer, d *Deployment, h cache.ResourceEventHandler) {
+func (r *registrar) add(resource string, inf cache.SharedIndexInformer, h cache.ResourceEventHandler) {
 	if r.err != nil {
 		return
 	}
-	if err := inf.SetWatchErrorHandlerWithContext(d.watchDropped(resource)); err != nil {
+	if err := inf.SetWatchErrorHandlerWithContext(r.d.watchDropped(resource)); err != nil {
 		r.err = fmt.Errorf("%s informer: %w", resource, err)
 		return
 	}
