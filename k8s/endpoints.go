@@ -9,23 +9,7 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/tools/cache"
 )
-
-// sliceHandler follows the Service's EndpointSlices.
-func (d *Deployment) sliceHandler() cache.ResourceEventHandler {
-	sync := func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		d.syncEndpoints()
-		d.notify()
-	}
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { sync() },
-		UpdateFunc: func(any, any) { sync() },
-		DeleteFunc: func(any) { sync() },
-	}
-}
 
 // syncEndpoints sets Endpoints to the slices' ready endpoints and reports
 // the pods that joined or left them; d.mu must be held.

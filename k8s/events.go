@@ -23,12 +23,11 @@ const (
 // tracker is what the driver reported last, to turn informer updates
 // into events.
 type tracker struct {
-	phases     map[string]cluster.Phase // pod name → last phase reported
-	everReady  map[string]bool          // pods that were ready once
-	inEps      map[string]bool          // pods (or addresses) in the ready endpoints
-	killed     map[string]bool          // pods deleted by a forced kill
-	gone       []goneReplica            // pods deleted recently, oldest first
-	watchNotes map[string]time.Time     // resource → last dropped-watch note
+	everReady  map[string]bool      // pods that were ready once
+	inEps      map[string]bool      // pods (or addresses) in the ready endpoints
+	killed     map[string]bool      // pods deleted by a forced kill
+	gone       []goneReplica        // pods deleted recently, oldest first
+	watchNotes map[string]time.Time // resource → last dropped-watch note
 
 	rolling, scaling, stalled bool
 	progress                  string // last progress message
@@ -44,7 +43,6 @@ type goneReplica struct {
 
 func newTracker() tracker {
 	return tracker{
-		phases:     map[string]cluster.Phase{},
 		everReady:  map[string]bool{},
 		inEps:      map[string]bool{},
 		killed:     map[string]bool{},
@@ -178,36 +176,43 @@ func progressText(msg string) string {
 	return msg
 }
 
-// wakeHandler wakes the waiters on any change of the informer's objects
-// (ReplicaSets: revisions and ready counts; autoscalers).
-func (d *Deployment) wakeHandler() cache.ResourceEventHandler {
-	wake := func() {
+// changeHandler runs sync (unless nil) and wakes the waiters, with d.mu
+// held, on any change of the informer's objects (ReplicaSets: revisions
+// and ready counts; autoscalers; EndpointSlices).
+func (d *Deployment) changeHandler(sync func()) cache.ResourceEventHandler {
+	changed := func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		if sync != nil {
+			sync()
+		}
 		d.notify()
 	}
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { wake() },
-		UpdateFunc: func(any, any) { wake() },
-		DeleteFunc: func(any) { wake() },
+		AddFunc:    func(any) { changed() },
+		UpdateFunc: func(any, any) { changed() },
+		DeleteFunc: func(any) { changed() },
 	}
 }
 
 // podHandler reports the pods' lifecycle.
 func (d *Deployment) podHandler() cache.ResourceEventHandler {
+	locked := func(f func()) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		f()
+	}
 	return cache.ResourceEventHandlerDetailedFuncs{
 		AddFunc: func(obj any, initial bool) {
 			if p, ok := obj.(*corev1.Pod); ok {
-				d.mu.Lock()
-				defer d.mu.Unlock()
-				d.podChanged(p, !initial)
+				locked(func() { d.podChanged(nil, p, !initial) })
 			}
 		},
-		UpdateFunc: func(_, obj any) {
-			if p, ok := obj.(*corev1.Pod); ok {
-				d.mu.Lock()
-				defer d.mu.Unlock()
-				d.podChanged(p, false)
+		UpdateFunc: func(oldObj, obj any) {
+			old, ok1 := oldObj.(*corev1.Pod)
+			p, ok2 := obj.(*corev1.Pod)
+			if ok1 && ok2 {
+				locked(func() { d.podChanged(old, p, false) })
 			}
 		},
 		DeleteFunc: func(obj any) {
@@ -215,20 +220,22 @@ func (d *Deployment) podHandler() cache.ResourceEventHandler {
 				obj = tomb.Obj
 			}
 			if p, ok := obj.(*corev1.Pod); ok {
-				d.mu.Lock()
-				defer d.mu.Unlock()
-				d.podGone(p)
+				locked(func() { d.podGone(p) })
 			}
 		},
 	}
 }
 
-// podChanged reports a pod's new phase (and its start when added after
-// the initial list); d.mu must be held.
-func (d *Deployment) podChanged(p *corev1.Pod, added bool) {
-	now := podPhase(p, d.track.everReady[p.Name])
-	prev, known := d.track.phases[p.Name]
-	d.track.phases[p.Name] = now
+// podChanged reports a pod's change from old (nil when just listed or
+// added) to p: its start when added after the initial list, and its new
+// phase; d.mu must be held.
+func (d *Deployment) podChanged(old, p *corev1.Pod, added bool) {
+	wasReady := d.track.everReady[p.Name]
+	now := podPhase(p, wasReady)
+	prev, known := cluster.Starting, added // an added pod was starting
+	if old != nil {
+		prev, known = podPhase(old, wasReady), true
+	}
 	if now == cluster.Ready {
 		d.track.everReady[p.Name] = true
 	}
@@ -238,7 +245,6 @@ func (d *Deployment) podChanged(p *corev1.Pod, added bool) {
 	}
 	if added {
 		ev(cluster.ReplicaStarted, "pod %s started (%s)", p.Name, version)
-		prev, known = cluster.Starting, true
 	}
 	if known && prev != now {
 		switch now {
@@ -270,7 +276,7 @@ func grace(p *corev1.Pod) int64 {
 // must be held.
 func (d *Deployment) podGone(p *corev1.Pod) {
 	phase := cluster.Stopped
-	if d.track.killed[p.Name] || d.track.phases[p.Name] == cluster.Killed {
+	if d.track.killed[p.Name] || podPhase(p, false) == cluster.Killed {
 		phase = cluster.Killed
 	}
 	version := d.versionOfPod(p)
@@ -281,7 +287,6 @@ func (d *Deployment) podGone(p *corev1.Pod) {
 	if len(d.track.gone) > goneMax {
 		d.track.gone = d.track.gone[len(d.track.gone)-goneMax:]
 	}
-	delete(d.track.phases, p.Name)
 	delete(d.track.everReady, p.Name)
 	delete(d.track.killed, p.Name)
 	d.syncEndpoints()

@@ -276,7 +276,7 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 	deps := named.Apps().V1().Deployments()
 	reg.add("deployments", deps.Informer(), d.deploymentHandler())
 	rss := bySelector.Apps().V1().ReplicaSets()
-	reg.add("replicasets", rss.Informer(), d.wakeHandler())
+	reg.add("replicasets", rss.Informer(), d.changeHandler(nil))
 	pods := bySelector.Core().V1().Pods()
 	reg.add("pods", pods.Informer(), d.podHandler())
 	d.mu.Lock()
@@ -286,7 +286,7 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 		f := mk(byLabels(sliceSelector(w.service)))
 		factories = append(factories, f)
 		inf := f.Discovery().V1().EndpointSlices()
-		reg.add("endpointslices", inf.Informer(), d.sliceHandler())
+		reg.add("endpointslices", inf.Informer(), d.changeHandler(d.syncEndpoints))
 		d.mu.Lock()
 		d.slices = inf.Lister()
 		d.mu.Unlock()
@@ -299,7 +299,7 @@ func (d *Deployment) informers(w watched) ([]informers.SharedInformerFactory, []
 		}
 		if w.hpas {
 			inf := f.Autoscaling().V2().HorizontalPodAutoscalers()
-			reg.add("horizontalpodautoscalers", inf.Informer(), d.wakeHandler())
+			reg.add("horizontalpodautoscalers", inf.Informer(), d.changeHandler(nil))
 			d.mu.Lock()
 			d.hpas = inf.Lister()
 			d.mu.Unlock()
