@@ -154,7 +154,7 @@ func TestDryRunSendsServerSideDryRunAndSaysWhatWouldHappen(t *testing.T) {
 			return d.Inject(ctx, cluster.Fault{Kind: cluster.FaultKill, Replica: "demo-2222-bbbbb", Force: true})
 		},
 			"dry run: would force-delete (grace period 0) pod demo-2222-bbbbb of deployment/demo"},
-		{"restart", d.restartFn(ctx), "dry run: would restart deployment/demo"},
+		{"restart", func() error { return d.Restart(ctx) }, "dry run: would restart deployment/demo"},
 		{"rollback", func() error { return d.Rollback(ctx) }, "dry run: would roll back deployment/demo v2 → v1 (revision 1)"},
 		{"pause", func() error { return d.PauseRollout(ctx) }, "dry run: would pause the rollout of deployment/demo"},
 	}
@@ -182,10 +182,6 @@ func TestDryRunSendsServerSideDryRunAndSaysWhatWouldHappen(t *testing.T) {
 			t.Errorf("upgrade patch %s", w[0].(k8stesting.PatchActionImpl).Patch)
 		}
 	}
-}
-
-func (d *Deployment) restartFn(ctx context.Context) func() error {
-	return func() error { return d.Restart(ctx) }
 }
 
 // honourDryRun makes the fake clientset accept dry-run writes without

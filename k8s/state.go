@@ -95,7 +95,7 @@ func (d *Deployment) rollout(dep *appsv1.Deployment, rss []*appsv1.ReplicaSet) c
 		Available: int(dep.Status.AvailableReplicas),
 		Message:   msg,
 		Paused:    dep.Spec.Paused,
-		Stalled:   stalled(dep),
+		Stalled:   err != nil, // the status viewer errs only past the progress deadline
 	}
 	if err != nil {
 		r.Message = err.Error()
@@ -116,12 +116,6 @@ func (d *Deployment) rolloutStatus(dep *appsv1.Deployment) (string, bool, error)
 	}
 	msg, done, err := d.status.Status(&unstructured.Unstructured{Object: obj}, 0)
 	return strings.TrimSpace(msg), done, err
-}
-
-// stalled reports a rollout that exceeded its progress deadline.
-func stalled(dep *appsv1.Deployment) bool {
-	c := deploymentutil.GetDeploymentCondition(dep.Status, appsv1.DeploymentProgressing)
-	return c != nil && c.Reason == deploymentutil.TimedOutReason
 }
 
 // replicasOf is the Deployment's desired replicas (1 when unset, as the
