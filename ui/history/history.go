@@ -56,6 +56,8 @@ type History struct {
 	cols   []Column
 	acc    *engine.Snapshot // the current column's snapshots, merged
 	accIdx int
+	cur    Column           // column(accIdx, acc), computed once per snapshot added
+	curOK  bool             // cur is up to date
 	last   *engine.Snapshot // the latest snapshot
 	total  engine.Snapshot  // counters of the whole run (no histograms)
 
@@ -146,6 +148,7 @@ func (h *History) Add(s *engine.Snapshot) {
 		h.acc, h.accIdx = h.reuse(h.acc), idx
 	}
 	h.acc.Merge(s)
+	h.curOK = false
 }
 
 // AddTotals takes a snapshot into the run's totals and origin only, not
@@ -201,15 +204,26 @@ func (h *History) Current() int { return h.accIdx }
 
 // Window returns the last n columns up to the current one, oldest first;
 // while the run is shorter than n columns, the columns from its start.
+// It copies at most n columns, and computes the current one once per
+// snapshot added however often it is asked.
 func (h *History) Window(n int) []Column {
-	all := h.cols
-	if h.acc != nil {
-		all = append(all[:len(all):len(all)], column(h.accIdx, h.acc))
+	if n <= 0 {
+		return nil
 	}
-	if len(all) > n {
-		all = all[len(all)-n:]
+	if h.acc == nil {
+		return h.cols[max(len(h.cols)-n, 0):]
 	}
-	return all
+	done := h.cols[max(len(h.cols)-(n-1), 0):]
+	return append(done[:len(done):len(done)], h.current())
+}
+
+// current is the column being filled, computed when a snapshot came in
+// since it last was.
+func (h *History) current() Column {
+	if !h.curOK {
+		h.cur, h.curOK = column(h.accIdx, h.acc), true
+	}
+	return h.cur
 }
 
 // column computes a column from its merged snapshot.

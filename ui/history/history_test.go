@@ -115,3 +115,26 @@ func TestKeepsLastColumns(t *testing.T) {
 		t.Fatalf("total %d requests, want 20 (totals keep everything)", h.Requests())
 	}
 }
+
+// TestWindowFollowsTheCurrentColumn: the current column, computed once per
+// snapshot, still changes with every snapshot added to it, and Window(1)
+// is that column alone.
+func TestWindowFollowsTheCurrentColumn(t *testing.T) {
+	h := New(time.Second, 0)
+	if got := h.Window(5); len(got) != 0 {
+		t.Fatalf("empty history: %d columns", len(got))
+	}
+	h.Add(snap(0, time.Second, 10, time.Millisecond, 200))
+	h.Add(snap(time.Second, 1500*time.Millisecond, 10, time.Millisecond, 200))
+	if got := h.Window(1); len(got) != 1 || got[0].Index != 1 || got[0].Requests != 10 {
+		t.Fatalf("Window(1) = %+v, want column 1 with 10 requests", got)
+	}
+	h.Add(snap(1500*time.Millisecond, 2*time.Second, 30, 50*time.Millisecond, 200))
+	got := h.Window(5)
+	if len(got) != 2 || got[1].Requests != 40 || got[1].P99 < 40 {
+		t.Fatalf("Window(5) = %+v, want column 1 with 40 requests and p99 near 50 ms", got)
+	}
+	if got[0].Requests != 10 {
+		t.Errorf("column 0 has %d requests, want 10", got[0].Requests)
+	}
+}
