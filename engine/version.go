@@ -112,7 +112,7 @@ func addVersionCounts(snap *Snapshot, c *counts) {
 		if len(vc.lat) == 0 {
 			continue
 		}
-		vs := snap.versionEntry(name)
+		vs := snap.VersionEntry(name)
 		vs.Requests += uint64(len(vc.lat))
 		vs.Failed += vc.failed
 		if vs.Latency == nil {
@@ -133,9 +133,9 @@ func namedVersions[V any](m map[string]V) int {
 	return n
 }
 
-// versionEntry returns s's entry for version name, adding it when missing:
+// VersionEntry returns s's entry for version name, adding it when missing:
 // beyond MaxVersions names, the entry is OtherVersion's.
-func (s *Snapshot) versionEntry(name string) *VersionStats {
+func (s *Snapshot) VersionEntry(name string) *VersionStats {
 	if vs := s.ByVersion[name]; vs != nil {
 		return vs
 	}
@@ -162,7 +162,7 @@ func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
 		return
 	}
 	add := func(name string, ov *VersionStats) {
-		vs := s.versionEntry(name)
+		vs := s.VersionEntry(name)
 		vs.Requests += ov.Requests
 		vs.Failed += ov.Failed
 		if !hist {

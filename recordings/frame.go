@@ -334,7 +334,7 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 	}
 	s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+1))
 	for range n {
-		vs := versionEntry(s, string(d.bytes()))
+		vs := s.VersionEntry(string(d.bytes()))
 		vs.Requests += d.uvarint()
 		vs.Failed += d.uvarint()
 		body := lat
@@ -355,27 +355,6 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 		}
 	}
 	return nil
-}
-
-// versionEntry returns s's entry for version name, added when missing;
-// beyond engine.MaxVersions names, engine.OtherVersion's.
-func versionEntry(s *engine.Snapshot, name string) *engine.VersionStats {
-	if vs := s.ByVersion[name]; vs != nil {
-		return vs
-	}
-	named := len(s.ByVersion)
-	if s.ByVersion[engine.OtherVersion] != nil {
-		named--
-	}
-	if name != engine.OtherVersion && named >= engine.MaxVersions {
-		name = engine.OtherVersion
-		if vs := s.ByVersion[name]; vs != nil {
-			return vs
-		}
-	}
-	vs := &engine.VersionStats{}
-	s.ByVersion[name] = vs
-	return vs
 }
 
 // duration converts a stored nanosecond count, saturating.
