@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,12 +95,7 @@ func writeVersions(w io.Writer, byVersion map[string]engine.VersionSummary) {
 		names = append(names, name)
 		width = max(width, utf8.RuneCountInString(printable(name)))
 	}
-	sort.Slice(names, func(i, j int) bool {
-		if (names[i] == engine.OtherVersion) != (names[j] == engine.OtherVersion) {
-			return names[j] == engine.OtherVersion
-		}
-		return engine.CompareVersions(names[i], names[j]) < 0
-	})
+	slices.SortFunc(names, engine.CompareVersionNames)
 	fmt.Fprintf(w, "\n  by version\n")
 	fmt.Fprintf(w, "    %-*s  %10s  %8s  %12s  %8s  %8s  %8s\n", width, "version", "requests", "errors", "availability", "p50", "p99", "max")
 	for _, name := range names {

@@ -196,15 +196,24 @@ func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
 func (s *Snapshot) Versions() []string {
 	names := make([]string, 0, len(s.ByVersion))
 	for name := range s.ByVersion {
-		if name != OtherVersion {
-			names = append(names, name)
-		}
+		names = append(names, name)
 	}
-	slices.SortFunc(names, CompareVersions)
-	if _, ok := s.ByVersion[OtherVersion]; ok {
-		names = append(names, OtherVersion)
-	}
+	slices.SortFunc(names, CompareVersionNames)
 	return names
+}
+
+// CompareVersionNames orders the names of a split by version: as
+// CompareVersions, OtherVersion last. It returns -1, 0 or +1.
+func CompareVersionNames(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case a == OtherVersion:
+		return 1
+	case b == OtherVersion:
+		return -1
+	}
+	return CompareVersions(a, b)
 }
 
 // CompareVersions orders version names as people read them: runs of

@@ -337,6 +337,11 @@ func TestCompareVersions(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("sorted %v, want %v", got, want)
 	}
+	names := []string{"v2", engine.OtherVersion, "a", "v10"}
+	slices.SortFunc(names, engine.CompareVersionNames)
+	if want := []string{"a", "v2", "v10", engine.OtherVersion}; !slices.Equal(names, want) {
+		t.Fatalf("names sorted %v, want %v", names, want)
+	}
 }
 
 // TestBalancedErrorsByVersion: with Balance, a request that fails on an

@@ -37,7 +37,7 @@ type versionColumn struct {
 }
 
 // Versions is the split by version over the last VersionWindow complete
-// columns, in version order (engine.CompareVersions, engine.OtherVersion
+// columns, in version order (engine.CompareVersionNames: OtherVersion
 // last): the versions that answered in it, none when no request had a
 // version.
 func (h *History) Versions() []Version { return h.versions }
@@ -106,19 +106,6 @@ func versionWindow(cols []versionColumn, hists map[string]*hdrhistogram.Histogra
 		}
 		out = append(out, *v)
 	}
-	slices.SortFunc(out, func(a, b Version) int { return compareNames(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Version) int { return engine.CompareVersionNames(a.Name, b.Name) })
 	return out
-}
-
-// compareNames orders versions as engine.Snapshot.Versions does.
-func compareNames(a, b string) int {
-	switch {
-	case a == b:
-		return 0
-	case a == engine.OtherVersion:
-		return 1
-	case b == engine.OtherVersion:
-		return -1
-	}
-	return engine.CompareVersions(a, b)
 }
