@@ -51,18 +51,29 @@ func scenario(t testing.TB, m Model) Model {
 // in testdata (refresh them with go test ./ui -run TestGolden -update).
 func TestGolden(t *testing.T) {
 	base := scenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
-	for _, tc := range []struct {
-		name string
-		w, h int
-		keys []string
-	}{
+	goldenScreens(t, base, []goldenCase{
 		{"full_120x40", 120, 40, nil},
 		{"reduced_80x24", 80, 24, nil},
 		{"help_120x40", 120, 40, []string{"?"}},
 		{"help_80x24", 80, 24, []string{"?"}},
 		{"rate_prompt_80x24", 80, 24, []string{"r"}},
 		{"too_small_70x20", 70, 20, nil},
-	} {
+	})
+}
+
+// goldenCase is a screen compared with its golden file: the base model at
+// a size, after some keys.
+type goldenCase struct {
+	name string
+	w, h int
+	keys []string
+}
+
+// goldenScreens compares each case's screen, ANSI stripped, with its file
+// in testdata.
+func goldenScreens(t *testing.T, base Model, cases []goldenCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
 			for _, k := range tc.keys {
@@ -114,24 +125,12 @@ func TestGoldenCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := clusterScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute, Cluster: f}, 120, 40))
-	for _, tc := range []struct {
-		name string
-		w, h int
-		keys []string
-	}{
+	goldenScreens(t, base, []goldenCase{
 		{"cluster_120x40", 120, 40, nil},
 		{"cluster_80x24", 80, 24, nil},
 		{"fault_menu_120x40", 120, 40, []string{"f"}},
 		{"help_120x40", 120, 40, []string{"?"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m := update(t, base, tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
-			for _, k := range tc.keys {
-				m, _ = press(t, m, k)
-			}
-			golden.RequireEqual(t, []byte(view(m)))
-		})
-	}
+	})
 }
 
 // TestResizeRedraws checks that a resize gives the same screen as starting
