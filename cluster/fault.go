@@ -25,11 +25,16 @@ const (
 	FaultErrors FaultKind = "errors"
 	// FaultBadVersion rolls out a version whose replicas fail or slow down.
 	FaultBadVersion FaultKind = "bad-version"
+	// FaultHeal clears the hang, latency and errors faults of the named
+	// replica, or of every replica when Replica is empty, so an operator
+	// can end a fault and watch the recovery. (A bad version is a rollout:
+	// a rollback ends it.)
+	FaultHeal FaultKind = "heal"
 )
 
 // FaultKinds lists the fault kinds.
 func FaultKinds() []FaultKind {
-	return []FaultKind{FaultKill, FaultHang, FaultLatency, FaultErrors, FaultBadVersion}
+	return []FaultKind{FaultKill, FaultHang, FaultLatency, FaultErrors, FaultBadVersion, FaultHeal}
 }
 
 // Fault is a fault to inject.
@@ -63,8 +68,10 @@ func (f Fault) Validate() error {
 			return errors.New("bad-version: no version")
 		}
 		return nil
+	case FaultHeal:
+		return nil
 	default:
-		return fmt.Errorf("fault %q: unknown kind (want kill, hang, latency, errors or bad-version)", string(f.Kind))
+		return fmt.Errorf("fault %q: unknown kind (want kill, hang, latency, errors, bad-version or heal)", string(f.Kind))
 	}
 	if f.Percent < 0 || f.Percent > 100 {
 		return fmt.Errorf("%s: %g%% of the replicas: want 0..100", f.Kind, f.Percent)
@@ -86,6 +93,8 @@ func (f Fault) Target() string {
 	switch {
 	case f.Kind == FaultBadVersion:
 		return "version " + f.Version
+	case f.Kind == FaultHeal && f.Replica == "":
+		return "every replica"
 	case f.Replica != "":
 		return f.Replica
 	case f.Percent > 0:
