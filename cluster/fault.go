@@ -128,15 +128,29 @@ func (f Fault) String() string {
 }
 
 // Targets returns how many of live replicas f targets: 1 for a named
-// replica, Count, or Percent of live rounded up (at least 1).
-func (f Fault) Targets(live int) int {
+// replica, Count, or Percent of live rounded up, at least 1 and, below
+// 100%, never all of them. It fails when live cannot satisfy f (more
+// replicas asked than live, none live, or a share below 100% of a single
+// replica), so that a fault that would do nothing or more than asked is
+// refused rather than reported done.
+func (f Fault) Targets(live int) (int, error) {
 	switch {
 	case f.Replica != "":
-		return 1
+		return 1, nil
+	case live < 1:
+		return 0, fmt.Errorf("%s: no live replica", f.Target())
+	case f.Percent >= 100:
+		return live, nil
 	case f.Percent > 0:
-		return max(1, int(math.Ceil(f.Percent*float64(live)/100-1e-9)))
+		if live == 1 {
+			return 0, fmt.Errorf("%s: 1 live replica, and a share below 100%% never takes all of them (ask 100%% or 1)", f.Target())
+		}
+		n := max(1, int(math.Ceil(f.Percent*float64(live)/100-1e-9)))
+		return min(n, live-1), nil
+	case f.Count > live:
+		return 0, fmt.Errorf("%s: %d asked, %d live", f.Target(), f.Count, live)
 	default:
-		return f.Count
+		return f.Count, nil
 	}
 }
 

@@ -102,9 +102,25 @@ func TestFaultTargetsPercentRoundsUp(t *testing.T) {
 		{Fault{Kind: FaultKill, Percent: 50}, 3, 2},
 		{Fault{Kind: FaultKill, Percent: 10}, 3, 1},
 		{Fault{Kind: FaultKill, Percent: 100}, 5, 5},
+		{Fault{Kind: FaultKill, Percent: 60}, 2, 1}, // rounds up to 2, but never all below 100%
+		{Fault{Kind: FaultKill, Percent: 99}, 4, 3},
+		{Fault{Kind: FaultKill, Percent: 25}, 4, 1},
 	} {
-		if got := c.f.Targets(c.live); got != c.want {
-			t.Errorf("%v.Targets(%d) = %d, want %d", c.f, c.live, got, c.want)
+		if got, err := c.f.Targets(c.live); err != nil || got != c.want {
+			t.Errorf("%v.Targets(%d) = %d, %v; want %d", c.f, c.live, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		f    Fault
+		live int
+	}{
+		{Fault{Kind: FaultKill, Percent: 25}, 1}, // at least one, never all: impossible
+		{Fault{Kind: FaultKill, Percent: 25}, 0},
+		{Fault{Kind: FaultHang, Count: 3}, 2},
+		{Fault{Kind: FaultLatency, Count: 1}, 0},
+	} {
+		if got, err := c.f.Targets(c.live); err == nil {
+			t.Errorf("%v.Targets(%d) = %d, want an error", c.f, c.live, got)
 		}
 	}
 	if err := (Fault{Kind: FaultKill, Percent: 150}).Validate(); err == nil {

@@ -181,15 +181,16 @@ func (f *Fleet) targets(ft cluster.Fault) ([]*member, error) {
 		}
 		return nil, fmt.Errorf("no live replica %s (live: %s)", ft.Replica, strings.Join(names, ", "))
 	}
-	if ft.Count > len(live) {
-		return nil, fmt.Errorf("%d replicas asked, %d live", ft.Count, len(live))
+	n, err := ft.Targets(len(live))
+	if err != nil {
+		return nil, err
 	}
 	// Ready replicas first, so that the fault hits traffic.
 	rand.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	slices.SortStableFunc(live, func(a, b *member) int {
 		return boolInt(b.phase == cluster.Ready) - boolInt(a.phase == cluster.Ready)
 	})
-	return live[:ft.Count], nil
+	return live[:n], nil
 }
 
 func boolInt(b bool) int {

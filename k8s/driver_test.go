@@ -312,7 +312,7 @@ func TestKillRefusals(t *testing.T) {
 		{cluster.Fault{Kind: cluster.FaultKill, Replica: "ghost"}, `pod "ghost" not found in namespace ns`},
 		{cluster.Fault{Kind: cluster.FaultKill, Count: 2}, "kill 2 pods refused: above the cap of 1 (--max-kill 1)"},
 		{cluster.Fault{Kind: cluster.FaultKill, Percent: 50}, "kill 2 pods refused"},
-		{cluster.Fault{Kind: cluster.FaultKill, Count: 4}, "4 pods asked, 3 live"},
+		{cluster.Fault{Kind: cluster.FaultKill, Count: 4}, "4 asked, 3 live"},
 		{cluster.Fault{Kind: cluster.FaultHang, Count: 1}, "hang: not supported on Kubernetes"},
 		{cluster.Fault{Kind: cluster.FaultLatency, Count: 1}, "latency: not supported on Kubernetes"},
 		{cluster.Fault{Kind: cluster.FaultErrors, Count: 1, ErrorRate: 0.5}, "errors: not supported on Kubernetes"},

@@ -132,9 +132,9 @@ func (d *Deployment) killTargets(ctx context.Context, f cluster.Fault) ([]*corev
 		p, err := d.namedPod(ctx, f.Replica, sel)
 		return []*corev1.Pod{p}, len(live), err
 	}
-	n := f.Targets(len(live))
-	if n > len(live) {
-		return nil, len(live), fmt.Errorf("%d pods asked, %d live", n, len(live))
+	n, err := f.Targets(len(live))
+	if err != nil {
+		return nil, len(live), err
 	}
 	rand.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	slices.SortStableFunc(live, func(a, b *corev1.Pod) int { return boolInt(podutils.IsPodReady(b)) - boolInt(podutils.IsPodReady(a)) })
