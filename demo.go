@@ -160,6 +160,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err := experiments.Supported(steps, fl); err != nil {
 		return usageError{err}
 	}
+	if err := experiments.CheckVersions(steps, df.version); err != nil {
+		return usageError{err}
+	}
 	if !df.headless {
 		return runDemoUI(cmd, io, lf, df, fl, steps, opts)
 	}

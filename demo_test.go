@@ -96,6 +96,9 @@ func TestDemoBadInputIsOneLineExit2(t *testing.T) {
 		{"demo", "--max-surge", "0", "--max-unavailable", "0"},
 		{"demo", "--latency", "fast"},
 		{"demo", "extra"},
+		{"demo", "--duration", "5s", "--step", "1s:bad-version=v1"},
+		{"demo", "--duration", "5s", "--step", "1s:upgrade=v2", "--step", "2s:bad-version=v2"},
+		{"demo", "--duration", "5s", "--step", "1s:upgrade=v\x01"},
 	} {
 		code, out, errOut := scalelab(t.Context(), args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||

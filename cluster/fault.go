@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -64,8 +63,8 @@ func (f Fault) Validate() error {
 	switch f.Kind {
 	case FaultKill, FaultHang, FaultLatency, FaultErrors:
 	case FaultBadVersion:
-		if f.Version == "" {
-			return errors.New("bad-version: no version")
+		if err := CheckVersion(f.Version); err != nil {
+			return fmt.Errorf("bad-version: %w", err)
 		}
 		return nil
 	case FaultHeal:

@@ -71,8 +71,8 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 		}
 		s.Replicas = n
 	case "upgrade":
-		if strings.ContainsAny(arg, " \t") {
-			return fmt.Errorf("%q is not a version: %s", arg, usage[name])
+		if err := cluster.CheckVersion(arg); err != nil {
+			return fmt.Errorf("%w: %s", err, usage[name])
 		}
 		s.Version = arg
 	case "rollback", "restart", "pause", "resume":
@@ -90,8 +90,8 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 	case "latency", "errors":
 		return s.parseValueFault(name, arg)
 	case "bad-version":
-		if strings.ContainsAny(arg, " \t") {
-			return fmt.Errorf("%q is not a version: %s", arg, usage[name])
+		if err := cluster.CheckVersion(arg); err != nil {
+			return fmt.Errorf("%w: %s", err, usage[name])
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultBadVersion, Version: arg}
 	default:
@@ -202,6 +202,36 @@ func ParseSteps(specs []string) ([]Step, error) {
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At < steps[j].At })
 	return steps, nil
+}
+
+// CheckVersions returns an error naming the first bad-version step that
+// would roll out the version the cluster already runs at its time (from
+// current, the version at the start, following the upgrades, rollbacks
+// and bad versions before it), or nil. Such a step would change nothing
+// and report it done. Check it before the run starts.
+func CheckVersions(steps []Step, current string) error {
+	var previous string
+	for _, s := range steps {
+		to := ""
+		switch s.Action {
+		case "upgrade":
+			to = s.Version
+		case "bad-version":
+			if s.Fault.Version == current {
+				return fmt.Errorf("step %q: %s is the version the fleet runs then: nothing would roll out", s.Spec, current)
+			}
+			to = s.Fault.Version
+		case "rollback":
+			if previous != "" {
+				current, previous = previous, current
+			}
+			continue
+		}
+		if to != "" && to != current {
+			current, previous = to, current
+		}
+	}
+	return nil
 }
 
 // Apply runs the step's action on c, blocking until it completed or ctx

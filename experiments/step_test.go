@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,26 +48,28 @@ func TestParseStep(t *testing.T) {
 
 func TestParseStepErrorsAreOneClearLine(t *testing.T) {
 	for spec, want := range map[string]string{
-		"scale=5":           "want AT:ACTION",
-		"soon:scale=5":      `"soon" is not a time`,
-		"-5s:scale=5":       `is not a time`,
-		"10s:scale":         "scale needs an argument: scale=N",
-		"10s:scale=five":    `"five" is not a replica count`,
-		"10s:scale=-1":      "is not a replica count",
-		"10s:upgrade=":      "upgrade needs an argument",
-		"10s:rollback=v1":   "rollback takes no argument",
-		"10s:kill=0":        "0 replicas: want at least 1",
-		"10s:kill":          "kill needs an argument",
-		"10s:latency=fast":  `latency "fast": want a duration`,
-		"10s:latency=1:-5s": "must not be negative",
-		"10s:errors=150%":   `rate "150%"`,
-		"10s:explode=1":     `unknown action "explode"`,
-		"10s:bad-version=":  "bad-version needs an argument",
-		"10s:restart=now":   "restart takes no argument",
-		"10s:pause=1":       "pause takes no argument",
-		"10s:kill=150%":     "is not a share of the replicas",
-		"10s:kill=0%":       "is not a share of the replicas",
-		"10s:kill=:force":   "is neither a replica count nor a replica name",
+		"scale=5":                  "want AT:ACTION",
+		"soon:scale=5":             `"soon" is not a time`,
+		"-5s:scale=5":              `is not a time`,
+		"10s:scale":                "scale needs an argument: scale=N",
+		"10s:scale=five":           `"five" is not a replica count`,
+		"10s:scale=-1":             "is not a replica count",
+		"10s:upgrade=":             "upgrade needs an argument",
+		"10s:rollback=v1":          "rollback takes no argument",
+		"10s:kill=0":               "0 replicas: want at least 1",
+		"10s:kill":                 "kill needs an argument",
+		"10s:latency=fast":         `latency "fast": want a duration`,
+		"10s:latency=1:-5s":        "must not be negative",
+		"10s:errors=150%":          `rate "150%"`,
+		"10s:explode=1":            `unknown action "explode"`,
+		"10s:bad-version=":         "bad-version needs an argument",
+		"10s:restart=now":          "restart takes no argument",
+		"10s:pause=1":              "pause takes no argument",
+		"10s:kill=150%":            "is not a share of the replicas",
+		"10s:kill=0%":              "is not a share of the replicas",
+		"10s:kill=:force":          "is neither a replica count nor a replica name",
+		"10s:upgrade=v\x01":        "want one printable word",
+		"10s:bad-version=v\x1b[2J": "want one printable word",
 	} {
 		_, err := ParseStep(spec)
 		if err == nil {
@@ -74,7 +77,7 @@ func TestParseStepErrorsAreOneClearLine(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, want) || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "step "+`"`+spec) {
+		if !strings.Contains(msg, want) || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "step "+strconv.Quote(spec)) {
 			t.Errorf("ParseStep(%q) error %q: want one line naming the step and containing %q", spec, msg, want)
 		}
 	}
@@ -95,6 +98,32 @@ func TestParseStepsSortsAndReportsEveryError(t *testing.T) {
 	_, err = ParseSteps([]string{"x", "10s:scale=5", "y"})
 	if err == nil || !strings.Contains(err.Error(), `"x"`) || !strings.Contains(err.Error(), `"y"`) {
 		t.Fatalf("want both bad steps named, got %v", err)
+	}
+}
+
+// TestCheckVersionsRefusesABadVersionThatIsCurrent checks that a
+// bad-version step naming the version the cluster runs at that time is
+// refused, following the upgrades and rollbacks before it.
+func TestCheckVersionsRefusesABadVersionThatIsCurrent(t *testing.T) {
+	for specs, want := range map[string]string{
+		"1s:bad-version=v1":                               "1s:bad-version=v1",
+		"1s:upgrade=v2 2s:bad-version=v2":                 "2s:bad-version=v2",
+		"1s:upgrade=v2 2s:rollback 3s:bad-version=v1":     "3s:bad-version=v1",
+		"1s:bad-version=v3 2s:rollback 3s:bad-version=v3": "",
+		"1s:upgrade=v2 2s:bad-version=v1":                 "",
+		"1s:bad-version=v3 2s:bad-version=v3":             "2s:bad-version=v3",
+	} {
+		steps, err := ParseSteps(strings.Fields(specs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckVersions(steps, "v1")
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v, want no error", specs, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), `"`+want+`"`) || !strings.Contains(err.Error(), "nothing would roll out")):
+			t.Errorf("%s: %v, want %q refused", specs, err, want)
+		}
 	}
 }
 

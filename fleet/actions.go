@@ -60,10 +60,11 @@ func (f *Fleet) rollTo(ctx context.Context, what, version string, bad bool) erro
 		f.mu.Unlock()
 		return err
 	}
-	if version == "" || strings.ContainsAny(version, " \t\n") {
+	if err := cluster.CheckVersion(version); err != nil {
 		f.mu.Unlock()
-		return fmt.Errorf("%s: version %q: want a non-empty word", what, version)
+		return fmt.Errorf("%s: %w", what, err)
 	}
+
 	if version != f.version {
 		if bad {
 			f.bad[version] = true
@@ -126,6 +127,10 @@ func (f *Fleet) Inject(ctx context.Context, ft cluster.Fault) error {
 	}
 	if ft.Kind == cluster.FaultBadVersion {
 		f.mu.Lock()
+		if ft.Version == f.version {
+			f.mu.Unlock()
+			return fmt.Errorf("inject bad version %s: it is the current version: nothing would roll out", ft.Version)
+		}
 		f.emit(cluster.Event{Kind: cluster.FaultInjected, Version: ft.Version,
 			Message: fmt.Sprintf("fault: bad version %s rolls out", ft.Version)})
 		f.mu.Unlock()

@@ -48,3 +48,23 @@ func TestFleetRefusesAShareItCannotTake(t *testing.T) {
 		t.Fatalf("refused faults killed %q", killed)
 	}
 }
+
+// TestFleetRefusesVersionsThatDoNothingOrCannotBeServed checks a bad
+// version equal to the current one and a version with a control character
+// are refused, and nothing rolls out.
+func TestFleetRefusesVersionsThatDoNothingOrCannotBeServed(t *testing.T) {
+	f, log := startFleet(t, Replicas(1))
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultBadVersion, Version: "v1"}); err == nil ||
+		!strings.Contains(err.Error(), "nothing would roll out") {
+		t.Fatalf("bad version v1 on v1: %v, want a refusal", err)
+	}
+	if err := f.Upgrade(actx(t), "v\x01"); err == nil || !strings.Contains(err.Error(), "printable") {
+		t.Fatalf("upgrade to v\\x01: %v, want a refusal", err)
+	}
+	if got := log.find(cluster.FaultInjected); len(got) != 0 {
+		t.Fatalf("refused faults reported %q", got)
+	}
+	if got := log.find(cluster.RolloutStarted); len(got) != 0 || f.State().Version != "v1" {
+		t.Fatalf("refused versions rolled out: %q, version %s", got, f.State().Version)
+	}
+}
