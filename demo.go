@@ -49,7 +49,7 @@ func (f *demoFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noDrain, "no-drain", false, "replicas stop at once, dropping requests in flight (shows why the drain matters)")
 	fs.DurationVar(&f.startupDelay, "startup-delay", time.Second, "time a new replica takes to become ready")
 	fs.StringVar(&f.latency, "latency", "2ms..10ms", "time each replica's answer takes: fixed (20ms) or a uniform range")
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "the fleet's load balancer address (loopback; port 0 picks one)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "the fleet's load balancer address, loopback only: 127.0.0.1:PORT or [::1]:PORT (port 0 picks one); the replicas listen on the same host")
 	fs.StringArrayVar(&f.steps, "step", nil, "scripted step "+experiments.Syntax+" (repeatable)")
 	fs.BoolVar(&f.headless, "headless", false, "no UI: a live line a second and the events on stderr, the summary at the end")
 }

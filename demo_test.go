@@ -99,6 +99,8 @@ func TestDemoBadInputIsOneLineExit2(t *testing.T) {
 		{"demo", "--duration", "5s", "--step", "1s:bad-version=v1"},
 		{"demo", "--duration", "5s", "--step", "1s:upgrade=v2", "--step", "2s:bad-version=v2"},
 		{"demo", "--duration", "5s", "--step", "1s:upgrade=v\x01"},
+		{"demo", "--listen", "0.0.0.0:0"},
+		{"demo", "--listen", "[::]:8080"},
 	} {
 		code, out, errOut := scalelab(t.Context(), args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||

@@ -142,7 +142,7 @@ func (b *Balancer) Add(name, addr string) error {
 		proxy: &fasthttp.HostClient{
 			Addr: addr,
 			Dial: func(addr string) (net.Conn, error) {
-				return fasthttp.DialTimeout(addr, b.cfg.upstreamTimeout)
+				return fasthttp.DialDualStackTimeout(addr, b.cfg.upstreamTimeout)
 			},
 			MaxConns:                      4096,
 			MaxConnWaitTimeout:            b.cfg.upstreamTimeout,
@@ -157,6 +157,7 @@ func (b *Balancer) Add(name, addr string) error {
 		},
 		checker: &fasthttp.HostClient{
 			Addr:                      addr,
+			DialDualStack:             true,
 			MaxConns:                  2,
 			MaxIdemponentCallAttempts: 1,
 			RetryIfErr:                func(*fasthttp.Request, int, error) (bool, bool) { return false, false },

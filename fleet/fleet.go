@@ -21,9 +21,10 @@ import (
 // within maxSurge and maxUnavailable, and a replica that died (killed, or
 // failing its liveness check) is replaced after a short delay.
 type Fleet struct {
-	cfg config
-	hub cluster.Hub
-	bal *Balancer
+	cfg  config
+	host string // the loopback host the balancer and the replicas listen on
+	hub  cluster.Hub
+	bal  *Balancer
 
 	mu         sync.Mutex
 	members    []*member
@@ -66,8 +67,10 @@ func New(opts ...Option) (*Fleet, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
+	host, _ := loopbackHost(cfg.listen) // validated
 	f := &Fleet{
 		cfg:        cfg,
+		host:       host,
 		version:    cfg.version,
 		bad:        map[string]bool{},
 		changed:    make(chan struct{}),

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
@@ -31,7 +32,7 @@ func (f *Fleet) startMember(version string) error {
 	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	if err := rep.Start("127.0.0.1:0"); err != nil {
+	if err := rep.Start(net.JoinHostPort(f.host, "0")); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	if err := f.bal.Add(name, rep.Addr()); err != nil {

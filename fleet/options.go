@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
@@ -76,7 +77,9 @@ func MaxUnavailable(n int) Option { return func(c *config) { c.maxUnavailable = 
 // MaxReplicas bounds Scale (default 32: every replica shares this machine).
 func MaxReplicas(n int) Option { return func(c *config) { c.maxReplicas = n } }
 
-// Listen sets the balancer's address (default 127.0.0.1:0, a free port).
+// Listen sets the balancer's address (default 127.0.0.1:0, a free port):
+// a loopback address, IPv4 or IPv6 ([::1]:0); the replicas listen on the
+// same loopback host.
 func Listen(addr string) Option { return func(c *config) { c.listen = addr } }
 
 // ReplicaDefaults sets options applied to every replica the fleet starts
@@ -125,6 +128,9 @@ func (c *config) validate() error {
 	if c.version == "" {
 		errs = append(errs, errors.New("version: must not be empty"))
 	}
+	if _, err := loopbackHost(c.listen); err != nil {
+		errs = append(errs, err)
+	}
 	if c.maxSurge < 0 || c.maxUnavailable < 0 {
 		errs = append(errs, fmt.Errorf("max surge %d, max unavailable %d: must not be negative", c.maxSurge, c.maxUnavailable))
 	} else if c.maxSurge == 0 && c.maxUnavailable == 0 {
@@ -157,4 +163,21 @@ func (c *config) validate() error {
 		errs = append(errs, fmt.Errorf("balancer: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// loopbackHost returns the host of addr, a loopback host:port the fleet
+// may listen on (localhost stands for 127.0.0.1), or an error saying why
+// not: the fleet's replicas and balancer serve only this machine.
+func loopbackHost(addr string) (string, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("listen %q: want a loopback HOST:PORT such as 127.0.0.1:0 or [::1]:0", addr)
+	}
+	if host == "localhost" {
+		return "127.0.0.1", nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "", fmt.Errorf("listen %q: not a loopback address; the fleet serves only this machine (127.0.0.1:0 or [::1]:0)", addr)
+	}
+	return host, nil
 }

@@ -12,6 +12,7 @@ import (
 func (f *Fleet) watchLoop() {
 	defer f.background.Done()
 	client := &fasthttp.Client{
+		DialDualStack:             true,
 		MaxIdemponentCallAttempts: 1,
 		RetryIfErr:                func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 		NoDefaultUserAgentHeader:  true,
