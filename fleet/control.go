@@ -143,32 +143,48 @@ func (f *Fleet) converged() bool {
 	return live == f.desired
 }
 
-// report emits rollout progress and the end of scales and rollouts; f.mu
-// must be held.
+// rolloutStatus is the rollout's status in kubectl's words
+// (cluster.RolloutStatus), counted as a Deployment's status counts: the
+// live replicas of the desired version are updated, every live or
+// draining replica is not yet terminated, the ready ones are available.
+// f.mu must be held.
+func (f *Fleet) rolloutStatus() (msg string, done bool) {
+	updated, total, available := 0, 0, 0
+	for _, m := range f.members {
+		if m.phase.Live() || m.phase == cluster.Draining {
+			total++
+		}
+		if m.phase.Live() && m.version == f.version {
+			updated++
+		}
+		if m.phase == cluster.Ready {
+			available++
+		}
+	}
+	return cluster.RolloutStatus(rolloutName, f.desired, updated, total, available)
+}
+
+// rolloutName is the name the fleet's rollout status gives it, as kubectl
+// names the Deployment.
+const rolloutName = "fleet"
+
+// report emits rollout progress and the end of scales and rollouts, in
+// the words of kubectl's status viewer as the Kubernetes driver does;
+// f.mu must be held.
 func (f *Fleet) report() {
 	done := f.converged()
 	if f.rolling {
-		updated, readyNew, old := 0, 0, 0
-		for _, m := range f.members {
-			switch {
-			case m.phase.Live() && m.version == f.version:
-				updated++
-				if m.phase == cluster.Ready {
-					readyNew++
-				}
-			case (m.phase.Live() || m.phase == cluster.Draining) && m.version != f.version:
-				old++
-			}
-		}
-		p := fmt.Sprintf("rollout %s: %d/%d updated, %d ready, %d old", f.version, updated, f.desired, readyNew, old)
-		if p != f.progress && !done {
+		msg, _ := f.rolloutStatus()
+		if p := cluster.ProgressText(msg); p != f.progress && !done {
 			f.progress = p
-			f.emit(cluster.Event{Kind: cluster.RolloutProgress, Version: f.version, Message: p})
+			f.emit(cluster.Event{Kind: cluster.RolloutProgress, Version: f.version,
+				Message: fmt.Sprintf("rollout %s: %s", f.version, p)})
 		}
 		if done {
 			f.rolling = false
+			msg, _ = cluster.RolloutStatus(rolloutName, f.desired, f.desired, f.desired, f.desired)
 			f.emit(cluster.Event{Kind: cluster.RolloutDone, Version: f.version,
-				Message: fmt.Sprintf("rollout %s done: %d/%d ready", f.version, readyNew, f.desired)})
+				Message: fmt.Sprintf("rollout %s done: %s", f.version, msg)})
 		}
 	}
 	if f.scaling && done {

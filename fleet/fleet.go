@@ -190,6 +190,7 @@ func (f *Fleet) State() cluster.State {
 			s.Rollout.Active = true
 		}
 	}
+	s.Rollout.Message, _ = f.rolloutStatus()
 	return s
 }
 

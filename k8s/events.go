@@ -151,7 +151,7 @@ func (d *Deployment) reportProgress(dep *appsv1.Deployment) {
 			d.track.rolling, d.track.progress = false, ""
 			d.emit(cluster.Event{Kind: cluster.RolloutDone, Version: version,
 				Message: fmt.Sprintf("rollout %s done: %s", version, msg)})
-		} else if p := progressText(msg); p != d.track.progress {
+		} else if p := cluster.ProgressText(msg); p != d.track.progress {
 			d.track.progress = p
 			d.emit(cluster.Event{Kind: cluster.RolloutProgress, Version: version,
 				Message: fmt.Sprintf("rollout %s: %s", version, p)})
@@ -162,18 +162,6 @@ func (d *Deployment) reportProgress(dep *appsv1.Deployment) {
 		d.emit(cluster.Event{Kind: cluster.ScaleDone, Version: version,
 			Message: fmt.Sprintf("scaled to %d: all ready", replicasOf(dep))})
 	}
-}
-
-// progressText shortens a status viewer message for an event: the
-// "Waiting for deployment "x" rollout to finish: " prefix goes.
-func progressText(msg string) string {
-	if _, rest, ok := strings.Cut(msg, "rollout to finish: "); ok {
-		msg = rest
-	}
-	if msg != "" {
-		msg = strings.ToLower(msg[:1]) + msg[1:]
-	}
-	return msg
 }
 
 // changeHandler runs sync (unless nil) and wakes the waiters, with d.mu

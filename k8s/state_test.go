@@ -133,10 +133,10 @@ func TestPreviousReplicaSetIsSecondHighestRevision(t *testing.T) {
 
 func TestProgressText(t *testing.T) {
 	in := "Waiting for deployment \"demo\" rollout to finish: 1 old replicas are pending termination..."
-	if got := progressText(in); got != "1 old replicas are pending termination..." {
+	if got := cluster.ProgressText(in); got != "1 old replicas are pending termination..." {
 		t.Errorf("progressText = %q", got)
 	}
-	if got := progressText("Waiting for deployment spec update to be observed..."); got != "waiting for deployment spec update to be observed..." {
+	if got := cluster.ProgressText("Waiting for deployment spec update to be observed..."); got != "waiting for deployment spec update to be observed..." {
 		t.Errorf("progressText = %q", got)
 	}
 }
