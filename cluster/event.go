@@ -24,7 +24,9 @@ const (
 	RolloutDone     EventKind = "rollout-done"
 	Rollback        EventKind = "rollback"
 	FaultInjected   EventKind = "fault"
-	Note            EventKind = "note"
+	// FaultCleared reports a replica's fault ended by a heal.
+	FaultCleared EventKind = "fault-cleared"
+	Note         EventKind = "note"
 	// KubeEvent is a Kubernetes Event about the Deployment, its
 	// ReplicaSets or pods ("k8s Event: Killing pod/demo-5d9c-x2kq: ...").
 	KubeEvent EventKind = "k8s-event"

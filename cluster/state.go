@@ -1,5 +1,7 @@
 package cluster
 
+import "time"
+
 // Phase is a replica's lifecycle state.
 type Phase string
 
@@ -34,6 +36,9 @@ type Replica struct {
 	// Fault describes a fault injected into it ("hang", "latency 200ms"),
 	// empty when none.
 	Fault string `json:"fault,omitempty"`
+	// FaultSince is when that fault was injected (the time of its
+	// FaultInjected event), zero when none or unknown.
+	FaultSince time.Time `json:"fault_since,omitzero"`
 	// Revision is its ReplicaSet's revision on Kubernetes, empty elsewhere.
 	Revision string `json:"revision,omitempty"`
 	// Restarts counts its container restarts; Node is where it runs (both

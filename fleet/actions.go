@@ -2,10 +2,12 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/scalelab/scalelab/cluster"
 )
@@ -142,6 +144,9 @@ func (f *Fleet) Inject(ctx context.Context, ft cluster.Fault) error {
 		return err
 	}
 	targets, err := f.targets(ft)
+	if ft.Kind == cluster.FaultHeal {
+		targets, err = f.healTargets(ft)
+	}
 	if err != nil {
 		f.mu.Unlock()
 		return fmt.Errorf("inject %s: %w", ft.Kind, err)
@@ -155,10 +160,11 @@ func (f *Fleet) Inject(ctx context.Context, ft cluster.Fault) error {
 	if ft.Kind != cluster.FaultKill && ft.Kind != cluster.FaultHang {
 		return nil
 	}
-	// Wait until the fleet replaced the replicas the fault took out.
+	// Wait until the fleet replaced the replicas the fault took out (or a
+	// heal brought a hung one back).
 	return f.wait(ctx, ft.String(), func() (bool, error) {
 		for _, m := range targets {
-			if m.phase.Live() {
+			if m.phase.Live() && (ft.Kind == cluster.FaultKill || m.fault != "") {
 				return false, nil
 			}
 		}
@@ -205,11 +211,48 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// healTargets picks the replicas a heal clears: the named live one, which
+// must have a fault to clear, or every live one with one; f.mu must be
+// held. A heal that would clear nothing fails, so that it is never
+// reported done.
+func (f *Fleet) healTargets(ft cluster.Fault) ([]*member, error) {
+	var out []*member
+	for _, m := range f.members {
+		if m.phase.Live() && (ft.Replica == "" || m.name == ft.Replica) && healable(m) {
+			out = append(out, m)
+		}
+	}
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case ft.Replica == "":
+		return nil, errors.New("no live replica has a hang, latency or errors fault to clear")
+	}
+	if m := f.member(ft.Replica); m != nil && m.phase.Live() {
+		return nil, fmt.Errorf("%s has no hang, latency or errors fault to clear", ft.Replica)
+	}
+	return nil, fmt.Errorf("no live replica %s", ft.Replica)
+}
+
+// healable reports m carrying a fault a heal clears (a bad version's
+// replicas fail by their version: a rollback ends that).
+func healable(m *member) bool { return m.fault != "" && m.fault != badVersionFault }
+
 // applyFault injects ft into m; f.mu must be held.
 func (f *Fleet) applyFault(m *member, ft cluster.Fault) {
+	now := time.Now()
 	switch ft.Kind {
 	case cluster.FaultKill:
 		f.killMember(m, "killed (fault)")
+		return
+	case cluster.FaultHeal:
+		m.rep.Heal()
+		f.emit(cluster.Event{Time: now, Kind: cluster.FaultCleared, Replica: m.name, Version: m.version,
+			Message: fmt.Sprintf("fault cleared: %s on %s healed", m.fault, m.name)})
+		m.fault, m.faultSince = "", time.Time{}
+		if f.bad[m.version] {
+			m.fault = badVersionFault
+		}
 		return
 	case cluster.FaultHang:
 		m.rep.Hang()
@@ -218,8 +261,8 @@ func (f *Fleet) applyFault(m *member, ft cluster.Fault) {
 	case cluster.FaultErrors:
 		m.rep.SetErrorRate(ft.ErrorRate)
 	}
-	m.fault = ft.Effect()
-	f.emit(cluster.Event{Kind: cluster.FaultInjected, Replica: m.name, Version: m.version,
+	m.fault, m.faultSince = ft.Effect(), now
+	f.emit(cluster.Event{Time: now, Kind: cluster.FaultInjected, Replica: m.name, Version: m.version,
 		Message: fmt.Sprintf("fault: %s on %s", ft.Effect(), m.name)})
 }
 

@@ -3,6 +3,7 @@ package fleet
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalelab/scalelab/cluster"
 )
@@ -66,5 +67,92 @@ func TestFleetRefusesVersionsThatDoNothingOrCannotBeServed(t *testing.T) {
 	}
 	if got := log.find(cluster.RolloutStarted); len(got) != 0 || f.State().Version != "v1" {
 		t.Fatalf("refused versions rolled out: %q, version %s", got, f.State().Version)
+	}
+}
+
+// TestFleetHealClearsFaults checks that heal=NAME ends that replica's
+// errors fault, heal ends every replica's (a hang included, whose held
+// requests end), and a heal with nothing to clear fails.
+func TestFleetHealClearsFaults(t *testing.T) {
+	f, log := startFleet(t, Replicas(2), Liveness(time.Hour, 1))
+	c := newClient()
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultErrors, Replica: "replica-1", ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	failing := func() int {
+		n := 0
+		for range 10 {
+			if code, _, _ := get(t, c, f.URL()); code != 200 {
+				n++
+			}
+		}
+		return n
+	}
+	if n := failing(); n != 5 {
+		t.Fatalf("errors 100%% on 1 of 2: %d of 10 failed, want 5", n)
+	}
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHeal, Replica: "replica-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := failing(); n != 0 {
+		t.Fatalf("after heal=replica-1: %d of 10 failed, want 0", n)
+	}
+	for _, r := range f.State().Replicas {
+		if r.Fault != "" || !r.FaultSince.IsZero() {
+			t.Errorf("after the heal %s has fault %q since %s", r.Name, r.Fault, r.FaultSince)
+		}
+	}
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHeal, Replica: "replica-1"}); err == nil ||
+		!strings.Contains(err.Error(), "no hang, latency or errors fault") {
+		t.Fatalf("heal of a healthy replica: %v, want a failure", err)
+	}
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHeal}); err == nil {
+		t.Fatal("heal with no fault anywhere: no error")
+	}
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHeal, Replica: "replica-9"}); err == nil ||
+		!strings.Contains(err.Error(), "no live replica replica-9") {
+		t.Fatalf("heal of an unknown replica: %v", err)
+	}
+
+	// A hang: a request held by it ends at the heal, which also ends the
+	// hang's Inject (the replica is back, nothing to replace).
+	hung := make(chan error, 1)
+	go func() { hung <- f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHang, Replica: "replica-2"}) }()
+	for deadline := time.Now().Add(5 * time.Second); f.State().Replicas[1].Fault != "hang"; {
+		if time.Now().After(deadline) {
+			t.Fatal("replica-2 never hung")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	held := make(chan error, 1)
+	go func() {
+		resp, err := c.Get("http://" + f.State().Replicas[1].Address + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		held <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := f.Inject(actx(t), cluster.Fault{Kind: cluster.FaultHeal}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-hung:
+		if err != nil {
+			t.Fatalf("hang ended by a heal: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hang's Inject still waits after the heal")
+	}
+	select {
+	case <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request the hang held did not end at the heal")
+	}
+	if n := failing(); n != 0 {
+		t.Fatalf("after heal: %d of 10 failed, want 0", n)
+	}
+	if got := log.find(cluster.FaultCleared); len(got) != 2 {
+		t.Fatalf("fault-cleared events %q, want 2", got)
 	}
 }

@@ -178,7 +178,7 @@ func (f *Fleet) State() cluster.State {
 		share, known := f.shares[m.name]
 		s.Replicas = append(s.Replicas, cluster.Replica{
 			Name: m.name, Version: m.version, Phase: m.phase, Address: m.rep.Addr(),
-			Share: share, ShareKnown: known, Fault: m.fault,
+			Share: share, ShareKnown: known, Fault: m.fault, FaultSince: m.faultSince,
 		})
 		if m.phase.Live() && m.version == f.version {
 			s.Rollout.Updated++

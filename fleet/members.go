@@ -8,12 +8,16 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 )
 
+// badVersionFault is the fault of a bad version's replicas.
+const badVersionFault = "bad version"
+
 // member is one replica the fleet runs or ran.
 type member struct {
 	name, version string
 	rep           *Replica
 	phase         cluster.Phase
 	fault         string
+	faultSince    time.Time // when fault was injected
 	left          time.Time // when it stopped or died
 	everReady     bool
 	livenessFails int
@@ -42,7 +46,7 @@ func (f *Fleet) startMember(version string) error {
 	f.nextID++
 	m := &member{name: name, version: version, rep: rep, phase: cluster.Starting}
 	if f.bad[version] {
-		m.fault = "bad version"
+		m.fault = badVersionFault
 	}
 	f.members = append(f.members, m)
 	e := cluster.Event{Kind: cluster.ReplicaStarted, Replica: name, Version: version,

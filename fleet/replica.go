@@ -56,6 +56,7 @@ type faultState struct {
 	extra     cluster.LatencyRange // latency added to every answer
 	errorRate float64
 	hung      bool
+	release   chan struct{} // closed when a heal ends this hang
 }
 
 // replicaCounters count answers for Stats.
@@ -285,9 +286,25 @@ func (r *Replica) finish() {
 func (r *Replica) releaseHung() { r.relOnce.Do(func() { close(r.release) }) }
 
 // Hang makes the replica accept connections and never answer any request,
-// its health and readiness checks included, until it is stopped or killed.
+// its health and readiness checks included, until it is stopped, killed or
+// healed.
 func (r *Replica) Hang() {
-	r.updateFaults(func(f *faultState) { f.hung = true })
+	release := make(chan struct{})
+	r.updateFaults(func(f *faultState) {
+		if !f.hung {
+			f.hung, f.release = true, release
+		}
+	})
+}
+
+// Heal clears the hang, latency and error-rate faults: the replica answers
+// as configured again, and the requests it held hung end (their
+// connections close, as when it ends).
+func (r *Replica) Heal() {
+	old := r.faults.Swap(&faultState{errorRate: r.cfg.errorRate})
+	if old.release != nil {
+		close(old.release)
+	}
 }
 
 // AddLatency adds l to every answer from now on (zero removes it).
@@ -313,8 +330,8 @@ func (r *Replica) updateFaults(change func(*faultState)) {
 
 // handle routes a request.
 func (r *Replica) handle(ctx *fasthttp.RequestCtx) {
-	if r.faults.Load().hung {
-		r.hang(ctx)
+	if st := r.faults.Load(); st.hung {
+		r.hang(ctx, st.release)
 		return
 	}
 	switch string(ctx.Path()) {
@@ -334,9 +351,12 @@ func (r *Replica) handle(ctx *fasthttp.RequestCtx) {
 
 // hang holds the request unanswered until the replica ends, then drops the
 // connection.
-func (r *Replica) hang(ctx *fasthttp.RequestCtx) {
+func (r *Replica) hang(ctx *fasthttp.RequestCtx, healed <-chan struct{}) {
 	r.stats.hung.Add(1)
-	<-r.release
+	select {
+	case <-r.release:
+	case <-healed:
+	}
 	ctx.SetConnectionClose()
 	_ = ctx.Conn().Close()
 }
