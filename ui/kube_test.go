@@ -108,7 +108,11 @@ func (k *kubeFleet) Inject(ctx context.Context, f cluster.Fault) error {
 			}
 		}
 		if f.Replica == "" {
-			f.Count = f.Targets(live)
+			n, err := f.Targets(live)
+			if err != nil {
+				return err
+			}
+			f.Count = n
 		}
 		f.Percent, f.Force = 0, false
 	}
