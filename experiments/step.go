@@ -20,7 +20,7 @@ type Step struct {
 	Spec string
 	// Action names what it does: scale, upgrade, rollback, restart,
 	// pause, resume, or a fault kind (kill, hang, latency, errors,
-	// bad-version).
+	// bad-version, heal).
 	Action string
 	// Replicas is the scale target.
 	Replicas int
@@ -32,7 +32,7 @@ type Step struct {
 
 // Syntax is the step syntax in one line, for help texts and errors.
 const Syntax = "AT:ACTION such as 10s:scale=5, 20s:upgrade=v2, 30s:rollback, 40s:kill=1, 40s:kill=replica-2, " +
-	"kill=25%, kill=1:force, hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3; " +
+	"kill=25%, kill=1:force, hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3, heal, heal=NAME; " +
 	"Kubernetes also: restart, pause, resume"
 
 // ParseStep parses "AT:ACTION[=ARG]". The error is one line naming the
@@ -58,7 +58,7 @@ func ParseStep(spec string) (Step, error) {
 
 // parseAction fills the step from its action and argument.
 func (s *Step) parseAction(name, arg string, hasArg bool) error {
-	if !noArg[name] && arg == "" {
+	if !noArg[name] && name != "heal" && arg == "" {
 		if _, known := usage[name]; known {
 			return fmt.Errorf("%s needs an argument: %s", name, usage[name])
 		}
@@ -89,13 +89,18 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 		s.Fault = ft
 	case "latency", "errors":
 		return s.parseValueFault(name, arg)
+	case "heal":
+		if hasArg && (arg == "" || strings.ContainsAny(arg, " \t=:")) {
+			return fmt.Errorf("%q is not a replica name: %s", arg, usage[name])
+		}
+		s.Fault = cluster.Fault{Kind: cluster.FaultHeal, Replica: arg}
 	case "bad-version":
 		if err := cluster.CheckVersion(arg); err != nil {
 			return fmt.Errorf("%w: %s", err, usage[name])
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultBadVersion, Version: arg}
 	default:
-		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, restart, pause, resume, kill, hang, latency, errors or bad-version)", name)
+		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, restart, pause, resume, kill, hang, latency, errors, bad-version or heal)", name)
 	}
 	return nil
 }
@@ -121,6 +126,7 @@ var usage = map[string]string{
 	"latency":     "latency=[N|NAME:]LATENCY such as latency=200ms, latency=2:5ms..50ms or latency=replica-1:100ms",
 	"errors":      "errors=[N|NAME:]RATE such as errors=30%, errors=2:0.5 or errors=replica-1:100%",
 	"bad-version": "bad-version=VERSION such as bad-version=v3",
+	"heal":        "heal (every replica) or heal=NAME such as heal=replica-2: clears hang, latency and errors faults",
 }
 
 // parseValueFault parses latency and errors faults: an optional target

@@ -170,3 +170,27 @@ func (pausable) ResumeRollout(context.Context) error { return nil }
 
 // FaultKinds limits pausable to kills, as a Kubernetes Deployment.
 func (pausable) FaultKinds() []cluster.FaultKind { return []cluster.FaultKind{cluster.FaultKill} }
+
+func TestParseHeal(t *testing.T) {
+	for spec, want := range map[string]cluster.Fault{
+		"5s:heal":           {Kind: cluster.FaultHeal},
+		"5s:heal=replica-2": {Kind: cluster.FaultHeal, Replica: "replica-2"},
+	} {
+		got, err := ParseStep(spec)
+		if err != nil || got.Action != "heal" || got.Fault != want {
+			t.Errorf("ParseStep(%q) = %+v, %v; want a heal of %+v", spec, got, err, want)
+		}
+	}
+	for _, spec := range []string{"5s:heal=", "5s:heal=a b", "5s:heal=x:y"} {
+		if _, err := ParseStep(spec); err == nil || !strings.Contains(err.Error(), "heal=NAME") {
+			t.Errorf("ParseStep(%q): %v, want an error showing heal=NAME", spec, err)
+		}
+	}
+	steps, err := ParseSteps([]string{"5s:heal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Supported(steps, pausable{}); err == nil || !strings.Contains(err.Error(), "heal is not available") {
+		t.Errorf("heal on a cluster that only kills: %v", err)
+	}
+}
