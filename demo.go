@@ -223,9 +223,12 @@ func printEvents(ch <-chan cluster.Event, w io.Writer, origin *atomic.Int64) *sy
 	return &wg
 }
 
-// printStep prints a step's start or end on w, at seconds from the start.
+// printStep prints a step's start or end, or the end of a fault's effect,
+// on w, at seconds from the start.
 func printStep(w io.Writer, at float64, r experiments.Result) {
 	switch {
+	case r.Until != "":
+		fmt.Fprintf(w, "%6.1fs  step   %s: effect ended after %.1fs (%s)\n", at, r.Spec, r.EffectS, r.Until)
 	case r.Completed:
 		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Spec, r.DurationS)
 	case r.Error != "":
@@ -235,19 +238,24 @@ func printStep(w io.Writer, at float64, r experiments.Result) {
 	}
 }
 
-// writeSteps prints the steps table of the text summary.
+// writeSteps prints the steps table of the text summary: each step's
+// action time and, for a lasting fault, its effect's, then what the load
+// measured over the span (the action or the effect, whichever is longer).
 func writeSteps(w io.Writer, steps []experiments.Result) {
 	if len(steps) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n  steps\n")
+	fmt.Fprintf(w, "\n  steps (measured over the action, or a fault's effect until it ended)\n")
 	for _, s := range steps {
 		state := "completed"
 		if !s.Completed {
 			state = "not completed: " + s.Error
 		}
-		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d errors  availability %.3f%%  %s\n",
-			s.Spec, s.StartS, s.DurationS, s.Requests, s.Errors, s.Availability*100, state)
+		if s.Until != "" {
+			state += fmt.Sprintf("; effect %.1fs until %s", s.EffectS, s.Until)
+		}
+		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  availability %.3f%%  %s\n",
+			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, s.Availability*100, state)
 	}
 }
 

@@ -237,13 +237,16 @@ func (r *recorder) entry(e common.Entry) {
 		Label: e.Label, Major: e.Major, Level: level})
 }
 
-// step records a scripted step's start or end.
+// step records a scripted step's start or end, or the end of its fault's
+// effect; replay measures the steps from the last of these.
 func (r *recorder) step(res experiments.Result) {
 	if r == nil {
 		return
 	}
 	kind, msg := "started", "step "+res.Spec+" started"
 	switch {
+	case res.Until != "":
+		kind, msg = "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", res.Spec, res.EffectS, res.Until)
 	case res.Completed:
 		kind, msg = "completed", fmt.Sprintf("step %s completed in %.1fs", res.Spec, res.DurationS)
 	case res.Error != "":

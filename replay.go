@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -137,19 +138,22 @@ func computedSummary(rec *recordings.Recording) (any, error) {
 }
 
 // recordedSteps are the session's steps as their last recorded update left
-// them; a step still running, or not reached, when the recording ended is
-// marked so.
+// them, measured from the recording's frames as the live runner measured
+// them from the same snapshots (experiments.Measure); a step still
+// running, a fault still in effect, or a step not reached when the
+// recording ended is marked so and measured up to that end.
 func recordedSteps(rec *recordings.Recording) []experiments.Result {
+	ticks, end := recordedTicks(rec)
 	last := map[string]experiments.Result{}
 	for _, e := range rec.Events {
 		var r experiments.Result
 		if e.Source != recordings.FromStep || json.Unmarshal(e.Data, &r) != nil {
 			continue
 		}
-		if e.Kind == "started" {
-			r.Error = "the recording ended while it ran"
-		}
 		last[r.Spec] = r
+	}
+	for spec, r := range last {
+		last[spec] = r.CutAt(end, "the recording ended").Measured(ticks)
 	}
 	var specs []string
 	if v := rec.Header.Config["step"]; v != "" {
@@ -169,4 +173,23 @@ func recordedSteps(rec *recordings.Recording) []experiments.Result {
 		steps = append(steps, r)
 	}
 	return steps
+}
+
+// recordedTicks are the counts of the recording's frames, and the end of
+// the last one (the recording's end).
+func recordedTicks(rec *recordings.Recording) ([]experiments.Tick, time.Time) {
+	ticks := make([]experiments.Tick, 0, rec.Len())
+	var end time.Time
+	for i := range rec.Len() {
+		f, err := rec.Frame(i, recordings.Counters)
+		if err != nil {
+			continue // the damage is among rec.Problems
+		}
+		t := experiments.TickOf(f.Snapshot)
+		ticks = append(ticks, t)
+		if t.End.After(end) {
+			end = t.End
+		}
+	}
+	return ticks, end
 }
