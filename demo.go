@@ -95,14 +95,17 @@ object on stdout, with a steps array). It takes the load flags of scalelab
 load; without a load model it sends ` + strconv.Itoa(demoRate) + ` requests a second.
 
 Steps fire at their time from the start of the load; each runs until its
-action completed and is measured while it ran:
+action completed and is measured while it ran, a lasting fault (hang,
+latency, errors, bad-version) until its effect ended (healed, replaced,
+its replicas gone, rolled back) or the run ended:
   --step 10s:scale=5           scale to 5 replicas
   --step 20s:upgrade=v2        rolling upgrade to v2 (--max-surge, --max-unavailable)
-  --step 40s:kill=1            kill 1 random replica (kill=replica-2: that one)
+  --step 40s:kill=1            kill 1 random replica (kill=replica-2: that one; kill=25%: a share)
   --step 40s:hang=1            a replica accepts and never answers
   --step 40s:latency=1:200ms   add latency to 1 random replica (or NAME:, or 5ms..50ms)
   --step 40s:errors=1:30%      1 random replica answers 30% 500s
   --step 45s:bad-version=v3    roll out a version whose replicas fail or slow down
+  --step 50s:heal              clear the hang, latency and errors faults (heal=replica-2: of that one)
   --step 50s:rollback          roll back to the previous version`,
 		Example: `  scalelab demo --duration 30s --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1
   scalelab demo --replicas 4 --rate 1000 --duration 20s --step 5s:upgrade=v2 --json
