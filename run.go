@@ -76,6 +76,8 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				opts:    opts,
 				window:  f.window(),
 				rec:     rec,
+				// the URL shown in the UI and the summary: redacted unless set
+				showSecrets: f.showSecrets,
 			})
 			if err != nil {
 				return err
@@ -105,12 +107,12 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 		return err
 	}
 	defer rec.close()
-	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), target.URL, model)
+	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), f.shown(target.URL), model)
 	res, err := eng.Run(ctx)
 	if err != nil {
 		return err
 	}
-	rep := newReport("run", target.URL, model, res)
+	rep := newReport("run", f.shown(target.URL), model, res)
 	rec.finish(rep)
 	return printReport(io, rep, f.jsonOut)
 }
