@@ -40,7 +40,7 @@ type k8sRun struct {
 func (r k8sRun) run() error {
 	name, err := k8s.ParseTarget(r.kf.target)
 	if err != nil {
-		return usageError{err}
+		return badInput("--k8s: %w", err)
 	}
 	steps, err := experiments.ParseSteps(r.kf.steps)
 	if err != nil {
@@ -64,7 +64,7 @@ func (r k8sRun) run() error {
 	klog.SetLogger(logr.Discard()) // client-go's own logging would draw over the UI
 	conn, err := k8s.Connect(k8s.ConnectOptions{Kubeconfig: r.kf.kubeconfig, Context: r.kf.context, Namespace: r.kf.namespace})
 	if err != nil {
-		return err
+		return usageError{err} // a bad kubeconfig, or no cluster there to reach
 	}
 	maxKill, maxKillPct, _ := r.kf.killCap()
 	d, err := k8s.New(conn.Client, k8s.Options{

@@ -41,13 +41,13 @@ live line a second on stderr), with the cluster's events and the steps.`,
   scalelab run --k8s deployment/demo http://demo.example.internal/ --step 10s:upgrade=v2 --yes
   scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if kf.target != "" && len(args) <= 1 {
+			if cmd.Flags().Changed("k8s") && len(args) <= 1 {
 				return nil
 			}
 			return oneURL("run")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if kf.target != "" {
+			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
 				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args)}.run()
 			}
 			if err := kf.orphans(cmd.Flags()); err != nil {
