@@ -33,6 +33,8 @@ type clusterRun struct {
 	// origin is what event times on stderr count from (unix nanoseconds):
 	// the cluster's start until the load starts, then the load's start.
 	origin *atomic.Int64
+	// showSecrets prints the target URL as given, not redacted.
+	showSecrets bool
 }
 
 // run runs the load and the steps until the load ends (its window, or
@@ -68,7 +70,7 @@ func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
 	if err != nil {
 		return stepsReport{}, err
 	}
-	rep := stepsReport{report: newReport(r.command, r.target.URL, r.model, res), Steps: stepsResults(runner, end)}
+	rep := stepsReport{report: newReport(r.command, shownURL(r.target.URL, r.showSecrets), r.model, res), Steps: stepsResults(runner, end)}
 	r.rec.finish(rep)
 	return rep, nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/k8s"
 	"github.com/spf13/pflag"
 )
 
@@ -76,10 +78,14 @@ var k8sOnly = map[string]bool{
 	"read-only": true, "dry-run": true, "yes": true, "max-kill": true, "min-replicas": true, "step": true,
 }
 
-// check finds contradictory settings before anything connects: steps
-// under --read-only, destructive steps without --yes
-// (or --dry-run), a negative --min-replicas.
+// check finds bad and contradictory settings before anything connects:
+// names that cannot be (-n, --service, --container, --context), steps
+// under --read-only, destructive steps without --yes (or --dry-run), a
+// negative --min-replicas.
 func (f *k8sFlags) check(steps []experiments.Step) error {
+	if err := f.checkNames(); err != nil {
+		return err
+	}
 	if f.minReplicas < 0 {
 		return badInput("--min-replicas %d: want 0 or more", f.minReplicas)
 	}
@@ -93,6 +99,24 @@ func (f *k8sFlags) check(steps []experiments.Step) error {
 		case !f.yes && !f.dryRun && s.Action != "pause" && s.Action != "resume":
 			return badInput("step %q changes %s: add --yes to run destructive steps unattended (or --dry-run)", s.Spec, f.target)
 		}
+	}
+	return nil
+}
+
+// checkNames checks the syntax of the names the flags give, so that a typo
+// is reported before connecting rather than as an object not found.
+func (f *k8sFlags) checkNames() error {
+	if err := k8s.CheckLabel(f.namespace); err != nil {
+		return badInput("--namespace %q: %w", f.namespace, err)
+	}
+	if err := k8s.CheckServiceName(f.service); err != nil {
+		return badInput("--service %q: %w", f.service, err)
+	}
+	if err := k8s.CheckLabel(f.container); err != nil {
+		return badInput("--container %q: %w", f.container, err)
+	}
+	if strings.IndexFunc(f.context, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return badInput("--context %q: a context name has no control characters", f.context)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ type k8sRun struct {
 func (r k8sRun) run() error {
 	name, err := k8s.ParseTarget(r.kf.target)
 	if err != nil {
-		return usageError{err}
+		return badInput("--k8s: %w", err)
 	}
 	steps, err := experiments.ParseSteps(r.kf.steps)
 	if err != nil {
@@ -64,7 +64,7 @@ func (r k8sRun) run() error {
 	klog.SetLogger(logr.Discard()) // client-go's own logging would draw over the UI
 	conn, err := k8s.Connect(k8s.ConnectOptions{Kubeconfig: r.kf.kubeconfig, Context: r.kf.context, Namespace: r.kf.namespace})
 	if err != nil {
-		return err
+		return usageError{err} // a bad kubeconfig, or no cluster there to reach
 	}
 	maxKill, maxKillPct, _ := r.kf.killCap()
 	d, err := k8s.New(conn.Client, k8s.Options{
@@ -131,10 +131,10 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 	}
 	defer rec.close()
 	rec.watch(recEvents, stopRecEvents)
-	r.describe(d, target.URL, model)
+	r.describe(d, r.lf.shown(target.URL), model)
 	if r.headless {
 		rep, err := clusterRun{command: "run", target: target, model: model, opts: opts,
-			cluster: d, steps: steps, rec: rec, origin: &origin}.run(ctx, r.io)
+			cluster: d, steps: steps, rec: rec, origin: &origin, showSecrets: r.lf.showSecrets}.run(ctx, r.io)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 	}
 	return runInteractiveSteps(ctx, r.io, session{
 		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
-		cluster: d, events: events, rec: rec,
+		cluster: d, events: events, rec: rec, showSecrets: r.lf.showSecrets,
 	}, steps, r.lf.jsonOut)
 }
 

@@ -41,12 +41,12 @@ does and times latency from each request's intended send; closed loop
 				return err
 			}
 			defer rec.close()
-			fmt.Fprintf(io.err, "scalelab load %s: %s\n", target.URL, f.model(cmd.Flags()))
+			fmt.Fprintf(io.err, "scalelab load %s: %s\n", f.shown(target.URL), f.model(cmd.Flags()))
 			res, err := eng.Run(ctx)
 			if err != nil {
 				return err
 			}
-			rep := newReport("load", target.URL, f.model(cmd.Flags()), res)
+			rep := newReport("load", f.shown(target.URL), f.model(cmd.Flags()), res)
 			rec.finish(rep)
 			if f.jsonOut {
 				enc := json.NewEncoder(io.out)
@@ -64,7 +64,7 @@ does and times latency from each request's intended send; closed loop
 type report struct {
 	// Command names the command that made it ("load", "run", "demo").
 	Command string    `json:"command"`
-	Target  string    `json:"target"`
+	Target  string    `json:"target"` // as printed: redacted unless --show-secrets
 	Model   string    `json:"model"`
 	Start   time.Time `json:"start"`
 	engine.Summary

@@ -28,6 +28,7 @@ type loadFlags struct {
 	body        string
 	bodyFile    string
 	jsonOut     bool
+	showSecrets bool
 	rec         recordFlags
 }
 
@@ -46,6 +47,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.body, "body", "", "request body")
 	fs.StringVar(&f.bodyFile, "body-file", "", "read the request body from a file")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
+	fs.BoolVar(&f.showSecrets, showSecretsFlag, false, "print the target URL and errors with their secrets (user information, tokens) instead of REDACTED; the recording stays redacted")
 	f.rec.register(fs)
 }
 
@@ -156,3 +158,6 @@ func (f *loadFlags) model(fs *pflag.FlagSet) string {
 		return fmt.Sprintf("open loop, %d req/s", defaultRate)
 	}
 }
+
+// shown is url as the command prints it: redacted unless --show-secrets.
+func (f *loadFlags) shown(url string) string { return shownURL(url, f.showSecrets) }

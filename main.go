@@ -50,6 +50,9 @@ func run(ctx context.Context, args []string, io streams) int {
 		return exitOK
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if !showsSecrets(root, args) {
+		msg = redactMessage(msg, args)
+	}
 	fmt.Fprintf(io.err, "scalelab: %s\n", msg)
 	var u usageError
 	// cobra reports an unknown command or a stray argument as a plain error.

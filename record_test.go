@@ -257,14 +257,15 @@ func TestRecordFlagsAndDefaults(t *testing.T) {
 
 // TestRecordingHasNoSecrets loads with a token in the URL and credentials
 // in headers: the header, the command line, the configuration and the
-// summary in the file are redacted; stdout keeps the real URL.
+// summary in the file are redacted, also with --show-secrets (stdout then
+// has the real URL).
 func TestRecordingHasNoSecrets(t *testing.T) {
 	srv := enginetest.NewServer(t)
 	file := filepath.Join(t.TempDir(), "secret.scalelab")
 	url := strings.Replace(srv.URL, "http://", "http://admin:hunter2@", 1) + "/?token=tok3n&page=1"
 	code, out, errOut := scalelab(t.Context(), "load", url, "--rate", "50", "--duration", "300ms", "--json", "--record", file,
 		"-H", "Authorization: Bearer s3cr3t-bearer", "-H", "Cookie: session=c00kie", "-H", "X-Api-Key: k3y", "-H", "X-Run: cli",
-		"--body", `{"password":"pa55"}`)
+		"--body", `{"password":"pa55"}`, "--show-secrets")
 	if code != exitOK || !strings.Contains(out, "tok3n") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}

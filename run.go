@@ -41,13 +41,13 @@ live line a second on stderr), with the cluster's events and the steps.`,
   scalelab run --k8s deployment/demo http://demo.example.internal/ --step 10s:upgrade=v2 --yes
   scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if kf.target != "" && len(args) <= 1 {
+			if cmd.Flags().Changed("k8s") && len(args) <= 1 {
 				return nil
 			}
 			return oneURL("run")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if kf.target != "" {
+			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
 				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args)}.run()
 			}
 			if err := kf.orphans(cmd.Flags()); err != nil {
@@ -76,6 +76,8 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				opts:    opts,
 				window:  f.window(),
 				rec:     rec,
+				// the URL shown in the UI and the summary: redacted unless set
+				showSecrets: f.showSecrets,
 			})
 			if err != nil {
 				return err
@@ -105,12 +107,12 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 		return err
 	}
 	defer rec.close()
-	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), target.URL, model)
+	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), f.shown(target.URL), model)
 	res, err := eng.Run(ctx)
 	if err != nil {
 		return err
 	}
-	rep := newReport("run", target.URL, model, res)
+	rep := newReport("run", f.shown(target.URL), model, res)
 	rec.finish(rep)
 	return printReport(io, rep, f.jsonOut)
 }

@@ -46,7 +46,12 @@ type session struct {
 	alongside func(ctx context.Context, start time.Time)
 	// rec (optional) records the session.
 	rec *recorder
+	// showSecrets prints the target URL as given, not redacted.
+	showSecrets bool
 }
+
+// url is the target URL as the session prints it.
+func (s session) url() string { return shownURL(s.target.URL, s.showSecrets) }
 
 // window is the sending window the flags set (0 when unbounded).
 func (f *loadFlags) window() time.Duration {
@@ -109,7 +114,7 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	uiCtx, stopUI := context.WithCancel(ctx)
 	defer stopUI()
 	cfg := ui.Config{
-		Target:    s.target.URL,
+		Target:    s.url(),
 		Model:     s.model,
 		Load:      eng,
 		Feed:      feed,
@@ -168,7 +173,7 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 	select {
 	case r := <-results:
 		if r.err == nil {
-			rep = newReport(s.command, s.target.URL, s.model, r.res)
+			rep = newReport(s.command, s.url(), s.model, r.res)
 			break
 		}
 		note = fmt.Sprintf("scalelab %s: load: %v", s.command, r.err)
@@ -188,7 +193,7 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 func partialReport(s session, feed *ui.Feed) report {
 	total := feed.Total()
 	res := &engine.Result{Total: total, Window: total.Elapsed()}
-	return newReport(s.command, s.target.URL, s.model, res)
+	return newReport(s.command, s.url(), s.model, res)
 }
 
 // restoreTerminal saves the terminal's state and returns a function, to

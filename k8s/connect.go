@@ -2,9 +2,7 @@ package k8s
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,10 +45,15 @@ type Connection struct {
 
 // Connect loads the client configuration with client-go's clientcmd
 // loading rules, exactly as kubectl does, and checks with a discovery
-// call that the API server answers. Its errors are one line: no
-// kubeconfig, unknown context, API server unreachable, credentials
-// rejected.
+// call that the API server answers. Its errors are one line naming the
+// problem: a bad namespace name, no kubeconfig, a kubeconfig that is
+// missing, empty, not a kubeconfig or names a file that is missing (a CA,
+// a client certificate), an unknown context, a bad server, API server
+// unreachable, credentials rejected.
 func Connect(o ConnectOptions) (*Connection, error) {
+	if err := CheckLabel(o.Namespace); err != nil {
+		return nil, fmt.Errorf("namespace %q: %w", o.Namespace, err)
+	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = o.Kubeconfig
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
@@ -68,7 +71,7 @@ func Connect(o ConnectOptions) (*Connection, error) {
 	if len(raw.Contexts) > 0 || o.Context != "" {
 		ctx, ok := raw.Contexts[c.Context]
 		if !ok {
-			return nil, contextError(c.Context, raw.Contexts)
+			return nil, contextError(kubeconfigName(o), c.Context, raw.Contexts)
 		}
 		c.Cluster = ctx.Cluster
 	}
@@ -85,7 +88,7 @@ func Connect(o ConnectOptions) (*Connection, error) {
 		c.Config.QPS, c.Config.Burst = 50, 100
 	}
 	if c.Client, err = kubernetes.NewForConfig(c.Config); err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Cluster, oneLineErr{err})
+		return nil, fmt.Errorf("%s: cluster %s: bad server: %w", kubeconfigName(o), c.Cluster, oneLineErr{err})
 	}
 	if err := c.ping(o.Timeout); err != nil {
 		return nil, err
@@ -123,29 +126,15 @@ func (c *Connection) where() string {
 	return "context " + c.Context
 }
 
-// kubeconfigError explains a failure to load the configuration.
-func kubeconfigError(o ConnectOptions, err error) error {
-	switch {
-	case clientcmd.IsEmptyConfig(err):
-		where := "~/.kube/config"
-		if env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar); env != "" {
-			where = "$KUBECONFIG (" + env + ")"
-		}
-		return fmt.Errorf("no kubeconfig: none in %s, not in a pod; set KUBECONFIG or --kubeconfig", where)
-	case errors.Is(err, os.ErrNotExist) && o.Kubeconfig != "":
-		return fmt.Errorf("kubeconfig %s: no such file", o.Kubeconfig)
-	}
-	return fmt.Errorf("kubeconfig: %w", oneLineErr{err})
-}
-
-// contextError says that name is not among contexts, listing them.
-func contextError[T any](name string, contexts map[string]T) error {
+// contextError says that name is not among the contexts of kubeconfig,
+// listing them.
+func contextError[T any](kubeconfig, name string, contexts map[string]T) error {
 	if name == "" {
-		return errors.New("kubeconfig: no current context; choose one with --context")
+		return fmt.Errorf("%s: no current context; choose one with --context", kubeconfig)
 	}
 	names := sortedKeys(contexts)
 	if len(names) == 0 {
-		return fmt.Errorf("context %q not found: the kubeconfig has no contexts", name)
+		return fmt.Errorf("context %q not found: %s has no contexts", name, kubeconfig)
 	}
-	return fmt.Errorf("context %q not found in the kubeconfig (contexts: %s)", name, joinMax(names, 8))
+	return fmt.Errorf("context %q not found in %s (contexts: %s)", name, kubeconfig, joinMax(names, 8))
 }

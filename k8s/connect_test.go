@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,6 +90,21 @@ func TestConnectErrorsAreOneLine(t *testing.T) {
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
 	good := writeKubeconfig(t, apiServer(t, http.StatusOK).URL)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	garbage := write("garbage", "hello")
+	empty := write("empty", "")
+	kc, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCA := write("noca", strings.Replace(string(kc), "    server: ", "    certificate-authority: /nonexistent/ca.crt\n    server: ", 1))
 	for _, c := range []struct {
 		name string
 		o    ConnectOptions
@@ -96,8 +112,12 @@ func TestConnectErrorsAreOneLine(t *testing.T) {
 	}{
 		{"none", ConnectOptions{}, "no kubeconfig: none in ~/.kube/config, not in a pod; set KUBECONFIG or --kubeconfig"},
 		{"missing file", ConnectOptions{Kubeconfig: "/nonexistent/kubeconfig"}, "kubeconfig /nonexistent/kubeconfig: no such file"},
-		{"context", ConnectOptions{Kubeconfig: good, Context: "nope"}, `context "nope" not found in the kubeconfig (contexts: a, b)`},
+		{"context", ConnectOptions{Kubeconfig: good, Context: "nope"}, `context "nope" not found in kubeconfig ` + good + ` (contexts: a, b)`},
 		{"unreachable", ConnectOptions{Kubeconfig: writeKubeconfig(t, closed), Timeout: 2 * time.Second}, "API server " + closed + " (context a) unreachable: "},
+		{"bad namespace", ConnectOptions{Kubeconfig: good, Namespace: "Shop"}, `namespace "Shop": want a DNS label`},
+		{"garbage", ConnectOptions{Kubeconfig: garbage}, "kubeconfig " + garbage + ": not a kubeconfig: the file is a string"},
+		{"empty", ConnectOptions{Kubeconfig: empty}, "kubeconfig " + empty + ": empty"},
+		{"missing CA", ConnectOptions{Kubeconfig: noCA}, "kubeconfig " + noCA + ": certificate-authority /nonexistent/ca.crt (of c1): no such file"},
 		{"unauthorized", ConnectOptions{Kubeconfig: writeKubeconfig(t, apiServer(t, http.StatusUnauthorized).URL)}, "(context a) rejected the credentials"},
 	} {
 		_, err := Connect(c.o)

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -24,4 +25,23 @@ func ParseTarget(s string) (string, error) {
 		return "", fmt.Errorf("target %q: name %q: %s", s, name, errs[0])
 	}
 	return name, nil
+}
+
+// CheckLabel checks the syntax of a namespace or container name (a
+// DNS-1123 label), so that a typo is reported before anything connects;
+// "" (the default) passes.
+func CheckLabel(name string) error {
+	if name == "" || len(validation.IsDNS1123Label(name)) == 0 {
+		return nil
+	}
+	return errors.New("want a DNS label: at most 63 lower case letters, digits and '-', starting and ending with a letter or digit")
+}
+
+// CheckServiceName checks the syntax of a Service name (a DNS-1035
+// label: it starts with a letter); "" (the default) passes.
+func CheckServiceName(name string) error {
+	if name == "" || len(validation.IsDNS1035Label(name)) == 0 {
+		return nil
+	}
+	return errors.New("want a Service name: at most 63 lower case letters, digits and '-', starting with a letter and ending with a letter or digit")
 }

@@ -32,3 +32,33 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNames(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for _, c := range []struct {
+		name         string
+		label, svcOK bool
+	}{
+		{"", true, true},
+		{"shop", true, true},
+		{"web-1", true, true},
+		{"1web", true, false}, // a Service name starts with a letter
+		{strings.Repeat("a", 63), true, true},
+		{long, false, false},
+		{"Shop", false, false},
+		{"web_1", false, false},
+		{"web.svc", false, false},
+		{"-web", false, false},
+		{"web-", false, false},
+		{"we b", false, false},
+		{"web\n", false, false},
+		{"wéb", false, false},
+	} {
+		if err := CheckLabel(c.name); (err == nil) != c.label || err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("CheckLabel(%q) = %v, want ok %v", c.name, err, c.label)
+		}
+		if err := CheckServiceName(c.name); (err == nil) != c.svcOK {
+			t.Errorf("CheckServiceName(%q) = %v, want ok %v", c.name, err, c.svcOK)
+		}
+	}
+}

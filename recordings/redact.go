@@ -6,13 +6,15 @@ import (
 	"strings"
 )
 
-// Redacted stands in a recording for a secret.
+// Redacted stands in a recording (and in what scalelab prints) for a
+// secret.
 const Redacted = "REDACTED"
 
-// sensitiveName matches header, query parameter and flag names whose values
-// are credentials.
-var sensitiveName = regexp.MustCompile(`(?i)(auth|token|secret|passw|pwd|passphrase|api.?key|access.?key|private.?key|` +
-	`session|cookie|credential|signature|jwt|bearer|^sig$|^key$|[-_.]key$|^code$)`)
+// sensitiveName matches header, query, fragment, path parameter and flag
+// names whose values are credentials: anything containing pass, token,
+// secret, key, auth, session (sess: PHPSESSID), sig or cookie, and a few
+// more (pwd, credential, jwt, bearer, csrf, xsrf, the OAuth code).
+var sensitiveName = regexp.MustCompile(`(?i)(pass|token|secret|key|auth|sess|sig|cookie|pwd|credential|jwt|bearer|csrf|xsrf|^code$)`)
 
 // credentialValue matches values that look like credentials whatever their
 // header: an authorization scheme, a JSON web token, well-known key
@@ -24,9 +26,11 @@ var credentialValue = regexp.MustCompile(`(?i)^\s*(bearer|basic|digest|token|neg
 // base64url; not dots and slashes, so that file paths go through).
 var longToken = regexp.MustCompile(`[A-Za-z0-9_\-+=~]{32,}`)
 
-// SensitiveName reports a header, query parameter or flag name whose value
-// is a credential: Authorization, Proxy-Authorization, Cookie, Set-Cookie,
-// and names mentioning a token, key, secret, password, session or the like.
+// SensitiveName reports a header, query parameter, path parameter or flag
+// name whose value is a credential: a name containing pass, token, secret,
+// key, auth, session, sig or cookie (Authorization, Cookie, X-Pass,
+// api_key, jsessionid, X-Amz-Signature, ...). It errs on the side of
+// redacting: "author" and "keyword" match too.
 func SensitiveName(name string) bool { return sensitiveName.MatchString(name) }
 
 // looksSecret reports a value that looks like a credential.
@@ -45,10 +49,14 @@ func looksSecret(v string) bool {
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // RedactHeader returns a header's value fit for a recording: Redacted for
-// a sensitive header name or a value that looks like a credential.
+// a sensitive header name or a value that looks like a credential; a value
+// holding a URL (a Referer) is redacted as a URL.
 func RedactHeader(name, value string) string {
-	if SensitiveName(name) || looksSecret(value) {
+	switch {
+	case SensitiveName(unescape(name)) || looksSecret(value):
 		return Redacted
+	case strings.Contains(value, "://"):
+		return RedactURL(value)
 	}
 	return value
 }
@@ -57,7 +65,7 @@ func RedactHeader(name, value string) string {
 func RedactHeaderLine(line string) string {
 	name, value, ok := strings.Cut(line, ":")
 	if !ok {
-		if looksSecret(line) {
+		if looksSecret(line) || SensitiveName(line) {
 			return Redacted
 		}
 		return line
@@ -66,52 +74,149 @@ func RedactHeaderLine(line string) string {
 	return name + ": " + v
 }
 
-// RedactURL returns a URL fit for a recording: user information and the
-// values of sensitive query parameters (token, key, secret, password, ...)
-// or of credential-like values are Redacted. Text that does not parse as a
-// URL is redacted whole when it looks like a credential.
+// RedactURL returns a URL fit for a recording, or for printing: the user
+// information; the value of every query parameter, fragment parameter
+// (#access_token=...) and path parameter (;jsessionid=...) whose name is
+// sensitive (SensitiveName) or whose value looks like a credential; and a
+// path segment or a bare parameter that looks like a credential are
+// Redacted. Everything else is kept as written, in its order. It works on
+// the text, so a URL that does not parse (a bad port, a stray space) is
+// redacted too.
 func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		if looksSecret(raw) {
-			return Redacted
+	var b strings.Builder
+	b.Grow(len(raw))
+	rest := raw
+	if scheme, after, ok := strings.Cut(raw, "://"); ok {
+		b.WriteString(scheme + "://")
+		auth, r := splitAuthority(after)
+		b.WriteString(redactUserinfo(auth))
+		rest = r
+	} else if auth, r := splitAuthority(raw); strings.Contains(auth, "@") {
+		b.WriteString(redactUserinfo(auth)) // user:pass@host/ without a scheme
+		rest = r
+	}
+	rest, fragment, hasFragment := strings.Cut(rest, "#")
+	path, query, hasQuery := strings.Cut(rest, "?")
+	for i, seg := range strings.Split(path, "/") {
+		if i > 0 {
+			b.WriteByte('/')
 		}
-		return raw
+		name, params, hasParams := strings.Cut(seg, ";")
+		if looksSecret(unescape(name)) {
+			name = Redacted
+		}
+		b.WriteString(name)
+		if hasParams {
+			b.WriteByte(';')
+			b.WriteString(redactPairs(params, ";"))
+		}
 	}
-	if u.User != nil {
-		u.User = url.User(Redacted)
+	if hasQuery {
+		b.WriteByte('?')
+		b.WriteString(redactPairs(query, "&;"))
 	}
-	if u.RawQuery != "" {
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			u.RawQuery = Redacted
-		} else {
-			for k, vs := range q {
-				for i, v := range vs {
-					if SensitiveName(k) || looksSecret(v) {
-						vs[i] = Redacted
-					}
+	if hasFragment {
+		b.WriteByte('#')
+		b.WriteString(redactPairs(fragment, "&;"))
+	}
+	return b.String()
+}
+
+// splitAuthority splits what follows "scheme://" into the authority and
+// the rest. The authority ends at the first '/', '?' or '#'; but when it
+// holds a ':' not followed by a port number and an '@' comes later, the
+// user information had one of those in it (user:pa/ss@host), and the
+// authority runs to the end of the host after that '@'.
+func splitAuthority(s string) (authority, rest string) {
+	end := strings.IndexAny(s, "/?#")
+	if end < 0 {
+		return s, ""
+	}
+	auth := s[:end]
+	if !strings.Contains(auth, "@") && !strings.HasPrefix(auth, "[") {
+		if _, port, ok := strings.Cut(auth, ":"); ok && !allDigits(port) {
+			if at := strings.IndexByte(s[end:], '@'); at >= 0 {
+				at += end
+				if next := strings.IndexAny(s[at:], "/?#"); next >= 0 {
+					return s[:at+next], s[at+next:]
 				}
+				return s, ""
 			}
-			u.RawQuery = q.Encode()
 		}
 	}
-	if u.Fragment != "" && looksSecret(u.Fragment) {
-		u.Fragment = Redacted
+	return auth, s[end:]
+}
+
+// redactUserinfo replaces the user information of an authority
+// (user:password@host) with Redacted.
+func redactUserinfo(authority string) string {
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		return Redacted + authority[at:]
 	}
-	if looksSecret(u.Path) {
-		u.Path, u.RawPath = "/"+Redacted, ""
+	return authority
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
 	}
-	return u.String()
+	return true
+}
+
+// redactPairs redacts name=value pairs separated by any of seps: the value
+// when the (unescaped) name is sensitive or the (unescaped) value looks
+// like a credential, a bare name when it looks like one.
+func redactPairs(s, seps string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for s != "" {
+		pair := s
+		sep := ""
+		if i := strings.IndexAny(s, seps); i >= 0 {
+			pair, sep, s = s[:i], s[i:i+1], s[i+1:]
+		} else {
+			s = ""
+		}
+		name, value, hasValue := strings.Cut(pair, "=")
+		switch {
+		case hasValue && (SensitiveName(unescape(name)) || looksSecretOrURL(unescape(value))):
+			pair = name + "=" + Redacted
+		case !hasValue && looksSecret(unescape(name)):
+			pair = Redacted
+		}
+		b.WriteString(pair + sep)
+	}
+	return b.String()
+}
+
+// looksSecretOrURL reports a value that looks like a credential or is a
+// URL with a secret in it (?next=http://user:pass@host/).
+func looksSecretOrURL(v string) bool {
+	return looksSecret(v) || strings.Contains(v, "://") && RedactURL(v) != v
+}
+
+// unescape decodes a URL-encoded name or value ('+' as a space), leniently:
+// what does not decode is kept as written.
+func unescape(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 // RedactFlag returns a flag's value fit for a recording: headers are
 // redacted as headers, the request body is not kept, a sensitive flag's
-// value is Redacted, URLs are redacted as URLs.
+// value is Redacted (not a boolean's: --show-secrets=true is no secret),
+// URLs are redacted as URLs.
 func RedactFlag(name, value string) string {
 	name = strings.TrimLeft(name, "-")
 	switch {
-	case value == "":
+	case value == "" || value == "true" || value == "false":
 		return value
 	case name == "H" || name == "header":
 		return RedactHeaderLine(value)
