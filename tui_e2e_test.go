@@ -91,12 +91,23 @@ func TestRunUIInTerminal(t *testing.T) {
 	x.WaitFor(5*time.Second, "scalelab keys", "Cluster: none attached")
 	x.Keys("Escape")
 	x.WaitGone(5*time.Second, "scalelab keys")
+	// Keys in a burst, one write: each acts.
+	x.Keys("1", "2", "3", "m")
+	x.WaitGone(5*time.Second, "Throughput (requests/s)")
+	x.WaitGone(5*time.Second, "Errors (per second)")
+	x.Keys("2", "1", "3")
+	s := x.WaitFor(5*time.Second, "Throughput (requests/s)", "Latency (ms)", "Errors (per second)")
+	if !strings.Contains(lineOf(s, "Latency (ms)"), "max") {
+		t.Fatalf("m in the burst must show the max latency: %q", lineOf(s, "Latency (ms)"))
+	}
+	x.Keys("Up", "Up", "Up")
+	x.WaitFor(10*time.Second, "operator: rate → 500/s", "target 500/s") // 300, 400, 500
 	x.Keys("p")
 	x.WaitFor(5*time.Second, "● PAUSED", "operator: load paused")
 
 	start := time.Now()
 	x.Keys("q")
-	s := x.WaitFor(15*time.Second, "EXIT=")
+	s = x.WaitFor(15*time.Second, "EXIT=")
 	took := time.Since(start)
 	if !strings.Contains(s, "EXIT=0") {
 		t.Fatalf("scalelab run did not exit 0:\n%s", s)
@@ -178,12 +189,13 @@ func TestDemoUIInTerminal(t *testing.T) {
 	x.WaitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
 		"+/- scale", "target 200/s")
 	x.WaitMatch(30*time.Second, achievedRE)
-	x.Keys("+")
-	x.WaitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
+	// + + in one write: two more replicas, not one.
+	x.Keys("+", "+")
+	x.WaitFor(30*time.Second, "Replicas 4/4 ready · v1", "scale 2 → 3", "▲")
 	x.Keys("u")
 	x.WaitFor(5*time.Second, "Rolling upgrade to version", "› v2")
 	x.Keys("Enter")
-	x.WaitFor(60*time.Second, "Replicas 3/3 ready · v2", "upgrade to v2: done")
+	x.WaitFor(60*time.Second, "Replicas 4/4 ready · v2", "upgrade to v2: done")
 	x.Keys("f")
 	x.WaitFor(5*time.Second, "Inject a fault", "kill: replicas die abruptly")
 	x.Keys("1")

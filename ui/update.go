@@ -60,9 +60,44 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case prompt.SubmitMsg:
 		return m.onSubmit(msg)
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+			return m.onRunes(msg)
+		}
 		return m.onKey(msg)
 	}
 	return m, nil
+}
+
+// onRunes handles runes that arrived together: bubbletea reports the
+// printable runes of one read as one key, so keys pressed in a burst (on
+// a slow link, over SSH, from tmux send-keys) act one after the other, as
+// if pressed apart; a choice in a menu or a prompt's enter takes effect
+// before the next rune. A paste goes whole to a prompt and is refused
+// elsewhere: pasted text is no list of commands.
+func (m Model) onRunes(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if k.Paste {
+		if m.mode == modePrompt {
+			return m.onKey(k)
+		}
+		return m.setError("paste ignored: it goes into a prompt (r, n, u)"), nil
+	}
+	var cmds []tea.Cmd
+	for _, r := range k.Runes {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}
+		before := m.mode
+		next, cmd := m.onKey(one)
+		m = next.(Model)
+		if cmd != nil && before == modeMenu {
+			// A menu's command only reports the choice: take it now.
+			next, cmd = m.Update(cmd())
+			m = next.(Model)
+		}
+		cmds = append(cmds, cmd)
+		if m.quitting {
+			break
+		}
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // onFrame takes one engine frame.
