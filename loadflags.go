@@ -150,7 +150,7 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 func (f *loadFlags) model(fs *pflag.FlagSet) string {
 	switch {
 	case f.stages != "":
-		return "open loop, stages " + f.stages
+		return stagesModel + f.stages
 	case f.concurrency > 0:
 		return fmt.Sprintf("closed loop, %d connections", f.concurrency)
 	case fs.Changed("rate"):
