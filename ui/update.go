@@ -501,9 +501,16 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		items := []menu.Item{{Title: "1 random replica", Value: ""}}
+		if m.fault.Kind == cluster.FaultHeal {
+			items[0].Title = "every replica"
+		}
 		for _, r := range m.cstate.Replicas {
 			if r.Phase.Live() {
-				items = append(items, menu.Item{Title: r.Name + " (" + r.Version + ", " + string(r.Phase) + ")", Value: r.Name})
+				title := r.Name + " (" + r.Version + ", " + string(r.Phase) + ")"
+				if r.Fault != "" {
+					title += " " + r.Fault
+				}
+				items = append(items, menu.Item{Title: title, Value: r.Name})
 			}
 		}
 		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultTarget, string(m.fault.Kind)+": which replica?", items)
@@ -513,8 +520,8 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 			return m.onKillTarget(msg.Item.Value)
 		}
 		m.fault.Replica = msg.Item.Value
-		if m.fault.Replica == "" {
-			m.fault.Count = 1
+		if m.fault.Replica == "" && m.fault.Kind != cluster.FaultHeal {
+			m.fault.Count = 1 // heal's empty replica is every replica
 		}
 		switch m.fault.Kind {
 		case cluster.FaultLatency:
