@@ -361,6 +361,13 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "--rate") || !strings.Contains(stdout, "--json") {
 		t.Errorf("load --help: exit %d, %q", code, stdout)
 	}
+	// Each command's help says the rate it sends without a load model.
+	for cmd, rate := range map[string]int{"load": defaultRate, "run": defaultRate, "demo": demoRate} {
+		_, stdout, _ = runCLI(t, context.Background(), cmd, "--help")
+		if want := fmt.Sprintf("(default %d when no model is given)", rate); !strings.Contains(stdout, want) {
+			t.Errorf("%s --help lacks %q:\n%s", cmd, want, lineOf(stdout, "--rate float"))
+		}
+	}
 	for _, args := range [][]string{{"no-such-command"}, {"version", "extra"}} {
 		code, _, stderr := runCLI(t, context.Background(), args...)
 		if code != exitUsage || len(lines(stderr)) != 1 {

@@ -76,10 +76,8 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 }
 
 func newDemoCmd(io streams) *cobra.Command {
-	var (
-		lf loadFlags
-		df demoFlags
-	)
+	lf := loadFlags{defaultRate: demoRate}
+	var df demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run a local fleet of demo replicas under load, and scale, upgrade and break it",
@@ -130,7 +128,8 @@ its replicas gone, rolled back) or the run ended:
 func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error {
 	fs := cmd.Flags()
 	if !fs.Changed("rate") && !fs.Changed("concurrency") && lf.stages == "" {
-		if err := fs.Set("rate", strconv.Itoa(demoRate)); err != nil {
+		// Set, so that the recording's settings say the rate sent.
+		if err := fs.Set("rate", strconv.Itoa(lf.rateDefault())); err != nil {
 			return err
 		}
 	}

@@ -63,10 +63,15 @@ does and times latency from each request's intended send; closed loop
 // report is the JSON summary of a run of load, run or demo.
 type report struct {
 	// Command names the command that made it ("load", "run", "demo").
-	Command string    `json:"command"`
-	Target  string    `json:"target"` // as printed: redacted unless --show-secrets
-	Model   string    `json:"model"`
-	Start   time.Time `json:"start"`
+	Command string `json:"command"`
+	Target  string `json:"target"` // as printed: redacted unless --show-secrets
+	Model   string `json:"model"`
+	// ModelStart and ModelChanges say how the load model changed during
+	// the run (an operator's keys), Model being the model at the end;
+	// empty when it did not change.
+	ModelStart   string        `json:"model_start,omitempty"`
+	ModelChanges []modelChange `json:"model_changes,omitempty"`
+	Start        time.Time     `json:"start"`
 	engine.Summary
 }
 

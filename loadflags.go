@@ -15,6 +15,9 @@ const defaultRate = 100
 
 // loadFlags are the load settings shared by the commands that send load.
 type loadFlags struct {
+	// defaultRate is the open-loop rate when no load model is given
+	// (defaultRate when 0): the demo's is demoRate.
+	defaultRate int
 	rate        float64
 	concurrency int
 	stages      string
@@ -34,7 +37,7 @@ type loadFlags struct {
 
 // register adds the flags to fs.
 func (f *loadFlags) register(fs *pflag.FlagSet) {
-	fs.Float64Var(&f.rate, "rate", 0, fmt.Sprintf("open loop: requests per second (default %d when no model is given)", defaultRate))
+	fs.Float64Var(&f.rate, "rate", 0, fmt.Sprintf("open loop: requests per second (default %d when no model is given)", f.rateDefault()))
 	fs.IntVar(&f.concurrency, "concurrency", 0, "closed loop: connections, each sending as soon as its answer came")
 	fs.StringVar(&f.stages, "stages", "", "open loop ramps DURATION:RATE,... such as 10s:100,30s:5000,10s:0")
 	fs.DurationVar(&f.duration, "duration", 0, "sending window (default: until Ctrl-C)")
@@ -140,7 +143,7 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 	case rateSet:
 		opts = append(opts, engine.Rate(f.rate), engine.Duration(f.duration))
 	default:
-		opts = append(opts, engine.Rate(defaultRate), engine.Duration(f.duration))
+		opts = append(opts, engine.Rate(float64(f.rateDefault())), engine.Duration(f.duration))
 	}
 	return opts, nil
 }
@@ -149,15 +152,23 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 func (f *loadFlags) model(fs *pflag.FlagSet) string {
 	switch {
 	case f.stages != "":
-		return "open loop, stages " + f.stages
+		return stagesModel + f.stages
 	case f.concurrency > 0:
 		return fmt.Sprintf("closed loop, %d connections", f.concurrency)
 	case fs.Changed("rate"):
 		return fmt.Sprintf("open loop, %g req/s", f.rate)
 	default:
-		return fmt.Sprintf("open loop, %d req/s", defaultRate)
+		return fmt.Sprintf("open loop, %d req/s", f.rateDefault())
 	}
 }
 
 // shown is url as the command prints it: redacted unless --show-secrets.
 func (f *loadFlags) shown(url string) string { return shownURL(url, f.showSecrets) }
+
+// rateDefault is the open-loop rate when no load model is given.
+func (f *loadFlags) rateDefault() int {
+	if f.defaultRate > 0 {
+		return f.defaultRate
+	}
+	return defaultRate
+}

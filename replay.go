@@ -131,6 +131,13 @@ func computedSummary(rec *recordings.Recording) (any, error) {
 		window = h.Window
 	}
 	rep := newReport(h.Command, h.Target, h.Model, &engine.Result{Total: total, Window: window})
+	track := newModelTrack(h.Model, h.Closed)
+	for i := range rec.Len() {
+		if f, ferr := rec.Frame(i, recordings.Counters); ferr == nil {
+			track.observe(f.Snapshot)
+		}
+	}
+	track.apply(&rep)
 	if h.Cluster == "" {
 		return rep, err
 	}

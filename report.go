@@ -72,6 +72,7 @@ func ms(v float64) string {
 func (r report) writeText(w io.Writer) {
 	s := r.Summary
 	fmt.Fprintf(w, "\nscalelab %s %s (%s)\n\n", r.Command, r.Target, r.Model)
+	r.writeModelChanges(w)
 	fmt.Fprintf(w, "  requests      %d in %.3fs, %.1f req/s\n", s.Requests, s.DurationS, s.RPS)
 	fmt.Fprintf(w, "  latency       %s\n", pctLine(s.LatencyMs))
 	fmt.Fprintf(w, "  service time  %s\n", pctLine(s.ServiceMs))

@@ -83,8 +83,10 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 		return report{}, err
 	}
 	feed := ui.NewFeed()
+	var track *modelTrack // set before the run
 	push := func(snap *engine.Snapshot) {
 		s.rec.frame(snap) // first: the feed merges into snap later
+		track.observe(snap)
 		if s.observe != nil {
 			s.observe(snap)
 		}
@@ -95,6 +97,7 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	if err != nil {
 		return report{}, usageError{err}
 	}
+	track = newModelTrack(s.model, eng.Closed())
 	defer restoreTerminal(out)()
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
@@ -139,6 +142,7 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	stopUI()
 	stopLoad()
 	rep, note := s.finish(feed, results, &alongside)
+	track.apply(&rep) // the engine and its snapshots ended in finish
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) {
 		return rep, fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
 	}

@@ -81,7 +81,10 @@ func TestRunUIInTerminal(t *testing.T) {
 		"target 200/s", "Generator", "Events", "no cluster attached", "? help")
 	x.WaitMatch(30*time.Second, achievedRE)
 	x.Keys("Up")
-	x.WaitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
+	s := x.WaitFor(10*time.Second, "operator: rate → 250/s", "▲", "target 250/s")
+	if first := strings.SplitN(s, "\n", 2)[0]; !strings.Contains(first, "open loop, 250 req/s") {
+		t.Fatalf("the header must show the model now: %q", first)
+	}
 	x.Keys("n")
 	x.WaitFor(5*time.Second, "Note: a marker on the charts")
 	x.Text("before the deploy")
@@ -91,17 +94,29 @@ func TestRunUIInTerminal(t *testing.T) {
 	x.WaitFor(5*time.Second, "scalelab keys", "Cluster: none attached")
 	x.Keys("Escape")
 	x.WaitGone(5*time.Second, "scalelab keys")
+	// Keys in a burst, one write: each acts.
+	x.Keys("1", "2", "3", "m")
+	x.WaitGone(5*time.Second, "Throughput (requests/s)")
+	x.WaitGone(5*time.Second, "Errors (per second)")
+	x.Keys("2", "1", "3")
+	s = x.WaitFor(5*time.Second, "Throughput (requests/s)", "Latency (ms)", "Errors (per second)")
+	if !strings.Contains(lineOf(s, "Latency (ms)"), "max") {
+		t.Fatalf("m in the burst must show the max latency: %q", lineOf(s, "Latency (ms)"))
+	}
+	x.Keys("Up", "Up", "Up")
+	x.WaitFor(10*time.Second, "operator: rate → 500/s", "target 500/s") // 300, 400, 500
 	x.Keys("p")
 	x.WaitFor(5*time.Second, "● PAUSED", "operator: load paused")
 
 	start := time.Now()
 	x.Keys("q")
-	s := x.WaitFor(15*time.Second, "EXIT=")
+	s = x.WaitFor(15*time.Second, "EXIT=")
 	took := time.Since(start)
 	if !strings.Contains(s, "EXIT=0") {
 		t.Fatalf("scalelab run did not exit 0:\n%s", s)
 	}
-	for _, want := range []string{"requests", "latency", "p99", "availability"} {
+	for _, want := range []string{"requests", "latency", "p99", "availability",
+		"load model    started open loop, 200 req/s; at ", "s open loop, 250 req/s;", "s open loop, 500 req/s"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("the summary lacks %q:\n%s", want, s)
 		}
@@ -121,19 +136,33 @@ func TestRunUIJSONAndEnd(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "summary.json")
 	x := tmuxtest.New(t, 100, 30, shellQuit(bin+" run "+url+" --rate 100 --duration 3s --json > "+out))
 	x.WaitFor(20*time.Second, "Throughput", "elapsed 0:0")
+	x.WaitMatch(20*time.Second, achievedRE)
+	x.Keys("Up")
 	x.WaitFor(30*time.Second, "EXIT=0")
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sum struct {
-		Requests  uint64             `json:"requests"`
-		LatencyMs map[string]float64 `json:"latency_ms"`
+		Requests     uint64             `json:"requests"`
+		LatencyMs    map[string]float64 `json:"latency_ms"`
+		Model        string             `json:"model"`
+		ModelStart   string             `json:"model_start"`
+		ModelChanges []struct {
+			AtS   float64 `json:"at_s"`
+			Model string  `json:"model"`
+		} `json:"model_changes"`
 	}
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatalf("stdout is not one JSON summary: %v\n%s", err, b)
 	}
-	if sum.Requests < 200 || sum.Requests > 400 {
+	// ↑ raised the rate to 120/s: the summary's model is the model at
+	// the end, and says how it changed.
+	if sum.Model != "open loop, 120 req/s" || sum.ModelStart != "open loop, 100 req/s" || len(sum.ModelChanges) != 1 ||
+		sum.ModelChanges[0].Model != sum.Model || sum.ModelChanges[0].AtS <= 0 || sum.ModelChanges[0].AtS > 3.5 {
+		t.Fatalf("model %q, from %q, changes %+v: want 100 req/s raised to 120 once", sum.Model, sum.ModelStart, sum.ModelChanges)
+	}
+	if sum.Requests < 200 || sum.Requests > 450 {
 		t.Fatalf("%d requests in 3 s at 100/s", sum.Requests)
 	}
 	if _, ok := sum.LatencyMs["p99"]; !ok {
@@ -178,12 +207,13 @@ func TestDemoUIInTerminal(t *testing.T) {
 	x.WaitFor(60*time.Second, "● RUNNING", "Throughput (requests/s)", "Latency (ms)", "Replicas 2/2 ready · v1",
 		"+/- scale", "target 200/s")
 	x.WaitMatch(30*time.Second, achievedRE)
-	x.Keys("+")
-	x.WaitFor(30*time.Second, "Replicas 3/3 ready · v1", "scale 2 → 3", "▲")
+	// + + in one write: two more replicas, not one.
+	x.Keys("+", "+")
+	x.WaitFor(30*time.Second, "Replicas 4/4 ready · v1", "scale 2 → 3", "▲")
 	x.Keys("u")
 	x.WaitFor(5*time.Second, "Rolling upgrade to version", "› v2")
 	x.Keys("Enter")
-	x.WaitFor(60*time.Second, "Replicas 3/3 ready · v2", "upgrade to v2: done")
+	x.WaitFor(60*time.Second, "Replicas 4/4 ready · v2", "upgrade to v2: done")
 	x.Keys("f")
 	x.WaitFor(5*time.Second, "Inject a fault", "kill: replicas die abruptly")
 	x.Keys("1")

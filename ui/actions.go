@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -26,12 +27,15 @@ type stateMsg struct {
 	HasHPA bool
 }
 
-// loadMsg reports a change of the load: applied at At, described by What
-// and labelled Label for the marker, or failed with Err.
+// loadMsg reports a change of the load to Value (the rate, or the
+// connections): applied at At, described by What, labelled Label for the
+// marker, the load model now in words Model; or failed with Err.
 type loadMsg struct {
 	At    time.Time
+	Value float64
 	What  string
 	Label string
+	Model string
 	Err   error
 }
 
@@ -49,12 +53,14 @@ type resumedMsg struct {
 }
 
 // actionMsg reports that a cluster action completed, after Took, or failed.
-// With a Kind, a success goes to the event log too, under Label.
+// With a Kind, a success goes to the event log too, under Label. Scale is
+// the replicas a scale asked for (0 for the other actions).
 type actionMsg struct {
 	What        string
 	Took        time.Duration
 	Err         error
 	Label, Kind string
+	Scale       int
 }
 
 // waitEvent is the re-issued command that reads the next cluster event.
@@ -79,17 +85,6 @@ func fetchState(c cluster.Cluster) tea.Cmd {
 	}
 }
 
-// stepLoad raises (dir > 0) or lowers the load by one step.
-func stepLoad(l Load, dir int) tea.Cmd {
-	return func() tea.Msg {
-		if l.Closed() {
-			n := StepConcurrency(l.Concurrency(), dir)
-			return setConcurrency(l, n)
-		}
-		return setRate(l, StepRate(l.TargetRate(), dir))
-	}
-}
-
 // setLoad sets the rate (open loop) or the connections (closed loop).
 func setLoad(l Load, v float64) tea.Cmd {
 	return func() tea.Msg {
@@ -102,16 +97,35 @@ func setLoad(l Load, v float64) tea.Cmd {
 
 func setRate(l Load, r float64) loadMsg {
 	if err := l.SetRate(r); err != nil {
-		return loadMsg{At: time.Now(), Err: err}
+		return loadMsg{At: time.Now(), Value: r, Err: err}
 	}
-	return loadMsg{At: time.Now(), What: "rate → " + header.Rate(r), Label: "rate " + header.Num(r)}
+	return loadMsg{At: time.Now(), Value: r, What: "rate → " + header.Rate(r), Label: "rate " + header.Num(r), Model: OpenModel(r)}
 }
 
 func setConcurrency(l Load, n int) loadMsg {
 	if err := l.SetConcurrency(n); err != nil {
-		return loadMsg{At: time.Now(), Err: err}
+		return loadMsg{At: time.Now(), Value: float64(n), Err: err}
 	}
-	return loadMsg{At: time.Now(), What: fmt.Sprintf("connections → %d", n), Label: fmt.Sprintf("conns %d", n)}
+	return loadMsg{At: time.Now(), Value: float64(n), What: fmt.Sprintf("connections → %d", n),
+		Label: fmt.Sprintf("conns %d", n), Model: ClosedModel(n)}
+}
+
+// OpenModel is the open loop at rate r in words ("open loop, 500 req/s"),
+// as the header and the summary say it.
+func OpenModel(r float64) string { return fmt.Sprintf("open loop, %g req/s", r) }
+
+// ClosedModel is the closed loop with n connections in words ("closed
+// loop, 16 connections").
+func ClosedModel(n int) string { return fmt.Sprintf("closed loop, %d connections", n) }
+
+// scaleCmd scales the cluster to n replicas.
+func scaleCmd(c cluster.Cluster, ctx context.Context, n int) tea.Cmd {
+	what := fmt.Sprintf("scale to %d", n)
+	return func() tea.Msg {
+		start := time.Now()
+		err := c.Scale(ctx, n)
+		return actionMsg{What: what, Took: time.Since(start), Err: err, Scale: n}
+	}
 }
 
 // pauseLoad pauses the load.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +266,63 @@ func TestConfirmOnRealCluster(t *testing.T) {
 		t.Fatal("scaling up is not destructive: no question")
 	}
 	act(t, m, cmd, "scale to 2")
+}
+
+// injectFleet is a real fleet whose Inject only records the faults asked
+// (the fleet's own heal is tested in its package), accepting kinds.
+type injectFleet struct {
+	*fleet.Fleet
+	kinds    []cluster.FaultKind
+	injected *[]cluster.Fault
+}
+
+func (f injectFleet) Inject(_ context.Context, fault cluster.Fault) error {
+	*f.injected = append(*f.injected, fault)
+	return nil
+}
+
+func (f injectFleet) FaultKinds() []cluster.FaultKind { return f.kinds }
+
+// TestHealInFaultMenu checks the fault menu's heal: offered when the
+// cluster supports it, for every replica or a named one (its fault
+// shown), sent through Inject as a FaultHeal.
+func TestHealInFaultMenu(t *testing.T) {
+	f, err := fleet.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var injected []cluster.Fault
+	c := injectFleet{Fleet: f, kinds: cluster.FaultKinds(), injected: &injected}
+	m := newModel(t, Config{Load: idleEngine(t), Cluster: c}, 120, 40)
+	st := cluster.State{Desired: 2, Version: "v1", Replicas: []cluster.Replica{
+		{Name: "replica-1", Version: "v1", Phase: cluster.Ready},
+		{Name: "replica-2", Version: "v1", Phase: cluster.Ready, Fault: "errors 30%"},
+	}}
+	m = update(t, m, stateMsg{State: st})
+	m, _ = press(t, m, "f")
+	if !strings.Contains(view(m), "6  heal: clear a replica's faults, or every replica's") {
+		t.Fatalf("the fault menu must offer heal:\n%s", view(m))
+	}
+	m = choose(t, m, "6")
+	items := m.menu.Items()
+	if len(items) != 3 || items[0].Title != "every replica" || items[2].Title != "replica-2 (v1, ready) errors 30%" {
+		t.Fatalf("heal's targets %+v: want every replica, then each live one with its fault", items)
+	}
+	m, cmd := chooseCmd(t, m, "1")
+	m = act(t, m, cmd, "heal on every replica")
+	m, _ = press(t, m, "f")
+	m = choose(t, m, "6")
+	m, cmd = chooseCmd(t, m, "3")
+	act(t, m, cmd, "heal on replica-2")
+	want := []cluster.Fault{{Kind: cluster.FaultHeal}, {Kind: cluster.FaultHeal, Replica: "replica-2"}}
+	if !slices.Equal(injected, want) {
+		t.Fatalf("injected %+v, want %+v", injected, want)
+	}
+
+	c.kinds = []cluster.FaultKind{cluster.FaultKill}
+	m = newModel(t, Config{Load: idleEngine(t), Cluster: c}, 120, 40)
+	m, _ = press(t, m, "f")
+	if strings.Contains(view(m), "heal") {
+		t.Fatalf("a cluster that does not heal must not be offered it:\n%s", view(m))
+	}
 }

@@ -37,7 +37,7 @@ func scenario(t testing.TB, m Model) Model {
 		}
 		m = update(t, m, frame(from, to, n, lat, code, rate))
 		if i == 40 {
-			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), What: "rate → 800/s", Label: "rate 800"})
+			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), Value: 800, What: "rate → 800/s", Label: "rate 800", Model: OpenModel(800)})
 		}
 	}
 	m, _ = press(t, m, "n")

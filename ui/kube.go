@@ -95,6 +95,7 @@ func (m Model) faultKinds() []menu.Item {
 		{Title: "latency: add latency to answers", Value: string(cluster.FaultLatency)},
 		{Title: "errors: answer a share with 500s", Value: string(cluster.FaultErrors)},
 		{Title: "bad version: roll out a failing version", Value: string(cluster.FaultBadVersion)},
+		{Title: "heal: clear a replica's faults, or every replica's", Value: string(cluster.FaultHeal)},
 	}
 	return slices.DeleteFunc(all, func(it menu.Item) bool {
 		return !cluster.SupportsFault(m.cfg.Cluster, cluster.FaultKind(it.Value))

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/fleet"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/header"
@@ -63,11 +64,10 @@ func TestRateKeysDriveTheEngine(t *testing.T) {
 	}
 	m = typeText(t, m, "250")
 	m, cmd = press(t, m, "enter")
-	m, submit := exec(t, m, cmd)
-	if _, ok := submit.(interface{}); !ok || m.mode != modeNormal {
+	m, cmd = step(t, m, cmd()) // the submission
+	if m.mode != modeNormal {
 		t.Fatal("a good rate must close the prompt")
 	}
-	m, cmd = step(t, m, submit)
 	m, _ = exec(t, m, cmd)
 	if got := eng.TargetRate(); got != 250 {
 		t.Fatalf("typed rate: the engine's rate is %g, want 250", got)
@@ -116,8 +116,7 @@ func TestConcurrencyKeysInClosedLoop(t *testing.T) {
 	m, _ = press(t, m, "backspace")
 	m, _ = press(t, m, "backspace")
 	m, cmd = press(t, m, "enter")
-	m, submit := exec(t, m, cmd)
-	_, cmd = step(t, m, submit)
+	m, cmd = step(t, m, cmd()) // the submission
 	exec(t, m, cmd)
 	if got := eng.Concurrency(); got != 2 {
 		t.Fatalf("typed 2: the engine has %d connections, want 2", got)
@@ -357,5 +356,45 @@ func TestSizes(t *testing.T) {
 		if !strings.Contains(v, "Terminal too small") || !strings.Contains(v, "at least 80×24") {
 			t.Fatalf("%dx%d: want the too-small message, got\n%s", sz[0], sz[1], v)
 		}
+	}
+}
+
+// TestBurstOfKeys checks that runes that arrive together (bubbletea
+// reports them as one key) each act, in order: a menu's choice before the
+// next rune; a paste goes whole into a prompt and is refused elsewhere.
+func TestBurstOfKeys(t *testing.T) {
+	m := scenario(t, newModel(t, Config{Load: idleEngine(t)}, 120, 40))
+	m = update(t, m, keyMsg("123m"))
+	if m.show != [3]bool{} || !m.showMax {
+		t.Fatalf("after the burst 123m: charts shown %v, max %v; want none shown and the max on", m.show, m.showMax)
+	}
+	m = update(t, m, keyMsg("13"))
+	if m.show != [3]bool{true, false, true} {
+		t.Fatalf("after the burst 13: charts shown %v, want throughput and errors", m.show)
+	}
+
+	paste := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q2"), Paste: true}
+	m = update(t, m, paste)
+	if m.quitting || m.show != [3]bool{true, false, true} || !strings.Contains(view(m), "paste ignored") {
+		t.Fatalf("a paste outside a prompt must do nothing but say so (quitting %v, shown %v):\n%s", m.quitting, m.show, view(m))
+	}
+	m, _ = press(t, m, "r")
+	for range 5 {
+		m, _ = press(t, m, "backspace")
+	}
+	m = update(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2500"), Paste: true})
+	if m.mode != modePrompt || m.prompt.Value() != "2500" {
+		t.Fatalf("a paste into the rate prompt: mode %v, value %q; want 2500 in the prompt", m.mode, m.prompt.Value())
+	}
+
+	f, err := fleet.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newModel(t, Config{Load: idleEngine(t), Cluster: f}, 120, 40)
+	c = update(t, c, stateMsg{State: f.State()})
+	c = update(t, c, keyMsg("f31")) // faults, latency, 1 random replica
+	if c.mode != modePrompt || !strings.Contains(view(c), "Latency to add") {
+		t.Fatalf("the burst f31 must reach the latency prompt (mode %v):\n%s", c.mode, view(c))
 	}
 }

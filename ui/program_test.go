@@ -82,3 +82,43 @@ func TestProgramOnKubernetesLikeCluster(t *testing.T) {
 		t.Fatal("the final model must be quitting")
 	}
 }
+
+// TestRapidPressesEachCount sends bursts of keys to a real program, faster
+// than the engine and the fleet answer: each + adds a replica to the count
+// last asked and each ↑ steps up from the rate last asked, in the order
+// pressed.
+func TestRapidPressesEachCount(t *testing.T) {
+	f, events := startFleet(t, 2)
+	feed := NewFeed()
+	eng := runningEngine(t, engine.Rate(100), engine.Tick(250*time.Millisecond), engine.OnSnapshot(feed.Push))
+	cfg := Config{Target: "http://loopback/", Model: "open loop, 100 req/s", Load: eng, Feed: feed,
+		Cluster: f, Events: events, Renderer: asciiRenderer()}
+	tm := teatest.NewTestModel(t, New(cfg), teatest.WithInitialTermSize(120, 40))
+	waitOutput(t, tm, "Replicas 2/2 ready", "the fleet's state", "target 100/s")
+
+	for range 6 {
+		tm.Send(keyMsg("+"))
+	}
+	for range 5 {
+		tm.Send(keyMsg("up")) // 120, 150, 200, 250, 300
+	}
+	waitOutput(t, tm, "Replicas 8/8 ready", "six replicas more", "target 300/s")
+	if got := f.State().Desired; got != 8 {
+		t.Errorf("after 6 presses of + from 2 the fleet wants %d replicas, want 8", got)
+	}
+	if got := eng.TargetRate(); got != 300 {
+		t.Errorf("after 5 presses of ↑ from 100 the rate is %g, want 300", got)
+	}
+	for range 3 {
+		tm.Send(keyMsg("-"))
+	}
+	waitOutput(t, tm, "Replicas 5/5 ready", "three replicas fewer")
+	tm.Send(keyMsg("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	if got := f.State().Desired; got != 5 {
+		t.Errorf("after 3 presses of - from 8 the fleet wants %d replicas, want 5", got)
+	}
+	if fm.model != "open loop, 300 req/s" {
+		t.Errorf("the header's model is %q, want the rate now", fm.model)
+	}
+}

@@ -115,6 +115,14 @@ type Model struct {
 	confirm confirmation
 	fault   cluster.Fault // the fault being set up in the menus
 
+	// model is the load model now in words: the configured one until
+	// the operator changes the load.
+	model string
+	// loadReq and scaleReq are the operator's load changes and scales
+	// pending.
+	loadReq  request[float64]
+	scaleReq request[int]
+
 	state     string
 	paused    *engine.Paused
 	status    string
@@ -134,6 +142,7 @@ type confirmation struct {
 	question string
 	what     string
 	cmd      tea.Cmd
+	scale    int // a scale to this many replicas, instead of cmd
 }
 
 // New returns the UI's model for cfg.
@@ -165,6 +174,7 @@ func New(cfg Config) Model {
 		errs:  chart.New(st, "Errors", "per second", fmtRate, 1),
 		show:  [3]bool{true, true, true},
 		state: header.Running,
+		model: cfg.Model,
 	}
 	return m
 }

@@ -44,11 +44,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case eventsClosedMsg:
 		return m, nil
 	case stateMsg:
-		return m.onState(msg), nil
+		return m.onState(msg)
 	case WarningMsg:
 		return m.onWarning(msg), nil
 	case loadMsg:
-		return m.onLoad(msg), nil
+		return m.onLoad(msg)
 	case pausedMsg:
 		return m.onPaused(msg), nil
 	case resumedMsg:
@@ -60,9 +60,44 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case prompt.SubmitMsg:
 		return m.onSubmit(msg)
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+			return m.onRunes(msg)
+		}
 		return m.onKey(msg)
 	}
 	return m, nil
+}
+
+// onRunes handles runes that arrived together: bubbletea reports the
+// printable runes of one read as one key, so keys pressed in a burst (on
+// a slow link, over SSH, from tmux send-keys) act one after the other, as
+// if pressed apart; a choice in a menu or a prompt's enter takes effect
+// before the next rune. A paste goes whole to a prompt and is refused
+// elsewhere: pasted text is no list of commands.
+func (m Model) onRunes(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if k.Paste {
+		if m.mode == modePrompt {
+			return m.onKey(k)
+		}
+		return m.setError("paste ignored: it goes into a prompt (r, n, u)"), nil
+	}
+	var cmds []tea.Cmd
+	for _, r := range k.Runes {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}
+		before := m.mode
+		next, cmd := m.onKey(one)
+		m = next.(Model)
+		if cmd != nil && before == modeMenu {
+			// A menu's command only reports the choice: take it now.
+			next, cmd = m.Update(cmd())
+			m = next.(Model)
+		}
+		cmds = append(cmds, cmd)
+		if m.quitting {
+			break
+		}
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // onFrame takes one engine frame.
@@ -85,23 +120,68 @@ func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 }
 
 // onState takes the cluster's state; the panels' height follows the
-// lines above the replicas.
-func (m Model) onState(msg stateMsg) Model {
+// lines above the replicas. A state that shows the scale in flight sends
+// the one asked since.
+func (m Model) onState(msg stateMsg) (Model, tea.Cmd) {
 	rows := m.panelRows()
 	m.cstate, m.hasState = msg.State, true
 	m.hpa, m.hasHPA = msg.HPA, msg.HasHPA
 	if m.panelRows() != rows {
 		m.layout()
 	}
-	return m
+	var cmd tea.Cmd
+	if m.scaleReq.inFlight(msg.State.Desired) {
+		if next, ok := m.scaleReq.landed(false); ok {
+			cmd = scaleCmd(m.cfg.Cluster, m.cfg.Context, next)
+		}
+	}
+	return m, cmd
 }
 
-func (m Model) onLoad(msg loadMsg) Model {
+// onLoad reports a change of the load and sends the one asked since.
+func (m Model) onLoad(msg loadMsg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	if m.loadReq.inFlight(msg.Value) {
+		if next, ok := m.loadReq.landed(msg.Err != nil); ok {
+			cmd = setLoad(m.cfg.Load, next)
+		}
+	}
 	if msg.Err != nil {
-		return m.setError(msg.Err.Error())
+		return m.setError(msg.Err.Error()), cmd
+	}
+	if msg.Model != "" {
+		m.model = msg.Model
 	}
 	m.journal(common.Entry{Time: msg.At, Label: msg.Label, Text: "operator: " + msg.What, Major: true, Kind: "rate"})
-	return m.setStatus(msg.What)
+	return m.setStatus(msg.What), cmd
+}
+
+// requestLoad asks for the rate (open loop) or connections (closed loop)
+// v: now, or when the change in flight landed.
+func (m Model) requestLoad(v float64) (Model, tea.Cmd) {
+	if m.loadReq.ask(v) {
+		return m, setLoad(m.cfg.Load, v)
+	}
+	return m, nil
+}
+
+// loadNow is the rate (open loop) or the connections (closed loop) asked
+// of the engine now.
+func (m Model) loadNow() float64 {
+	if m.cfg.Load.Closed() {
+		return float64(m.cfg.Load.Concurrency())
+	}
+	return m.cfg.Load.TargetRate()
+}
+
+// requestScale asks the cluster for n replicas: now, or when the scale in
+// flight took effect.
+func (m Model) requestScale(n int) (Model, tea.Cmd) {
+	what := fmt.Sprintf("scale to %d", n)
+	if !m.scaleReq.ask(n) {
+		return m.setStatus(what + ": next, after the scale in progress"), nil
+	}
+	return m.setStatus(what + "…"), scaleCmd(m.cfg.Cluster, m.cfg.Context, n)
 }
 
 func (m Model) onPaused(msg pausedMsg) Model {
@@ -129,6 +209,11 @@ func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	if m.cfg.Cluster != nil {
 		cmd = fetchState(m.cfg.Cluster)
+	}
+	if msg.Scale > 0 && m.scaleReq.inFlight(msg.Scale) {
+		if next, ok := m.scaleReq.landed(msg.Err != nil && !superseded(msg.Err)); ok {
+			cmd = tea.Batch(cmd, scaleCmd(m.cfg.Cluster, m.cfg.Context, next))
+		}
 	}
 	switch {
 	case msg.Err == nil:
@@ -219,7 +304,13 @@ func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if key.Matches(k, keys.RateDown) {
 			dir = -1
 		}
-		return m, stepLoad(load, dir)
+		// From the last value asked: presses faster than the engine
+		// answers each count.
+		base := m.loadReq.base(m.loadNow())
+		if load.Closed() {
+			return m.requestLoad(float64(StepConcurrency(int(base), dir)))
+		}
+		return m.requestLoad(StepRate(base, dir))
 	case key.Matches(k, keys.RateSet):
 		if m.paused != nil {
 			return m.setError("load paused: p resumes it first"), nil
@@ -264,19 +355,23 @@ func (m Model) onClusterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.setError("no cluster attached: " + k.String() + " needs one (scalelab demo runs a local fleet)"), nil
 	}
 	ctx := m.cfg.Context
+	// Each press of + or - adds or takes one from the count last asked.
+	desired := m.scaleReq.base(m.cstate.Desired)
 	switch {
 	case key.Matches(k, keys.ScaleUp):
-		n := m.cstate.Desired + 1
-		what := fmt.Sprintf("scale to %d", n)
-		m = m.setStatus(what + "…")
-		return m, clusterAction(what, func() error { return c.Scale(ctx, n) })
+		return m.requestScale(desired + 1)
 	case key.Matches(k, keys.ScaleDown):
-		n := m.cstate.Desired - 1
+		n := desired - 1
 		if n < 1 {
 			return m.setError("scale down: at least one replica stays"), nil
 		}
-		what := fmt.Sprintf("scale to %d", n)
-		return m.guard(what, clusterAction(what, func() error { return c.Scale(ctx, n) }))
+		if where, ask := m.asks(); ask {
+			what := fmt.Sprintf("scale to %d", n)
+			m.confirm = confirmation{question: fmt.Sprintf("%s on %s?", what, where), what: what, scale: n}
+			m.mode = modeConfirm
+			return m, nil
+		}
+		return m.requestScale(n)
 	case key.Matches(k, keys.Upgrade):
 		return m.openPrompt(idUpgrade, "Rolling upgrade to version", "current: "+m.cstate.Version, NextVersion(m.cstate.Version))
 	case key.Matches(k, keys.Rollback):
@@ -294,15 +389,22 @@ func (m Model) onClusterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // guard runs cmd now, or after the operator's yes on a cluster that asks.
 func (m Model) guard(what string, cmd tea.Cmd) (tea.Model, tea.Cmd) {
-	if cf, ok := m.cfg.Cluster.(Confirmer); ok {
-		if where, ask := cf.ConfirmActions(); ask {
-			m.confirm = confirmation{question: fmt.Sprintf("%s on %s?", what, where), what: what, cmd: cmd}
-			m.mode = modeConfirm
-			return m, nil
-		}
+	if where, ask := m.asks(); ask {
+		m.confirm = confirmation{question: fmt.Sprintf("%s on %s?", what, where), what: what, cmd: cmd}
+		m.mode = modeConfirm
+		return m, nil
 	}
 	m = m.setStatus(what + "…")
 	return m, cmd
+}
+
+// asks reports a cluster whose destructive actions the operator confirms,
+// and what to name in the question.
+func (m Model) asks() (string, bool) {
+	if cf, ok := m.cfg.Cluster.(Confirmer); ok {
+		return cf.ConfirmActions()
+	}
+	return "", false
 }
 
 func (m Model) onConfirmKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -310,6 +412,9 @@ func (m Model) onConfirmKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, keys.Yes):
 		m.mode = modeNormal
+		if m.confirm.scale > 0 {
+			return m.requestScale(m.confirm.scale)
+		}
 		m = m.setStatus(m.confirm.what + "…")
 		return m, m.confirm.cmd
 	case key.Matches(k, keys.No), key.Matches(k, keys.Close):
@@ -346,7 +451,7 @@ func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.mode = modeNormal
-		return m, setLoad(m.cfg.Load, v)
+		return m.requestLoad(v)
 	case idNote:
 		m.mode = modeNormal
 		if msg.Value == "" {
@@ -396,9 +501,16 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		items := []menu.Item{{Title: "1 random replica", Value: ""}}
+		if m.fault.Kind == cluster.FaultHeal {
+			items[0].Title = "every replica"
+		}
 		for _, r := range m.cstate.Replicas {
 			if r.Phase.Live() {
-				items = append(items, menu.Item{Title: r.Name + " (" + r.Version + ", " + string(r.Phase) + ")", Value: r.Name})
+				title := r.Name + " (" + r.Version + ", " + string(r.Phase) + ")"
+				if r.Fault != "" {
+					title += " " + r.Fault
+				}
+				items = append(items, menu.Item{Title: title, Value: r.Name})
 			}
 		}
 		m.menu = menu.New(m.com.Styles, m.com.Keys, idFaultTarget, string(m.fault.Kind)+": which replica?", items)
@@ -408,8 +520,8 @@ func (m Model) onChosen(msg menu.ChosenMsg) (tea.Model, tea.Cmd) {
 			return m.onKillTarget(msg.Item.Value)
 		}
 		m.fault.Replica = msg.Item.Value
-		if m.fault.Replica == "" {
-			m.fault.Count = 1
+		if m.fault.Replica == "" && m.fault.Kind != cluster.FaultHeal {
+			m.fault.Count = 1 // heal's empty replica is every replica
 		}
 		switch m.fault.Kind {
 		case cluster.FaultLatency:

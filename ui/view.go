@@ -188,7 +188,7 @@ func (m Model) screen() string {
 func (m Model) headerInfo() header.Info {
 	in := header.Info{
 		Target:       m.cfg.Target,
-		Model:        m.cfg.Model,
+		Model:        m.model,
 		State:        m.state,
 		Elapsed:      m.hist.Elapsed(),
 		Window:       m.cfg.Window,

@@ -126,7 +126,7 @@ func (h Help) ShortHelp() []key.Binding {
 func (h Help) FullHelp() [][]key.Binding {
 	k := h.Keys
 	cl := []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback,
-		describe(k.Fault, "faults: kill, hang, latency,"), key.NewBinding(key.WithKeys(""), key.WithHelp(" ", "errors, bad version"))}
+		describe(k.Fault, "faults: kill, hang, latency,"), key.NewBinding(key.WithKeys(""), key.WithHelp(" ", "errors, bad version, heal"))}
 	cl = append(cl, k.PauseRollout, k.ResumeRollout, describe(k.Restart, "rolling restart"))
 	return [][]key.Binding{
 		{k.RateUp, k.RateDown, k.RateSet, describe(k.Pause, "pause / resume")},

@@ -52,18 +52,14 @@ func View(st *common.Styles, in Info, width int) string {
 	if in.Window > 0 {
 		elapsed += " / " + timeaxis.Clock(in.Window)
 	}
-	left := st.Header.Render("scalelab") + " " + in.Target + st.Dim.Render("  "+in.Model)
 	right := state + "  " + st.HeaderKey.Render("elapsed ") + elapsed
-	line1 := spread(left, right, width)
+	line1 := spread(first(st, in, width-lipgloss.Width(right)-1), right, width)
 
-	var rate string
+	target := st.HeaderKey.Render("target ") + Rate(in.TargetRate)
 	if in.Closed {
-		rate = st.HeaderKey.Render("connections ") + fmt.Sprintf("%d", in.Concurrency) +
-			st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
-	} else {
-		rate = st.HeaderKey.Render("target ") + Rate(in.TargetRate) +
-			st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
+		target = st.HeaderKey.Render("connections ") + fmt.Sprintf("%d", in.Concurrency)
 	}
+	rate := target + st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
 	avail := fmt.Sprintf("%.3f%%", in.Availability*100)
 	switch {
 	case in.Failed == 0:
@@ -73,13 +69,41 @@ func View(st *common.Styles, in Info, width int) string {
 	default:
 		avail = st.Bad.Render(avail)
 	}
-	line2 := rate + st.HeaderKey.Render("   availability ") + avail +
-		st.HeaderKey.Render("   requests ") + fmt.Sprintf("%d", in.Requests) +
-		st.HeaderKey.Render("  failed ") + fmt.Sprintf("%d", in.Failed)
+	// The figures stay whole: narrower gaps, then without the achieved
+	// rate (the throughput chart shows it), before anything is cut.
+	var line2 string
+	for _, gap := range []string{"   ", "  ", " ", ""} {
+		r := rate
+		if gap == "" {
+			r, gap = target, " "
+		}
+		line2 = r + st.HeaderKey.Render(gap+"availability ") + avail +
+			st.HeaderKey.Render(gap+"requests ") + fmt.Sprintf("%d", in.Requests) +
+			st.HeaderKey.Render(gap+"failed ") + fmt.Sprintf("%d", in.Failed)
+		if lipgloss.Width(line2) <= width {
+			break
+		}
+	}
 	if room := width - lipgloss.Width(line2) - 2; in.Recording != "" && room >= 12 {
 		line2 = spread(line2, st.Dim.Render(ansi.Truncate(in.Recording, room, "…")), width)
 	}
 	return line1 + "\n" + ansi.Truncate(line2, width, "…")
+}
+
+// first is the first line's left part in at most room cells: the name,
+// the target and the load model; the name goes first, then the target is
+// cut, so that the model stays whole.
+func first(st *common.Styles, in Info, room int) string {
+	model := st.Dim.Render("  " + in.Model)
+	full := st.Header.Render("scalelab") + " " + in.Target + model
+	if lipgloss.Width(full) <= room {
+		return full
+	}
+	left := room - lipgloss.Width(model)
+	if left < 12 {
+		return full // spread cuts it
+	}
+	return ansi.Truncate(in.Target, left, "…") + model
 }
 
 // Rate formats a rate in requests per second.

@@ -94,7 +94,7 @@ func TestRolloutLinesAndMessage(t *testing.T) {
 	st := styles()
 	s := cluster.State{Replicas: pods(), Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 1, Ready: 0, Available: 0, Desired: 2,
 		Message: "Waiting for deployment \"demo\" rollout to finish: 1 old replicas are pending termination...\n"}}
-	if got := ansi.Strip(Rollout(st, s)); got != "rollout → v2: 1/2 updated, 0 ready, 0 available" {
+	if got := ansi.Strip(Rollout(st, s)); got != "rollout → v2: 1/2 updated (0 ready, 0 available)" {
 		t.Errorf("Rollout = %q", got)
 	}
 	if got := Message(s); got != "1 old replicas are pending termination..." {
@@ -117,8 +117,19 @@ func TestRolloutLinesAndMessage(t *testing.T) {
 		t.Errorf("paused without a rollout: %q", got)
 	}
 	fleet := cluster.State{Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 2, Ready: 1, Desired: 3}}
-	if got := ansi.Strip(Rollout(st, fleet)); got != "rollout → v2: 2/3 updated, 1 ready" {
+	if got := ansi.Strip(Rollout(st, fleet)); got != "rollout → v2: 2/3 updated (1 ready)" {
 		t.Errorf("the local fleet's rollout line changed: %q", got)
+	}
+	// The title and the line count the same replicas, whatever the
+	// rollout's counters (read at another moment) say.
+	var reps []cluster.Replica
+	for i := range 5 {
+		reps = append(reps, cluster.Replica{Name: fmt.Sprintf("replica-%d", i+6), Version: "v2", Phase: cluster.Ready})
+	}
+	reps = append(reps, cluster.Replica{Name: "replica-1", Version: "v1", Phase: cluster.Stopped})
+	now := cluster.State{Desired: 5, Version: "v2", Replicas: reps, Rollout: cluster.Rollout{Active: true, Version: "v2", Updated: 5, Ready: 4, Desired: 5}}
+	if title, line := Title(now), ansi.Strip(Rollout(st, now)); title != "Replicas 5/5 ready · v2" || line != "rollout → v2: 5/5 updated (5 ready)" {
+		t.Errorf("title %q and line %q must agree", title, line)
 	}
 	a := cluster.Autoscaler{Name: "demo", Min: 2, Max: 10, Current: 3, Desired: 5, Metrics: []string{"cpu 80%/60%", "rps 120/100"}}
 	if got := ansi.Strip(Autoscaler(st, a)); got != "HPA demo 2–10: 3 → 5 · cpu 80%/60% · rps 120/100" {

@@ -33,15 +33,18 @@ func rollout(st *common.Styles, s cluster.State, short bool) string {
 	if r.Paused {
 		flags = append(flags, st.Bad.Render("PAUSED"))
 	}
+	updated, ready := rolledOut(s)
 	var text string
 	switch {
 	case r.Active && short:
-		text = fmt.Sprintf("→ %s: %d/%d updated", r.Version, r.Updated, r.Desired)
+		text = fmt.Sprintf("→ %s: %d/%d updated", r.Version, updated, r.Desired)
 	case r.Active:
-		text = fmt.Sprintf("rollout → %s: %d/%d updated, %d ready", r.Version, r.Updated, r.Desired, r.Ready)
+		// The ready and available are of the updated ones.
+		of := fmt.Sprintf("%d ready", ready)
 		if Kube(s) || r.Available > 0 {
-			text += fmt.Sprintf(", %d available", r.Available)
+			of += fmt.Sprintf(", %d available", r.Available)
 		}
+		text = fmt.Sprintf("rollout → %s: %d/%d updated (%s)", r.Version, updated, r.Desired, of)
 	case r.Paused && short:
 		text = "rollout"
 	case r.Paused:
@@ -50,6 +53,27 @@ func rollout(st *common.Styles, s cluster.State, short bool) string {
 		text = "rollout → " + r.Version
 	}
 	return strings.Join(append(flags, st.Warn.Render(text)), " ")
+}
+
+// rolledOut counts the replicas of the rollout's version that count
+// towards the desired number (updated) and those of them ready, from the
+// replicas the panel lists, so that the line and the title (which counts
+// the ready replicas of every version) agree; the rollout's own counters
+// when no replica is listed.
+func rolledOut(s cluster.State) (updated, ready int) {
+	if len(s.Replicas) == 0 {
+		return s.Rollout.Updated, s.Rollout.Ready
+	}
+	for _, r := range s.Replicas {
+		if r.Version != s.Rollout.Version || !r.Phase.Live() {
+			continue
+		}
+		updated++
+		if r.Phase == cluster.Ready {
+			ready++
+		}
+	}
+	return updated, ready
 }
 
 // showRollout reports a rollout worth a line: in progress, paused or
