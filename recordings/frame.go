@@ -293,7 +293,7 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 		if int(i) < len(s.Errors) {
 			s.Errors[i] = n
 		} else {
-			s.Errors[len(s.Errors)-1] += n // an unknown class counts as other
+			s.Errors[engine.ErrOther] += n // an unknown class counts as other
 		}
 	}
 	s.BytesIn, s.BytesOut, s.Dropped, s.Late = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
