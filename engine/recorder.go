@@ -17,22 +17,24 @@ type counts struct {
 	late              uint64
 	lagMax, lagSum    time.Duration
 	latency, service  *hdrhistogram.Histogram
+	failedLat         *hdrhistogram.Histogram // latency of the failed requests
 	// versions holds the requests with a version, by version (nil until
 	// the first; see addVersion).
 	versions map[string]*versionCounts
 }
 
 func newCounts() *counts {
-	return &counts{latency: NewHistogram(), service: NewHistogram()}
+	return &counts{latency: NewHistogram(), service: NewHistogram(), failedLat: NewHistogram()}
 }
 
 // reset empties c for reuse, keeping its histograms' memory and the
 // entries of the versions it saw.
 func (c *counts) reset() {
-	lat, svc, versions := c.latency, c.service, c.versions
+	lat, svc, failed, versions := c.latency, c.service, c.failedLat, c.versions
 	lat.Reset()
 	svc.Reset()
-	*c = counts{latency: lat, service: svc, versions: versions}
+	failed.Reset()
+	*c = counts{latency: lat, service: svc, failedLat: failed, versions: versions}
 	c.resetVersions()
 }
 
@@ -66,6 +68,7 @@ func (s *stripe) record(r *result) {
 	lat := clamp(int64((r.done - r.intended) / time.Microsecond))
 	svc := clamp(int64((r.done - r.sent) / time.Microsecond))
 	lag := r.sent - r.intended
+	failed := r.status == 0 || serverError(r.status)
 	s.mu.Lock()
 	c := s.cur
 	c.requests++
@@ -73,6 +76,9 @@ func (s *stripe) record(r *result) {
 		c.status[min(r.status, maxStatus)]++
 	} else {
 		c.errors[r.class]++
+	}
+	if failed {
+		_ = c.failedLat.RecordValue(lat)
 	}
 	c.bytesIn += r.bytesIn
 	c.bytesOut += r.bytesOut
@@ -86,7 +92,7 @@ func (s *stripe) record(r *result) {
 	_ = c.latency.RecordValue(lat)
 	_ = c.service.RecordValue(svc)
 	if len(r.version) > 0 {
-		c.addVersion(r.version, lat, r.status == 0 || serverError(r.status))
+		c.addVersion(r.version, lat, failed, r.status == 0)
 	}
 	s.mu.Unlock()
 }
@@ -137,6 +143,7 @@ func (r *recorder) collect(snap *Snapshot) {
 			c.reset()
 		}
 	}
+	snap.fillUnknown()
 	snap.Dropped += r.dropped.Swap(0)
 	snap.InFlight = r.inflight()
 }
@@ -159,5 +166,6 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.LagMax = max(snap.LagMax, c.lagMax)
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
+	snap.FailedLatency.Merge(c.failedLat)
 	addVersionCounts(snap, c)
 }
