@@ -72,7 +72,7 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 	window := o.send(ctx, end)
 	e.stopping.Store(true)
 	o.close()
-	o.wg.Wait()
+	e.drain(ctx, &o.wg)
 	return window
 }
 
@@ -96,7 +96,9 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 	if end > 0 && window > end {
 		window = end
 	}
-	o.awaitQueue(window + windowGrace)
+	if ctx.Err() == nil {
+		o.awaitQueue(window + windowGrace) // stopped: what is queued is dropped now
+	}
 	o.dropUnsent(k, window)
 	return window
 }

@@ -11,8 +11,11 @@ import (
 // which leaves the others idle long enough to be retired), or waits in a
 // FIFO queue when none is idle; workers are added as spawnAfter says.
 
-// slot is how an idle worker receives its next request.
-type slot struct{ ch chan time.Duration }
+// slot is how an idle worker receives its next request, begun already.
+type slot struct {
+	w  *worker
+	ch chan time.Duration
+}
 
 // quitWork tells an idle worker to exit.
 const quitWork = time.Duration(-1)
@@ -68,6 +71,12 @@ func (o *openLoop) dispatch(due time.Duration) {
 		o.idle = o.idle[:n-1]
 		o.low = min(o.low, n-1)
 		o.mu.Unlock()
+		if !s.w.stripe.begin(s.w, due) {
+			o.outstanding.Add(-1)
+			o.e.rec.dropped.Add(1) // not sent: the engine stopped counting
+			o.workers--
+			due = quitWork
+		}
 		s.ch <- due // never blocks: an idle worker's slot is empty
 		return
 	}
@@ -121,23 +130,30 @@ func (o *openLoop) queued() int {
 	return o.queue.len()
 }
 
-// next returns a worker's next request: the oldest queued, else the one
-// handed to it after it waited idle; false when it must exit.
-func (o *openLoop) next(s *slot) (time.Duration, bool) {
+// next waits for a worker's next request and begins it (see
+// stripe.begin): the oldest queued, else the one handed to it after it
+// waited idle; false when it must exit.
+func (o *openLoop) next(s *slot) bool {
 	o.mu.Lock()
-	if o.queue.len() > 0 {
+	for o.queue.len() > 0 {
 		q := o.queue.pop()
-		o.mu.Unlock()
-		return q.due, true
+		// Begun under mu, so that no request is ever out of the queue and
+		// not yet begun when the engine stops counting.
+		if s.w.stripe.begin(s.w, q.due) {
+			o.mu.Unlock()
+			return true
+		}
+		o.outstanding.Add(-1)
+		o.e.rec.dropped.Add(1)
 	}
 	if o.closed {
 		o.mu.Unlock()
-		return 0, false
+		return false
 	}
 	o.idle = append(o.idle, s)
 	o.mu.Unlock()
 	d, ok := <-s.ch
-	return d, ok && d != quitWork
+	return ok && d != quitWork
 }
 
 // spawn starts a worker that serves requests until told to exit.
@@ -145,18 +161,14 @@ func (o *openLoop) spawn() {
 	o.workers++
 	o.nextID++
 	w := o.e.newWorker(o.nextID)
-	s := &slot{ch: make(chan time.Duration, 1)}
+	s := &slot{w: w, ch: make(chan time.Duration, 1)}
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		defer w.hangUp()
-		for {
-			d, ok := o.next(s)
-			if !ok {
-				return
-			}
+		defer w.exit()
+		for o.next(s) {
 			o.busy.Add(1)
-			w.do(d)
+			w.send()
 			o.busy.Add(-1)
 			o.outstanding.Add(-1)
 		}

@@ -58,18 +58,95 @@ type result struct {
 type stripe struct {
 	mu       sync.Mutex
 	cur      *counts
-	spare    *counts // owned by the collector
-	inflight atomic.Int64
-	_        [64]byte // keep neighbouring stripes off one cache line
+	spare    *counts      // owned by the collector
+	inflight atomic.Int64 // changed under mu
+	// workers are the stripe's live workers, under mu; closed is set once
+	// the engine stopped waiting for the requests in flight (see abandon):
+	// from then on nothing is counted here.
+	workers []*worker
+	closed  bool
+	_       [64]byte // keep neighbouring stripes off one cache line
+}
+
+// join and leave add and remove a worker of the stripe.
+func (s *stripe) join(w *worker) {
+	s.mu.Lock()
+	s.workers = append(s.workers, w)
+	s.mu.Unlock()
+}
+
+func (s *stripe) leave(w *worker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.workers {
+		if x == w {
+			last := len(s.workers) - 1
+			s.workers[i], s.workers[last] = s.workers[last], nil
+			s.workers = s.workers[:last]
+			return
+		}
+	}
+}
+
+// begin makes w's next request, due at offset intended, in flight: from
+// now on it is counted once, by finish or by abandon. It returns false,
+// with nothing begun, once the stripe is closed.
+func (s *stripe) begin(w *worker, intended time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	w.res = result{intended: intended, bytesOut: w.e.client.bodySize}
+	w.sent.Store(int64(intended))
+	w.busy = true
+	s.inflight.Add(1)
+	return true
+}
+
+// finish counts w's request, unless abandon counted it already.
+func (s *stripe) finish(w *worker) {
+	s.mu.Lock()
+	if w.busy {
+		w.busy = false
+		s.inflight.Add(-1)
+		s.count(&w.res)
+	}
+	s.mu.Unlock()
+}
+
+// abandon closes the stripe and counts each request still in flight as
+// abandoned at offset at: timed up to then, with no version (its answer,
+// if one comes, is not counted).
+func (s *stripe) abandon(at time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, w := range s.workers {
+		if !w.busy {
+			continue
+		}
+		w.busy = false
+		s.inflight.Add(-1)
+		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: ErrAbandoned,
+			bytesOut: w.res.bytesOut}
+		s.count(&r)
+	}
 }
 
 // record adds one finished request.
 func (s *stripe) record(r *result) {
+	s.mu.Lock()
+	s.count(r)
+	s.mu.Unlock()
+}
+
+// count adds one finished request, under mu.
+func (s *stripe) count(r *result) {
 	lat := clamp(int64((r.done - r.intended) / time.Microsecond))
 	svc := clamp(int64((r.done - r.sent) / time.Microsecond))
 	lag := r.sent - r.intended
 	failed := r.status == 0 || serverError(r.status)
-	s.mu.Lock()
 	c := s.cur
 	c.requests++
 	if r.status > 0 {
@@ -94,7 +171,6 @@ func (s *stripe) record(r *result) {
 	if len(r.version) > 0 {
 		c.addVersion(r.version, lat, failed, r.status == 0)
 	}
-	s.mu.Unlock()
 }
 
 func clamp(us int64) int64 {
@@ -126,6 +202,14 @@ func (r *recorder) inflight() int64 {
 		n += r.stripes[i].inflight.Load()
 	}
 	return n
+}
+
+// abandon counts every request still in flight as abandoned at offset at
+// and stops counting: call it once, before the last collect.
+func (r *recorder) abandon(at time.Duration) {
+	for i := range r.stripes {
+		r.stripes[i].abandon(at)
+	}
 }
 
 // collect moves everything recorded since the last collect into snap. Only
