@@ -142,10 +142,17 @@ func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (ti
 			}
 			return due, true
 		}
+		waiting := o.outstanding.Load() > o.busy.Load() // requests queued, or handed to a worker not yet running
+		if waiting {
+			o.unstick(now)
+		}
 		if wait := due - now; wait < spinBelow {
 			runtime.Gosched()
 		} else {
 			d := max(wait, minSleep)
+			if waiting {
+				d = min(d, max(recheck, minSleep))
+			}
 			o.e.sleeper.sleep(d)
 			o.wakeLag = max(o.e.since()-now-d, 0)
 		}
