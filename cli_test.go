@@ -245,9 +245,10 @@ func TestLoadTextSummary(t *testing.T) {
 	if n == 0 || n > 50 {
 		t.Fatalf("server answered %d requests, want up to 50", n)
 	}
-	for _, want := range []string{fmt.Sprintf("requests      %d in 0.500s, %.1f req/s", n, float64(n)/0.5),
-		"latency", "service time", "p50", "p99.9", "max", fmt.Sprintf("status        200: %d", n), "errors        none",
-		fmt.Sprintf("dropped       %d ", 50-n), "availability  100.000%"} {
+	for _, want := range []string{fmt.Sprintf("requests          %d in 0.500s, %.1f req/s", n, float64(n)/0.5),
+		"latency           p50", "latency, ok       p50", "latency, failed   p50 0.00ms", "service time", "p99.9", "max",
+		fmt.Sprintf("status            200: %d", n), "transport errors  none", "failed            0 (transport errors and 5xx)",
+		fmt.Sprintf("dropped           %d ", 50-n), "availability      100.000%"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary has no %q:\n%s", want, stdout)
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
@@ -87,7 +88,7 @@ func TestReplayMatchesLiveDemo(t *testing.T) {
 	code, text, _ := scalelab(t.Context(), "replay", file, "--headless")
 	if code != exitOK || !strings.Contains(text, "scalelab demo http://127.0.0.1:") ||
 		!strings.Contains(text, "2500ms:kill=1") || !strings.Contains(text, "availability") ||
-		!regexp.MustCompile(`(?m)^  by version\n    version +requests +errors +availability +p50 +p99 +max\n    v1 +\d+ +\d+ +\d+\.\d{3}% .*\n    v2 +\d+`).MatchString(text) {
+		!regexp.MustCompile(`(?m)^  by version\n    version +requests +failed +errors +availability +p50 +p99 +max\n    v1 +\d+ +\d+ +\d+ +\d+\.\d{3}% .*\n    v2 +\d+`).MatchString(text) {
 		t.Fatalf("text replay: exit %d:\n%s", code, text)
 	}
 }
@@ -113,19 +114,20 @@ func checkByVersion(t *testing.T, live string, rec *recordings.Recording) {
 	if err := json.Unmarshal([]byte(live), &sum); err != nil {
 		t.Fatal(err)
 	}
-	v1, v2 := sum.ByVersion["v1"], sum.ByVersion["v2"]
-	if len(sum.ByVersion) != 2 || v1.Requests == 0 || v2.Requests == 0 || v1.LatencyMs["p50"] <= 0 || v2.LatencyMs["p99"] <= 0 {
+	v1, v2, unknown := sum.ByVersion["v1"], sum.ByVersion["v2"], sum.ByVersion[engine.UnknownVersion]
+	if v1.Requests == 0 || v2.Requests == 0 || v1.LatencyMs["p50"] <= 0 || v2.LatencyMs["p99"] <= 0 {
 		t.Fatalf("live by_version: %+v", sum.ByVersion)
 	}
-	// Requests without a version: the balancer's own 502s (the killed
-	// replica's) and transport errors.
+	// Requests without a version, under unknown: the balancer's own 502s
+	// (the killed replica's) and transport errors.
 	noVersion := sum.Status["502"]
 	for _, n := range sum.Errors {
 		noVersion += n
 	}
-	if v1.Requests+v2.Requests+noVersion != sum.Requests {
-		t.Fatalf("by_version sums to %d, plus %d without a version, of %d requests: %s",
-			v1.Requests+v2.Requests, noVersion, sum.Requests, live)
+	if unknown.Requests != noVersion || len(sum.ByVersion) != 2+min(int(noVersion), 1) ||
+		v1.Requests+v2.Requests+unknown.Requests != sum.Requests {
+		t.Fatalf("by_version sums to %d, unknown %d of the %d without a version, of %d requests: %s",
+			v1.Requests+v2.Requests+unknown.Requests, unknown.Requests, noVersion, sum.Requests, live)
 	}
 	computed, err := computedSummary(rec)
 	if err != nil {

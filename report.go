@@ -35,7 +35,8 @@ func (l *liveLine) print(s *engine.Snapshot) {
 		outcomeLine(s), s.InFlight, s.Late, s.Dropped)
 }
 
-// outcomeLine sums statuses by class and lists errors.
+// outcomeLine sums statuses by class, then counts the transport errors
+// and the failed requests (transport errors and 5xx).
 func outcomeLine(s *engine.Snapshot) string {
 	var classes [6]uint64
 	for code, n := range s.Status {
@@ -48,12 +49,12 @@ func outcomeLine(s *engine.Snapshot) string {
 		}
 	}
 	if n := s.TotalErrors(); n > 0 {
-		parts = append(parts, fmt.Sprintf("errors %d", n))
+		parts = append(parts, fmt.Sprintf("transport errors %d", n))
 	}
 	if len(parts) == 0 {
 		return "no answers"
 	}
-	return strings.Join(parts, " ")
+	return fmt.Sprintf("%s  failed %d", strings.Join(parts, " "), s.Failed())
 }
 
 // ms formats milliseconds with a precision fit for the magnitude.
@@ -73,19 +74,26 @@ func (r report) writeText(w io.Writer) {
 	s := r.Summary
 	fmt.Fprintf(w, "\nscalelab %s %s (%s)\n\n", r.Command, r.Target, r.Model)
 	r.writeModelChanges(w)
-	fmt.Fprintf(w, "  requests      %d in %.3fs, %.1f req/s\n", s.Requests, s.DurationS, s.RPS)
-	fmt.Fprintf(w, "  latency       %s\n", pctLine(s.LatencyMs))
-	fmt.Fprintf(w, "  service time  %s\n", pctLine(s.ServiceMs))
-	fmt.Fprintf(w, "  status        %s\n", countsLine(s.Status, true))
-	fmt.Fprintf(w, "  errors        %s\n", countsLine(s.Errors, false))
-	fmt.Fprintf(w, "  dropped       %d   late %d   max lag %s\n", s.Dropped, s.Late, ms(s.LagMaxMs))
-	fmt.Fprintf(w, "  availability  %.3f%%\n", s.Availability*100)
-	fmt.Fprintf(w, "  bytes         in %d, out %d\n", s.BytesIn, s.BytesOut)
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "  %-17s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	line("requests", "%d in %.3fs, %.1f req/s", s.Requests, s.DurationS, s.RPS)
+	line("latency", "%s", pctLine(s.LatencyMs))
+	line("latency, ok", "%s", pctLine(s.OKLatencyMs))
+	line("latency, failed", "%s", pctLine(s.FailedLatencyMs))
+	line("service time", "%s", pctLine(s.ServiceMs))
+	line("status", "%s", countsLine(s.Status, true))
+	line("transport errors", "%s", countsLine(s.Errors, false))
+	line("failed", "%d (transport errors and 5xx)", s.Failed)
+	line("dropped", "%d   late %d   max lag %s", s.Dropped, s.Late, ms(s.LagMaxMs))
+	line("availability", "%.3f%%", s.Availability*100)
+	line("bytes", "in %d, out %d", s.BytesIn, s.BytesOut)
 	writeVersions(w, s.ByVersion)
 }
 
-// writeVersions prints the by-version table, nothing when no answer named
-// its version.
+// writeVersions prints the by-version table (failed: transport errors and
+// 5xx; errors: transport errors), nothing when no answer named its
+// version.
 func writeVersions(w io.Writer, byVersion map[string]engine.VersionSummary) {
 	if len(byVersion) == 0 {
 		return
@@ -98,11 +106,12 @@ func writeVersions(w io.Writer, byVersion map[string]engine.VersionSummary) {
 	}
 	slices.SortFunc(names, engine.CompareVersionNames)
 	fmt.Fprintf(w, "\n  by version\n")
-	fmt.Fprintf(w, "    %-*s  %10s  %8s  %12s  %8s  %8s  %8s\n", width, "version", "requests", "errors", "availability", "p50", "p99", "max")
+	fmt.Fprintf(w, "    %-*s  %10s  %8s  %8s  %12s  %8s  %8s  %8s\n", width, "version", "requests", "failed", "errors",
+		"availability", "p50", "p99", "max")
 	for _, name := range names {
 		v := byVersion[name]
-		fmt.Fprintf(w, "    %-*s  %10d  %8d  %11.3f%%  %8s  %8s  %8s\n", width, printable(name), v.Requests, v.Errors,
-			v.Availability*100, ms(v.LatencyMs.P50), ms(v.LatencyMs.P99), ms(v.LatencyMs.Max))
+		fmt.Fprintf(w, "    %-*s  %10d  %8d  %8d  %11.3f%%  %8s  %8s  %8s\n", width, printable(name), v.Requests, v.Failed,
+			v.Errors, v.Availability*100, ms(v.LatencyMs.P50), ms(v.LatencyMs.P99), ms(v.LatencyMs.Max))
 	}
 }
 

@@ -21,8 +21,14 @@ import (
 const uiTick = 250 * time.Millisecond
 
 // quitGrace bounds the wait for requests in flight (and the cluster's stop)
-// after the UI quits, so that quitting takes about as long at most.
-const quitGrace = 2500 * time.Millisecond
+// after the UI quits, so that quitting takes about as long at most. The
+// engine stops waiting for its requests quitDrain after the quit and
+// counts those still in flight as abandoned, so its result is complete
+// well within quitGrace.
+const (
+	quitGrace = 2500 * time.Millisecond
+	quitDrain = 2 * time.Second
+)
 
 // session is an interactive run: the load and, optionally, the cluster
 // the UI shows and controls.
@@ -92,7 +98,7 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 		}
 		feed.Push(snap)
 	}
-	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(push))
+	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(push), engine.Drain(quitDrain))
 	eng, err := engine.New(s.target, opts...)
 	if err != nil {
 		return report{}, usageError{err}
@@ -139,9 +145,10 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	s.rec.warnVia(func(text string) { prog.Send(ui.WarningMsg{Text: text}) })
 	_, uiErr := prog.Run()
 	s.rec.warnVia(nil)
+	quit := time.Now()
 	stopUI()
 	stopLoad()
-	rep, note := s.finish(feed, results, &alongside)
+	rep, note := s.finish(feed, results, &alongside, quit)
 	track.apply(&rep) // the engine and its snapshots ended in finish
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) {
 		return rep, fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
@@ -160,8 +167,10 @@ type runResult struct {
 
 // finish waits, within quitGrace, for the load's requests in flight and
 // the cluster's stop, and returns the run's report; when the load does not
-// end in time the report is made from the snapshots received, with a note.
-func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync.WaitGroup) (report, string) {
+// end in time (the engine's drain should end it first) the report is made
+// from the snapshots received, over the window until the quit, with a note
+// that says how many requests it misses.
+func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync.WaitGroup, quit time.Time) (report, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), quitGrace)
 	defer cancel()
 	stopped := make(chan struct{})
@@ -181,10 +190,11 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 			break
 		}
 		note = fmt.Sprintf("scalelab %s: load: %v", s.command, r.err)
-		rep = partialReport(s, feed)
+		rep = partialReport(s, feed, quit)
 	case <-ctx.Done():
-		rep = partialReport(s, feed)
-		note = fmt.Sprintf("scalelab %s: requests still in flight after %s were not waited for", s.command, quitGrace)
+		rep = partialReport(s, feed, quit)
+		note = fmt.Sprintf("scalelab %s: the load did not end within %s of the quit: the summary misses the %d requests in flight at its last snapshot",
+			s.command, quitGrace, feed.Total().InFlight)
 	}
 	select {
 	case <-stopped:
@@ -193,10 +203,19 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 	return rep, note
 }
 
-// partialReport summarizes the snapshots the feed received.
-func partialReport(s session, feed *ui.Feed) report {
+// partialReport summarizes the snapshots the feed received, over the
+// sending window: from the load's start until the quit (or the window's
+// end, when that came first).
+func partialReport(s session, feed *ui.Feed, quit time.Time) report {
 	total := feed.Total()
-	res := &engine.Result{Total: total, Window: total.Elapsed()}
+	window := quit.Sub(total.Start)
+	if total.Start.IsZero() || window < 0 || window > total.Elapsed() {
+		window = total.Elapsed()
+	}
+	if s.window > 0 {
+		window = min(window, s.window)
+	}
+	res := &engine.Result{Total: total, Window: window}
 	return newReport(s.command, s.url(), s.model, res)
 }
 

@@ -148,10 +148,32 @@ func TestErrorClassNames(t *testing.T) {
 	for _, c := range engine.ErrorClasses() {
 		names = append(names, c.String())
 	}
-	if got, want := strings.Join(names, ","), "timeout,refused,reset,dns,tls,other"; got != want {
+	if got, want := strings.Join(names, ","), "timeout,refused,reset,dns,tls,unreachable,address,protocol,abandoned,other"; got != want {
 		t.Errorf("classes %s, want %s", got, want)
 	}
 	if got := engine.ErrorClass(200).String(); got != "other" {
 		t.Errorf("out-of-range class named %q, want other", got)
+	}
+}
+
+// TestClassifyNamedMadeErrors covers the classes that loopback cannot
+// produce on every machine: unreachable networks and address errors.
+func TestClassifyNamedMadeErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		err  error
+		want engine.ErrorClass
+	}{
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ENETUNREACH}, engine.ErrUnreachable},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.EHOSTUNREACH}, engine.ErrUnreachable},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.EAFNOSUPPORT}, engine.ErrUnreachable},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.EADDRNOTAVAIL}, engine.ErrAddress},
+		{&net.AddrError{Err: "missing port in address", Addr: "127.0.0.1"}, engine.ErrAddress},
+		{errors.New("couldn't find dns entries for the given domain: try using dual-stack dialing"), engine.ErrDNS},
+	}
+	for _, tc := range cases {
+		if got := engine.Classify(tc.err); got != tc.want {
+			t.Errorf("Classify(%v) = %s, want %s", tc.err, got, tc.want)
+		}
 	}
 }

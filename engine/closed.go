@@ -41,7 +41,7 @@ loop:
 		}
 	}
 	e.stopping.Store(true)
-	c.wg.Wait()
+	e.drain(ctx, &c.wg)
 	return window
 }
 
@@ -60,7 +60,7 @@ func (c *closedLoop) resize(n int) {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			defer w.hangUp()
+			defer w.exit()
 			end := c.e.cfg.window()
 			for !stop.Load() && !c.e.stopping.Load() {
 				now := c.e.since()

@@ -81,7 +81,9 @@ func dial(cl *client, addr string, deadline time.Time) (net.Conn, syscall.RawCon
 	if timeout <= 0 {
 		return nil, nil, fasthttp.ErrDialTimeout
 	}
-	nc, err := cl.dialer.DialTimeout(addr, timeout)
+	// Dual stack: an IPv6 address (or a name with only IPv6 ones) is
+	// dialled as such, not filtered out as fasthttp's IPv4 dial does.
+	nc, err := cl.dialer.DialDualStackTimeout(addr, timeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,7 +98,7 @@ func dial(cl *client, addr string, deadline time.Time) (net.Conn, syscall.RawCon
 	}
 	if err := tc.Handshake(); err != nil {
 		_ = nc.Close()
-		return nil, nil, err
+		return nil, nil, inPhase(err, errTLS)
 	}
 	return tc, rc, nil
 }

@@ -21,10 +21,17 @@
 // connections go to a changing set of endpoints (Endpoints) instead of the
 // URL's host, spread as a client-side balancer spreads them.
 //
+// Every request ends in an HTTP status or a transport error (an
+// ErrorClass); it failed when it ended in a transport error or a 5xx.
+// Stopping a run (its context) ends the sending window; the requests still
+// in flight after Drain are counted as abandoned, so every request sent is
+// counted.
+//
 // Results come out as Snapshots, one per tick, each holding exact counters
-// and HdrHistograms of latency that merge exactly with Snapshot.Merge. A
-// snapshot also splits them by the version of the service that answered
-// (Snapshot.ByVersion, from the answer's VersionHeader or, with Balance,
-// the endpoint's version), so that a rollout shows the old and the new
-// version side by side.
+// and HdrHistograms of latency (of all requests, and of the failed ones
+// apart) that merge exactly with Snapshot.Merge. A snapshot also splits
+// them by the version of the service that answered (Snapshot.ByVersion,
+// from the answer's VersionHeader or, with Balance, the endpoint's
+// version; UnknownVersion for requests without one), so that a rollout
+// shows the old and the new version side by side.
 package engine

@@ -157,8 +157,11 @@ func (e *Engine) since() time.Duration {
 }
 
 // Run sends load until the window ends or ctx is done, then waits for the
-// requests still in flight (each bounded by the timeout), and returns the
-// whole run's measurements. An Engine runs once.
+// requests still in flight (each bounded by the timeout; once ctx is done,
+// all of them for at most the Drain option's time, after which those left
+// are counted as abandoned), and returns the whole run's measurements:
+// every request sent is in them, and Result.Window is the sending window,
+// not the wait. An Engine runs once.
 func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	if !e.ran.CompareAndSwap(false, true) {
 		return nil, errors.New("run: engine already ran")
@@ -186,6 +189,31 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	<-collected
 	e.sleeper.close()
 	return &Result{Total: total, Window: window, Closed: e.cfg.closedLoop()}, nil
+}
+
+// drain waits for the workers of wg to end their requests in flight
+// (each bounded by the timeout), but once ctx is done, for at most the
+// Drain option's time: then every request still in flight is counted as
+// ErrAbandoned, timed up to that moment, and drain returns (their workers
+// end in the background, within the timeout, uncounted).
+func (e *Engine) drain(ctx context.Context, wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(e.cfg.drain)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		e.rec.abandon(e.since())
+	}
 }
 
 // collectLoop cuts a snapshot every tick until done, then a final one.

@@ -72,7 +72,7 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 	window := o.send(ctx, end)
 	e.stopping.Store(true)
 	o.close()
-	o.wg.Wait()
+	e.drain(ctx, &o.wg)
 	return window
 }
 
@@ -96,7 +96,9 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 	if end > 0 && window > end {
 		window = end
 	}
-	o.awaitQueue(window + windowGrace)
+	if ctx.Err() == nil {
+		o.awaitQueue(window + windowGrace) // stopped: what is queued is dropped now
+	}
 	o.dropUnsent(k, window)
 	return window
 }
@@ -140,10 +142,17 @@ func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (ti
 			}
 			return due, true
 		}
+		waiting := o.outstanding.Load() > o.busy.Load() // requests queued, or handed to a worker not yet running
+		if waiting {
+			o.unstick(now)
+		}
 		if wait := due - now; wait < spinBelow {
 			runtime.Gosched()
 		} else {
 			d := max(wait, minSleep)
+			if waiting {
+				d = min(d, max(recheck, minSleep))
+			}
 			o.e.sleeper.sleep(d)
 			o.wakeLag = max(o.e.since()-now-d, 0)
 		}

@@ -12,6 +12,7 @@ const (
 	DefaultMaxInflight = 10000
 	DefaultTick        = time.Second
 	MinTick            = 100 * time.Millisecond
+	DefaultDrain       = 2 * time.Second
 )
 
 // config holds an Engine's settings; Options fill it.
@@ -26,6 +27,7 @@ type config struct {
 	keepAlive   bool
 	insecure    bool
 	tick        time.Duration
+	drain       time.Duration
 	onSnapshot  func(*Snapshot)
 	endpoints   *Endpoints
 	balance     bool // Balance was given
@@ -37,6 +39,7 @@ func defaultConfig() config {
 		maxInflight: DefaultMaxInflight,
 		keepAlive:   true,
 		tick:        DefaultTick,
+		drain:       DefaultDrain,
 	}
 }
 
@@ -70,6 +73,15 @@ func KeepAlive(on bool) Option { return func(c *config) { c.keepAlive = on } }
 
 // Insecure skips TLS certificate verification.
 func Insecure(on bool) Option { return func(c *config) { c.insecure = on } }
+
+// Drain bounds how long Run waits, once its context is done (the operator
+// stopped the run), for the requests still in flight: those still in
+// flight after d are counted as abandoned (ErrAbandoned, a transport
+// error), timed up to then, so that a stopped run counts every request it
+// sent and returns in bounded time. Zero counts them at once. A run whose
+// window ends by itself waits for every request (each bounded by Timeout),
+// unless its context is done meanwhile. Default DefaultDrain.
+func Drain(d time.Duration) Option { return func(c *config) { c.drain = d } }
 
 // Tick sets the snapshot interval (at least MinTick).
 func Tick(d time.Duration) Option { return func(c *config) { c.tick = d } }
@@ -107,6 +119,9 @@ func (c *config) validate() error {
 	}
 	if c.balance && c.endpoints == nil {
 		errs = append(errs, errors.New("balance: no endpoint set given"))
+	}
+	if c.drain < 0 {
+		errs = append(errs, fmt.Errorf("drain %s: must not be negative", c.drain))
 	}
 	if c.tick < MinTick {
 		errs = append(errs, fmt.Errorf("tick %s: must be at least %s", c.tick, MinTick))

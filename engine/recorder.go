@@ -17,22 +17,24 @@ type counts struct {
 	late              uint64
 	lagMax, lagSum    time.Duration
 	latency, service  *hdrhistogram.Histogram
+	failedLat         *hdrhistogram.Histogram // latency of the failed requests
 	// versions holds the requests with a version, by version (nil until
 	// the first; see addVersion).
 	versions map[string]*versionCounts
 }
 
 func newCounts() *counts {
-	return &counts{latency: NewHistogram(), service: NewHistogram()}
+	return &counts{latency: NewHistogram(), service: NewHistogram(), failedLat: NewHistogram()}
 }
 
 // reset empties c for reuse, keeping its histograms' memory and the
 // entries of the versions it saw.
 func (c *counts) reset() {
-	lat, svc, versions := c.latency, c.service, c.versions
+	lat, svc, failed, versions := c.latency, c.service, c.failedLat, c.versions
 	lat.Reset()
 	svc.Reset()
-	*c = counts{latency: lat, service: svc, versions: versions}
+	failed.Reset()
+	*c = counts{latency: lat, service: svc, failedLat: failed, versions: versions}
 	c.resetVersions()
 }
 
@@ -56,23 +58,104 @@ type result struct {
 type stripe struct {
 	mu       sync.Mutex
 	cur      *counts
-	spare    *counts // owned by the collector
-	inflight atomic.Int64
-	_        [64]byte // keep neighbouring stripes off one cache line
+	spare    *counts      // owned by the collector
+	inflight atomic.Int64 // changed under mu
+	// workers are the stripe's live workers, under mu; closed is set once
+	// the engine stopped waiting for the requests in flight (see abandon):
+	// from then on nothing is counted here.
+	workers []*worker
+	closed  bool
+	_       [64]byte // keep neighbouring stripes off one cache line
+}
+
+// join and leave add and remove a worker of the stripe.
+func (s *stripe) join(w *worker) {
+	s.mu.Lock()
+	s.workers = append(s.workers, w)
+	s.mu.Unlock()
+}
+
+func (s *stripe) leave(w *worker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.workers {
+		if x == w {
+			last := len(s.workers) - 1
+			s.workers[i], s.workers[last] = s.workers[last], nil
+			s.workers = s.workers[:last]
+			return
+		}
+	}
+}
+
+// begin makes w's next request, due at offset intended, in flight: from
+// now on it is counted once, by finish or by abandon. It returns false,
+// with nothing begun, once the stripe is closed.
+func (s *stripe) begin(w *worker, intended time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	w.res = result{intended: intended, bytesOut: w.e.client.bodySize}
+	w.sent.Store(int64(intended))
+	w.busy = true
+	s.inflight.Add(1)
+	return true
+}
+
+// finish counts w's request, unless abandon counted it already.
+func (s *stripe) finish(w *worker) {
+	s.mu.Lock()
+	if w.busy {
+		w.busy = false
+		s.inflight.Add(-1)
+		s.count(&w.res)
+	}
+	s.mu.Unlock()
+}
+
+// abandon closes the stripe and counts each request still in flight as
+// abandoned at offset at: timed up to then, with no version (its answer,
+// if one comes, is not counted).
+func (s *stripe) abandon(at time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, w := range s.workers {
+		if !w.busy {
+			continue
+		}
+		w.busy = false
+		s.inflight.Add(-1)
+		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: ErrAbandoned,
+			bytesOut: w.res.bytesOut}
+		s.count(&r)
+	}
 }
 
 // record adds one finished request.
 func (s *stripe) record(r *result) {
+	s.mu.Lock()
+	s.count(r)
+	s.mu.Unlock()
+}
+
+// count adds one finished request, under mu.
+func (s *stripe) count(r *result) {
 	lat := clamp(int64((r.done - r.intended) / time.Microsecond))
 	svc := clamp(int64((r.done - r.sent) / time.Microsecond))
 	lag := r.sent - r.intended
-	s.mu.Lock()
+	failed := r.status == 0 || serverError(r.status)
 	c := s.cur
 	c.requests++
 	if r.status > 0 {
 		c.status[min(r.status, maxStatus)]++
 	} else {
 		c.errors[r.class]++
+	}
+	if failed {
+		_ = c.failedLat.RecordValue(lat)
 	}
 	c.bytesIn += r.bytesIn
 	c.bytesOut += r.bytesOut
@@ -86,9 +169,8 @@ func (s *stripe) record(r *result) {
 	_ = c.latency.RecordValue(lat)
 	_ = c.service.RecordValue(svc)
 	if len(r.version) > 0 {
-		c.addVersion(r.version, lat, r.status == 0 || serverError(r.status))
+		c.addVersion(r.version, lat, failed, r.status == 0)
 	}
-	s.mu.Unlock()
 }
 
 func clamp(us int64) int64 {
@@ -122,6 +204,14 @@ func (r *recorder) inflight() int64 {
 	return n
 }
 
+// abandon counts every request still in flight as abandoned at offset at
+// and stops counting: call it once, before the last collect.
+func (r *recorder) abandon(at time.Duration) {
+	for i := range r.stripes {
+		r.stripes[i].abandon(at)
+	}
+}
+
 // collect moves everything recorded since the last collect into snap. Only
 // one goroutine may collect.
 func (r *recorder) collect(snap *Snapshot) {
@@ -137,6 +227,7 @@ func (r *recorder) collect(snap *Snapshot) {
 			c.reset()
 		}
 	}
+	snap.fillUnknown()
 	snap.Dropped += r.dropped.Swap(0)
 	snap.InFlight = r.inflight()
 }
@@ -159,5 +250,6 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.LagMax = max(snap.LagMax, c.lagMax)
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
+	snap.FailedLatency.Merge(c.failedLat)
 	addVersionCounts(snap, c)
 }

@@ -36,7 +36,7 @@ func (w *worker) roundTrip(r *result) error {
 	}
 	if err := w.resp.Read(w.br); err != nil {
 		w.hangUp()
-		return err
+		return inPhase(err, errProtocol)
 	}
 	r.status = w.resp.StatusCode()
 	if r.version == nil {
@@ -48,7 +48,7 @@ func (w *worker) roundTrip(r *result) error {
 		_ = w.resp.CloseBodyStream()
 		if err != nil {
 			w.hangUp()
-			return err
+			return inPhase(err, errProtocol)
 		}
 	}
 	if w.resp.ConnectionClose() || !cl.keepAlive {

@@ -54,34 +54,74 @@ type Snapshot struct {
 	InFlight    int64
 	TargetRate  float64
 	Concurrency int
-	// Latency is the histogram of latency in microseconds, timed from the
-	// intended send in open loop; Service is timed from the actual send.
+	// Latency is the histogram of latency in microseconds of every
+	// request, timed from the intended send in open loop; Service is timed
+	// from the actual send.
 	Latency, Service *hdrhistogram.Histogram
-	// ByVersion splits the requests that have a version by the version of
-	// the service that answered them: with Balance, the version of the
-	// endpoint each was sent to; otherwise the VersionHeader of the answer.
-	// During a rollout it holds the old and the new version side by side.
-	// Requests without a version (answers without the header; without
-	// Balance, requests that got no answer; with it, those that found no
-	// connection) are in no entry, so the entries' Requests sum to at most
-	// Requests. At most MaxVersions names are kept; requests of further
-	// versions are counted under OtherVersion. A name is what the target
-	// sent, cut to 64 bytes: sanitize it before showing it on a terminal.
-	// Nil when no request had a version. Entries are the snapshot's own:
-	// Merge copies, never shares. The Versions method lists the names in
-	// version order.
+	// FailedLatency is the part of Latency that failed (transport errors
+	// and 5xx answers, as Failed counts), timed as Latency and of the same
+	// geometry; OKLatency is the rest. A total outage, where every request
+	// fails fast, shows there instead of as a faster service. Nil or empty
+	// in a snapshot read from a recording made before it was kept.
+	FailedLatency *hdrhistogram.Histogram
+	// ByVersion splits the requests by the version of the service that
+	// answered them: with Balance, the version of the endpoint each was
+	// sent to; otherwise the VersionHeader of the answer. During a rollout
+	// it holds the old and the new version side by side. Requests without
+	// a version (answers without the header, such as a balancer's 502s;
+	// without Balance, requests that got no answer; with it, those that
+	// found no connection, and abandoned ones) are counted under
+	// UnknownVersion, so that the entries sum to Requests. At most
+	// MaxVersions names are kept; requests of further versions are counted
+	// under OtherVersion. A name is what the target sent, cut to 64 bytes:
+	// sanitize it before showing it on a terminal. Nil when no request had
+	// a version (there is no split: a snapshot merged with one that has a
+	// split counts its requests as unknown). Entries are the snapshot's
+	// own: Merge copies, never shares. The Versions method lists the names
+	// in version order. (Recordings made before the unknown entry existed
+	// have none: their entries sum to at most Requests.)
 	ByVersion map[string]*VersionStats
 }
 
 // NewSnapshot returns an empty snapshot with allocated histograms.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Status: map[int]uint64{}, Latency: NewHistogram(), Service: NewHistogram()}
+	return &Snapshot{Status: map[int]uint64{}, Latency: NewHistogram(), Service: NewHistogram(),
+		FailedLatency: NewHistogram()}
+}
+
+// OKLatency returns the latency histogram of the requests that did not
+// fail: Latency minus FailedLatency, exactly (same geometry). It is a new
+// histogram, the caller's to keep; nil when Latency is.
+func (s *Snapshot) OKLatency() *hdrhistogram.Histogram {
+	if s.Latency == nil {
+		return nil
+	}
+	return subtract(s.Latency, s.FailedLatency)
+}
+
+// subtract returns a new histogram holding a's counts minus those of each
+// of bs (nil ones skipped), bucket by bucket, never below zero. All must
+// have a's geometry.
+func subtract(a *hdrhistogram.Histogram, bs ...*hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	snap := a.Export()
+	for _, b := range bs {
+		if b == nil || b.TotalCount() == 0 {
+			continue
+		}
+		for i, n := range b.Export().Counts {
+			if i < len(snap.Counts) {
+				snap.Counts[i] = max(snap.Counts[i]-n, 0)
+			}
+		}
+	}
+	return hdrhistogram.Import(snap)
 }
 
 // ErrorCount returns the number of requests that ended in class c.
 func (s *Snapshot) ErrorCount(c ErrorClass) uint64 { return s.Errors[c] }
 
-// TotalErrors is the number of requests that ended without a status.
+// TotalErrors is the number of transport errors: requests that ended
+// without an HTTP answer, in any class.
 func (s *Snapshot) TotalErrors() uint64 {
 	var n uint64
 	for _, v := range s.Errors {
@@ -90,7 +130,8 @@ func (s *Snapshot) TotalErrors() uint64 {
 	return n
 }
 
-// Failed is the number of requests that ended in an error or a 5xx status.
+// Failed is the number of requests that failed: transport errors and 5xx
+// answers.
 func (s *Snapshot) Failed() uint64 {
 	n := s.TotalErrors()
 	for code, v := range s.Status {
@@ -109,13 +150,13 @@ func serverError(code int) bool { return code >= 500 }
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 
 // MergeCounts adds o's counters into s (requests, statuses, errors, bytes,
-// dropped, late, lag, and each version's requests and failures), leaving
+// dropped, late, lag, and each version's requests, errors and failures), leaving
 // the window, gauges and histograms alone: the cheap part of Merge, for
 // running totals that need no percentiles. A version new to s gets a nil
 // Latency.
 func (s *Snapshot) MergeCounts(o *Snapshot) {
-	s.mergeCounters(o)
 	s.mergeVersions(o, false)
+	s.mergeCounters(o)
 }
 
 // mergeCounters adds o's counters, all but its versions', into s.
@@ -160,18 +201,19 @@ func (s *Snapshot) Merge(o *Snapshot) {
 	if o.End.After(s.End) {
 		s.End = o.End
 	}
+	s.mergeVersions(o, true) // first: it reads s's counters before o's are in
 	s.mergeCounters(o)
-	s.mergeVersions(o, true)
-	if s.Latency == nil {
-		s.Latency = NewHistogram()
-	}
-	if s.Service == nil {
-		s.Service = NewHistogram()
-	}
-	if o.Latency != nil {
-		s.Latency.Merge(o.Latency)
-	}
-	if o.Service != nil {
-		s.Service.Merge(o.Service)
+	for _, h := range []struct {
+		dst **hdrhistogram.Histogram
+		src *hdrhistogram.Histogram
+	}{
+		{&s.Latency, o.Latency}, {&s.Service, o.Service}, {&s.FailedLatency, o.FailedLatency},
+	} {
+		if *h.dst == nil {
+			*h.dst = NewHistogram()
+		}
+		if h.src != nil {
+			(*h.dst).Merge(h.src)
+		}
 	}
 }

@@ -46,56 +46,67 @@ type Summary struct {
 	// DurationS is the sending window in seconds, and RPS Requests over it.
 	DurationS float64 `json:"duration_s"`
 	RPS       float64 `json:"rps"`
-	// Status counts responses by status code; Errors requests without one
-	// by error class.
+	// Status counts responses by status code; Errors the transport errors
+	// (requests without an HTTP answer) by class.
 	Status map[string]uint64 `json:"status"`
 	Errors map[string]uint64 `json:"errors"`
+	// Failed counts the requests that failed: transport errors and 5xx
+	// answers.
+	Failed uint64 `json:"failed"`
 	// Dropped counts open-loop requests due in the window but never sent
 	// (MaxInflight reached, or the generator fell behind until the window
 	// closed); Late those sent more than 1 ms behind schedule.
 	Dropped uint64 `json:"dropped"`
 	Late    uint64 `json:"late"`
-	// LatencyMs is timed from the intended send in open loop; ServiceMs from
-	// the actual send.
-	LatencyMs Percentiles `json:"latency_ms"`
-	ServiceMs Percentiles `json:"service_ms"`
-	// Availability is the fraction of requests with a non-5xx status and no
-	// error (0 when there were no requests).
+	// LatencyMs is every request's latency, timed from the intended send
+	// in open loop; ServiceMs from the actual send. OKLatencyMs and
+	// FailedLatencyMs split LatencyMs between the requests that did not
+	// fail and those that failed (timed the same way).
+	LatencyMs       Percentiles `json:"latency_ms"`
+	ServiceMs       Percentiles `json:"service_ms"`
+	OKLatencyMs     Percentiles `json:"ok_latency_ms"`
+	FailedLatencyMs Percentiles `json:"failed_latency_ms"`
+	// Availability is (Requests - Failed) / Requests (0 when there were no
+	// requests).
 	Availability float64 `json:"availability"`
 	// BytesIn and BytesOut count response and request body bytes.
 	BytesIn  uint64 `json:"bytes_in"`
 	BytesOut uint64 `json:"bytes_out"`
 	// LagMaxMs is the largest scheduling lag (actual minus intended send).
 	LagMaxMs float64 `json:"lag_max_ms"`
-	// ByVersion splits the requests that have a version by the version
-	// that answered them (see Snapshot.ByVersion); absent when none had.
+	// ByVersion splits the requests by the version that answered them
+	// (see Snapshot.ByVersion), those without one under UnknownVersion, so
+	// that the entries sum to Requests; absent when no request had a
+	// version.
 	ByVersion map[string]VersionSummary `json:"by_version,omitempty"`
 }
 
 // VersionSummary is what one version of the service answered over a run.
 type VersionSummary struct {
-	// Requests counts the requests it answered; Errors those of them that
-	// ended in a 5xx status or an error class.
+	// Requests counts the requests it answered; Errors the transport
+	// errors among them, Failed those that failed (transport errors and
+	// 5xx answers).
 	Requests uint64 `json:"requests"`
 	Errors   uint64 `json:"errors"`
-	// Availability is the fraction of its requests with a non-5xx status
-	// and no error.
+	Failed   uint64 `json:"failed"`
+	// Availability is (Requests - Failed) / Requests.
 	Availability float64 `json:"availability"`
 	// LatencyMs is its requests' latency, timed as the summary's.
 	LatencyMs Percentiles `json:"latency_ms"`
 }
 
-// summarizeVersions reports each version of a total snapshot (nil when it
-// has none).
+// summarizeVersions reports each version of a total snapshot (nil when no
+// request had a version: no entry, or only UnknownVersion's).
 func summarizeVersions(total *Snapshot) map[string]VersionSummary {
-	if len(total.ByVersion) == 0 {
+	if _, only := total.ByVersion[UnknownVersion]; len(total.ByVersion) == 0 || (only && len(total.ByVersion) == 1) {
 		return nil
 	}
 	out := make(map[string]VersionSummary, len(total.ByVersion))
 	for name, vs := range total.ByVersion {
 		out[name] = VersionSummary{
 			Requests:     vs.Requests,
-			Errors:       vs.Failed,
+			Errors:       vs.Errors,
+			Failed:       vs.Failed,
 			Availability: availability(vs.Requests, vs.Failed),
 			LatencyMs:    PercentilesOf(vs.Latency),
 		}
@@ -122,12 +133,16 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 		Errors:    map[string]uint64{},
 		Dropped:   total.Dropped,
 		Late:      total.Late,
+		Failed:    total.Failed(),
 		LatencyMs: PercentilesOf(total.Latency),
 		ServiceMs: PercentilesOf(total.Service),
-		BytesIn:   total.BytesIn,
-		BytesOut:  total.BytesOut,
-		LagMaxMs:  round3(float64(total.LagMax.Microseconds()) / 1000),
-		ByVersion: summarizeVersions(total),
+		// OKLatency is nil only with Latency: then both are empty.
+		OKLatencyMs:     PercentilesOf(total.OKLatency()),
+		FailedLatencyMs: PercentilesOf(total.FailedLatency),
+		BytesIn:         total.BytesIn,
+		BytesOut:        total.BytesOut,
+		LagMaxMs:        round3(float64(total.LagMax.Microseconds()) / 1000),
+		ByVersion:       summarizeVersions(total),
 	}
 	if s.DurationS > 0 {
 		s.RPS = round3(float64(total.Requests) / s.DurationS)
@@ -140,6 +155,6 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 			s.Errors[c.String()] = n
 		}
 	}
-	s.Availability = availability(total.Requests, total.Failed())
+	s.Availability = availability(total.Requests, s.Failed)
 	return s
 }

@@ -18,6 +18,12 @@ const MaxVersions = 16
 // counted (a version that is really called so shares its entry).
 const OtherVersion = "other"
 
+// UnknownVersion is the name under which a split counts the requests
+// without a version (see Snapshot.ByVersion), so that it sums to the
+// snapshot's requests. It never counts against MaxVersions, and a version
+// that is really called so shares its entry.
+const UnknownVersion = "unknown"
+
 // maxVersionLen bounds a version's length in bytes; a longer one is cut.
 const maxVersionLen = 64
 
@@ -32,10 +38,11 @@ type VersionStats struct {
 	// those sent to its endpoints; otherwise those answered with its name
 	// in VersionHeader.
 	Requests uint64
-	// Failed counts those of them that ended in a 5xx status or an error
-	// class, as Snapshot.Failed does; Requests-Failed of them were
-	// available.
-	Failed uint64
+	// Errors counts those of them that were transport errors (no HTTP
+	// answer), as Snapshot.TotalErrors does; Failed those that failed
+	// (transport errors and 5xx answers), as Snapshot.Failed does:
+	// Requests-Failed of them were available.
+	Errors, Failed uint64
 	// Latency is the histogram of their latency in microseconds, timed as
 	// Snapshot.Latency and of the same geometry. It is nil in a snapshot
 	// that only MergeCounts filled.
@@ -48,14 +55,14 @@ type VersionStats struct {
 // take 188 KB each (times two for the spare counts), 4 bytes a request
 // take far less at any rate the engine reaches.
 type versionCounts struct {
-	failed uint64
-	lat    []uint32 // microseconds, clamped to the histograms' range
+	errors, failed uint64
+	lat            []uint32 // microseconds, clamped to the histograms' range
 }
 
 // addVersion counts one request answered by version v (not empty) with
-// latency us, already clamped. It allocates only for a version new to the
-// stripe.
-func (c *counts) addVersion(v []byte, us int64, failed bool) {
+// latency us, already clamped, that failed or not, as a transport error
+// or not. It allocates only for a version new to the stripe.
+func (c *counts) addVersion(v []byte, us int64, failed, transport bool) {
 	if len(v) > maxVersionLen {
 		v = v[:maxVersionLen]
 	}
@@ -66,6 +73,9 @@ func (c *counts) addVersion(v []byte, us int64, failed bool) {
 	vc.lat = append(vc.lat, uint32(us))
 	if failed {
 		vc.failed++
+	}
+	if transport {
+		vc.errors++
 	}
 }
 
@@ -102,7 +112,7 @@ func (c *counts) resetVersions() {
 			delete(c.versions, k)
 			continue
 		}
-		vc.lat, vc.failed = vc.lat[:0], 0
+		vc.lat, vc.errors, vc.failed = vc.lat[:0], 0, 0
 	}
 }
 
@@ -114,6 +124,7 @@ func addVersionCounts(snap *Snapshot, c *counts) {
 		}
 		vs := snap.VersionEntry(name)
 		vs.Requests += uint64(len(vc.lat))
+		vs.Errors += vc.errors
 		vs.Failed += vc.failed
 		if vs.Latency == nil {
 			vs.Latency = NewHistogram()
@@ -124,17 +135,50 @@ func addVersionCounts(snap *Snapshot, c *counts) {
 	}
 }
 
-// namedVersions counts the entries of m other than OtherVersion's.
+// fillUnknown adds to a snapshot fresh from the stripes, when it has a
+// split, the entry of the requests without a version: the snapshot's
+// counts and latency minus its versions'.
+func (s *Snapshot) fillUnknown() {
+	if len(s.ByVersion) == 0 {
+		return
+	}
+	var requests, errs, failed uint64
+	lats := make([]*hdrhistogram.Histogram, 0, len(s.ByVersion))
+	for _, vs := range s.ByVersion {
+		requests += vs.Requests
+		errs += vs.Errors
+		failed += vs.Failed
+		lats = append(lats, vs.Latency)
+	}
+	if requests >= s.Requests {
+		return
+	}
+	u := s.VersionEntry(UnknownVersion)
+	u.Requests += s.Requests - requests
+	u.Errors += s.TotalErrors() - errs
+	u.Failed += s.Failed() - failed
+	if u.Latency == nil {
+		u.Latency = subtract(s.Latency, lats...)
+	} else {
+		u.Latency.Merge(subtract(s.Latency, lats...))
+	}
+}
+
+// namedVersions counts the entries of m other than OtherVersion's and
+// UnknownVersion's.
 func namedVersions[V any](m map[string]V) int {
 	n := len(m)
-	if _, ok := m[OtherVersion]; ok {
-		n--
+	for _, name := range [...]string{OtherVersion, UnknownVersion} {
+		if _, ok := m[name]; ok {
+			n--
+		}
 	}
 	return n
 }
 
 // VersionEntry returns s's entry for version name, adding it when missing:
-// beyond MaxVersions names, the entry is OtherVersion's.
+// beyond MaxVersions names, the entry is OtherVersion's (UnknownVersion's
+// is always its own).
 func (s *Snapshot) VersionEntry(name string) *VersionStats {
 	if vs := s.ByVersion[name]; vs != nil {
 		return vs
@@ -142,7 +186,7 @@ func (s *Snapshot) VersionEntry(name string) *VersionStats {
 	if s.ByVersion == nil {
 		s.ByVersion = map[string]*VersionStats{}
 	}
-	if name != OtherVersion && namedVersions(s.ByVersion) >= MaxVersions {
+	if name != OtherVersion && name != UnknownVersion && namedVersions(s.ByVersion) >= MaxVersions {
 		name = OtherVersion
 		if vs := s.ByVersion[name]; vs != nil {
 			return vs
@@ -158,12 +202,10 @@ func (s *Snapshot) VersionEntry(name string) *VersionStats {
 // MaxVersions names, they are taken in name order, so that which ones are
 // counted under OtherVersion does not depend on map order.
 func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
-	if len(o.ByVersion) == 0 {
-		return
-	}
 	add := func(name string, ov *VersionStats) {
 		vs := s.VersionEntry(name)
 		vs.Requests += ov.Requests
+		vs.Errors += ov.Errors
 		vs.Failed += ov.Failed
 		if !hist {
 			return
@@ -174,6 +216,19 @@ func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
 		if ov.Latency != nil {
 			vs.Latency.Merge(ov.Latency)
 		}
+	}
+	switch {
+	case len(o.ByVersion) == 0 && (len(s.ByVersion) == 0 || o.Requests == 0):
+		return
+	case len(o.ByVersion) == 0:
+		add(UnknownVersion, o.allUnknown(hist))
+		return
+	case len(s.ByVersion) == 0 && s.Requests > 0:
+		all := s.allUnknown(hist)
+		if all.Latency != nil {
+			all.Latency = all.Latency.Clone() // s's own, which o's merge changes next
+		}
+		add(UnknownVersion, all)
 	}
 	if len(s.ByVersion)+len(o.ByVersion) <= MaxVersions {
 		for name, ov := range o.ByVersion {
@@ -191,8 +246,19 @@ func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
 	}
 }
 
+// allUnknown is s, which has no split, as the entry of a split: every
+// request without a version. Its Latency is s's (nil without hist).
+func (s *Snapshot) allUnknown(hist bool) *VersionStats {
+	vs := &VersionStats{Requests: s.Requests, Errors: s.TotalErrors(), Failed: s.Failed()}
+	if hist {
+		vs.Latency = s.Latency
+	}
+	return vs
+}
+
 // Versions returns the names in s.ByVersion in version order (numbers in
-// names compare as numbers: v2 before v10), OtherVersion last.
+// names compare as numbers: v2 before v10), OtherVersion and
+// UnknownVersion last.
 func (s *Snapshot) Versions() []string {
 	names := make([]string, 0, len(s.ByVersion))
 	for name := range s.ByVersion {
@@ -203,11 +269,16 @@ func (s *Snapshot) Versions() []string {
 }
 
 // CompareVersionNames orders the names of a split by version: as
-// CompareVersions, OtherVersion last. It returns -1, 0 or +1.
+// CompareVersions, then OtherVersion, UnknownVersion last. It returns -1,
+// 0 or +1.
 func CompareVersionNames(a, b string) int {
 	switch {
 	case a == b:
 		return 0
+	case a == UnknownVersion:
+		return 1
+	case b == UnknownVersion:
+		return -1
 	case a == OtherVersion:
 		return 1
 	case b == OtherVersion:

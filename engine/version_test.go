@@ -96,7 +96,8 @@ func (s *mixServer) answered(v string) (requests, failed uint64) {
 
 // TestByVersionFromHeader: the engine splits requests by the version
 // header of the answer, exactly as the server answered them; answers
-// without it are in no version; the summary reports each version.
+// without it are counted as unknown, so the split sums to the requests;
+// the summary reports each version.
 func TestByVersionFromHeader(t *testing.T) {
 	t.Parallel()
 	srv := newMixServer(t, 100, func(i int) (string, int) {
@@ -119,13 +120,20 @@ func TestByVersionFromHeader(t *testing.T) {
 	if total.Requests < 100 {
 		t.Fatalf("only %d requests", total.Requests)
 	}
-	if got, want := total.Versions(), []string{"v1", "v2", "v10"}; !slices.Equal(got, want) {
+	if got, want := total.Versions(), []string{"v1", "v2", "v10", engine.UnknownVersion}; !slices.Equal(got, want) {
 		t.Fatalf("versions %v, want %v", got, want)
 	}
 	var sum uint64
 	for _, v := range total.Versions() {
 		vs := total.ByVersion[v]
-		req, failed := srv.answered(v)
+		answeredAs := v
+		if v == engine.UnknownVersion {
+			answeredAs = ""
+		}
+		req, failed := srv.answered(answeredAs)
+		if vs.Errors != 0 {
+			t.Errorf("%s: %d transport errors, want none", v, vs.Errors)
+		}
 		if vs.Requests != req || vs.Failed != failed {
 			t.Errorf("%s: engine counted %d requests, %d failed; the server answered %d, %d failed", v, vs.Requests, vs.Failed, req, failed)
 		}
@@ -134,14 +142,14 @@ func TestByVersionFromHeader(t *testing.T) {
 		}
 		sum += vs.Requests
 	}
-	if none, _ := srv.answered(""); sum+none != total.Requests {
-		t.Errorf("versions sum to %d, plus %d without a version: want %d requests", sum, none, total.Requests)
+	if sum != total.Requests {
+		t.Errorf("versions sum to %d, want %d requests", sum, total.Requests)
 	}
 
 	s := engine.Summarize(total, res.Window.Seconds())
 	v2 := s.ByVersion["v2"]
 	req, failed := srv.answered("v2")
-	if len(s.ByVersion) != 3 || v2.Requests != req || v2.Errors != failed || v2.LatencyMs.P50 <= 0 ||
+	if len(s.ByVersion) != 4 || v2.Requests != req || v2.Failed != failed || v2.Errors != 0 || v2.LatencyMs.P50 <= 0 ||
 		v2.Availability != float64(req-failed)/float64(req) || s.ByVersion["v10"].Availability != 0 ||
 		s.ByVersion["v1"].Availability != 1 {
 		t.Fatalf("by version %+v", s.ByVersion)
@@ -156,7 +164,7 @@ func TestByVersionFromHeader(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"requests", "errors", "availability", "latency_ms"} {
+	for _, k := range []string{"requests", "errors", "failed", "availability", "latency_ms"} {
 		if _, ok := m.ByVersion["v1"][k]; !ok {
 			t.Errorf("by_version.v1 has no %q: %s", k, b)
 		}

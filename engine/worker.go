@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -23,28 +24,48 @@ type worker struct {
 	res    result
 	view   *epView // Balance: the set's generation last followed
 	empty  bool    // Balance: the last request found the set empty
+	// busy is set while a request is in flight, under the stripe's lock;
+	// sent is its actual send offset (its intended one until sent), which
+	// abandon reads.
+	busy bool
+	sent atomic.Int64
 }
 
+// newWorker returns a worker of the engine, counted in its stripe until
+// exit is called.
 func (e *Engine) newWorker(id int) *worker {
 	w := &worker{e: e, id: id, stripe: e.rec.stripe(id)}
 	w.resp.StreamBody = true // bodies are read as they come and discarded
 	w.resp.SkipBody = e.client.head
 	w.br = bufio.NewReaderSize(&w.cn, readBufferSize)
+	w.stripe.join(w)
 	return w
 }
 
-// do sends one request due at offset intended and records its outcome.
+// do sends one request due at offset intended and records its outcome;
+// it sends nothing once the engine stopped counting.
 func (w *worker) do(intended time.Duration) {
+	if w.stripe.begin(w, intended) {
+		w.send()
+	}
+}
+
+// send sends the request begun (see stripe.begin) and records its outcome.
+func (w *worker) send() {
 	r := &w.res
-	*r = result{intended: intended, bytesOut: w.e.client.bodySize}
-	w.stripe.inflight.Add(1)
 	r.sent = w.e.since()
+	w.sent.Store(int64(r.sent))
 	if err := w.roundTrip(r); err != nil {
 		r.status, r.class = 0, Classify(err)
 	}
 	r.done = w.e.since()
-	w.stripe.inflight.Add(-1)
-	w.stripe.record(r)
+	w.stripe.finish(w)
+}
+
+// exit closes the worker's connection and leaves its stripe.
+func (w *worker) exit() {
+	w.hangUp()
+	w.stripe.leave(w)
 }
 
 // hangUp closes the worker's connection, if open.

@@ -17,7 +17,9 @@ import (
 type Frame struct {
 	// Snapshot is what the engine measured over the frame's window. A frame
 	// read without histograms (Recording.Frame with Counters) has nil
-	// Latency and Service.
+	// Latency, Service and FailedLatency. A frame of a file older than
+	// format 1.2 has no FailedLatency (nil) and no transport errors by
+	// version (0).
 	Snapshot *engine.Snapshot
 	// CPU is the process's CPU use over the frame, as a share of its Procs
 	// processors; CPUKnown is false when it was not measured.
@@ -34,6 +36,7 @@ type Frame struct {
 const (
 	frameFlagCPU      = 1 << 0 // the CPU use was measured
 	frameFlagVersions = 1 << 1 // the by-version section follows the histograms (format 1.1)
+	frameFlagFailed   = 1 << 2 // the failed section follows (format 1.2): failed latency, versions' errors
 )
 
 // versionFlagSameLatency marks a version whose latency histogram is the
@@ -53,6 +56,7 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	if len(s.ByVersion) > 0 {
 		flags |= frameFlagVersions
 	}
+	flags |= frameFlagFailed
 	dst = binary.AppendUvarint(dst, flags)
 	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
 	dst = binary.AppendUvarint(dst, uint64(max(s.End.Sub(s.Start), 0)))
@@ -84,6 +88,20 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	dst = appendHistogram(dst, s.Service)
 	if flags&frameFlagVersions != 0 {
 		dst = appendVersions(dst, s)
+	}
+	return appendFailed(dst, s)
+}
+
+// appendFailed encodes the failed section: the failed requests' latency
+// histogram, then each version's transport errors, in the order of
+// appendVersions.
+func appendFailed(dst []byte, s *engine.Snapshot) []byte {
+	dst = appendHistogram(dst, s.FailedLatency)
+	if len(s.ByVersion) == 0 {
+		return dst
+	}
+	for _, name := range s.Versions() {
+		dst = binary.AppendUvarint(dst, s.ByVersion[name].Errors)
 	}
 	return dst
 }
@@ -293,7 +311,7 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 		if int(i) < len(s.Errors) {
 			s.Errors[i] = n
 		} else {
-			s.Errors[len(s.Errors)-1] += n // an unknown class counts as other
+			s.Errors[engine.ErrOther] += n // an unknown class counts as other
 		}
 	}
 	s.BytesIn, s.BytesOut, s.Dropped, s.Late = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
@@ -316,25 +334,53 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 			return f, err
 		}
 	}
+	var versions []*engine.VersionStats
 	if flags&frameFlagVersions != 0 {
-		return f, decodeVersions(&d, s, lat, lay, hist)
+		var err error
+		if versions, err = decodeVersions(&d, s, lat, lay, hist); err != nil {
+			return f, err
+		}
+	}
+	if flags&frameFlagFailed != 0 {
+		return f, decodeFailed(&d, s, versions, lay, hist)
 	}
 	return f, nil
 }
 
-// decodeVersions decodes the by-version section into s; lat is the frame's
-// latency histogram, for the versions that share it. A file naming more
+// decodeFailed decodes the failed section into s; versions are s's
+// entries in the order the by-version section named them.
+func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStats, lay *layout, hist bool) error {
+	failed := d.bytes()
+	for _, vs := range versions {
+		vs.Errors += d.uvarint()
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if !hist {
+		return nil
+	}
+	var err error
+	s.FailedLatency, err = decodeHistogram(failed, lay)
+	return err
+}
+
+// decodeVersions decodes the by-version section into s and returns its
+// entries in the section's order; lat is the frame's latency histogram,
+// for the versions that share it. A file naming more
 // versions than engine.MaxVersions (none this package writes) gets the
 // rest counted under engine.OtherVersion, as the engine would, so a frame
 // never holds more histograms than that.
-func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, hist bool) error {
+func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, hist bool) ([]*engine.VersionStats, error) {
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(d.b)) {
-		return errCorrupt
+		return nil, errCorrupt
 	}
-	s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+1))
+	s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+2))
+	order := make([]*engine.VersionStats, 0, n)
 	for range n {
 		vs := s.VersionEntry(string(d.bytes()))
+		order = append(order, vs)
 		vs.Requests += d.uvarint()
 		vs.Failed += d.uvarint()
 		body := lat
@@ -342,7 +388,7 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 			body = d.bytes()
 		}
 		if d.err != nil {
-			return d.err
+			return nil, d.err
 		}
 		if !hist {
 			continue
@@ -351,10 +397,10 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 			vs.Latency = lay.newHistogram()
 		}
 		if err := decodeHistogramInto(vs.Latency, body, lay); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return order, nil
 }
 
 // duration converts a stored nanosecond count, saturating.

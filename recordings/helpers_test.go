@@ -38,6 +38,10 @@ type session struct {
 	at       time.Duration // start of the next frame, from t0
 	state    cluster.State
 	versions bool
+	// failures adds what format 1.2 records: the failed requests' latency,
+	// transport errors (every other failure, as a timeout) by version, and
+	// the requests without a version under engine.UnknownVersion.
+	failures bool
 }
 
 func newSession(rate int) *session {
@@ -63,17 +67,31 @@ func (s *session) frame() Frame {
 			lat *= 5
 		}
 		failed := s.rng.IntN(500) == 0
-		if failed {
+		transport := failed && s.failures && i%2 == 0
+		switch {
+		case transport:
+			snap.Errors[engine.ErrTimeout]++
+		case failed:
 			snap.Status[503]++
-		} else {
+		default:
 			snap.Status[200]++
 		}
 		snap.Requests++
 		total := lat + s.rng.Int64N(300)
 		_ = snap.Latency.RecordValue(total)
 		_ = snap.Service.RecordValue(lat)
-		if v := s.version(i); v != "" && s.versions {
+		if failed && s.failures {
+			_ = snap.FailedLatency.RecordValue(total)
+		}
+		v := s.version(i)
+		if v == "" && s.failures {
+			v = engine.UnknownVersion
+		}
+		if v != "" && s.versions {
 			addTo(snap, v, total, failed)
+			if transport {
+				snap.ByVersion[v].Errors++
+			}
 		}
 	}
 	snap.BytesIn = snap.Requests * 40
@@ -155,7 +173,7 @@ func recordAt(t testing.TB, rate int, d time.Duration, summary bool) ([]byte, []
 		t.Fatal(err)
 	}
 	s := newSession(rate)
-	s.versions = true
+	s.versions, s.failures = true, true
 	var frames []Frame
 	for s.at < d {
 		frames = append(frames, s.write(w, min(s.at+time.Second, d))...)

@@ -29,7 +29,7 @@ func TestRoundTrip(t *testing.T) {
 	if len(r.Problems) > 0 {
 		t.Fatalf("problems reading an intact file: %v", r.Problems)
 	}
-	if r.Header.Format != "1.1" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
+	if r.Header.Format != "1.2" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
 		t.Fatalf("header: %+v", r.Header)
 	}
 	if r.Len() != len(frames) || r.Len() != 120 {
@@ -73,7 +73,7 @@ func checkSnapshot(t *testing.T, i int, got, want *engine.Snapshot) {
 		got.InFlight != want.InFlight || got.TargetRate != want.TargetRate {
 		t.Fatalf("frame %d: counters\n got %+v\nwant %+v", i, got, want)
 	}
-	if !got.Latency.Equals(want.Latency) || !got.Service.Equals(want.Service) {
+	if !got.Latency.Equals(want.Latency) || !got.Service.Equals(want.Service) || !sameHistogram(got.FailedLatency, want.FailedLatency) {
 		t.Fatalf("frame %d: histograms differ", i)
 	}
 	if len(got.ByVersion) != len(want.ByVersion) {
@@ -81,7 +81,7 @@ func checkSnapshot(t *testing.T, i int, got, want *engine.Snapshot) {
 	}
 	for name, w := range want.ByVersion {
 		g := got.ByVersion[name]
-		if g == nil || g.Requests != w.Requests || g.Failed != w.Failed || !g.Latency.Equals(w.Latency) {
+		if g == nil || g.Requests != w.Requests || g.Errors != w.Errors || g.Failed != w.Failed || !g.Latency.Equals(w.Latency) {
 			t.Fatalf("frame %d: version %s: got %+v, want %+v", i, name, g, w)
 		}
 	}
@@ -111,13 +111,13 @@ func TestSeekAndCounters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Snapshot.Latency != nil || f.Snapshot.Requests != frames[41].Snapshot.Requests || f.State == nil {
+	if f.Snapshot.Latency != nil || f.Snapshot.FailedLatency != nil || f.Snapshot.Requests != frames[41].Snapshot.Requests || f.State == nil {
 		t.Fatalf("counters frame: %+v", f.Snapshot)
 	}
 	for name, want := range frames[41].Snapshot.ByVersion {
 		got := f.Snapshot.ByVersion[name]
-		if got == nil || got.Requests != want.Requests || got.Failed != want.Failed || got.Latency != nil {
-			t.Fatalf("counters frame: version %s %+v, want %d requests, %d failed, no histogram", name, got, want.Requests, want.Failed)
+		if got == nil || got.Requests != want.Requests || got.Errors != want.Errors || got.Failed != want.Failed || got.Latency != nil {
+			t.Fatalf("counters frame: version %s %+v, want %d requests, %d errors, %d failed, no histogram", name, got, want.Requests, want.Errors, want.Failed)
 		}
 	}
 	if _, err := r.Frame(80, Full); err == nil {
@@ -131,10 +131,11 @@ func TestSeekAndCounters(t *testing.T) {
 	for _, f := range frames {
 		want.Merge(f.Snapshot)
 	}
-	if engine.Summarize(total, 20).LatencyMs != engine.Summarize(want, 20).LatencyMs || total.Requests != want.Requests {
+	if gs, ws := engine.Summarize(total, 20), engine.Summarize(want, 20); gs.LatencyMs != ws.LatencyMs || gs.FailedLatencyMs != ws.FailedLatencyMs ||
+		gs.OKLatencyMs != ws.OKLatencyMs || ws.FailedLatencyMs.Max == 0 || total.Requests != want.Requests {
 		t.Fatal("Total() differs from the frames merged")
 	}
-	if got, want := engine.Summarize(total, 20).ByVersion, engine.Summarize(want, 20).ByVersion; len(want) != 2 || !reflect.DeepEqual(got, want) {
+	if got, want := engine.Summarize(total, 20).ByVersion, engine.Summarize(want, 20).ByVersion; len(want) != 3 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("Total() by version %+v, want the frames merged: %+v", got, want)
 	}
 	if r.Closed() {

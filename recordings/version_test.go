@@ -43,6 +43,42 @@ func TestReadsFormat10(t *testing.T) {
 	}
 }
 
+// TestReadsFormat11 reads a recording that format 1.1 wrote (before
+// frames carried the failed requests' latency, the transport errors by
+// version and the unknown version): every frame as it was recorded, with
+// no failed latency, no errors by version and no unknown entry.
+func TestReadsFormat11(t *testing.T) {
+	data, err := os.ReadFile("testdata/format-1.1.scalelab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Header.Format != "1.1" || len(r.Problems) != 0 || r.Len() != 48 || !r.Closed() {
+		t.Fatalf("format %s, problems %v, %d frames", r.Header.Format, r.Problems, r.Len())
+	}
+	s := newSession(500) // the generator that wrote it, without failures
+	s.versions = true
+	for i := range r.Len() {
+		want := s.frame()
+		got, err := r.Frame(i, Full)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		checkSnapshot(t, i, got.Snapshot, want.Snapshot)
+		if got.Snapshot.FailedLatency != nil || got.Snapshot.ByVersion[engine.UnknownVersion] != nil {
+			t.Fatalf("frame %d of a 1.1 file has failed latency or an unknown version", i)
+		}
+	}
+	total, err := r.Total()
+	if err != nil || total.Requests != 48*125 || total.ByVersion["v2"] == nil {
+		t.Fatalf("total: %v, %d requests, versions %v", err, total.Requests, total.Versions())
+	}
+}
+
 // TestFrameVersionsBeyondCap decodes a frame naming more versions than the
 // engine keeps (no scalelab writes one; a damaged or foreign file may):
 // the rest is counted under OtherVersion, nothing is lost.
@@ -75,7 +111,8 @@ func TestFrameVersionsBeyondCap(t *testing.T) {
 	}
 }
 
-// TestFrameVersionsCorrupt: a by-version section cut anywhere is an error,
+// TestFrameVersionsCorrupt: a by-version section (and the failed section
+// after it) cut anywhere is an error,
 // never a panic or a wrong count taken for good.
 func TestFrameVersionsCorrupt(t *testing.T) {
 	_, frames := record(t, 11*time.Second, false)
@@ -86,7 +123,7 @@ func TestFrameVersionsCorrupt(t *testing.T) {
 		LagMax: f.Snapshot.LagMax, LagSum: f.Snapshot.LagSum, InFlight: f.Snapshot.InFlight, TargetRate: f.Snapshot.TargetRate,
 		Latency: f.Snapshot.Latency, Service: f.Snapshot.Service}, CPU: f.CPU, CPUKnown: true, Procs: 2}, t0)
 	lay := newLayout(t0, engineGeometry())
-	if len(f.Snapshot.ByVersion) != 2 || len(b) <= len(plain) {
+	if len(f.Snapshot.ByVersion) != 3 || len(b) <= len(plain) {
 		t.Fatalf("frame has versions %v, %d bytes (without them %d)", f.Snapshot.Versions(), len(b), len(plain))
 	}
 	for cut := len(plain); cut < len(b); cut++ {
