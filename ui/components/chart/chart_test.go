@@ -123,3 +123,31 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+// TestManyMarkersKeepLinesSmall: 100 marker lines through a colour chart
+// leave each plot line a few bytes per cell (issue 11: each marker doubled
+// every line, 295 KB a line at 14 markers).
+func TestManyMarkersKeepLinesSmall(t *testing.T) {
+	const width, marks = 120, 100
+	m := New(styles(termenv.TrueColor), "T", "u", format, 10)
+	m.SetSize(width, 10)
+	vals := make([]float64, width)
+	cols := make([]int, 0, marks)
+	for i := range vals {
+		vals[i] = float64(i % 7)
+		if i%7 != 3 && len(cols) < marks {
+			cols = append(cols, i)
+		}
+	}
+	m.SetData([]Series{{Name: "a", Values: vals}, {Name: "b", Values: vals[1:]}}, cols)
+	out := m.View()
+	if n := strings.Count(ansi.Strip(out), "┊"); n < marks {
+		t.Fatalf("%d marker cells drawn, want at least %d", n, marks)
+	}
+	const perCell = 32
+	for i, l := range strings.Split(out, "\n") {
+		if len(l) > perCell*width {
+			t.Errorf("line %d is %d bytes for %d cells (at most %d)", i, len(l), width, perCell*width)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+)
+
+// markedModel is a 120x40 colour screen after two minutes at 500 req/s
+// with marks major events on screen, one a second from 0:10 (issue 11:
+// the screen froze once about 12 were on it).
+func markedModel(t testing.TB, marks int) Model {
+	t.Helper()
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.TrueColor)
+	m := New(Config{Target: "http://127.0.0.1:8080/", Model: "open loop", Load: idleEngine(t), Feed: NewFeed(),
+		Window: 5 * time.Minute, Renderer: r, Clock: func() time.Time { return t0 }})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	for i := range 2 * (marks + 12) {
+		from := time.Duration(i) * 500 * time.Millisecond
+		m = update(t, m, frame(from, from+500*time.Millisecond, 250, 2*time.Millisecond, 200, 500))
+		if sec := i / 2; i%2 == 1 && sec >= 10 && sec < 10+marks {
+			m = update(t, m, loadMsg{At: t0.Add(time.Duration(sec) * time.Second), What: fmt.Sprintf("rate → %d/s", 500+sec), Label: "r"})
+		}
+	}
+	return m
+}
+
+// TestFrameSizeWithMarkers: with 100 marker lines through the charts, each
+// line of the screen stays within a few bytes per cell (colour codes
+// included), where each marker used to double every chart line.
+func TestFrameSizeWithMarkers(t *testing.T) {
+	const marks = 100
+	m := markedModel(t, marks)
+	screen := m.View()
+	plain := ansi.Strip(screen)
+	if n := strings.Count(lineWith(t, plain, " events "), "▲"); n < marks {
+		t.Fatalf("%d markers on screen, want %d", n, marks)
+	}
+	// A cell is at most a colour change, a glyph and a reset.
+	const perCell = 32
+	for i, l := range strings.Split(screen, "\n") {
+		if len(l) > perCell*120 {
+			t.Errorf("line %d is %d bytes for 120 cells (at most %d)", i, len(l), perCell*120)
+		}
+	}
+	if len(screen) > perCell*120*40 {
+		t.Fatalf("the screen is %d bytes, want at most %d", len(screen), perCell*120*40)
+	}
+}
