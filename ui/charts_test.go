@@ -54,3 +54,41 @@ func TestFrameSizeWithMarkers(t *testing.T) {
 		t.Fatalf("the screen is %d bytes, want at most %d", len(screen), perCell*120*40)
 	}
 }
+
+// steadyScenario feeds two minutes of an open loop lowered from 900 to
+// 500 req/s at 0:15, then achieving 499 and 501 a second in turn.
+func steadyScenario(t testing.TB, m Model) Model {
+	t.Helper()
+	for i := range 240 {
+		from := time.Duration(i) * 500 * time.Millisecond
+		sec := i / 2
+		rate, n := 900.0, 450
+		if sec >= 15 {
+			rate, n = 500, 250
+			// 499 and 501 in turn: one request less in the first half of
+			// even seconds, one more in the second half of odd ones.
+			if sec%2 == 0 && i%2 == 0 {
+				n = 249
+			}
+			if sec%2 == 1 && i%2 == 1 {
+				n = 251
+			}
+		}
+		m = update(t, m, frame(from, from+500*time.Millisecond, n, 2*time.Millisecond, 200, rate))
+		if i == 30 {
+			m = update(t, m, loadMsg{At: t0.Add(15 * time.Second), What: "rate → 500/s", Label: "rate 500"})
+		}
+	}
+	return m
+}
+
+// TestGoldenCharts compares screens made to test the charts' scales with
+// the files in testdata (refresh them with go test ./ui -run
+// TestGoldenCharts -update).
+func TestGoldenCharts(t *testing.T) {
+	steady := steadyScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
+	goldenScreens(t, steady, []goldenCase{
+		{"steady_500_120x40", 120, 40, nil},
+		{"steady_500_80x24", 80, 24, nil},
+	})
+}

@@ -151,3 +151,57 @@ func TestManyMarkersKeepLinesSmall(t *testing.T) {
 		}
 	}
 }
+
+// plotRows returns the indexes of the plot rows (0 at the top) that have
+// anything right of the axis.
+func plotRows(got []string) []int {
+	var out []int
+	for i, l := range got[1:] {
+		if strings.TrimSpace(string([]rune(l)[AxisWidth+1:])) != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// TestSteadySeriesIsOneLine: a steady 500/s with a jitter of one either
+// way, on an axis that must reach 1000, draws on one row, the 500 one
+// (issue 11: it zig-zagged between the 400 and 600 rows).
+func TestSteadySeriesIsOneLine(t *testing.T) {
+	m := New(styles(termenv.Ascii), "T", "u", format, 1000)
+	m.SetSize(60, 7)
+	vals := make([]float64, 40)
+	for i := range vals {
+		vals[i] = float64(499 + 2*(i%2))
+	}
+	m.SetData([]Series{{Name: "a", Values: vals}}, nil)
+	got := lines(m)
+	rows := plotRows(got)
+	if len(rows) != 1 {
+		t.Fatalf("drawn on rows %v, want one:\n%s", rows, strings.Join(got, "\n"))
+	}
+	if l := got[1+rows[0]]; !strings.HasPrefix(l, "     500┼───") {
+		t.Fatalf("the line is on %q, want the 500 row", l)
+	}
+}
+
+// TestRowsHold: a line keeps its row through a jitter around halfway to
+// the next, moves for a real change, and never hides a non-zero value on
+// the zero row once it rounds above it.
+func TestRowsHold(t *testing.T) {
+	a := axis{step: 200, top: 1000, rows: 6}
+	for _, tc := range []struct {
+		in   []float64
+		want []int
+	}{
+		{[]float64{499, 501, 499, 501, 530}, []int{2, 2, 2, 2, 2}},
+		{[]float64{501, 499, 501}, []int{3, 3, 3}},
+		{[]float64{500, 800, 790, 700, 650}, []int{3, 4, 4, 4, 3}},
+		{[]float64{0, 120, 0, 90, 110}, []int{0, 1, 0, 0, 1}},
+		{[]float64{400, math.NaN(), 501, 5000}, []int{2, -1, 3, 5}},
+	} {
+		if got := a.rowsOf(tc.in); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("rowsOf(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
