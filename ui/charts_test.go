@@ -56,14 +56,14 @@ func TestFrameSizeWithMarkers(t *testing.T) {
 }
 
 // steadyScenario feeds two minutes of an open loop lowered from 900 to
-// 500 req/s at 0:15, then achieving 499 and 501 a second in turn.
+// 500 req/s at 0:30, then achieving 499 and 501 a second in turn.
 func steadyScenario(t testing.TB, m Model) Model {
 	t.Helper()
 	for i := range 240 {
 		from := time.Duration(i) * 500 * time.Millisecond
 		sec := i / 2
 		rate, n := 900.0, 450
-		if sec >= 15 {
+		if sec >= 30 {
 			rate, n = 500, 250
 			// 499 and 501 in turn: one request less in the first half of
 			// even seconds, one more in the second half of odd ones.
@@ -75,9 +75,28 @@ func steadyScenario(t testing.TB, m Model) Model {
 			}
 		}
 		m = update(t, m, frame(from, from+500*time.Millisecond, n, 2*time.Millisecond, 200, rate))
-		if i == 30 {
-			m = update(t, m, loadMsg{At: t0.Add(15 * time.Second), What: "rate → 500/s", Label: "rate 500"})
+		if i == 60 {
+			m = update(t, m, loadMsg{At: t0.Add(30 * time.Second), What: "rate → 500/s", Label: "rate 500"})
 		}
+	}
+	return m
+}
+
+// spikeScenario feeds two minutes at 500 req/s answered in 2 ms but for
+// a hang from 0:20 to 0:23 (answers up to 3 s late) and, from 1:00 on, a
+// small fault: answers in 10 ms.
+func spikeScenario(t testing.TB, m Model) Model {
+	t.Helper()
+	for i := range 240 {
+		from := time.Duration(i) * 500 * time.Millisecond
+		lat := 2 * time.Millisecond
+		switch sec := i / 2; {
+		case sec >= 20 && sec < 23:
+			lat = 750 * time.Millisecond
+		case sec >= 60:
+			lat = 10 * time.Millisecond
+		}
+		m = update(t, m, frame(from, from+500*time.Millisecond, 250, lat, 200, 500))
 	}
 	return m
 }
@@ -90,5 +109,10 @@ func TestGoldenCharts(t *testing.T) {
 	goldenScreens(t, steady, []goldenCase{
 		{"steady_500_120x40", 120, 40, nil},
 		{"steady_500_80x24", 80, 24, nil},
+	})
+	spike := spikeScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
+	goldenScreens(t, spike, []goldenCase{
+		{"spike_then_fault_120x40", 120, 40, nil},
+		{"spike_then_fault_80x24", 80, 24, nil},
 	})
 }

@@ -205,3 +205,64 @@ func TestRowsHold(t *testing.T) {
 		}
 	}
 }
+
+// spikeThenFault is 100 columns at 2, a spike to 3000 at columns 10-12
+// and, from column 40 on, a small fault at 20.
+func spikeThenFault() []float64 {
+	vals := make([]float64, 100)
+	for i := range vals {
+		switch {
+		case i >= 10 && i <= 12:
+			vals[i] = 3000
+		case i >= 40:
+			vals[i] = 20
+		default:
+			vals[i] = 2
+		}
+	}
+	return vals
+}
+
+// TestSpikeIsClipped: a short spike long past goes above the axis, marked
+// with ClipGlyph on the top row and in the legend with its value, so that
+// a later small fault is drawn tall (issue 11: a 3 s spike flattened a
+// later fault for two minutes).
+func TestSpikeIsClipped(t *testing.T) {
+	m := New(styles(termenv.Ascii), "Latency", "ms", func(v float64) string { return fmt.Sprintf("%gms", v) }, 1)
+	m.SetSize(AxisWidth+100, 7)
+	m.SetData([]Series{{Name: "p99", Values: spikeThenFault()}}, nil)
+	got := lines(m)
+	if !strings.Contains(got[0], "↑ above axis, max 3000ms") {
+		t.Errorf("title line %q: want the clipped points in the legend", got[0])
+	}
+	top := []rune(got[1])
+	for x := range 100 {
+		clip := top[AxisWidth+x] == ClipGlyph
+		if want := x >= 10 && x <= 12; clip != want {
+			t.Errorf("column %d: clip mark %v, want %v: %q", x, clip, want, got[1])
+		}
+	}
+	// The fault's line is on the top half of the plot.
+	for i, l := range got[1:] {
+		if r := []rune(l)[AxisWidth+60]; r != ' ' {
+			if i > 2 {
+				t.Errorf("the fault (20 against 2) is drawn on row %d of 6:\n%s", i, strings.Join(got, "\n"))
+			}
+			break
+		}
+	}
+}
+
+// TestRecentSpikeIsOnScale: the same spike in the latest columns is what
+// happens now: on scale, nothing clipped.
+func TestRecentSpikeIsOnScale(t *testing.T) {
+	m := New(styles(termenv.Ascii), "Latency", "ms", func(v float64) string { return fmt.Sprintf("%gms", v) }, 1)
+	m.SetSize(AxisWidth+100, 7)
+	vals := spikeThenFault()
+	vals = append(vals[13:], 3000, 3000, 3000)
+	m.SetData([]Series{{Name: "p99", Values: vals}}, nil)
+	got := lines(m)
+	if out := strings.Join(got, "\n"); strings.ContainsRune(out, ClipGlyph) || !strings.HasPrefix(got[1], "  3000ms┤") {
+		t.Fatalf("a spike now must be on scale:\n%s", out)
+	}
+}

@@ -6,6 +6,21 @@ import (
 )
 
 const (
+	// outlierShare is the share of a series' visible points above zero
+	// that may lie above the axis: a spike shorter than that (6 s of a
+	// 60 s window) is clipped instead of flattening everything else.
+	// Zeros are left out so that a burst of errors, rare by nature, is
+	// not taken for an outlier of its own quiet.
+	outlierShare = 0.1
+	// clipFactor: when the highest point is at most this many times the
+	// height the axis needs without outliers, it is kept on scale (the
+	// little height saved is not worth a clipped point).
+	clipFactor = 1.5
+	// recentShare and minRecent give the latest columns that are always
+	// on scale (the last tenth of the window, at least 5): what happens
+	// now is never clipped, only what is past.
+	recentShare = 0.1
+	minRecent   = 5
 	// hold is how far past halfway to the next row a line stays on its
 	// row, in rows: a steady series with a little jitter around the
 	// middle of two rows draws as a straight line.
@@ -13,9 +28,10 @@ const (
 	// anchorTolerance is how close to a row the median of the first
 	// series must fall for a coarser step to be preferred, in rows.
 	anchorTolerance = 0.2
-	// anchorSteps is how many round steps from the smallest that fits
-	// are tried to put the first series' median on a row.
-	anchorSteps = 3
+	// anchorWaste is how much coarser than the smallest round step that
+	// fits a step may be to put the first series' median on a row (the
+	// next round step, when it is at most 25% coarser).
+	anchorWaste = 1.25
 )
 
 // axis is the y-axis of a plot: rows-1 steps of step from 0 to top.
@@ -31,12 +47,16 @@ func (a axis) value(r int) float64 { return float64(r) * a.step }
 func (a axis) clipped(v float64) bool { return v > a.top*(1+1e-9) }
 
 // scaleFor chooses the axis of rows rows for the series' visible values
-// (each cut to the chart's columns, oldest first, without padding): from
-// 0 to at least floor and the highest value, in a round step per row,
-// preferably one that puts the median of the first series on a row.
-func scaleFor(data [][]float64, _, rows int, floor float64) axis {
+// (each cut to the chart's columns, oldest first, without padding) over
+// cols columns: from 0 to at least floor, high enough for all but the
+// highest outlierShare of each series' points above zero (all of them
+// when the rest are not much higher) and for every point of the latest
+// columns, in a round step per row, preferably one that puts the median
+// of the first series on a row.
+func scaleFor(data [][]float64, cols, rows int, floor float64) axis {
 	need := floor
-	var anchor float64
+	recent := max(minRecent, int(math.Ceil(float64(cols)*recentShare)))
+	var anchor, highest float64
 	for i, d := range data {
 		vals := positive(d)
 		if len(vals) == 0 {
@@ -45,21 +65,30 @@ func scaleFor(data [][]float64, _, rows int, floor float64) axis {
 		if i == 0 {
 			anchor = quantile(vals, 0.5)
 		}
-		need = max(need, vals[len(vals)-1])
+		highest = max(highest, vals[len(vals)-1])
+		need = max(need, quantile(vals, 1-outlierShare))
+		for _, v := range d[max(len(d)-recent, 0):] {
+			if !math.IsNaN(v) {
+				need = max(need, v)
+			}
+		}
+	}
+	if highest <= need*clipFactor {
+		need = max(need, highest)
 	}
 	steps := max(rows-1, 1)
 	step := anchored(niceStep(need/float64(steps)), anchor)
 	return axis{step: step, top: step * float64(steps), rows: rows}
 }
 
-// anchored is the first of anchorSteps round steps from step on that
-// puts anchor within anchorTolerance of a row above the zero row, or
-// step.
+// anchored is step or, failing it, the next round step if at most
+// anchorWaste coarser, whichever first puts anchor within
+// anchorTolerance of a row above the zero row; else step.
 func anchored(step, anchor float64) float64 {
 	if anchor <= 0 {
 		return step
 	}
-	for i, s := 0, step; i < anchorSteps; i, s = i+1, niceStep(s*(1+1e-6)) {
+	for s := step; s <= step*anchorWaste*(1+1e-9); s = niceStep(s * (1 + 1e-6)) {
 		if f := anchor / s; f >= 1-anchorTolerance && math.Abs(f-math.Round(f)) <= anchorTolerance {
 			return s
 		}
