@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+	"github.com/scalelab/scalelab/engine"
 )
 
 // markedModel is a 120x40 colour screen after two minutes at 500 req/s
@@ -101,6 +102,28 @@ func spikeScenario(t testing.TB, m Model) Model {
 	return m
 }
 
+// outageScenario feeds two minutes at 500 req/s answered in 2 ms but for
+// an outage from 1:00 to 1:20 in which every connection is refused in
+// 70 µs.
+func outageScenario(t testing.TB, m Model) Model {
+	t.Helper()
+	for i := range 240 {
+		from := time.Duration(i) * 500 * time.Millisecond
+		lat, code := 2*time.Millisecond, 200
+		if sec := i / 2; sec >= 60 && sec < 80 {
+			lat, code = 70*time.Microsecond, -1
+		}
+		f := frame(from, from+500*time.Millisecond, 250, lat, max(code, 200), 500)
+		if code < 0 {
+			s := f.Snapshot
+			clear(s.Status)
+			s.Errors[engine.ErrRefused] = s.Requests
+		}
+		m = update(t, m, f)
+	}
+	return m
+}
+
 // TestGoldenCharts compares screens made to test the charts' scales with
 // the files in testdata (refresh them with go test ./ui -run
 // TestGoldenCharts -update).
@@ -114,5 +137,10 @@ func TestGoldenCharts(t *testing.T) {
 	goldenScreens(t, spike, []goldenCase{
 		{"spike_then_fault_120x40", 120, 40, nil},
 		{"spike_then_fault_80x24", 80, 24, nil},
+	})
+	outage := outageScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40))
+	goldenScreens(t, outage, []goldenCase{
+		{"outage_120x40", 120, 40, nil},
+		{"outage_80x24", 80, 24, nil},
 	})
 }

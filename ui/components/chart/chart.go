@@ -109,7 +109,8 @@ func (m Model) View() string {
 }
 
 // titleLine is the title, the unit, a legend item per series and the
-// plot's own legend items.
+// plot's own legend items, closer together when they do not fit apart,
+// then the note if there is room.
 func (m Model) titleLine(extra []string) string {
 	st := m.styles
 	parts := []string{st.Title.Render(m.title) + st.Dim.Render(" ("+m.unit+")")}
@@ -118,6 +119,9 @@ func (m Model) titleLine(extra []string) string {
 	}
 	parts = append(parts, extra...)
 	line := strings.Join(parts, "   ")
+	if lipgloss.Width(line) > m.width {
+		line = strings.Join(parts, "  ") // closer, rather than cut
+	}
 	if m.note != "" {
 		gap := m.width - lipgloss.Width(line) - lipgloss.Width(m.note)
 		if gap >= 2 {
@@ -202,7 +206,7 @@ func (m Model) plot() ([]string, []string) {
 		}
 	}
 	if !math.IsNaN(clipped) {
-		legend = append(legend, m.styles.Warn.Render(string(ClipGlyph))+" above axis, max "+strings.TrimSpace(m.format(clipped)))
+		legend = append(legend, m.styles.Warn.Render(string(ClipGlyph))+" clipped, max "+strings.TrimSpace(m.format(clipped)))
 	}
 	return g.lines(m.palette()), legend
 }

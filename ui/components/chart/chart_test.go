@@ -232,7 +232,7 @@ func TestSpikeIsClipped(t *testing.T) {
 	m.SetSize(AxisWidth+100, 7)
 	m.SetData([]Series{{Name: "p99", Values: spikeThenFault()}}, nil)
 	got := lines(m)
-	if !strings.Contains(got[0], "↑ above axis, max 3000ms") {
+	if !strings.Contains(got[0], "↑ clipped, max 3000ms") {
 		t.Errorf("title line %q: want the clipped points in the legend", got[0])
 	}
 	top := []rune(got[1])
