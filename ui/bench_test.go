@@ -42,3 +42,14 @@ func BenchmarkFrame(b *testing.B) {
 		m.hist.Add(f.Snapshot)
 	}
 }
+
+// BenchmarkViewMarkers is BenchmarkView with 100 marker lines through the
+// charts (issue 11: each marker used to double the chart lines).
+func BenchmarkViewMarkers(b *testing.B) {
+	m := markedModel(b, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_ = m.View()
+	}
+}

@@ -241,6 +241,7 @@ func (m Model) charts() []string {
 	if m.show[1] {
 		c := m.lat
 		c.SetData(m.latencySeries(cols), lines)
+		c.SetShaded(mostlyFailed(cols), "mostly failed")
 		if cl, ok := m.lastColumn(); ok && cl.Requests > 0 {
 			c.SetNote(fmt.Sprintf("last second: p50 %s  p99 %s  max %s", fmtMs(cl.P50), fmtMs(cl.P99), fmtMs(cl.Max)))
 		}
@@ -296,6 +297,19 @@ func (m Model) latencySeries(cols []history.Column) []chart.Series {
 	out := []chart.Series{{Name: "p50", Values: p50}, {Name: "p90", Values: p90}, {Name: "p99", Values: p99}}
 	if m.showMax {
 		out = append(out, chart.Series{Name: "max", Values: mx})
+	}
+	return out
+}
+
+// mostlyFailed are the columns in which most requests failed: their
+// latency is mostly that of failures, so the latency chart shades them
+// (an outage refused in microseconds must not read as fast answers).
+func mostlyFailed(cols []history.Column) []int {
+	var out []int
+	for i, c := range cols {
+		if c.MostlyFailed() {
+			out = append(out, i)
+		}
 	}
 	return out
 }

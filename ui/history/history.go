@@ -29,15 +29,16 @@ type Column struct {
 	Index int
 	// Seconds is how much of the column's time the snapshots covered.
 	Seconds float64
-	// Requests counts the requests that ended in the column.
-	Requests uint64
+	// Requests counts the requests that ended in the column, and Failed
+	// those of them that failed (transport errors and 5xx answers).
+	Requests, Failed uint64
 	// RPS is the achieved throughput; Target the open-loop target rate at
 	// the column's end (0 in closed loop); Concurrency the closed-loop
 	// worker count.
 	RPS, Target float64
 	Concurrency int
-	// P50, P90, P99 and Max are latency in milliseconds; NaN when no request
-	// ended in the column.
+	// P50, P90, P99 and Max are latency in milliseconds (of the requests
+	// latencyOf picks); NaN when none ended in the column.
 	P50, P90, P99, Max float64
 	// Non2xx is the rate of answers with a status outside 200-299.
 	Non2xx float64
@@ -226,14 +227,24 @@ func (h *History) current() Column {
 	return h.cur
 }
 
+// MostlyFailed reports a column in which more than half of the requests
+// failed: its latency is mostly that of failures (a refused connection
+// answers in microseconds), not of the service.
+func (c Column) MostlyFailed() bool { return c.Requests > 0 && 2*c.Failed > c.Requests }
+
+// latencyOf is the latency the columns' percentiles are of: every
+// request's. Once the engine keeps failures' latency apart, this line
+// becomes s.OKLatency(), the successful answers' alone.
+func latencyOf(s *engine.Snapshot) *hdrhistogram.Histogram { return s.Latency }
+
 // column computes a column from its merged snapshot.
 func column(idx int, s *engine.Snapshot) Column {
-	c := Column{Index: idx, Requests: s.Requests, Target: s.TargetRate, Concurrency: s.Concurrency}
+	c := Column{Index: idx, Requests: s.Requests, Failed: s.Failed(), Target: s.TargetRate, Concurrency: s.Concurrency}
 	c.Seconds = s.Elapsed().Seconds()
 	nan := math.NaN()
 	c.P50, c.P90, c.P99, c.Max = nan, nan, nan, nan
-	if s.Latency != nil && s.Latency.TotalCount() > 0 {
-		p := engine.PercentilesOf(s.Latency)
+	if lat := latencyOf(s); lat != nil && lat.TotalCount() > 0 {
+		p := engine.PercentilesOf(lat)
 		c.P50, c.P90, c.P99, c.Max = p.P50, p.P90, p.P99, p.Max
 	}
 	if c.Seconds <= 0 {

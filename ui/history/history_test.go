@@ -138,3 +138,29 @@ func TestWindowFollowsTheCurrentColumn(t *testing.T) {
 		t.Errorf("column 0 has %d requests, want 10", got[0].Requests)
 	}
 }
+
+// TestFailedColumns: each column counts its failed requests (transport
+// errors and 5xx, not 4xx) and says when most of them failed.
+func TestFailedColumns(t *testing.T) {
+	h := New(time.Second, 0)
+	h.Add(snap(0, time.Second, 10, time.Millisecond, 200))
+	h.Add(snap(time.Second, 1500*time.Millisecond, 4, time.Millisecond, 200))
+	h.Add(snap(1500*time.Millisecond, 2*time.Second, 6, 10*time.Microsecond, 0)) // timeouts
+	h.Add(snap(2*time.Second, 3*time.Second, 5, time.Millisecond, 503))
+	h.Add(snap(2*time.Second+500*time.Millisecond, 3*time.Second, 5, time.Millisecond, 404))
+	h.Add(snap(3*time.Second, 4*time.Second, 5, time.Millisecond, 502))
+	h.Add(snap(3*time.Second+500*time.Millisecond, 4*time.Second, 5, time.Millisecond, 200))
+	want := []struct {
+		failed uint64
+		mostly bool
+	}{{0, false}, {6, true}, {5, false}, {5, false}}
+	cols := h.Window(10)
+	if len(cols) != len(want) {
+		t.Fatalf("%d columns, want %d", len(cols), len(want))
+	}
+	for i, c := range cols {
+		if c.Failed != want[i].failed || c.MostlyFailed() != want[i].mostly {
+			t.Errorf("column %d: %d failed of %d, mostly failed %v; want %d, %v", i, c.Failed, c.Requests, c.MostlyFailed(), want[i].failed, want[i].mostly)
+		}
+	}
+}

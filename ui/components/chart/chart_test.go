@@ -123,3 +123,146 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+// TestManyMarkersKeepLinesSmall: 100 marker lines through a colour chart
+// leave each plot line a few bytes per cell (issue 11: each marker doubled
+// every line, 295 KB a line at 14 markers).
+func TestManyMarkersKeepLinesSmall(t *testing.T) {
+	const width, marks = 120, 100
+	m := New(styles(termenv.TrueColor), "T", "u", format, 10)
+	m.SetSize(width, 10)
+	vals := make([]float64, width)
+	cols := make([]int, 0, marks)
+	for i := range vals {
+		vals[i] = float64(i % 7)
+		if i%7 != 3 && len(cols) < marks {
+			cols = append(cols, i)
+		}
+	}
+	m.SetData([]Series{{Name: "a", Values: vals}, {Name: "b", Values: vals[1:]}}, cols)
+	out := m.View()
+	if n := strings.Count(ansi.Strip(out), "┊"); n < marks {
+		t.Fatalf("%d marker cells drawn, want at least %d", n, marks)
+	}
+	const perCell = 32
+	for i, l := range strings.Split(out, "\n") {
+		if len(l) > perCell*width {
+			t.Errorf("line %d is %d bytes for %d cells (at most %d)", i, len(l), width, perCell*width)
+		}
+	}
+}
+
+// plotRows returns the indexes of the plot rows (0 at the top) that have
+// anything right of the axis.
+func plotRows(got []string) []int {
+	var out []int
+	for i, l := range got[1:] {
+		if strings.TrimSpace(string([]rune(l)[AxisWidth+1:])) != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// TestSteadySeriesIsOneLine: a steady 500/s with a jitter of one either
+// way, on an axis that must reach 1000, draws on one row, the 500 one
+// (issue 11: it zig-zagged between the 400 and 600 rows).
+func TestSteadySeriesIsOneLine(t *testing.T) {
+	m := New(styles(termenv.Ascii), "T", "u", format, 1000)
+	m.SetSize(60, 7)
+	vals := make([]float64, 40)
+	for i := range vals {
+		vals[i] = float64(499 + 2*(i%2))
+	}
+	m.SetData([]Series{{Name: "a", Values: vals}}, nil)
+	got := lines(m)
+	rows := plotRows(got)
+	if len(rows) != 1 {
+		t.Fatalf("drawn on rows %v, want one:\n%s", rows, strings.Join(got, "\n"))
+	}
+	if l := got[1+rows[0]]; !strings.HasPrefix(l, "     500┼───") {
+		t.Fatalf("the line is on %q, want the 500 row", l)
+	}
+}
+
+// TestRowsHold: a line keeps its row through a jitter around halfway to
+// the next, moves for a real change, and never hides a non-zero value on
+// the zero row once it rounds above it.
+func TestRowsHold(t *testing.T) {
+	a := axis{step: 200, top: 1000, rows: 6}
+	for _, tc := range []struct {
+		in   []float64
+		want []int
+	}{
+		{[]float64{499, 501, 499, 501, 530}, []int{2, 2, 2, 2, 2}},
+		{[]float64{501, 499, 501}, []int{3, 3, 3}},
+		{[]float64{500, 800, 790, 700, 650}, []int{3, 4, 4, 4, 3}},
+		{[]float64{0, 120, 0, 90, 110}, []int{0, 1, 0, 0, 1}},
+		{[]float64{400, math.NaN(), 501, 5000}, []int{2, -1, 3, 5}},
+	} {
+		if got := a.rowsOf(tc.in); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("rowsOf(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// spikeThenFault is 100 columns at 2, a spike to 3000 at columns 10-12
+// and, from column 40 on, a small fault at 20.
+func spikeThenFault() []float64 {
+	vals := make([]float64, 100)
+	for i := range vals {
+		switch {
+		case i >= 10 && i <= 12:
+			vals[i] = 3000
+		case i >= 40:
+			vals[i] = 20
+		default:
+			vals[i] = 2
+		}
+	}
+	return vals
+}
+
+// TestSpikeIsClipped: a short spike long past goes above the axis, marked
+// with ClipGlyph on the top row and in the legend with its value, so that
+// a later small fault is drawn tall (issue 11: a 3 s spike flattened a
+// later fault for two minutes).
+func TestSpikeIsClipped(t *testing.T) {
+	m := New(styles(termenv.Ascii), "Latency", "ms", func(v float64) string { return fmt.Sprintf("%gms", v) }, 1)
+	m.SetSize(AxisWidth+100, 7)
+	m.SetData([]Series{{Name: "p99", Values: spikeThenFault()}}, nil)
+	got := lines(m)
+	if !strings.Contains(got[0], "↑ clipped, max 3000ms") {
+		t.Errorf("title line %q: want the clipped points in the legend", got[0])
+	}
+	top := []rune(got[1])
+	for x := range 100 {
+		clip := top[AxisWidth+x] == ClipGlyph
+		if want := x >= 10 && x <= 12; clip != want {
+			t.Errorf("column %d: clip mark %v, want %v: %q", x, clip, want, got[1])
+		}
+	}
+	// The fault's line is on the top half of the plot.
+	for i, l := range got[1:] {
+		if r := []rune(l)[AxisWidth+60]; r != ' ' {
+			if i > 2 {
+				t.Errorf("the fault (20 against 2) is drawn on row %d of 6:\n%s", i, strings.Join(got, "\n"))
+			}
+			break
+		}
+	}
+}
+
+// TestRecentSpikeIsOnScale: the same spike in the latest columns is what
+// happens now: on scale, nothing clipped.
+func TestRecentSpikeIsOnScale(t *testing.T) {
+	m := New(styles(termenv.Ascii), "Latency", "ms", func(v float64) string { return fmt.Sprintf("%gms", v) }, 1)
+	m.SetSize(AxisWidth+100, 7)
+	vals := spikeThenFault()
+	vals = append(vals[13:], 3000, 3000, 3000)
+	m.SetData([]Series{{Name: "p99", Values: vals}}, nil)
+	got := lines(m)
+	if out := strings.Join(got, "\n"); strings.ContainsRune(out, ClipGlyph) || !strings.HasPrefix(got[1], "  3000ms┤") {
+		t.Fatalf("a spike now must be on scale:\n%s", out)
+	}
+}
