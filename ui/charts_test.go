@@ -118,6 +118,7 @@ func outageScenario(t testing.TB, m Model) Model {
 			s := f.Snapshot
 			clear(s.Status)
 			s.Errors[engine.ErrRefused] = s.Requests
+			s.FailedLatency.Merge(s.Latency) // as the engine records a failure
 		}
 		m = update(t, m, f)
 	}

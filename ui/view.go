@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/generator"
@@ -314,9 +315,6 @@ func mostlyFailed(cols []history.Column) []int {
 	return out
 }
 
-// errorClasses are the transport error classes charted, in engine order.
-var errorClasses = []string{"timeout", "refused", "reset", "dns", "tls", "other"}
-
 // errorSeries charts non-2xx answers and, by class, the transport errors
 // seen in the window (one line for all of them when there were none).
 func errorSeries(cols []history.Column) []chart.Series {
@@ -325,7 +323,7 @@ func errorSeries(cols []history.Column) []chart.Series {
 		non2xx[i] = c.Non2xx
 	}
 	out := []chart.Series{{Name: "non-2xx", Values: non2xx}}
-	for class, name := range errorClasses {
+	for _, class := range engine.ErrorClasses() {
 		vals := make([]float64, len(cols))
 		seen := false
 		for i, c := range cols {
@@ -333,7 +331,7 @@ func errorSeries(cols []history.Column) []chart.Series {
 			seen = seen || vals[i] > 0
 		}
 		if seen {
-			out = append(out, chart.Series{Name: name, Values: vals})
+			out = append(out, chart.Series{Name: class.String(), Values: vals})
 		}
 	}
 	if len(out) == 1 {

@@ -13,9 +13,6 @@ import (
 	"github.com/scalelab/scalelab/engine"
 )
 
-// numClasses is the number of engine error classes.
-const numClasses = 6
-
 // DefaultStep is a column's length of time.
 const DefaultStep = time.Second
 
@@ -44,7 +41,7 @@ type Column struct {
 	Non2xx float64
 	// Errors is the rate of requests that ended without a status, by
 	// engine.ErrorClass.
-	Errors [numClasses]float64
+	Errors [engine.NumErrorClasses]float64
 	// Dropped and Late are open-loop sends skipped or sent late, per second.
 	Dropped, Late float64
 }
@@ -170,11 +167,15 @@ func (h *History) reuse(s *engine.Snapshot) *engine.Snapshot {
 	if s == nil {
 		return engine.NewSnapshot()
 	}
-	lat, svc := s.Latency, s.Service
+	lat, svc, failed := s.Latency, s.Service, s.FailedLatency
 	lat.Reset()
 	svc.Reset()
+	if failed == nil {
+		failed = engine.NewHistogram()
+	}
+	failed.Reset()
 	clear(s.Status)
-	*s = engine.Snapshot{Status: s.Status, Latency: lat, Service: svc}
+	*s = engine.Snapshot{Status: s.Status, Latency: lat, Service: svc, FailedLatency: failed}
 	return s
 }
 
@@ -232,10 +233,11 @@ func (h *History) current() Column {
 // answers in microseconds), not of the service.
 func (c Column) MostlyFailed() bool { return c.Requests > 0 && 2*c.Failed > c.Requests }
 
-// latencyOf is the latency the columns' percentiles are of: every
-// request's. Once the engine keeps failures' latency apart, this line
-// becomes s.OKLatency(), the successful answers' alone.
-func latencyOf(s *engine.Snapshot) *hdrhistogram.Histogram { return s.Latency }
+// latencyOf is the latency the columns' percentiles are of: the
+// successful answers' alone, so an outage whose requests are refused in
+// microseconds leaves a gap (shaded as mostly failed), never a dip that
+// reads as a faster service.
+func latencyOf(s *engine.Snapshot) *hdrhistogram.Histogram { return s.OKLatency() }
 
 // column computes a column from its merged snapshot.
 func column(idx int, s *engine.Snapshot) Column {
