@@ -4,39 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
-
-// fifthHangServer never answers every 5th request (it holds it until the
-// test ends) and answers the others at once, counting them.
-func fifthHangServer(t *testing.T) (string, *atomic.Uint64) {
-	t.Helper()
-	var n, answered atomic.Uint64
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%5 == 0 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		answered.Add(1)
-	}))
-	t.Cleanup(func() {
-		close(release)
-		srv.Close()
-	})
-	return srv.URL, &answered
-}
 
 // stoppedSummary is what the tests of a stopped run read of its summary.
 type stoppedSummary struct {
@@ -72,7 +47,8 @@ func checkStopped(t *testing.T, sum stoppedSummary, rate float64, answered uint6
 // counts them as abandoned, within the engine's drain.
 func TestLoadStoppedCountsInFlight(t *testing.T) {
 	t.Parallel()
-	url, answered := fifthHangServer(t)
+	srv := enginetest.NewServer(t, enginetest.HangEvery(5))
+	url := srv.URL
 	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -88,7 +64,7 @@ func TestLoadStoppedCountsInFlight(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("stdout: %v\n%s", err, stdout)
 	}
-	checkStopped(t, sum, 50, answered.Load(), 1700*time.Millisecond)
+	checkStopped(t, sum, 50, srv.Total(), 1700*time.Millisecond)
 }
 
 // TestRunUIQuitCountsInFlight quits `scalelab run --rate 50 --json` in a
@@ -97,7 +73,8 @@ func TestLoadStoppedCountsInFlight(t *testing.T) {
 // and duration_s ends at the quit.
 func TestRunUIQuitCountsInFlight(t *testing.T) {
 	bin := tuiBinary(t)
-	url, answered := fifthHangServer(t)
+	srv := enginetest.NewServer(t, enginetest.HangEvery(5))
+	url := srv.URL
 	out := filepath.Join(t.TempDir(), "summary.json")
 	x := tmuxtest.New(t, 120, 40, shellQuit(bin+" run "+url+" --rate 50 --timeout 30s --json > "+out))
 	x.WaitFor(30*time.Second, "● RUNNING")
@@ -117,7 +94,7 @@ func TestRunUIQuitCountsInFlight(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatalf("stdout is not one JSON summary: %v\n%s", err, b)
 	}
-	checkStopped(t, sum, 50, answered.Load(), time.Minute)
+	checkStopped(t, sum, 50, srv.Total(), time.Minute)
 	if sum.DurationS < 2 {
 		t.Errorf("duration_s %g: the run sent for more than 2 s", sum.DurationS)
 	}

@@ -3,39 +3,12 @@ package engine_test
 import (
 	"context"
 	"math"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/engine/enginetest"
 )
-
-// newFifthHangServer starts a loopback server that never answers every
-// 5th request (it holds it until the test ends) and answers the others
-// at once; it counts the answers.
-func newFifthHangServer(t *testing.T) (url string, answered *atomic.Uint64) {
-	t.Helper()
-	var n atomic.Uint64
-	answered = &atomic.Uint64{}
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%5 == 0 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		answered.Add(1)
-	}))
-	t.Cleanup(func() {
-		close(release)
-		srv.Close()
-	})
-	return srv.URL, answered
-}
 
 // TestStopCountsRequestsInFlight: a run stopped while requests wait for a
 // target that never answers them counts them as abandoned once Drain
@@ -58,7 +31,8 @@ func TestStopCountsRequestsInFlight(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			url, answered := newFifthHangServer(t)
+			srv := enginetest.NewServer(t, enginetest.HangEvery(5))
+			url := srv.URL
 			opts := append([]engine.Option{engine.Timeout(30 * time.Second), engine.Drain(drain),
 				engine.Tick(100 * time.Millisecond)}, tc.opts...)
 			e, err := engine.New(engine.Target{URL: url}, opts...)
@@ -77,9 +51,9 @@ func TestStopCountsRequestsInFlight(t *testing.T) {
 				t.Errorf("window %s, want the %s until the stop (not the wait after it)", res.Window, stop)
 			}
 			abandoned := s.Errors[engine.ErrAbandoned]
-			if abandoned == 0 || s.Status[200] != answered.Load() || s.Requests != s.Status[200]+abandoned {
+			if abandoned == 0 || s.Status[200] != srv.Total() || s.Requests != s.Status[200]+abandoned {
 				t.Fatalf("requests %d: status %v, errors %v; the server answered %d: want the rest abandoned",
-					s.Requests, s.Status, s.Errors, answered.Load())
+					s.Requests, s.Status, s.Errors, srv.Total())
 			}
 			if s.InFlight != 0 || s.Failed() != abandoned {
 				t.Errorf("in flight %d at the end, failed %d: want 0, the %d abandoned", s.InFlight, s.Failed(), abandoned)

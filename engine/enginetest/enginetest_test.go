@@ -112,3 +112,24 @@ func TestRawServers(t *testing.T) {
 	hang.Close()
 	hang.Close() // idempotent, and closes the held connection
 }
+
+func TestHangEveryHoldsEveryNth(t *testing.T) {
+	t.Parallel()
+	srv := enginetest.NewServer(t, enginetest.HangEvery(3))
+	var held int
+	for i := range 7 {
+		code, _, err := get(srv.URL, 300*time.Millisecond)
+		switch {
+		case (i+1)%3 == 0:
+			if err == nil {
+				t.Fatalf("request %d answered %d: want it held", i+1, code)
+			}
+			held++
+		case err != nil || code != 200:
+			t.Fatalf("request %d: %d, %v: want 200", i+1, code, err)
+		}
+	}
+	if held != 2 || srv.Total() != 5 {
+		t.Fatalf("held %d, served %d: want 2 held, 5 served", held, srv.Total())
+	}
+}

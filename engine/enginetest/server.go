@@ -36,17 +36,21 @@ type Server struct {
 	chunked bool
 	idle    time.Duration
 	record  bool
+	hang    uint64        // HangEvery's n
+	release chan struct{} // closed by Close: the held requests end
 
 	next        atomic.Uint64
+	arrived     atomic.Uint64 // requests seen, for HangEvery
 	served      [maxCode + 1]atomic.Uint64
 	conns       atomic.Uint64
 	active      atomic.Int64
 	maxActive   atomic.Int64
 	frozenUntil atomic.Int64 // unix nanoseconds
 
-	mu       sync.Mutex
-	arrivals []time.Time
-	last     Request
+	closeOnce sync.Once
+	mu        sync.Mutex
+	arrivals  []time.Time
+	last      Request
 }
 
 // Request is what a Server saw of the last request it received.
@@ -83,13 +87,18 @@ func Chunked() Option { return func(s *Server) { s.chunked = true } }
 // and proxies do.
 func IdleTimeout(d time.Duration) Option { return func(s *Server) { s.idle = d } }
 
+// HangEvery makes every nth request (the nth, the 2nth, ...) never answered:
+// the server holds it until the client goes or the server closes. Held
+// requests take no turn in the Statuses cycle and are not Served.
+func HangEvery(n int) Option { return func(s *Server) { s.hang = uint64(max(n, 0)) } }
+
 // RecordArrivals keeps the arrival time of every request (see Arrivals).
 func RecordArrivals() Option { return func(s *Server) { s.record = true } }
 
 // NewServer starts a Server on loopback; the test's cleanup closes it.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{codes: []int{http.StatusOK}}
+	s := &Server{codes: []int{http.StatusOK}, release: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -130,6 +139,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.delay > 0 {
 		time.Sleep(s.delay)
+	}
+	if s.hang > 0 && s.arrived.Add(1)%s.hang == 0 {
+		select {
+		case <-s.release:
+		case <-r.Context().Done():
+		}
+		return
 	}
 	i := s.next.Add(1) - 1
 	code := s.codes[i%uint64(len(s.codes))]
@@ -233,6 +249,7 @@ func (s *Server) Last() Request {
 // Close stops the server and its connections; it may be called more than
 // once.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.release) })
 	s.srv.CloseClientConnections()
 	s.srv.Close()
 }
