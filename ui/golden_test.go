@@ -243,3 +243,38 @@ func TestGoldenKube(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenFaults shows, at the sizes the README documents, a fleet
+// whose replicas carry faults, long event lines and the generator's
+// warning: each name, fault and warning whole, wrapped rather than cut.
+func TestGoldenFaults(t *testing.T) {
+	f, err := fleet.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := clusterScenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute, Cluster: f}, 120, 40))
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	for _, e := range []cluster.Event{
+		{Time: at(80), Kind: cluster.FaultInjected, Replica: "replica-11", Message: "fault: latency 5ms..50ms on replica-11 (every answer waits)"},
+		{Time: at(81), Kind: cluster.FaultInjected, Replica: "replica-10", Message: "fault: errors 30% on replica-10, a share of its answers are 500s"},
+	} {
+		m = update(t, m, eventMsg(e))
+	}
+	m = update(t, m, stateMsg{State: cluster.State{
+		Desired: 5, Version: "v2", Previous: "v1", MaxSurge: 1,
+		Replicas: []cluster.Replica{
+			{Name: "replica-6", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true},
+			{Name: "replica-8", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true},
+			{Name: "replica-9", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true},
+			{Name: "replica-10", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true, Fault: "errors 30%"},
+			{Name: "replica-11", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true, Fault: "latency 5ms..50ms"},
+			{Name: "replica-7", Version: "v1", Phase: cluster.Killed},
+		},
+	}})
+	m.cpu, m.cpuKnown, m.procs = 0.95, true, 2
+	goldenScreens(t, m, []goldenCase{
+		{"faults_80x24", 80, 24, nil},
+		{"faults_100x32", 100, 32, nil},
+		{"faults_120x40", 120, 40, nil},
+	})
+}

@@ -39,7 +39,10 @@ const (
 	// maxExtraPanelRows are the rows the panels may grow by on Kubernetes.
 	maxExtraPanelRows = 2
 	reducedPanelRow   = 4
-	minChartRows      = 3
+	// minEventsWidth is the narrowest the Events panel gets beside the
+	// replicas in the full layout.
+	minEventsWidth = 30
+	minChartRows   = 3
 )
 
 // chartWeights share the charts' rows: throughput, latency, errors.
@@ -370,23 +373,34 @@ func (m Model) panels() []string {
 	w := m.com.Width
 	inner := rows - 3 // borders and title
 	var boxes []string
-	genW := w * 36 / 100
+	genW := max(w*36/100, generator.Width+4)
 	if m.cfg.Cluster != nil {
-		// Kubernetes pods have more columns: their panel takes more room.
-		repW := w * 42 / 100
-		genW = w * 28 / 100
-		if replicas.Kube(m.cstate) {
-			repW, genW = w*48/100, w*26/100
-		}
+		genW = generator.Width + 4
 		title := "Replicas"
 		body := st.Dim.Render("waiting for the cluster's state")
+		repW := w * 42 / 100
 		if m.hasState {
-			title = replicas.Title(m.cstate) + " · " + replicas.Bounds(m.cstate)
-			body = replicas.View(st, m.cstate, m.autoscaler(), inner, repW-4)
+			// The replicas take what their lines need, leaving the
+			// events minEventsWidth cells; lines wider than that wrap.
+			title = replicas.Title(m.cstate)
+			full := title + " · " + replicas.Bounds(m.cstate)
+			need := max(replicas.Width(st, m.cstate, m.autoscaler()), ansi.StringWidth(full)) + 4
+			repW = max(min(need, w-genW-minEventsWidth, w*50/100), w*36/100)
+			head := 0
+			switch {
+			case ansi.StringWidth(full) <= repW-4:
+				title = full
+			case replicas.HeadRows(m.cstate, m.hasHPA) > 0 && inner-replicas.HeadRows(m.cstate, m.hasHPA) > len(m.cstate.Replicas):
+				head = 1 // the bounds on the first line, when there is room
+			}
+			body = replicas.View(st, m.cstate, m.autoscaler(), inner-head, repW-4)
+			if head > 0 {
+				body = st.Dim.Render(replicas.Bounds(m.cstate)) + "\n" + body
+			}
 		}
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
 	}
-	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4), genW, rows))
+	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows))
 	used := 0
 	for _, b := range boxes {
 		used += lipgloss.Width(b)
@@ -408,10 +422,15 @@ func (m Model) compactPanels(rows int) []string {
 		out = append(out, st.Dim.Render("no cluster attached: load only"))
 	case m.hasState:
 		out = append(out, m.compactReplicas(w))
+		out = append(out, replicas.Faults(st, m.cstate, w)...)
 	default:
 		out = append(out, st.Dim.Render("waiting for the cluster's state"))
 	}
-	out = append(out, generator.View(st, m.generatorStats(), 0))
+	gen := generator.Compact(st, m.generatorStats(), w)
+	if len(out)+len(gen) >= rows && len(gen) > 1 {
+		gen = gen[:len(gen)-1] // the warning before the figures
+	}
+	out = append(out, gen...)
 	lg := m.log
 	lg.SetSize(w, rows-len(out))
 	out = append(out, strings.Split(lg.View(m.hist.Origin()), "\n")...)

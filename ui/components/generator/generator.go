@@ -50,43 +50,77 @@ func Bottleneck(s Stats) string {
 	case s.Closed:
 		return ""
 	case s.DroppedRate > 0:
-		return "sends dropped: max in-flight reached, the target is not keeping up"
+		return "sends dropped: max in-flight reached, target not keeping up"
 	case s.RPS > 0 && s.LateRate > LateShare*s.RPS:
 		return fmt.Sprintf("%.0f%% of sends late: the generator cannot keep the schedule", 100*s.LateRate/s.RPS)
 	}
 	return ""
 }
 
-// View renders the panel's body in width cells, or one line when width
-// is 0.
-func View(st *common.Styles, s Stats, width int) string {
-	compact := width <= 0
-	cpu := "—"
-	if s.CPUKnown {
-		cpu = fmt.Sprintf("%.0f%% of %d cores", s.CPU*100, s.Procs)
-	}
-	warn := Bottleneck(s)
-	if compact {
-		line := fmt.Sprintf("in-flight %d · dropped %d · late %d · lag max %s · cpu %s",
-			s.InFlight, s.Dropped, s.Late, dur(s.LagMax), cpu)
-		if warn != "" {
-			line = st.Warn.Render("⚠ "+warn) + "  " + line
-		}
-		return line
-	}
+// Width is the cells the panel's figures need (the warning wraps): the
+// widest row at the widest figures a run gives in practice (lag "avg 999µs
+// max 99.9ms", cpu "100% of 16 cores"), so that the panel does not change
+// width as the figures do.
+const Width = 30
+
+// View renders the panel's body in at most rows lines of width cells: the
+// figures, then the warning wrapped at its words or that the generator
+// keeps up. The warning is never cut: when it needs more lines than the
+// figures leave, the last figures give way.
+func View(st *common.Styles, s Stats, width, rows int) string {
 	lines := []string{
 		row(st, "in-flight", fmt.Sprintf("%d", s.InFlight)),
 		row(st, "dropped", fmt.Sprintf("%d (%s/s)", s.Dropped, num(s.DroppedRate))),
 		row(st, "late", fmt.Sprintf("%d (%s/s)", s.Late, num(s.LateRate))),
 		row(st, "lag", fmt.Sprintf("avg %s max %s", dur(s.LagAvg), dur(s.LagMax))),
-		row(st, "cpu", cpu),
+		row(st, "cpu", cpuText(s)),
 	}
-	if warn != "" {
-		lines = append(lines, st.Warn.Width(width).Render("⚠ "+warn))
-	} else {
-		lines = append(lines, st.Good.Render("✓ the generator keeps up"))
+	status := []string{st.Good.Render("✓ the generator keeps up")}
+	if warn := Bottleneck(s); warn != "" {
+		status = status[:0]
+		for _, l := range common.Wrap("⚠ "+warn, width) {
+			status = append(status, st.Warn.Render(l))
+		}
 	}
-	return strings.Join(lines, "\n")
+	if keep := rows - len(status); keep < len(lines) {
+		lines = lines[:max(keep, 0)]
+	}
+	return strings.Join(append(lines, status...), "\n")
+}
+
+// Compact renders the generator in the reduced layout, in width cells:
+// the warning, wrapped at its words, on lines of its own, then the figures
+// on one line, those that do not fit left out from the end rather than cut.
+func Compact(st *common.Styles, s Stats, width int) []string {
+	var out []string
+	if warn := Bottleneck(s); warn != "" {
+		for _, l := range common.Wrap("⚠ "+warn, width) {
+			out = append(out, st.Warn.Render(l))
+		}
+	}
+	fields := []string{
+		fmt.Sprintf("in-flight %d", s.InFlight),
+		fmt.Sprintf("dropped %d", s.Dropped),
+		fmt.Sprintf("late %d", s.Late),
+		"lag max " + dur(s.LagMax),
+		"cpu " + cpuText(s),
+	}
+	line := fields[0]
+	for _, f := range fields[1:] {
+		if len([]rune(line))+3+len([]rune(f)) > width {
+			break
+		}
+		line += " · " + f
+	}
+	return append(out, line)
+}
+
+// cpuText is the CPU use as the panel says it.
+func cpuText(s Stats) string {
+	if !s.CPUKnown {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%% of %d cores", s.CPU*100, s.Procs)
 }
 
 func row(st *common.Styles, k, v string) string {

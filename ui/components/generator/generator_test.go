@@ -3,6 +3,12 @@ package generator
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+	"github.com/scalelab/scalelab/ui/common"
 )
 
 func TestBottleneck(t *testing.T) {
@@ -23,5 +29,71 @@ func TestBottleneck(t *testing.T) {
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: Bottleneck = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+func styles() *common.Styles {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.Ascii)
+	return common.DefaultStyles(r)
+}
+
+// warned are stats with each of the warnings.
+var warned = []Stats{
+	{RPS: 1000, CPU: 0.95, CPUKnown: true, Procs: 16, LagMax: 99 * time.Millisecond, LagAvg: 999 * time.Microsecond},
+	{RPS: 1000, DroppedRate: 3, Dropped: 123456, InFlight: 4096},
+	{RPS: 1000, LateRate: 80, Late: 123456},
+}
+
+// TestWarningWhole renders each warning in the panel's widths and in the
+// reduced layout's line: every word of it shows whole, and no line is
+// wider than asked.
+func TestWarningWhole(t *testing.T) {
+	st := styles()
+	for _, s := range warned {
+		want := strings.Fields("⚠ " + Bottleneck(s))
+		for w := 24; w <= 50; w++ {
+			panel := strings.Split(ansi.Strip(View(st, s, w, 7)), "\n")
+			compact := strings.Split(ansi.Strip(strings.Join(Compact(st, s, w+30), "\n")), "\n")
+			for _, warn := range [][]string{warning(panel), compact[:len(compact)-1]} {
+				if got := strings.Fields(strings.Join(warn, " ")); strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("width %d: the warning reads %q, want %q:\n%s\n\n%s", w, got, want, strings.Join(panel, "\n"), strings.Join(compact, "\n"))
+				}
+			}
+			for _, l := range panel {
+				if ansi.StringWidth(l) > max(w, Width) {
+					t.Errorf("width %d: %q too wide", w, l)
+				}
+			}
+			for _, l := range compact {
+				if ansi.StringWidth(l) > w+30 {
+					t.Errorf("width %d: %q too wide", w+30, l)
+				}
+			}
+		}
+	}
+}
+
+// warning are the panel's lines from the warning on.
+func warning(lines []string) []string {
+	for i, l := range lines {
+		if strings.HasPrefix(l, "⚠") {
+			return lines[i:]
+		}
+	}
+	return nil
+}
+
+// TestWarningTakesRows checks that a warning taller than the rows the
+// figures leave shows whole, the last figures giving way.
+func TestWarningTakesRows(t *testing.T) {
+	st := styles()
+	got := ansi.Strip(View(st, warned[1], 24, 6))
+	want := "in-flight 4096\ndropped   123456 (3/s)\nlate      0 (0/s)\n⚠ sends dropped: max\nin-flight reached,\ntarget not keeping up"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := ansi.Strip(strings.Join(Compact(st, Stats{InFlight: 8, LagMax: 300 * time.Microsecond, CPUKnown: true, CPU: 0.12, Procs: 2}, 60), "\n")); got != "in-flight 8 · dropped 0 · late 0 · lag max 300µs" {
+		t.Errorf("compact figures %q: those that do not fit go whole", got)
 	}
 }

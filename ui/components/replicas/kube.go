@@ -97,7 +97,8 @@ func (c columns) fixed() int {
 	return n
 }
 
-// kubeLine renders one Kubernetes replica in columns c.
+// kubeLine renders one Kubernetes replica in columns c, without its
+// fault.
 func kubeLine(st *common.Styles, r cluster.Replica, c columns) string {
 	cells := []string{pad(truncateLeft(r.Name, c.name), c.name), pad(truncate(r.Version, c.version), c.version)}
 	if c.revision > 0 {
@@ -124,11 +125,13 @@ func kubeLine(st *common.Styles, r cluster.Replica, c columns) string {
 	if c.share > 0 && r.ShareKnown && live(r) {
 		cells = append(cells, pad(strconv.Itoa(int(r.Share*100+0.5))+"%", -c.share))
 	}
-	out := strings.TrimRight(strings.Join(cells, " "), " ")
-	if r.Fault != "" {
-		out += " " + st.Bad.Render(r.Fault)
-	}
-	return ansi.Truncate(out, c.width, "…")
+	return ansi.Truncate(strings.TrimRight(strings.Join(cells, " "), " "), c.width, "…")
+}
+
+// kubeLines renders one Kubernetes replica in columns c, its fault after
+// it or, when that does not fit, on the lines below, under the version.
+func kubeLines(st *common.Styles, r cluster.Replica, c columns) []string {
+	return withFault(st, kubeLine(st, r, c), r, c.name+1, c.width)
 }
 
 // endpoints marks whether the service routes to r: "ep✓" or "ep✗",

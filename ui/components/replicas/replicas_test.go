@@ -149,7 +149,103 @@ func TestFleetLinesUnchanged(t *testing.T) {
 		t.Fatal("a fleet replica is not a pod")
 	}
 	got := ansi.Strip(View(st, s, nil, 5, 60))
-	if want := fmt.Sprintf("%-9s %-6s ● ready    %s 100%%", "replica-1", "v1", "█████"); got != want {
+	if want := "replica-1 v1 ● ready █████ 100%"; got != want {
 		t.Errorf("fleet line %q, want %q", got, want)
 	}
+}
+
+// faulty is a local fleet mid-rollout whose replicas carry faults.
+func faulty() cluster.State {
+	return cluster.State{Desired: 5, Version: "v2", Previous: "v1", MaxSurge: 1,
+		Replicas: []cluster.Replica{
+			{Name: "replica-6", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true, Fault: "latency 5ms..50ms"},
+			{Name: "replica-8", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true, Fault: "errors 30%"},
+			{Name: "replica-10", Version: "v2", Phase: cluster.Ready, Share: 0.2, ShareKnown: true},
+			{Name: "replica-11", Version: "v2", Phase: cluster.Starting, ShareKnown: true},
+			{Name: "replica-7", Version: "v1", Phase: cluster.Killed},
+		}}
+}
+
+// TestFleetNamesAndFaultsWhole renders a fleet with faults in the widths
+// the panel gets from 100 to 120 columns: every line fits, every replica
+// shown has its whole name, version, phase and share, and its fault whole
+// on its line or the next.
+func TestFleetNamesAndFaultsWhole(t *testing.T) {
+	st := styles()
+	s := faulty()
+	for w := 30; w <= 70; w++ {
+		body := ansi.Strip(View(st, s, nil, 12, w))
+		lines := strings.Split(body, "\n")
+		for _, l := range lines {
+			if ansi.StringWidth(l) > w {
+				t.Fatalf("width %d: %q is %d cells", w, l, ansi.StringWidth(l))
+			}
+		}
+		for _, r := range s.Replicas {
+			i := slicesIndex(lines, func(l string) bool { return strings.HasPrefix(l, r.Name+" ") })
+			if i < 0 {
+				t.Fatalf("width %d: no line for %s:\n%s", w, r.Name, body)
+			}
+			fields := strings.Fields(lines[i])
+			if fields[1] != r.Version || fields[3] != string(r.Phase) {
+				t.Errorf("width %d: %q lacks version or phase", w, lines[i])
+			}
+			if r.ShareKnown && !strings.Contains(lines[i], fmt.Sprintf("%.0f%%", r.Share*100)) {
+				t.Errorf("width %d: %q lacks its share", w, lines[i])
+			}
+			if r.Fault == "" {
+				continue
+			}
+			next := ""
+			if i+1 < len(lines) {
+				next = lines[i+1]
+			}
+			if !strings.HasSuffix(lines[i], " "+r.Fault) && strings.TrimSpace(next) != "↳ "+r.Fault {
+				t.Errorf("width %d: the fault %q of %s is not whole:\n%s", w, r.Fault, r.Name, body)
+			}
+		}
+	}
+	if got := ansi.Strip(View(st, s, nil, 12, 60)); !strings.Contains(got, "replica-6  v2 ● ready    █░░░░  20% latency 5ms..50ms") {
+		t.Errorf("at 60 cells the fault follows its replica:\n%s", got)
+	}
+}
+
+// TestKubeFaultWhole checks that a pod's fault is never cut: after its
+// columns when it fits, on the next line when not.
+func TestKubeFaultWhole(t *testing.T) {
+	st := styles()
+	reps := pods()
+	reps[0].Fault = "latency 5ms..50ms"
+	s := cluster.State{Desired: 2, Version: "v2", Replicas: reps}
+	for w := 30; w <= 90; w++ {
+		body := ansi.Strip(View(st, s, nil, 10, w))
+		if !strings.Contains(body, " "+reps[0].Fault) {
+			t.Fatalf("width %d: the fault is cut:\n%s", w, body)
+		}
+		for _, l := range strings.Split(body, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Fatalf("width %d: %q too wide", w, l)
+			}
+		}
+	}
+}
+
+// TestRowsWithWrappedFaults checks that faults on their own lines count
+// against the rows: the last row says how many replicas are left out.
+func TestRowsWithWrappedFaults(t *testing.T) {
+	st := styles()
+	body := ansi.Strip(View(st, faulty(), nil, 5, 30))
+	want := "replica-6  v2 ● ready     20%\n           ↳ latency 5ms..50ms\nreplica-8  v2 ● ready     20%\n           ↳ errors 30%\n… 3 more"
+	if body != want {
+		t.Errorf("got\n%s", body)
+	}
+}
+
+func slicesIndex(s []string, f func(string) bool) int {
+	for i, v := range s {
+		if f(v) {
+			return i
+		}
+	}
+	return -1
 }
