@@ -31,7 +31,7 @@ func TestVersionSplitComesAndGoes(t *testing.T) {
 	}
 	v := view(m)
 	l := lineWith(t, v, "by version")
-	for _, want := range []string{"v1 75% 600/s p99 2.00ms 0 err/s", "v2 25% 200/s p99 3.00ms"} {
+	for _, want := range []string{"v1 75% 600/s p99 2.00ms 0 failed/s", "v2 25% 200/s p99 3.00ms"} {
 		if !strings.Contains(l, want) {
 			t.Errorf("split line %q lacks %q", l, want)
 		}

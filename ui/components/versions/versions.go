@@ -80,9 +80,9 @@ func entry(st *common.Styles, i int, v history.Version, d detail) string {
 	}
 	switch {
 	case v.FailedRate > 0 && d.errors > 0:
-		out = append(out, st.Bad.Render(header.Num(v.FailedRate)+" err/s"))
+		out = append(out, st.Bad.Render(header.Num(v.FailedRate)+" failed/s"))
 	case d.errors > 1:
-		out = append(out, st.Dim.Render("0 err/s"))
+		out = append(out, st.Dim.Render("0 failed/s"))
 	}
 	return strings.Join(out, " ")
 }

@@ -34,12 +34,12 @@ func TestViewFitsAndSaysLessWhenNarrow(t *testing.T) {
 		if ansi.StringWidth(l) > w {
 			t.Fatalf("width %d: %q is %d cells", w, l, ansi.StringWidth(l))
 		}
-		if w >= 60 && (!strings.Contains(l, "v1 30%") || !strings.Contains(l, "v2 70%") || !strings.Contains(l, "1.2 err/s")) {
+		if w >= 60 && (!strings.Contains(l, "v1 30%") || !strings.Contains(l, "v2 70%") || !strings.Contains(l, "1.2 failed/s")) {
 			t.Fatalf("width %d: %q", w, l)
 		}
 	}
 	full := View(st, split, 160)
-	for _, want := range []string{"by version (5 s) ▕", "█ v1 30% 60/s p99 2.00ms 0 err/s", "▓ v2 70% 139/s p99 12.5ms 1.2 err/s", "▒ other 0% 0.6/s 0 err/s"} {
+	for _, want := range []string{"by version (5 s) ▕", "█ v1 30% 60/s p99 2.00ms 0 failed/s", "▓ v2 70% 139/s p99 12.5ms 1.2 failed/s", "▒ other 0% 0.6/s 0 failed/s"} {
 		if !strings.Contains(full, want) {
 			t.Errorf("%q lacks %q", full, want)
 		}
