@@ -97,7 +97,13 @@ load; without a load model it sends ` + strconv.Itoa(demoRate) + ` requests a se
 Steps fire at their time from the start of the load; each runs until its
 action completed and is measured while it ran, a lasting fault (hang,
 latency, errors, bad-version) until its effect ended (healed, replaced,
-its replicas gone, rolled back) or the run ended:
+its replicas gone, rolled back) or the run ended. Before any load, each
+step is judged against the fleet as the steps before it leave it, and
+refused (exit 2) when it cannot succeed: a replica name the fleet never
+gives (its replicas are replica-1, replica-2, …), more replicas than it
+has then, a scale beyond ` + strconv.Itoa(fleet.DefaultMaxReplicas) + `, a rollback with no earlier version. Two
+steps at the same time are refused too (which would act first is not
+defined): give them different times, 10s and 10.1s run in that order.
   --step 10s:scale=5           scale to 5 replicas
   --step 20s:upgrade=v2        rolling upgrade to v2 (--max-surge, --max-unavailable)
   --step 40s:kill=1            kill 1 random replica (kill=replica-2: that one; kill=25%: a share)
@@ -160,10 +166,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return usageError{err}
 	}
-	if err := experiments.Supported(steps, fl); err != nil {
-		return usageError{err}
-	}
-	if err := experiments.CheckVersions(steps, df.version); err != nil {
+	if err := experiments.Check(steps, fl); err != nil {
 		return usageError{err}
 	}
 	if !df.headless {
