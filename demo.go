@@ -237,6 +237,8 @@ func printStep(w io.Writer, at float64, r experiments.Result) {
 		fmt.Fprintf(w, "%6.1fs  step   %s: effect ended after %.1fs (%s)\n", at, r.Spec, r.EffectS, r.Until)
 	case r.Completed:
 		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Spec, r.DurationS)
+	case r.StepFailed():
+		fmt.Fprintf(w, "%6.1fs  step   %s step failed: %s\n", at, r.Spec, r.Error)
 	case r.Error != "":
 		fmt.Fprintf(w, "%6.1fs  step   %s did not complete: %s\n", at, r.Spec, r.Error)
 	default:
@@ -252,9 +254,14 @@ func writeSteps(w io.Writer, steps []experiments.Result) {
 		return
 	}
 	fmt.Fprintf(w, "\n  steps (measured over the action, or a fault's effect until it ended)\n")
+	failed := 0
 	for _, s := range steps {
 		state := "completed"
-		if !s.Completed {
+		switch {
+		case s.StepFailed():
+			state = "step failed: " + s.Error
+			failed++
+		case !s.Completed:
 			state = "not completed: " + s.Error
 		}
 		if s.Until != "" {
@@ -262,6 +269,9 @@ func writeSteps(w io.Writer, steps []experiments.Result) {
 		}
 		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  availability %.3f%%  %s\n",
 			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, s.Availability*100, state)
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), exitFailed)
 	}
 }
 

@@ -43,8 +43,8 @@ func TestResultsAttributeTicksToSteps(t *testing.T) {
 			From: at(310), To: at(450)},
 		{Spec: "0.6s:scale=3", Action: "scale", StartS: 0.6, Error: "scale to 3: superseded", From: at(600), To: at(600)},
 		{Spec: "0.9s:upgrade=v2", Action: "upgrade", StartS: 0.91, DurationS: 0.09, Requests: 45, Availability: 1,
-			Error: "still running when the run ended (rolling out v2)", From: at(910), To: at(1000)},
-		{Spec: "5s:rollback", Action: "rollback", StartS: 5, Error: "not reached: the run ended before 5s"},
+			Error: "still running when the run ended (rolling out v2)", Cut: true, From: at(910), To: at(1000)},
+		{Spec: "5s:rollback", Action: "rollback", StartS: 5, Error: "not reached: the run ended before 5s", Cut: true},
 	}
 	for i := range want {
 		if res[i] != want[i] {
