@@ -267,8 +267,12 @@ func writeSteps(w io.Writer, steps []experiments.Result) {
 		if s.Until != "" {
 			state += fmt.Sprintf("; effect %.1fs until %s", s.EffectS, s.Until)
 		}
-		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  availability %.3f%%  %s\n",
-			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, s.Availability*100, state)
+		avail := "no requests"
+		if s.Availability != nil {
+			avail = fmt.Sprintf("availability %.3f%%", *s.Availability*100)
+		}
+		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
+			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
 	}
 	if failed > 0 {
 		fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), exitFailed)

@@ -43,8 +43,10 @@ type Result struct {
 	Requests uint64 `json:"requests"`
 	Failed   uint64 `json:"failed"`
 	Errors   uint64 `json:"errors"`
-	// Availability is (Requests-Failed)/Requests, 0 without requests.
-	Availability float64 `json:"availability"`
+	// Availability is (Requests-Failed)/Requests; nil (null in JSON)
+	// without requests: a step no request ended in (a heal, an instant
+	// action) has no availability, which 0 would show as an outage.
+	Availability *float64 `json:"availability"`
 	// Error says why it did not complete, if so.
 	Error string `json:"error,omitempty"`
 	// From and To bound the measured span: from the step's start to the end
@@ -60,7 +62,11 @@ func (r Result) Measured(ticks []Tick) Result {
 		return r
 	}
 	f := Measure(ticks, r.From, r.To)
-	r.Requests, r.Failed, r.Errors, r.Availability = f.Requests, f.Failed, f.Errors, f.Availability()
+	r.Requests, r.Failed, r.Errors, r.Availability = f.Requests, f.Failed, f.Errors, nil
+	if f.Requests > 0 {
+		a := f.Availability()
+		r.Availability = &a
+	}
 	return r
 }
 
