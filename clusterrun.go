@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,14 +79,33 @@ func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
 }
 
 // printStepsReport prints the summary with its steps: one JSON object on
-// stdout, or the text summary and the steps table.
+// stdout, or the text summary and the steps table. When a step failed, it
+// then returns a verdictError naming each failed step and why.
 func printStepsReport(io streams, rep stepsReport, jsonOut bool) error {
 	if jsonOut {
-		return json.NewEncoder(io.out).Encode(rep)
+		if err := json.NewEncoder(io.out).Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.writeText(io.out)
+		writeSteps(io.out, rep.Steps)
 	}
-	rep.writeText(io.out)
-	writeSteps(io.out, rep.Steps)
-	return nil
+	return stepsVerdict(rep.Steps)
+}
+
+// stepsVerdict is a verdictError naming each failed step and why, or nil
+// when none failed (a step cut short by the run's end did not fail).
+func stepsVerdict(steps []experiments.Result) error {
+	var failed []string
+	for _, s := range steps {
+		if s.StepFailed() {
+			failed = append(failed, fmt.Sprintf("step %q failed: %s", s.Spec, s.Error))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return verdictError{errors.New(strings.Join(failed, "; "))}
 }
 
 // stepsResults is the runner's results at end for a summary (an empty

@@ -95,7 +95,13 @@ load; without a load model it sends ` + strconv.Itoa(demoRate) + ` requests a se
 Steps fire at their time from the start of the load; each runs until its
 action completed and is measured while it ran, a lasting fault (hang,
 latency, errors, bad-version) until its effect ended (healed, replaced,
-its replicas gone, rolled back) or the run ended:
+its replicas gone, rolled back) or the run ended. Before any load, each
+step is judged against the fleet as the steps before it leave it, and
+refused (exit 2) when it cannot succeed: a replica name the fleet never
+gives (its replicas are replica-1, replica-2, …), more replicas than it
+has then, a scale beyond ` + strconv.Itoa(fleet.DefaultMaxReplicas) + `, a rollback with no earlier version. Two
+steps at the same time are refused too (which would act first is not
+defined): give them different times, 10s and 10.1s run in that order.
   --step 10s:scale=5           scale to 5 replicas
   --step 20s:upgrade=v2        rolling upgrade to v2 (--max-surge, --max-unavailable)
   --step 40s:kill=1            kill 1 random replica (kill=replica-2: that one; kill=25%: a share)
@@ -159,10 +165,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return usageError{err}
 	}
-	if err := experiments.Supported(steps, fl); err != nil {
-		return usageError{err}
-	}
-	if err := experiments.CheckVersions(steps, df.version); err != nil {
+	if err := experiments.Check(steps, fl); err != nil {
 		return usageError{err}
 	}
 	if !df.headless {
@@ -233,6 +236,8 @@ func printStep(w io.Writer, at float64, r experiments.Result) {
 		fmt.Fprintf(w, "%6.1fs  step   %s: effect ended after %.1fs (%s)\n", at, r.Spec, r.EffectS, r.Until)
 	case r.Completed:
 		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Spec, r.DurationS)
+	case r.StepFailed():
+		fmt.Fprintf(w, "%6.1fs  step   %s step failed: %s\n", at, r.Spec, r.Error)
 	case r.Error != "":
 		fmt.Fprintf(w, "%6.1fs  step   %s did not complete: %s\n", at, r.Spec, r.Error)
 	default:
@@ -248,16 +253,28 @@ func writeSteps(w io.Writer, steps []experiments.Result) {
 		return
 	}
 	fmt.Fprintf(w, "\n  steps (measured over the action, or a fault's effect until it ended)\n")
+	failed := 0
 	for _, s := range steps {
 		state := "completed"
-		if !s.Completed {
+		switch {
+		case s.StepFailed():
+			state = "step failed: " + s.Error
+			failed++
+		case !s.Completed:
 			state = "not completed: " + s.Error
 		}
 		if s.Until != "" {
 			state += fmt.Sprintf("; effect %.1fs until %s", s.EffectS, s.Until)
 		}
-		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  availability %.3f%%  %s\n",
-			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, s.Availability*100, state)
+		avail := "no requests"
+		if s.Availability != nil {
+			avail = fmt.Sprintf("availability %.3f%%", *s.Availability*100)
+		}
+		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
+			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), exitFailed)
 	}
 }
 

@@ -101,6 +101,15 @@ func TestDemoBadInputIsOneLineExit2(t *testing.T) {
 		{"demo", "--duration", "5s", "--step", "1s:upgrade=v\x01"},
 		{"demo", "--listen", "0.0.0.0:0"},
 		{"demo", "--listen", "[::]:8080"},
+		// Steps judged on the fleet before the run (each would run, and
+		// fail in it, without the check).
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:kill=abc"},
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:hang=99"},
+		{"demo", "--headless", "--duration", "2s", "--replicas", "2", "--step", "1s:kill=50%", "--step", "0.5s:scale=1"},
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:scale=100000"},
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:rollback"},
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:kill=1", "--step", "1s:latency=5ms"},
+		{"demo", "--headless", "--duration", "2s", "--step", "1s:kill=NaN%"},
 	} {
 		code, out, errOut := scalelab(t.Context(), args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||

@@ -75,7 +75,7 @@ func (r k8sRun) run() error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := experiments.Supported(steps, d); err != nil {
+	if err := experiments.Check(steps, d); err != nil {
 		return usageError{err}
 	}
 	return r.session(d, conn, name, steps, opts)

@@ -19,7 +19,18 @@ const (
 	exitOK       = 0
 	exitInternal = 1
 	exitUsage    = 2
+	// exitFailed is a run that completed (or was stopped) with a failed
+	// verdict: a threshold or a scripted step failed. The summary is
+	// printed first.
+	exitFailed = 99
 )
+
+// verdictError is a run whose verdict failed, saying why: the command
+// exits with exitFailed.
+type verdictError struct{ err error }
+
+func (v verdictError) Error() string { return v.err.Error() }
+func (v verdictError) Unwrap() error { return v.err }
 
 // usageError is bad input: the command exits with exitUsage.
 type usageError struct{ err error }
@@ -54,10 +65,16 @@ func run(ctx context.Context, args []string, io streams) int {
 		msg = redactMessage(msg, args)
 	}
 	fmt.Fprintf(io.err, "scalelab: %s\n", msg)
-	var u usageError
+	var (
+		u usageError
+		v verdictError
+	)
+	switch {
 	// cobra reports an unknown command or a stray argument as a plain error.
-	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
+	case errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command "):
 		return exitUsage
+	case errors.As(err, &v):
+		return exitFailed
 	}
 	return exitInternal
 }

@@ -175,7 +175,7 @@ func recordedSteps(rec *recordings.Recording) []experiments.Result {
 		r, ok := last[s.Spec]
 		if !ok {
 			r = experiments.Result{Spec: s.Spec, Action: s.Action, StartS: s.At.Seconds(),
-				Error: "not reached: the recording ended before " + s.At.String()}
+				Error: "not reached: the recording ended before " + s.At.String(), Cut: true}
 		}
 		steps = append(steps, r)
 	}

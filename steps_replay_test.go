@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -47,12 +48,13 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 		}
 	}
 	faultStep := byName["500ms:errors=replica-1:100%"]
-	if faultStep.Until != "healed" || faultStep.EffectS < 0.8 || faultStep.Availability > 0.7 || faultStep.Failed == 0 {
+	if faultStep.Until != "healed" || faultStep.EffectS < 0.8 || faultStep.Availability == nil || *faultStep.Availability > 0.7 || faultStep.Failed == 0 {
 		t.Errorf("the errors fault: %+v, want about half failed over its 1 s effect, until healed", faultStep)
 	}
 	if s := byName["2s:latency=replica-2:1ms"]; s.Until != "the run ended" || s.Requests == 0 {
 		t.Errorf("the latency fault in effect at the end: %+v", s)
 	}
+	checkHealHasNoAvailability(t, live, replayed, file)
 
 	// Killed: the scale's end and the errors fault's heal never recorded.
 	var kept []recordings.Event
@@ -67,9 +69,43 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 	for _, r := range recordedSteps(rec) {
 		switch r.Spec {
 		case "1s:scale=3", "500ms:errors=replica-1:100%":
-			if r.Requests < 300 || r.Availability == 0 || !strings.Contains(r.Error, "the recording ended while it ran") {
+			if r.Requests < 300 || r.Availability == nil || *r.Availability == 0 || !strings.Contains(r.Error, "the recording ended while it ran") {
 				t.Errorf("step %s cut by the end of the recording: %+v, want it measured up to the end", r.Spec, r)
 			}
 		}
+	}
+}
+
+// checkHealHasNoAvailability checks that the heal, a step no request ended
+// in, has no availability rather than 0 (an outage): null in the live JSON
+// summary and in the steps replay measures, "no requests" in the replayed
+// text summary.
+func checkHealHasNoAvailability(t *testing.T, live string, replayed []experiments.Result, file string) {
+	t.Helper()
+	var raw struct {
+		Steps []map[string]json.RawMessage `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(live), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range raw.Steps {
+		if string(s["spec"]) == `"1500ms:heal"` && (string(s["requests"]) != "0" || string(s["availability"]) != "null") {
+			t.Errorf("live heal: requests %s, availability %s: want 0 and null", s["requests"], s["availability"])
+		}
+	}
+	for _, r := range replayed {
+		if r.Spec == "1500ms:heal" && (r.Requests != 0 || r.Availability != nil) {
+			t.Errorf("replayed heal: %+v, want no requests and no availability", r)
+		}
+	}
+	code, out, errOut := scalelab(t.Context(), "replay", "--headless", file)
+	if code != exitOK {
+		t.Fatalf("replay: exit %d: %s", code, errOut)
+	}
+	if row := lineOf(out, "1500ms:heal"); !strings.Contains(row, "no requests") || strings.Contains(row, "availability") {
+		t.Errorf("replayed heal row %q: want no requests, no availability", row)
+	}
+	if row := lineOf(out, "1s:scale=3"); !regexp.MustCompile(`availability \d+\.\d{3}%`).MatchString(row) {
+		t.Errorf("replayed scale row %q: want its availability", row)
 	}
 }

@@ -59,3 +59,27 @@ func SupportsFault(c Cluster, k FaultKind) bool {
 	l, ok := c.(FaultLimited)
 	return !ok || slices.Contains(l.FaultKinds(), k)
 }
+
+// Planned is implemented by a driver whose configuration says, before a
+// run, what scripted steps can ask of it (the local fleet: its replicas,
+// its cap, its version, how it names replicas), so that a step that could
+// never succeed is refused before any load rather than failing in it.
+type Planned interface {
+	// Plan returns what the driver is now and can become.
+	Plan() Plan
+}
+
+// Plan is what a driver is at the start of a run and what bounds it.
+type Plan struct {
+	// Replicas is the desired number of replicas; Version the version they
+	// run; Previous the version a rollback returns to ("" when there is
+	// none, and a rollback fails).
+	Replicas int
+	Version  string
+	Previous string
+	// MaxReplicas bounds a scale (0: no bound known).
+	MaxReplicas int
+	// CheckName returns what is wrong with a replica name none of the
+	// driver's replicas can ever carry, or nil; nil accepts every name.
+	CheckName func(name string) error
+}

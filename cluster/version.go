@@ -5,12 +5,20 @@ import (
 	"unicode"
 )
 
+// MaxVersionLen bounds a version (an image reference with its registry,
+// tag and digest fits).
+const MaxVersionLen = 512
+
 // CheckVersion returns what is wrong with v as a version (or, on
 // Kubernetes, an image), or nil: a version is one printable token, no
-// spaces or control characters, which a replica can carry in a header.
+// spaces or control characters, of at most MaxVersionLen bytes, which a
+// replica can carry in a header.
 func CheckVersion(v string) error {
-	if v == "" {
+	switch {
+	case v == "":
 		return fmt.Errorf("version %q: empty", v)
+	case len(v) > MaxVersionLen:
+		return fmt.Errorf("version %.20q…: %d bytes, at most %d", v, len(v), MaxVersionLen)
 	}
 	for _, r := range v {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) || r > unicode.MaxASCII {

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -23,6 +24,11 @@ type Result struct {
 	DurationS float64 `json:"duration_s"`
 	// Completed is true when the action completed.
 	Completed bool `json:"completed"`
+	// Cut is true when the step did not complete through no fault of its
+	// own: the run ended (its window, or a stop) before it was reached or
+	// while its action ran, or a later action superseded it. A step that
+	// neither completed nor was cut failed (StepFailed).
+	Cut bool `json:"cut,omitempty"`
 	// EffectS is, for a fault whose effect lasts after its action (hang,
 	// latency, errors, bad-version), how long the effect lasted from the
 	// step's start; Until says what ended it: "healed", "replaced by a later
@@ -37,8 +43,10 @@ type Result struct {
 	Requests uint64 `json:"requests"`
 	Failed   uint64 `json:"failed"`
 	Errors   uint64 `json:"errors"`
-	// Availability is (Requests-Failed)/Requests, 0 without requests.
-	Availability float64 `json:"availability"`
+	// Availability is (Requests-Failed)/Requests; nil (null in JSON)
+	// without requests: a step no request ended in (a heal, an instant
+	// action) has no availability, which 0 would show as an outage.
+	Availability *float64 `json:"availability"`
 	// Error says why it did not complete, if so.
 	Error string `json:"error,omitempty"`
 	// From and To bound the measured span: from the step's start to the end
@@ -54,9 +62,18 @@ func (r Result) Measured(ticks []Tick) Result {
 		return r
 	}
 	f := Measure(ticks, r.From, r.To)
-	r.Requests, r.Failed, r.Errors, r.Availability = f.Requests, f.Failed, f.Errors, f.Availability()
+	r.Requests, r.Failed, r.Errors, r.Availability = f.Requests, f.Failed, f.Errors, nil
+	if f.Requests > 0 {
+		a := f.Availability()
+		r.Availability = &a
+	}
 	return r
 }
+
+// StepFailed reports a step whose action failed: it ended without
+// completing, and not because the run ended or a later action superseded
+// it. A failed step fails the run's verdict.
+func (r Result) StepFailed() bool { return !r.Completed && r.Error != "" && !r.Cut }
 
 // Running reports a step reported started and not yet ended.
 func (r Result) Running() bool { return !r.From.IsZero() && !r.Completed && r.Error == "" }
@@ -72,7 +89,7 @@ func (r Result) CutAt(end time.Time, why string) Result {
 	switch {
 	case r.From.IsZero() || end.Before(r.From):
 	case r.Running():
-		r.Error = why + " while it ran"
+		r.Error, r.Cut = why+" while it ran", true
 		r.DurationS = round3(end.Sub(r.From).Seconds())
 		if lasts(r.Action) {
 			r.EffectS, r.Until = r.DurationS, why
@@ -108,6 +125,7 @@ type run struct {
 	start, end time.Time
 	done       bool
 	err        error
+	cut        bool // err came from the run's end or a later action
 	// tracked is set once a lasting fault's action completed: its effect
 	// is followed on targets (or, for a bad version, on the rollouts) until
 	// an event ends it at effectEnd, for the reason until.
@@ -195,12 +213,13 @@ func (r *Runner) Run(ctx context.Context, start time.Time) {
 		wg.Go(func() {
 			err := ru.step.Apply(ctx, r.c)
 			end := time.Now()
+			cut := err != nil && (ctx.Err() != nil || errors.Is(err, cluster.ErrStopped) || errors.Is(err, cluster.ErrSuperseded))
 			var targets []target
 			if err == nil && lasts(ru.step.Action) && ru.step.Action != string(cluster.FaultBadVersion) {
 				targets = faulted(r.c.State(), ru.step.Fault, ru.start, end)
 			}
 			r.mu.Lock()
-			ru.done, ru.end, ru.err = true, end, err
+			ru.done, ru.end, ru.err, ru.cut = true, end, err, cut
 			ru.tracked, ru.targets = err == nil && lasts(ru.step.Action), targets
 			r.mu.Unlock()
 			r.update(ru)
@@ -329,21 +348,21 @@ func (r *Runner) Results(end time.Time) []Result {
 func (r *Runner) result(ru *run, end time.Time, final bool) Result {
 	res := Result{Spec: ru.step.Spec, Action: ru.step.Action, StartS: round3(ru.step.At.Seconds())}
 	if !ru.started {
-		res.Error = "not reached: the run ended before " + ru.step.At.String()
+		res.Error, res.Cut = "not reached: the run ended before "+ru.step.At.String(), true
 		return res
 	}
 	stop := end
 	switch {
 	case ru.done:
 		stop = ru.end
-		res.Completed = ru.err == nil
+		res.Completed, res.Cut = ru.err == nil, ru.cut
 		if ru.err != nil {
 			res.Error = ru.err.Error()
 		}
 	case !end.After(ru.start):
 		stop = ru.start
 	default:
-		res.Error = fmt.Sprintf("still running when the run ended (%s)", describe(ru.step))
+		res.Error, res.Cut = fmt.Sprintf("still running when the run ended (%s)", describe(ru.step)), true
 	}
 	res.StartS = round3(ru.start.Sub(r.t0).Seconds())
 	res.DurationS = round3(stop.Sub(ru.start).Seconds())

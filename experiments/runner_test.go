@@ -39,19 +39,26 @@ func TestResultsAttributeTicksToSteps(t *testing.T) {
 	res := r.Results(at(1000))
 	want := []Result{
 		// 90% of tick 3 and 50% of tick 4: 45+25 requests, 4.5+2.5 failed, 1.8+1 transport errors.
-		{Spec: "0.3s:kill=1", Action: "kill", StartS: 0.31, DurationS: 0.14, Completed: true, Requests: 70, Failed: 7, Errors: 3, Availability: 0.9,
+		{Spec: "0.3s:kill=1", Action: "kill", StartS: 0.31, DurationS: 0.14, Completed: true, Requests: 70, Failed: 7, Errors: 3, Availability: ptr(0.9),
 			From: at(310), To: at(450)},
 		{Spec: "0.6s:scale=3", Action: "scale", StartS: 0.6, Error: "scale to 3: superseded", From: at(600), To: at(600)},
-		{Spec: "0.9s:upgrade=v2", Action: "upgrade", StartS: 0.91, DurationS: 0.09, Requests: 45, Availability: 1,
-			Error: "still running when the run ended (rolling out v2)", From: at(910), To: at(1000)},
-		{Spec: "5s:rollback", Action: "rollback", StartS: 5, Error: "not reached: the run ended before 5s"},
+		{Spec: "0.9s:upgrade=v2", Action: "upgrade", StartS: 0.91, DurationS: 0.09, Requests: 45, Availability: ptr(1),
+			Error: "still running when the run ended (rolling out v2)", Cut: true, From: at(910), To: at(1000)},
+		{Spec: "5s:rollback", Action: "rollback", StartS: 5, Error: "not reached: the run ended before 5s", Cut: true},
 	}
 	for i := range want {
-		if res[i] != want[i] {
-			t.Errorf("step %d:\n got %+v\nwant %+v", i, res[i], want[i])
+		got, w := res[i], want[i]
+		if (got.Availability == nil) != (w.Availability == nil) || got.Availability != nil && *got.Availability != *w.Availability {
+			t.Errorf("step %d: availability %v, want %v", i, got.Availability, w.Availability)
+		}
+		got.Availability, w.Availability = nil, nil
+		if got != w {
+			t.Errorf("step %d:\n got %+v\nwant %+v", i, got, w)
 		}
 	}
 }
+
+func ptr(v float64) *float64 { return &v }
 
 // TestMeasureProratesPartialTicks checks that a 1.001 s step at 100
 // requests a second, measured in 250 ms ticks, counts the 100 requests of
@@ -153,7 +160,7 @@ func TestRunnerDrivesAFleetUnderLoad(t *testing.T) {
 	}
 	for _, i := range []int{0, 1} {
 		s := res[i]
-		if !s.Completed || s.Requests == 0 || s.Failed != 0 || s.Availability != 1 || s.DurationS <= 0 {
+		if !s.Completed || s.Requests == 0 || s.Failed != 0 || s.Availability == nil || *s.Availability != 1 || s.DurationS <= 0 {
 			t.Errorf("step %s: %+v, want completed without errors under load", s.Spec, s)
 		}
 	}
@@ -227,8 +234,8 @@ func TestRunnerMeasuresAFaultUntilItIsHealed(t *testing.T) {
 	if !e.Completed || e.Until != "healed" || e.EffectS < 0.8 || e.EffectS > 1.6 || e.DurationS > 0.2 {
 		t.Errorf("errors step: %+v, want completed at once, its effect about 1 s until healed", e)
 	}
-	if e.Requests < 100 || e.Availability < 0.3 || e.Availability > 0.7 || e.Failed == 0 || e.Errors != 0 {
-		t.Errorf("errors step measured %d requests, %d failed, %d transport errors, availability %g: want about half failed with an answer",
+	if e.Requests < 100 || e.Availability == nil || *e.Availability < 0.3 || *e.Availability > 0.7 || e.Failed == 0 || e.Errors != 0 {
+		t.Errorf("errors step measured %d requests, %d failed, %d transport errors, availability %v: want about half failed with an answer",
 			e.Requests, e.Failed, e.Errors, e.Availability)
 	}
 	if !heal.Completed || heal.Failed > 2 {

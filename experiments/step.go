@@ -90,7 +90,7 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 	case "latency", "errors":
 		return s.parseValueFault(name, arg)
 	case "heal":
-		if hasArg && (arg == "" || strings.ContainsAny(arg, " \t=:")) {
+		if hasArg && (checkName(arg) != nil || isCount(arg)) {
 			return fmt.Errorf("%q is not a replica name: %s", arg, usage[name])
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultHeal, Replica: arg}
@@ -157,7 +157,7 @@ func (s *Step) parseKill(arg string) error {
 	target, force := strings.CutSuffix(arg, ":force")
 	if p, ok := strings.CutSuffix(target, "%"); ok {
 		v, err := strconv.ParseFloat(p, 64)
-		if err != nil || v <= 0 || v > 100 {
+		if err != nil || !(v > 0 && v <= 100) { // NaN is neither
 			return fmt.Errorf("%q is not a share of the replicas (0%%..100%%): %s", target, usage["kill"])
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultKill, Percent: v, Force: force}
@@ -176,18 +176,48 @@ func (s *Step) parseKill(arg string) error {
 // replica's name.
 func parseTarget(kind cluster.FaultKind, t string) (cluster.Fault, error) {
 	ft := cluster.Fault{Kind: kind}
-	if n, err := strconv.Atoi(t); err == nil {
-		if n < 1 {
+	if isCount(t) {
+		n, err := strconv.Atoi(t)
+		switch {
+		case err != nil:
+			return ft, fmt.Errorf("%q is not a replica count", t)
+		case n < 1:
 			return ft, fmt.Errorf("%d replicas: want at least 1", n)
 		}
 		ft.Count = n
 		return ft, nil
 	}
-	if t == "" || strings.ContainsAny(t, " \t=:") {
-		return ft, fmt.Errorf("%q is neither a replica count nor a replica name", t)
+	if err := checkName(t); err != nil {
+		return ft, err
 	}
 	ft.Replica = t
 	return ft, nil
+}
+
+// isCount reports t written as an integer (an optional sign and digits),
+// so that an integer out of range is a bad count, not a replica's name.
+func isCount(t string) bool {
+	d := strings.TrimLeft(t, "+-")
+	return len(t)-len(d) <= 1 && d != "" && strings.Trim(d, "0123456789") == ""
+}
+
+// maxNameLen bounds a replica's name (a Kubernetes pod's name is at most
+// 253 characters).
+const maxNameLen = 253
+
+// checkName returns what is wrong with t as a replica's name, or nil: one
+// printable ASCII word, without =, : or spaces, of at most maxNameLen
+// characters.
+func checkName(t string) error {
+	if t == "" || len(t) > maxNameLen || strings.ContainsAny(t, "=:") {
+		return fmt.Errorf("%q is neither a replica count nor a replica name", t)
+	}
+	for _, r := range t {
+		if r <= ' ' || r > '~' {
+			return fmt.Errorf("%q is neither a replica count nor a replica name (a name is printable ASCII without spaces)", t)
+		}
+	}
+	return nil
 }
 
 // ParseSteps parses every spec and returns the steps in time order (steps
@@ -208,36 +238,6 @@ func ParseSteps(specs []string) ([]Step, error) {
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At < steps[j].At })
 	return steps, nil
-}
-
-// CheckVersions returns an error naming the first bad-version step that
-// would roll out the version the cluster already runs at its time (from
-// current, the version at the start, following the upgrades, rollbacks
-// and bad versions before it), or nil. Such a step would change nothing
-// and report it done. Check it before the run starts.
-func CheckVersions(steps []Step, current string) error {
-	var previous string
-	for _, s := range steps {
-		to := ""
-		switch s.Action {
-		case "upgrade":
-			to = s.Version
-		case "bad-version":
-			if s.Fault.Version == current {
-				return fmt.Errorf("step %q: %s is the version the fleet runs then: nothing would roll out", s.Spec, current)
-			}
-			to = s.Fault.Version
-		case "rollback":
-			if previous != "" {
-				current, previous = previous, current
-			}
-			continue
-		}
-		if to != "" && to != current {
-			current, previous = to, current
-		}
-	}
-	return nil
 }
 
 // Apply runs the step's action on c, blocking until it completed or ctx

@@ -101,32 +101,6 @@ func TestParseStepsSortsAndReportsEveryError(t *testing.T) {
 	}
 }
 
-// TestCheckVersionsRefusesABadVersionThatIsCurrent checks that a
-// bad-version step naming the version the cluster runs at that time is
-// refused, following the upgrades and rollbacks before it.
-func TestCheckVersionsRefusesABadVersionThatIsCurrent(t *testing.T) {
-	for specs, want := range map[string]string{
-		"1s:bad-version=v1":                               "1s:bad-version=v1",
-		"1s:upgrade=v2 2s:bad-version=v2":                 "2s:bad-version=v2",
-		"1s:upgrade=v2 2s:rollback 3s:bad-version=v1":     "3s:bad-version=v1",
-		"1s:bad-version=v3 2s:rollback 3s:bad-version=v3": "",
-		"1s:upgrade=v2 2s:bad-version=v1":                 "",
-		"1s:bad-version=v3 2s:bad-version=v3":             "2s:bad-version=v3",
-	} {
-		steps, err := ParseSteps(strings.Fields(specs))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = CheckVersions(steps, "v1")
-		switch {
-		case want == "" && err != nil:
-			t.Errorf("%s: %v, want no error", specs, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), `"`+want+`"`) || !strings.Contains(err.Error(), "nothing would roll out")):
-			t.Errorf("%s: %v, want %q refused", specs, err, want)
-		}
-	}
-}
-
 // TestSupportedNamesTheStepTheClusterLacks checks that restart, pause and
 // resume are refused before the run on a cluster without them (the local
 // fleet) and accepted on one that has them.

@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
@@ -26,7 +27,7 @@ type member struct {
 // startMember starts a replica of version behind the balancer; f.mu must
 // be held.
 func (f *Fleet) startMember(version string) error {
-	name := fmt.Sprintf("replica-%d", f.nextID)
+	name := replicaPrefix + strconv.Itoa(f.nextID)
 	opts := append([]ReplicaOption{}, f.cfg.replicaOpts...)
 	opts = append(opts, Name(name), Version(version))
 	if f.bad[version] {
