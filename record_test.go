@@ -154,7 +154,7 @@ func TestRecordKilledSession(t *testing.T) {
 	bin := tuiBinary(t)
 	file := filepath.Join(t.TempDir(), "killed.scalelab")
 	p := start(t, bin, "demo", "--headless", "--rate", "100", "--replicas", "2", "--startup-delay", "50ms",
-		"--drain", "200ms", "--step", "500ms:scale=3", "--step", "1m:rollback", "--record", file)
+		"--drain", "200ms", "--step", "500ms:scale=3", "--step", "1m:scale=2", "--record", file)
 	p.waitLine(t, "recording to "+file, 30*time.Second)
 	p.waitLine(t, "step   500ms:scale=3 completed", 30*time.Second)
 	p.waitLine(t, "inflight", 15*time.Second) // a live line: a second of frames
