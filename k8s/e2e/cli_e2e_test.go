@@ -63,11 +63,15 @@ type cliReport struct {
 	Steps []experiments.Result `json:"steps"`
 }
 
-// report decodes the run's JSON summary.
-func (r cliRun) report(t *testing.T) cliReport {
+// report decodes the JSON summary of a run that exited 0.
+func (r cliRun) report(t *testing.T) cliReport { t.Helper(); return r.reportExit(t, 0) }
+
+// reportExit decodes the JSON summary of a run that exited with code
+// (99: a step failed).
+func (r cliRun) reportExit(t *testing.T, code int) cliReport {
 	t.Helper()
-	if r.code != 0 {
-		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.code != code {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, code, r.stderr)
 	}
 	var rep cliReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -90,7 +94,7 @@ func TestCLIRefuses(t *testing.T) {
 	before := a.look(t)
 
 	run := a.scalelab(t, "--headless", "--json", "--duration", "6s", "--rate", "100", "--step", "1s:kill=3", "--yes")
-	rep := run.report(t)
+	rep := run.reportExit(t, 99) // the refused step fails the run
 	if s := rep.Steps[0]; s.Completed || !strings.Contains(s.Error, "--max-kill") {
 		t.Errorf("kill=3 with the default --max-kill: step %+v, want it refused naming --max-kill", s)
 	}

@@ -55,7 +55,7 @@ func TestRunK8sUIInTerminal(t *testing.T) {
 	if !strings.Contains(s, "EXIT=0") {
 		t.Fatalf("scalelab run --k8s did not exit 0:\n%s", s)
 	}
-	for _, want := range []string{"availability  100.000%", "errors        none", "by version", "v1", "v2"} {
+	for _, want := range []string{"availability      100.000%", "transport errors  none", "failed            0 ", "by version", "v1", "v2"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("the summary lacks %q:\n%s", want, s)
 		}
