@@ -101,6 +101,13 @@ func TestDemoBadInputIsOneLineExit2(t *testing.T) {
 		{"demo", "--duration", "5s", "--step", "1s:upgrade=v\x01"},
 		{"demo", "--listen", "0.0.0.0:0"},
 		{"demo", "--listen", "[::]:8080"},
+		{"demo", "--headless", "--duration", "1s", "--listen", "garbage"},
+		{"demo", "--headless", "--duration", "1s", "--listen", "127.0.0.1:99999"},
+		{"demo", "--headless", "--duration", "1s", "--listen", "127.0.0.1:abc"},
+		{"demo", "--headless", "--duration", "1s", "--listen", "127.0.0.1:-1"},
+		{"demo", "--headless", "--duration", "1s", "--listen", ""},
+		{"demo", "--headless", "--duration", "1s", "--listen", "127.0.0.1:0\x01"},
+		{"demo", "--headless", "--duration", "1s", "--listen", "１２７.0.0.1:0"},
 		// Steps judged on the fleet before the run (each would run, and
 		// fail in it, without the check).
 		{"demo", "--headless", "--duration", "2s", "--step", "1s:kill=abc"},

@@ -28,6 +28,9 @@ type targetFlags struct {
 	cpuWork      time.Duration
 	drain        time.Duration
 	noDrain      bool
+	// fromEnv maps the flags set from the environment to how they were
+	// set (SCALELAB_ERROR_RATE="abc"), for the errors to name.
+	fromEnv map[string]string
 }
 
 func (f *targetFlags) register(fs *pflag.FlagSet) {
@@ -44,36 +47,68 @@ func (f *targetFlags) register(fs *pflag.FlagSet) {
 
 // envDefaults sets each flag not given on the command line from its
 // environment variable (SCALELAB_ERROR_RATE for --error-rate), if set and
-// not empty.
-func envDefaults(fs *pflag.FlagSet) error {
+// not empty, and returns how each flag so set was set
+// (SCALELAB_ERROR_RATE="5%"), by flag name.
+func envDefaults(fs *pflag.FlagSet) (map[string]string, error) {
 	var err error
+	from := map[string]string{}
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if err != nil || fl.Changed || fl.Name == "help" {
 			return
 		}
 		key := envPrefix + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
 		if v := os.Getenv(key); v != "" {
+			from[fl.Name] = fmt.Sprintf("%s=%q", key, v)
 			if serr := fs.Set(fl.Name, v); serr != nil {
-				err = badInput("%s=%q: %v", key, v, serr)
+				err = badInput("%s: %v", from[fl.Name], serr)
 			}
 		}
 	})
-	return err
+	return from, err
 }
 
-// options turns the flags into replica options, or a bad-input error.
+// bad is a bad-input error about flag, named as it was set: --flag, or its
+// environment variable.
+func (f *targetFlags) bad(flag string, err error) error {
+	if e, ok := f.fromEnv[flag]; ok {
+		return badInput("%s: %v", e, err)
+	}
+	return badInput("--%s: %v", flag, err)
+}
+
+// options turns the flags into replica options, or a bad-input error
+// naming the flag (or its environment variable).
 func (f *targetFlags) options() ([]fleet.ReplicaOption, error) {
+	if err := fleet.CheckAddr(f.listen); err != nil {
+		return nil, f.bad("listen", err)
+	}
+	if err := cluster.CheckVersion(f.version); err != nil {
+		return nil, f.bad("version", err)
+	}
+	if f.name != "" {
+		if err := cluster.CheckReplicaName(f.name); err != nil {
+			return nil, f.bad("name", err)
+		}
+	}
 	lat, err := cluster.ParseLatency(f.latency)
 	if err != nil {
-		return nil, badInput("--latency: %v", err)
+		return nil, f.bad("latency", err)
 	}
 	rate, err := cluster.ParseRate(f.errorRate)
 	if err != nil {
-		return nil, badInput("--error-rate: %v", err)
+		return nil, f.bad("error-rate", err)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"startup-delay", f.startupDelay}, {"cpu-work", f.cpuWork}, {"drain", f.drain}} {
+		if d.v < 0 || d.v > fleet.MaxReplicaDelay {
+			return nil, f.bad(d.flag, fmt.Errorf("%s: want 0..%s", d.v, fleet.MaxReplicaDelay))
+		}
 	}
 	name := f.name
 	if name == "" {
-		if name, err = os.Hostname(); err != nil || name == "" {
+		if name, err = os.Hostname(); err != nil || cluster.CheckReplicaName(name) != nil {
 			name = "target"
 		}
 	}
@@ -113,7 +148,8 @@ SCALELAB_ERROR_RATE=5%). A flag on the command line wins.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := envDefaults(cmd.Flags()); err != nil {
+			var err error
+			if f.fromEnv, err = envDefaults(cmd.Flags()); err != nil {
 				return err
 			}
 			opts, err := f.options()

@@ -27,3 +27,25 @@ func CheckVersion(v string) error {
 	}
 	return nil
 }
+
+// MaxNameLen bounds a replica's name (a Kubernetes pod's name is at most
+// 253 characters).
+const MaxNameLen = 253
+
+// CheckReplicaName returns what is wrong with name as a replica's name,
+// or nil: one printable ASCII word, without spaces, of at most MaxNameLen
+// bytes, which a replica can carry in a header.
+func CheckReplicaName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("replica name %q: empty", name)
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("replica name %.20q…: %d bytes, at most %d", name, len(name), MaxNameLen)
+	}
+	for _, r := range name {
+		if r <= ' ' || r > '~' {
+			return fmt.Errorf("replica name %q: want printable ASCII without spaces", name)
+		}
+	}
+	return nil
+}

@@ -201,21 +201,14 @@ func isCount(t string) bool {
 	return len(t)-len(d) <= 1 && d != "" && strings.Trim(d, "0123456789") == ""
 }
 
-// maxNameLen bounds a replica's name (a Kubernetes pod's name is at most
-// 253 characters).
-const maxNameLen = 253
-
-// checkName returns what is wrong with t as a replica's name, or nil: one
-// printable ASCII word, without =, : or spaces, of at most maxNameLen
-// characters.
+// checkName returns what is wrong with t as a replica's name, or nil: a
+// cluster.CheckReplicaName without the = and : of the step syntax.
 func checkName(t string) error {
-	if t == "" || len(t) > maxNameLen || strings.ContainsAny(t, "=:") {
+	if t == "" || strings.ContainsAny(t, "=:") {
 		return fmt.Errorf("%q is neither a replica count nor a replica name", t)
 	}
-	for _, r := range t {
-		if r <= ' ' || r > '~' {
-			return fmt.Errorf("%q is neither a replica count nor a replica name (a name is printable ASCII without spaces)", t)
-		}
+	if err := cluster.CheckReplicaName(t); err != nil {
+		return fmt.Errorf("%q is neither a replica count nor a replica name: %w", t, err)
 	}
 	return nil
 }

@@ -78,3 +78,25 @@ func TestFleetRefusesANonLoopbackListenAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckAddr checks the listen addresses a replica (scalelab target)
+// accepts: any interface, by IP or host name, and a port 0..65535; and that
+// the fleet refuses a loopback address with a bad port before it starts.
+func TestCheckAddr(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:8080", ":8080", "0.0.0.0:0", "[::1]:0", "[::]:65535", "localhost:80", "target.default.svc:8080"} {
+		if err := CheckAddr(addr); err != nil {
+			t.Errorf("CheckAddr(%q): %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"garbage", "", ":", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:http",
+		"127.0.0.1:NaN", "127.0.0.1:1e3", "127.0.0.1:99999999999999999999", "bad host:80", "h\x01:80", "hé:80", "-a:80", "[::1:80", "127.0.0.1:80\x00"} {
+		if err := CheckAddr(addr); err == nil {
+			t.Errorf("CheckAddr(%q): no error", addr)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:99999", "127.0.0.1:abc", "[::1]:-1"} {
+		if _, err := New(Listen(addr)); err == nil || !strings.Contains(err.Error(), "port") {
+			t.Errorf("New(Listen(%q)): %v, want a refusal naming the port", addr, err)
+		}
+	}
+}

@@ -173,6 +173,9 @@ func loopbackHost(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen %q: want a loopback HOST:PORT such as 127.0.0.1:0 or [::1]:0", addr)
 	}
+	if err := CheckAddr(addr); err != nil {
+		return "", err
+	}
 	if host == "localhost" {
 		return "127.0.0.1", nil
 	}

@@ -12,6 +12,10 @@ import (
 // failed its readiness check.
 const DefaultDrain = 2 * time.Second
 
+// MaxReplicaDelay bounds a replica's startup delay, CPU work per request
+// and drain: a bound its stop and its callers can wait for.
+const MaxReplicaDelay = time.Hour
+
 // replicaConfig holds a Replica's settings; ReplicaOptions fill it.
 type replicaConfig struct {
 	name         string
@@ -65,11 +69,11 @@ func NoDrain() ReplicaOption { return func(c *replicaConfig) { c.noDrain = true 
 // validate returns every problem with the configuration at once.
 func (c *replicaConfig) validate() error {
 	var errs []error
-	if c.name == "" {
-		errs = append(errs, errors.New("name: must not be empty"))
+	if err := cluster.CheckReplicaName(c.name); err != nil {
+		errs = append(errs, err)
 	}
-	if c.version == "" {
-		errs = append(errs, errors.New("version: must not be empty"))
+	if err := cluster.CheckVersion(c.version); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.latency.Validate(); err != nil {
 		errs = append(errs, err)
@@ -81,8 +85,8 @@ func (c *replicaConfig) validate() error {
 		name string
 		v    time.Duration
 	}{{"startup delay", c.startupDelay}, {"cpu work", c.cpuWork}, {"drain", c.drain}} {
-		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("%s %s: must not be negative", d.name, d.v))
+		if d.v < 0 || d.v > MaxReplicaDelay {
+			errs = append(errs, fmt.Errorf("%s %s: want 0..%s", d.name, d.v, MaxReplicaDelay))
 		}
 	}
 	return errors.Join(errs...)

@@ -273,6 +273,14 @@ func TestNewReplicaRejectsBadOptions(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
+	// What a replica carries in a header is one printable word; what it
+	// waits for is bounded.
+	_, err = NewReplica(Name("a\r\nX-Evil: 1"), Version("v\x01"), StartupDelay(2*time.Hour), CPUWork(1<<62))
+	for _, want := range []string{"replica name", `version "v\x01"`, "startup delay 2h0m0s: want 0..1h0m0s", "cpu work"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
 }
 
 // waitFor polls cond every 10 ms for up to 10 s.
