@@ -19,8 +19,10 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/k8s"
 	"github.com/scalelab/scalelab/ui"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -60,6 +62,18 @@ func (a *app) grantView(t *testing.T) kubernetes.Interface {
 	c, err := kubernetes.NewForConfig(a.cp.readOnly)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// RBAC takes effect once the API server's authorizer sees the binding
+	// (a driver started before then was refused "get on deployments"):
+	// ask it, as the view-only user, for the last rule it needs.
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "get", Group: "apps", Resource: "deployments"}}}
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("the view-only user never got the reads: %v", err)
 	}
 	return c
 }
