@@ -40,7 +40,10 @@ func TestOpenLoopSlowTargetNotLate(t *testing.T) {
 		if n := hang.Conns(); n != s.Requests {
 			t.Errorf("%d connections for %d requests that each hold one", n, s.Requests)
 		}
-		if s.Late > 0 {
+		// A send may still run late for the generator's own reasons (a
+		// dial on a busy machine took 1.4 ms once in CI): only a lag the
+		// size of the target's slowness is the old bug (100 ms and more).
+		if s.Late > 0 && s.LagMax > 20*time.Millisecond {
 			problems = append(problems, fmt.Sprintf("%d of %d sent late (max lag %s) to a target that is only slow",
 				s.Late, s.Requests, s.LagMax))
 		}
