@@ -89,23 +89,11 @@ func TestMeasureProratesPartialTicks(t *testing.T) {
 // TestRunnerDrivesAFleetUnderLoad fires steps at a real fleet taking real
 // load and checks what each step reports.
 func TestRunnerDrivesAFleetUnderLoad(t *testing.T) {
-	f, err := fleet.New(fleet.Replicas(2),
+	ctx, f := startFleet(t, fleet.Replicas(2),
 		fleet.ReplicaDefaults(fleet.StartupDelay(50*time.Millisecond), fleet.Drain(time.Second)),
 		fleet.BalancerOptions(fleet.CheckInterval(50*time.Millisecond), fleet.TimeoutFailures(1000)),
 		fleet.ReplaceDelay(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop(context.Background())
-	steps, err := ParseSteps([]string{"200ms:scale=3", "400ms:upgrade=v2", "1h:rollback"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := mustParse(t, "200ms:scale=3", "400ms:upgrade=v2", "1h:rollback")
 	var mu sync.Mutex
 	var updates []Result
 	r := NewRunner(f, steps, OnUpdate(func(res Result) {
@@ -187,22 +175,10 @@ var _ cluster.Cluster = (*fleet.Fleet)(nil)
 // over its effect (about half the requests fail), not over its 0 s action,
 // and the heal ends it.
 func TestRunnerMeasuresAFaultUntilItIsHealed(t *testing.T) {
-	f, err := fleet.New(fleet.Replicas(2),
+	ctx, f := startFleet(t, fleet.Replicas(2),
 		fleet.ReplicaDefaults(fleet.StartupDelay(50*time.Millisecond), fleet.Drain(500*time.Millisecond)),
 		fleet.BalancerOptions(fleet.CheckInterval(50*time.Millisecond)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop(context.Background())
-	steps, err := ParseSteps([]string{"200ms:errors=replica-1:100%", "1200ms:heal", "1500ms:latency=replica-2:1ms"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := mustParse(t, "200ms:errors=replica-1:100%", "1200ms:heal", "1500ms:latency=replica-2:1ms")
 	var mu sync.Mutex
 	var updates []Result
 	r := NewRunner(f, steps, OnUpdate(func(res Result) {

@@ -13,21 +13,9 @@ import (
 // superseded by a later one, a scale still waiting when the run ended and
 // a step never reached were cut, and did not fail.
 func TestRunnerTellsAFailedStepFromACutOne(t *testing.T) {
-	f, err := fleet.New(fleet.Replicas(1), fleet.ReplicaDefaults(fleet.StartupDelay(1500*time.Millisecond), fleet.Drain(100*time.Millisecond)),
+	ctx, f := startFleet(t, fleet.Replicas(1), fleet.ReplicaDefaults(fleet.StartupDelay(1500*time.Millisecond), fleet.Drain(100*time.Millisecond)),
 		fleet.BalancerOptions(fleet.CheckInterval(50*time.Millisecond)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := f.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop(context.Background())
-	steps, err := ParseSteps([]string{"0s:kill=replica-999", "100ms:scale=2", "110ms:scale=1", "300ms:upgrade=v2", "1h:rollback"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := mustParse(t, "0s:kill=replica-999", "100ms:scale=2", "110ms:scale=1", "300ms:upgrade=v2", "1h:rollback")
 	// A replica takes 1.5 s to start: the upgrade is still rolling out when
 	// the run ends after 1 s.
 	r := NewRunner(f, steps)
