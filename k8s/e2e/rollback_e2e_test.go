@@ -106,14 +106,16 @@ func TestPauseStopsRollout(t *testing.T) {
 	if err := d.PauseRollout(ctx); err != nil {
 		t.Fatalf("pause: %v; events:\n%s", err, events)
 	}
-	// Take the reference once the controller has seen the pause.
+	// Take the reference once the controller has seen the pause and its
+	// status counts the v2 pod seen above (its ReplicaSet's status can lag
+	// the pod: once in CI the paused status said 0 updated).
 	var dep *appsv1.Deployment
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		dep = a.get(t)
-		return dep.Spec.Paused && dep.Status.ObservedGeneration == dep.Generation, nil
+		return dep.Spec.Paused && dep.Status.ObservedGeneration == dep.Generation && dep.Status.UpdatedReplicas >= 1, nil
 	})
 	if err != nil {
-		t.Fatalf("the controller never observed the pause: %v", err)
+		t.Fatalf("the controller never observed the pause with the v2 pod counted: %v", err)
 	}
 	updated := dep.Status.UpdatedReplicas
 	live, _ := a.pods(t)
