@@ -15,6 +15,23 @@ const (
 	DefaultDrain       = 2 * time.Second
 )
 
+// Limits of what an Engine schedules; New refuses options beyond them (a
+// CLI validates its flags against the same figures).
+const (
+	// MaxRate bounds the open loop's rate, constant or staged, in
+	// requests per second.
+	MaxRate = 10_000_000
+	// MaxConcurrency bounds the closed loop's connections.
+	MaxConcurrency = 100_000
+	// MaxInflightLimit bounds MaxInflight (its ring is allocated up front).
+	MaxInflightLimit = 1_000_000
+	// MaxTimeout bounds a request's Timeout.
+	MaxTimeout = 10 * time.Minute
+	// MaxWindowDrain bounds the wait for requests in flight once a window
+	// ends by itself: the smaller of Timeout and this.
+	MaxWindowDrain = 10 * time.Second
+)
+
 // config holds an Engine's settings; Options fill it.
 type config struct {
 	rate        float64
