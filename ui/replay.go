@@ -13,12 +13,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/timeaxis"
-	"github.com/scalelab/scalelab/ui/history"
 )
 
 // Speeds are the replay's speeds.
@@ -201,7 +201,7 @@ func (r *Replay) feedTo(p time.Duration) {
 // span is how far back from the position the charts reach (the history's
 // whole reach before the screen's size is known), with a margin.
 func (r *Replay) span() time.Duration {
-	cols := history.DefaultKeep
+	cols := analysis.DefaultKeep
 	if r.m.com.Width > 0 {
 		cols = min(r.m.tput.Columns(), cols)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/ui/common"
@@ -25,7 +26,6 @@ import (
 	"github.com/scalelab/scalelab/ui/components/header"
 	"github.com/scalelab/scalelab/ui/components/menu"
 	"github.com/scalelab/scalelab/ui/components/prompt"
-	"github.com/scalelab/scalelab/ui/history"
 )
 
 // Load is the load generator the UI controls: an *engine.Engine.
@@ -101,7 +101,7 @@ const (
 type Model struct {
 	cfg  Config
 	com  common.Common
-	hist *history.History
+	hist *analysis.History
 	log  eventlog.Model
 	help help.Model
 
@@ -166,7 +166,7 @@ func New(cfg Config) Model {
 	m := Model{
 		cfg:   cfg,
 		com:   common.Common{Styles: st, Keys: keys},
-		hist:  history.New(cfg.Step, 0),
+		hist:  analysis.NewHistory(cfg.Step, 0),
 		log:   eventlog.New(st),
 		help:  h,
 		tput:  chart.New(st, "Throughput", "requests/s", fmtRate, 10),
@@ -198,4 +198,4 @@ func (m Model) Quitting() bool { return m.quitting }
 func (m Model) Entries() []common.Entry { return m.log.Entries() }
 
 // History is the model's chart history.
-func (m Model) History() *history.History { return m.hist }
+func (m Model) History() *analysis.History { return m.hist }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/ui/common"
@@ -18,7 +19,6 @@ import (
 	"github.com/scalelab/scalelab/ui/components/replicas"
 	"github.com/scalelab/scalelab/ui/components/timeaxis"
 	"github.com/scalelab/scalelab/ui/components/versions"
-	"github.com/scalelab/scalelab/ui/history"
 )
 
 // Screen sizes: the full layout needs FullWidth x FullHeight, the reduced
@@ -212,10 +212,10 @@ func (m Model) headerInfo() header.Info {
 }
 
 // lastColumn is the latest complete column, or the current one early on.
-func (m Model) lastColumn() (history.Column, bool) {
+func (m Model) lastColumn() (analysis.Column, bool) {
 	cols := m.hist.Window(2)
 	if len(cols) == 0 {
-		return history.Column{}, false
+		return analysis.Column{}, false
 	}
 	return cols[0], true
 }
@@ -277,7 +277,7 @@ func (m Model) marks(first, n int) []timeaxis.Mark {
 	return out
 }
 
-func (m Model) throughputSeries(cols []history.Column) []chart.Series {
+func (m Model) throughputSeries(cols []analysis.Column) []chart.Series {
 	achieved := make([]float64, len(cols))
 	target := make([]float64, len(cols))
 	for i, c := range cols {
@@ -290,7 +290,7 @@ func (m Model) throughputSeries(cols []history.Column) []chart.Series {
 	return out
 }
 
-func (m Model) latencySeries(cols []history.Column) []chart.Series {
+func (m Model) latencySeries(cols []analysis.Column) []chart.Series {
 	p50 := make([]float64, len(cols))
 	p90 := make([]float64, len(cols))
 	p99 := make([]float64, len(cols))
@@ -308,7 +308,7 @@ func (m Model) latencySeries(cols []history.Column) []chart.Series {
 // mostlyFailed are the columns in which most requests failed: their
 // latency is mostly that of failures, so the latency chart shades them
 // (an outage refused in microseconds must not read as fast answers).
-func mostlyFailed(cols []history.Column) []int {
+func mostlyFailed(cols []analysis.Column) []int {
 	var out []int
 	for i, c := range cols {
 		if c.MostlyFailed() {
@@ -320,7 +320,7 @@ func mostlyFailed(cols []history.Column) []int {
 
 // errorSeries charts non-2xx answers and, by class, the transport errors
 // seen in the window (one line for all of them when there were none).
-func errorSeries(cols []history.Column) []chart.Series {
+func errorSeries(cols []analysis.Column) []chart.Series {
 	non2xx := make([]float64, len(cols))
 	for i, c := range cols {
 		non2xx[i] = c.Non2xx

@@ -13,13 +13,13 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/header"
-	"github.com/scalelab/scalelab/ui/history"
 )
 
 // Shown reports whether the split is worth a line: two or more versions.
-func Shown(vs []history.Version) bool { return len(vs) >= 2 }
+func Shown(vs []analysis.Version) bool { return len(vs) >= 2 }
 
 // marks tell the versions apart in the bar and the list without colour.
 var marks = []string{"█", "▓", "▒", "░"}
@@ -37,7 +37,7 @@ type detail struct {
 }
 
 var details = []detail{
-	{title: fmt.Sprintf("by version (%d s)", history.VersionWindow), bar: 12, p99: true, errors: 2, rps: true},
+	{title: fmt.Sprintf("by version (%d s)", analysis.VersionWindow), bar: 12, p99: true, errors: 2, rps: true},
 	{title: "by version", bar: 8, p99: true, errors: 2, rps: true},
 	{title: "by version", bar: 0, p99: true, errors: 1, rps: true},
 	{title: "versions", bar: 0, p99: true, errors: 1},
@@ -46,7 +46,7 @@ var details = []detail{
 
 // View renders the split in at most width cells, saying less on a
 // narrow line.
-func View(st *common.Styles, vs []history.Version, width int) string {
+func View(st *common.Styles, vs []analysis.Version, width int) string {
 	var line string
 	for _, d := range details {
 		if line = render(st, vs, d); ansi.StringWidth(line) <= width {
@@ -56,7 +56,7 @@ func View(st *common.Styles, vs []history.Version, width int) string {
 	return ansi.Truncate(line, width, "…")
 }
 
-func render(st *common.Styles, vs []history.Version, d detail) string {
+func render(st *common.Styles, vs []analysis.Version, d detail) string {
 	parts := []string{st.PanelTitle.Render(d.title)}
 	if d.bar > 0 {
 		parts = append(parts, bar(st, vs, d.bar))
@@ -70,7 +70,7 @@ func render(st *common.Styles, vs []history.Version, d detail) string {
 
 // entry is one version: its mark, name, share and, as d says, rate, p99
 // and failures.
-func entry(st *common.Styles, i int, v history.Version, d detail) string {
+func entry(st *common.Styles, i int, v analysis.Version, d detail) string {
 	out := []string{mark(st, i) + " " + st.Bold.Render(Name(v.Name)), fmt.Sprintf("%.0f%%", v.Share*100)}
 	if d.rps {
 		out = append(out, header.Rate(v.RPS))
@@ -89,7 +89,7 @@ func entry(st *common.Styles, i int, v history.Version, d detail) string {
 
 // bar draws the shares side by side in n cells, each version in its
 // mark; every version with requests gets at least a cell.
-func bar(st *common.Styles, vs []history.Version, n int) string {
+func bar(st *common.Styles, vs []analysis.Version, n int) string {
 	cells := make([]int, len(vs))
 	used := 0
 	for i, v := range vs {

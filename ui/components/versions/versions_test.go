@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/ui/common"
-	"github.com/scalelab/scalelab/ui/history"
 )
 
 func styles() *common.Styles {
@@ -18,7 +18,7 @@ func styles() *common.Styles {
 	return common.DefaultStyles(r)
 }
 
-var split = []history.Version{
+var split = []analysis.Version{
 	{Name: "v1", Requests: 300, Share: 0.3, RPS: 60, P99: 2, FailedRate: 0},
 	{Name: "v2", Requests: 697, Share: 0.697, RPS: 139.4, P99: 12.5, FailedRate: 1.2},
 	{Name: "other", Requests: 3, Share: 0.003, RPS: 0.6, P99: math.NaN()},

@@ -1,9 +1,11 @@
-// Package history turns the engine's snapshots into chart columns: each
-// column covers a fixed stretch of time (one second by default) and holds
-// that stretch's throughput, latency percentiles and errors per second,
+// Package analysis turns the engine's snapshots into what a run is judged
+// on: chart columns of fixed stretches of time (one second by default),
+// each with its throughput, latency percentiles and failures per second,
 // computed exactly from the merged snapshots; and, over the last few
-// columns, how the requests split by the version that answered them.
-package history
+// columns, how the requests split by the version that answered them. It
+// knows nothing of terminals: the UI draws its columns, and thresholds and
+// the canary judge read the same windows.
+package analysis
 
 import (
 	"math"
@@ -64,9 +66,9 @@ type History struct {
 	vhists   map[string]*hdrhistogram.Histogram
 }
 
-// New returns an empty history of columns of length step (DefaultStep when
+// NewHistory returns an empty history of columns of length step (DefaultStep when
 // 0) keeping the last keep columns (DefaultKeep when 0).
-func New(step time.Duration, keep int) *History {
+func NewHistory(step time.Duration, keep int) *History {
 	if step <= 0 {
 		step = DefaultStep
 	}

@@ -1,4 +1,4 @@
-package history
+package analysis
 
 import (
 	"math"
@@ -29,7 +29,7 @@ func snap(from, to time.Duration, n int, lat time.Duration, code int) *engine.Sn
 }
 
 func TestColumnsFromSnapshots(t *testing.T) {
-	h := New(time.Second, 0)
+	h := NewHistory(time.Second, 0)
 	q := 250 * time.Millisecond
 	// Second 0: four ticks of 25 requests at 2 ms.
 	for i := range 4 {
@@ -83,7 +83,7 @@ func TestColumnsFromSnapshots(t *testing.T) {
 }
 
 func TestIndexAt(t *testing.T) {
-	h := New(time.Second, 0)
+	h := NewHistory(time.Second, 0)
 	if h.IndexAt(t0) != 0 {
 		t.Fatal("before any snapshot every time is column 0")
 	}
@@ -99,7 +99,7 @@ func TestIndexAt(t *testing.T) {
 }
 
 func TestKeepsLastColumns(t *testing.T) {
-	h := New(time.Second, 5)
+	h := NewHistory(time.Second, 5)
 	for i := range 20 {
 		d := time.Duration(i) * time.Second
 		h.Add(snap(d, d+time.Second, 1, time.Millisecond, 200))
@@ -120,7 +120,7 @@ func TestKeepsLastColumns(t *testing.T) {
 // snapshot, still changes with every snapshot added to it, and Window(1)
 // is that column alone.
 func TestWindowFollowsTheCurrentColumn(t *testing.T) {
-	h := New(time.Second, 0)
+	h := NewHistory(time.Second, 0)
 	if got := h.Window(5); len(got) != 0 {
 		t.Fatalf("empty history: %d columns", len(got))
 	}
@@ -142,7 +142,7 @@ func TestWindowFollowsTheCurrentColumn(t *testing.T) {
 // TestFailedColumns: each column counts its failed requests (transport
 // errors and 5xx, not 4xx) and says when most of them failed.
 func TestFailedColumns(t *testing.T) {
-	h := New(time.Second, 0)
+	h := NewHistory(time.Second, 0)
 	h.Add(snap(0, time.Second, 10, time.Millisecond, 200))
 	h.Add(snap(time.Second, 1500*time.Millisecond, 4, time.Millisecond, 200))
 	h.Add(snap(1500*time.Millisecond, 2*time.Second, 6, 10*time.Microsecond, 0)) // timeouts

@@ -1,4 +1,4 @@
-package history
+package analysis
 
 import (
 	"math"
@@ -33,7 +33,7 @@ func versioned(sec int, lat map[string]time.Duration, reqs, failed map[string]in
 // checks the window's split: shares, rates, p99 and failures, over the
 // last VersionWindow complete seconds only.
 func TestVersionsFollowARollout(t *testing.T) {
-	h := New(time.Second, 0)
+	h := NewHistory(time.Second, 0)
 	lat := map[string]time.Duration{"v1": 2 * time.Millisecond, "v2": 8 * time.Millisecond, "v10": time.Millisecond, engine.OtherVersion: time.Millisecond}
 	for sec := range 5 { // v1 alone
 		h.Add(versioned(sec, lat, map[string]int{"v1": 100}, nil))
