@@ -35,6 +35,16 @@ type Cluster interface {
 	Subscribe(ctx context.Context) <-chan Event
 }
 
+// Lifecycle is how a cluster's driver starts and stops: Start begins
+// watching (and, for a local fleet, serving) and returns once the
+// cluster's state is known; Stop ends it within ctx. Events subscribed to
+// before Start include the first ones. A session owns the order: subscribe,
+// Start, the load, Stop.
+type Lifecycle interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
 // ErrSuperseded is wrapped by the error of an action that a later action
 // replaced before it completed (an upgrade interrupted by a rollback, a
 // scale by another scale).

@@ -1,0 +1,42 @@
+package engine
+
+import "github.com/HdrHistogram/hdrhistogram-go"
+
+// CopyFrom makes s an exact copy of o, reusing s's histograms, status map
+// and version entries: a consumer that is handed a copy of each tick
+// allocates nothing once its copy has the shape of the ticks. s shares
+// nothing with o afterwards.
+func (s *Snapshot) CopyFrom(o *Snapshot) {
+	lat, svc, failed := s.Latency, s.Service, s.FailedLatency
+	status, versions := s.Status, s.ByVersion
+	*s = Snapshot{}
+	s.Latency, s.Service, s.FailedLatency = resetHist(lat), resetHist(svc), resetHist(failed)
+	clear(status)
+	s.Status = status
+	if len(o.ByVersion) > 0 {
+		for name, vs := range versions {
+			if _, ok := o.ByVersion[name]; !ok {
+				delete(versions, name)
+				continue
+			}
+			*vs = VersionStats{Latency: resetHist(vs.Latency)}
+		}
+		s.ByVersion = versions
+	}
+	s.Merge(o)
+}
+
+// resetHist empties h for reuse (nil stays nil: Merge allocates it).
+func resetHist(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	if h != nil {
+		h.Reset()
+	}
+	return h
+}
+
+// Clone returns an exact copy of s that shares nothing with it.
+func (s *Snapshot) Clone() *Snapshot {
+	c := NewSnapshot()
+	c.CopyFrom(s)
+	return c
+}

@@ -1,0 +1,125 @@
+package session
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/internal/procstat"
+)
+
+// fanout hands the session's ticks and events to every sink in one order:
+// one call at a time, each sink its own copy of the tick's snapshot.
+// Events that come before the sinks are open (a cluster's first events)
+// wait, and go out first once they are.
+type fanout struct {
+	mu      sync.Mutex
+	sinks   []Sink
+	copies  []engine.Snapshot // one per sink, reused tick after tick
+	state   func() cluster.State
+	cpu     procstat.Sample
+	open    bool
+	closed  bool
+	pending []Event
+	// total is every tick merged: the result when the load cannot be
+	// waited for.
+	total *engine.Snapshot
+}
+
+func newFanout(sinks []Sink) *fanout {
+	return &fanout{sinks: sinks, copies: make([]engine.Snapshot, len(sinks)), total: engine.NewSnapshot()}
+}
+
+// opened lets the events through, those that waited first.
+func (f *fanout) opened(state func() cluster.State) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.open, f.state, f.cpu = true, state, procstat.Take()
+	for _, e := range f.pending {
+		f.eventLocked(e)
+	}
+	f.pending = nil
+}
+
+// tick hands s, which the engine gave up, to every sink.
+func (f *fanout) tick(s *engine.Snapshot) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.total.Merge(s)
+	now := procstat.Take()
+	cpu := procstat.Usage(f.cpu, now)
+	f.cpu = now
+	var st *cluster.State
+	if f.state != nil {
+		v := f.state()
+		st = &v
+	}
+	for i, sink := range f.sinks {
+		f.copies[i].CopyFrom(s)
+		t := Tick{Snapshot: &f.copies[i], CPU: cpu, CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
+		if st != nil {
+			own := *st
+			own.Replicas = slices.Clone(st.Replicas)
+			t.State = &own
+		}
+		sink.Tick(t)
+	}
+}
+
+// event hands e to every sink, or keeps it until they are open.
+func (f *fanout) event(e Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	if !f.open {
+		f.pending = append(f.pending, e)
+		return
+	}
+	f.eventLocked(e)
+}
+
+func (f *fanout) eventLocked(e Event) {
+	for _, sink := range f.sinks {
+		own := e
+		if e.Cluster != nil {
+			c := *e.Cluster
+			own.Cluster = &c
+		}
+		if e.Step != nil {
+			r := *e.Step
+			own.Step = &r
+		}
+		sink.Event(own)
+	}
+}
+
+// close stops the ticks and events and closes every sink with res,
+// returning their errors.
+func (f *fanout) close(res *Result) []error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	var errs []error
+	for _, sink := range f.sinks {
+		if err := sink.Close(res); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// merged is a copy of every tick so far, merged.
+func (f *fanout) merged() *engine.Snapshot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := engine.NewSnapshot()
+	out.Merge(f.total)
+	return out
+}

@@ -1,0 +1,229 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+)
+
+// Session is one run of the load, with its cluster, steps and sinks.
+type Session struct {
+	cfg Config
+	fan *fanout
+}
+
+// Result is what a session measured.
+type Result struct {
+	// Command and Target are the session's.
+	Command string
+	Target  engine.Target
+	// Load is the load's result: every tick merged and the sending
+	// window.
+	Load *engine.Result
+	// Steps are the scripted steps' results at the load's end (none
+	// without steps).
+	Steps []experiments.Result
+	// Start and End bound the load, End being when it returned.
+	Start, End time.Time
+	// Partial is set when the load did not return within its drain after
+	// the stop: Load is then the ticks received until then, and Partial
+	// says what that misses.
+	Partial string
+}
+
+// New checks cfg and returns its session.
+func New(cfg Config) (*Session, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return &Session{cfg: cfg, fan: newFanout(cfg.Sinks)}, nil
+}
+
+// Emit hands an event (an operator's action, a note) to every sink, in
+// order with the ticks; an event's zero Time is now.
+func (s *Session) Emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	s.fan.event(e)
+}
+
+// Run runs the session until the load ends, its window or ctx (the
+// operator stopped it), and returns its result. A sink's error on Open
+// ends it before any load; the cluster is stopped and every sink closed
+// whatever happens.
+func (s *Session) Run(ctx context.Context) (res *Result, err error) {
+	c := s.cfg.Cluster
+	var watched sync.WaitGroup
+	subCtx, unsubscribe := context.WithCancel(context.Background())
+	defer func() {
+		unsubscribe()
+		watched.Wait()
+		if res == nil {
+			s.fan.close(nil)
+		}
+	}()
+	if c != nil {
+		events := c.Subscribe(subCtx) // before Start: the sinks see its first events
+		watched.Go(func() { s.forward(events) })
+		defer s.stopCluster()
+		startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
+		err := c.Start(startCtx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%s: start the cluster: %w", s.cfg.Command, err)
+		}
+	}
+	target, extra := s.cfg.Target, []engine.Option(nil)
+	if s.cfg.Resolve != nil {
+		if target, extra, err = s.cfg.Resolve(); err != nil {
+			return nil, err
+		}
+	}
+	var runner *experiments.Runner
+	if c != nil {
+		runner = experiments.NewRunner(c, s.cfg.Steps, experiments.OnUpdate(s.stepEvent))
+	}
+	opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
+		engine.Tick(Interval), engine.OnSnapshot(func(snap *engine.Snapshot) {
+			if runner != nil {
+				runner.Observe(snap)
+			}
+			s.fan.tick(snap)
+		}))
+	if s.cfg.Drain > 0 {
+		opts = append(opts, engine.Drain(s.cfg.Drain))
+	}
+	eng, err := engine.New(target, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.cfg.Command, err)
+	}
+	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng}
+	var state func() cluster.State
+	if c != nil {
+		info.Cluster, state = c, c.State
+	}
+	for _, sink := range s.cfg.Sinks {
+		if err := sink.Open(info); err != nil {
+			return nil, err // the deferred close closes every sink without a result
+		}
+	}
+	s.fan.opened(state)
+	return s.load(ctx, eng, target, runner), nil
+}
+
+// load runs eng and the steps, holds the session open when asked to,
+// and closes the sinks with the result.
+func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Target, runner *experiments.Runner) *Result {
+	stepsCtx, stopSteps := context.WithCancel(ctx)
+	var steps sync.WaitGroup
+	start := time.Now()
+	if runner != nil {
+		steps.Go(func() { runner.Run(stepsCtx, start) })
+	}
+	type ran struct {
+		res *engine.Result
+		err error
+	}
+	done := make(chan ran, 1)
+	go func() {
+		r, err := eng.Run(ctx)
+		done <- ran{r, err}
+	}()
+	res := &Result{Command: s.cfg.Command, Target: target, Start: start}
+	select {
+	case r := <-done:
+		res.Load, res.End = r.res, time.Now()
+		if r.err != nil {
+			res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
+		}
+	case <-ctx.Done():
+		drain := s.cfg.Drain
+		if drain <= 0 {
+			drain = engine.DefaultDrain
+		}
+		select {
+		case r := <-done:
+			res.Load, res.End = r.res, time.Now()
+			if r.err != nil {
+				res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
+			}
+		case <-time.After(drain + endGrace):
+			res.End = time.Now()
+			total := s.fan.merged()
+			res.Partial = fmt.Sprintf("%s: the load did not end within %s of the stop: the summary misses the %d requests in flight at its last tick",
+				s.cfg.Command, drain+endGrace, total.InFlight)
+		}
+	}
+	if res.Load == nil {
+		total := s.fan.merged()
+		window := res.End.Sub(total.Start)
+		if total.Start.IsZero() || window < 0 || window > total.Elapsed() {
+			window = total.Elapsed()
+		}
+		if s.cfg.Window > 0 {
+			window = min(window, s.cfg.Window)
+		}
+		res.Load = &engine.Result{Total: total, Window: window}
+	}
+	stopSteps()
+	steps.Wait()
+	if runner != nil {
+		res.Steps = runner.Results(res.End)
+	}
+	if s.cfg.Hold {
+		<-ctx.Done()
+	}
+	if errs := s.fan.close(res); len(errs) > 0 {
+		res.Partial = joinNotes(res.Partial, errors.Join(errs...).Error())
+	}
+	return res
+}
+
+// forward hands the cluster's events to the sinks until the
+// subscription ends.
+func (s *Session) forward(events <-chan cluster.Event) {
+	for e := range events {
+		s.fan.event(Event{Time: e.Time, Source: FromCluster, Kind: string(e.Kind), Message: e.Message, Cluster: &e})
+	}
+}
+
+// stopCluster stops the cluster, bounded by StopTimeout.
+func (s *Session) stopCluster() {
+	ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
+	defer cancel()
+	_ = s.cfg.Cluster.Stop(ctx)
+}
+
+// stepEvent is a step's update as an event.
+func (s *Session) stepEvent(r experiments.Result) {
+	kind, msg := StepState(r)
+	s.fan.event(Event{Time: time.Now(), Source: FromStep, Kind: kind, Message: msg, Step: &r})
+}
+
+// StepState names a step result's state as its event's kind ("started",
+// "completed", "failed", "effect-ended") with the event's text.
+func StepState(r experiments.Result) (kind, message string) {
+	switch {
+	case r.Until != "":
+		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", r.Spec, r.EffectS, r.Until)
+	case r.Completed:
+		return "completed", fmt.Sprintf("step %s completed in %.1fs", r.Spec, r.DurationS)
+	case r.Error != "":
+		return "failed", "step " + r.Spec + " did not complete: " + r.Error
+	}
+	return "started", "step " + r.Spec + " started"
+}
+
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

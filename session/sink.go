@@ -1,0 +1,99 @@
+package session
+
+import (
+	"time"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+)
+
+// Sink consumes a session: its ticks and events, then its result. The
+// session calls a sink's methods from one goroutine at a time, in one order
+// shared by every sink; a sink must return quickly (it holds up the
+// others, and the engine's collector): one that does slow work hands it to
+// its own goroutine.
+type Sink interface {
+	// Open is called once the cluster started and the target is known,
+	// before the load starts. An error ends the session before any load.
+	Open(Info) error
+	// Tick is called with each tick of the load, in order.
+	Tick(Tick)
+	// Event is called with each event, in order with the ticks.
+	Event(Event)
+	// Close is called once, with the session's result: after the load
+	// ended, or without one (nil) when the session failed before it (also
+	// when Open was not called).
+	Close(*Result) error
+}
+
+// Info describes a session to its sinks as it opens.
+type Info struct {
+	// Command names the command that runs it ("load", "run", "demo").
+	Command string
+	// Target is where the load goes.
+	Target engine.Target
+	// Closed is set for the closed loop (connections), unset for the open
+	// loop (a rate).
+	Closed bool
+	// Window is the sending window, 0 when it lasts until stopped.
+	Window time.Duration
+	// Cluster is the attached cluster, nil when there is none.
+	Cluster cluster.Cluster
+	// Interval is the snapshot interval.
+	Interval time.Duration
+	// Engine is the load, for a sink that changes it (the UI's keys).
+	Engine *engine.Engine
+}
+
+// Tick is one snapshot interval of the load.
+type Tick struct {
+	// Snapshot is what the engine measured in the tick. It is the sink's
+	// own until its next Tick call (the session reuses it then): a sink
+	// that keeps it longer copies it (Clone).
+	Snapshot *engine.Snapshot
+	// CPU is the process's CPU use over the tick as a share of Procs
+	// (GOMAXPROCS) processors; CPUKnown is false when it was not measured.
+	CPU      float64
+	CPUKnown bool
+	Procs    int
+	// State is the cluster's state at the tick's end, nil without a
+	// cluster. Its Replicas are the sink's own.
+	State *cluster.State
+}
+
+// Source says where an event came from.
+type Source string
+
+// The event sources.
+const (
+	// FromCluster is a cluster's event; Cluster holds it.
+	FromCluster Source = "cluster"
+	// FromOperator is an operator's action or note (a rate change, a
+	// pause, a failed action), given to Session.Emit.
+	FromOperator Source = "operator"
+	// FromStep is a scripted step starting or ending, or its fault's
+	// effect ending; Step holds its result.
+	FromStep Source = "step"
+)
+
+// Event is one thing that happened in a session.
+type Event struct {
+	// Time is when it happened.
+	Time time.Time
+	// Source says where it came from, Kind what it is within its source:
+	// a cluster.EventKind, an operator's action ("rate", "pause", "note",
+	// "failed", ...), a step's state ("started", "completed", "failed",
+	// "effect-ended").
+	Source Source
+	Kind   string
+	// Message is the event's text.
+	Message string
+	// Cluster is the cluster's event (FromCluster).
+	Cluster *cluster.Event
+	// Step is the step's result (FromStep).
+	Step *experiments.Result
+	// Data carries a source's details beyond these (an operator entry's
+	// marks for the UI), opaque to the session.
+	Data any
+}
