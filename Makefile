@@ -4,7 +4,7 @@ BIN     := bin/scalelab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui fuzz demo clean k8s-controlplane k8s-e2e
+.PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui bench-soak fuzz demo clean k8s-controlplane k8s-e2e
 
 all: build
 
@@ -34,6 +34,11 @@ bench-peers: build
 
 bench-ui: build
 	bash bench/ui.sh
+
+# The 10-minute memory soak at 100,000 req/s (not part of bench: it takes
+# ten minutes); MINUTES=2 for a shorter one.
+bench-soak: build
+	bash bench/soak.sh
 
 # Kubernetes end-to-end tests on a real etcd, kube-apiserver and
 # kube-controller-manager (built once into ~/.cache/scalelab, reused after),
