@@ -1,0 +1,90 @@
+package main
+
+import (
+	"io"
+
+	"github.com/scalelab/scalelab/recordings"
+	sess "github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/spf13/cobra"
+)
+
+// recordSink records a session: it opens the recording as the session
+// opens (the target and the cluster are known then), records each tick
+// and event, and writes the summary the command prints as it closes.
+type recordSink struct {
+	flags  *recordFlags
+	cmd    *cobra.Command
+	errOut io.Writer
+	// info describes the session for the header; summary is the summary
+	// the command prints, made from the result.
+	info    func(sess.Info) recordInfo
+	summary func(*sess.Result) any
+	rec     *recorder
+}
+
+func (r *recordSink) Open(i sess.Info) error {
+	rec, err := r.flags.start(r.cmd, r.errOut, r.info(i))
+	r.rec = rec
+	return err
+}
+
+func (r *recordSink) Tick(t sess.Tick) {
+	if r.rec == nil {
+		return
+	}
+	r.rec.w.Frame(recordings.Frame{Snapshot: t.Snapshot, CPU: t.CPU, CPUKnown: t.CPUKnown, Procs: t.Procs, State: t.State})
+}
+
+func (r *recordSink) Event(e sess.Event) {
+	if r.rec == nil {
+		return
+	}
+	switch {
+	case e.Cluster != nil:
+		r.rec.w.Event(recordings.ClusterEvent(*e.Cluster))
+	case e.Step != nil:
+		r.rec.step(*e.Step)
+	default:
+		entry, ok := e.Data.(common.Entry)
+		if !ok {
+			entry = common.Entry{Time: e.Time, Kind: e.Kind, Text: e.Message}
+		}
+		r.rec.entry(entry)
+	}
+}
+
+func (r *recordSink) Close(res *sess.Result) error {
+	if res == nil {
+		r.rec.close()
+		return nil
+	}
+	r.rec.finish(r.summary(res))
+	return nil
+}
+
+// liveSink is the headless live line: what the load measured, a line a
+// second.
+type liveSink struct{ every *secondly }
+
+func newLiveSink(w io.Writer) *liveSink { return &liveSink{every: newSecondly(newLiveLine(w).print)} }
+
+func (l *liveSink) Open(sess.Info) error     { return nil }
+func (l *liveSink) Tick(t sess.Tick)         { l.every.add(t.Snapshot) }
+func (l *liveSink) Event(sess.Event)         {}
+func (l *liveSink) Close(*sess.Result) error { return nil }
+
+// modelSink follows the load model through the ticks (an operator's
+// changes of the rate or the connections), for the summary.
+type modelSink struct {
+	model string
+	track *modelTrack
+}
+
+func (m *modelSink) Open(i sess.Info) error {
+	m.track = newModelTrack(m.model, i.Closed)
+	return nil
+}
+func (m *modelSink) Tick(t sess.Tick)         { m.track.observe(t.Snapshot) }
+func (m *modelSink) Event(sess.Event)         {}
+func (m *modelSink) Close(*sess.Result) error { return nil }
