@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/scalelab/scalelab/recordings"
 	sess "github.com/scalelab/scalelab/session"
@@ -88,3 +90,34 @@ func (m *modelSink) Open(i sess.Info) error {
 func (m *modelSink) Tick(t sess.Tick)         { m.track.observe(t.Snapshot) }
 func (m *modelSink) Event(sess.Event)         {}
 func (m *modelSink) Close(*sess.Result) error { return nil }
+
+// eventsSink prints the cluster's events and the steps' progress on
+// stderr as they happen (headless), each with its time in seconds: from
+// the cluster's start until the load starts, then from the load's start.
+type eventsSink struct {
+	w      io.Writer
+	origin time.Time
+	loaded bool
+}
+
+func newEventsSink(w io.Writer) *eventsSink { return &eventsSink{w: w, origin: time.Now()} }
+
+func (p *eventsSink) Open(sess.Info) error { return nil }
+
+func (p *eventsSink) Tick(t sess.Tick) {
+	if !p.loaded {
+		p.origin, p.loaded = t.Snapshot.Start, true
+	}
+}
+
+func (p *eventsSink) Event(e sess.Event) {
+	at := e.Time.Sub(p.origin).Seconds()
+	switch {
+	case e.Cluster != nil:
+		fmt.Fprintf(p.w, "%6.1fs  event  %s\n", at, e.Message)
+	case e.Step != nil:
+		printStep(p.w, at, *e.Step)
+	}
+}
+
+func (p *eventsSink) Close(*sess.Result) error { return nil }

@@ -35,6 +35,12 @@ type Feed struct {
 	ready   chan struct{}
 	done    chan struct{}
 	once    sync.Once
+	// cpuTime sums the pending frame's ticks' CPU shares times their
+	// seconds, when every one was known (cpuKnown); procs is their
+	// GOMAXPROCS.
+	cpuTime  float64
+	cpuKnown bool
+	procs    int
 }
 
 // NewFeed returns an empty feed.
@@ -48,14 +54,27 @@ func NewFeed() *Feed {
 }
 
 // Push hands a snapshot to the UI; pass it to engine.OnSnapshot. It never
-// blocks.
-func (f *Feed) Push(s *engine.Snapshot) {
+// blocks, and keeps nothing of s (it merges it into a frame of its own);
+// the CPU is measured as the UI takes the frame.
+func (f *Feed) Push(s *engine.Snapshot) { f.push(s, 0, false, 0) }
+
+// push merges s into the pending frame with the CPU share measured over
+// it (when known: a session's tick), so that a frame of several ticks
+// has their CPU, weighted by their lengths.
+func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int) {
 	f.mu.Lock()
 	f.total.Merge(s)
 	if f.pending == nil {
-		f.pending = &Frame{Snapshot: s}
+		f.pending = &Frame{Snapshot: s.Clone()}
+		f.cpuTime, f.cpuKnown = 0, known
 	} else {
 		f.pending.Snapshot.Merge(s)
+	}
+	if known {
+		f.cpuTime += cpu * s.Elapsed().Seconds()
+		f.procs = procs
+	} else {
+		f.cpuKnown = false
 	}
 	f.mu.Unlock()
 	select {
@@ -102,7 +121,11 @@ func (f *Feed) take() (Frame, bool) {
 	}
 	f.pending = nil
 	now := procstat.Take()
-	p.CPU, p.CPUKnown, p.Procs = procstat.Usage(f.cpu, now), true, runtime.GOMAXPROCS(0)
+	if secs := p.Snapshot.Elapsed().Seconds(); f.cpuKnown && secs > 0 {
+		p.CPU, p.CPUKnown, p.Procs = f.cpuTime/secs, true, f.procs
+	} else {
+		p.CPU, p.CPUKnown, p.Procs = procstat.Usage(f.cpu, now), true, runtime.GOMAXPROCS(0)
+	}
 	f.cpu = now
 	return *p, true
 }

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"sync"
+
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/session"
+)
+
+// Sink is the UI's part of a session: it hands the ticks to a Feed and
+// the cluster's events to the model's Events channel, never blocking the
+// session (events queue until the model reads them), and tells the
+// presenter when the session opened, with the engine the keys drive.
+type Sink struct {
+	// Feed takes the ticks.
+	Feed *Feed
+
+	events  chan cluster.Event
+	opened  chan session.Info
+	mu      sync.Mutex
+	queue   []cluster.Event
+	wake    chan struct{}
+	done    chan struct{}
+	opening sync.Once
+	closing sync.Once
+}
+
+// NewSink returns a sink with a new Feed.
+func NewSink() *Sink {
+	s := &Sink{Feed: NewFeed(), events: make(chan cluster.Event), opened: make(chan session.Info, 1),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go s.deliver()
+	return s
+}
+
+// Opened delivers the session's Info once it opened (the load is about
+// to start); it is closed without one when the session ended before.
+func (s *Sink) Opened() <-chan session.Info { return s.opened }
+
+// Events is the cluster's events for Config.Events, in order; it closes
+// once the session closed (events the model had not read by then are
+// dropped: it quit).
+func (s *Sink) Events() <-chan cluster.Event { return s.events }
+
+// Open tells the presenter that the session opened.
+func (s *Sink) Open(i session.Info) error {
+	s.opening.Do(func() {
+		s.opened <- i
+		close(s.opened)
+	})
+	return nil
+}
+
+// Tick hands the tick to the Feed (which merges it into a frame of its
+// own).
+func (s *Sink) Tick(t session.Tick) { s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown, t.Procs) }
+
+// Event queues a cluster's event for the model; the operator's events are
+// the model's own, and the steps show through the cluster's events they
+// cause.
+func (s *Sink) Event(e session.Event) {
+	if e.Cluster == nil {
+		return
+	}
+	s.mu.Lock()
+	s.queue = append(s.queue, *e.Cluster)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close ends the Feed and the events.
+func (s *Sink) Close(*session.Result) error {
+	s.opening.Do(func() { close(s.opened) }) // never opened: say so
+	s.closing.Do(func() {
+		s.Feed.Close()
+		close(s.done)
+	})
+	return nil
+}
+
+// deliver hands the queued events to the model in order.
+func (s *Sink) deliver() {
+	defer close(s.events)
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		s.mu.Unlock()
+		for _, e := range batch {
+			select {
+			case s.events <- e:
+			case <-s.done:
+				return
+			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-s.wake:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+var _ session.Sink = (*Sink)(nil)
