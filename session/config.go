@@ -63,6 +63,13 @@ type Config struct {
 	// its context is done: a UI shows the run's end until the operator
 	// quits, and what the operator does meanwhile is still an event.
 	Hold bool
+	// StopTimeout bounds the cluster's stop (0: StopTimeout); a fleet
+	// whose replicas drain for longer needs more.
+	StopTimeout time.Duration
+	// Summarize makes the run's summary from its result, once, before the
+	// sinks close (Result.Summary: what the command prints, and the
+	// recording keeps).
+	Summarize func(*Result) any
 	// Drain is how long a stopped load waits for its requests in flight
 	// (engine.Drain); 0 is engine.DefaultDrain.
 	Drain time.Duration

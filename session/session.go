@@ -14,8 +14,9 @@ import (
 
 // Session is one run of the load, with its cluster, steps and sinks.
 type Session struct {
-	cfg Config
-	fan *fanout
+	cfg     Config
+	fan     *fanout
+	stopped sync.Once
 }
 
 // Result is what a session measured.
@@ -31,11 +32,21 @@ type Result struct {
 	Steps []experiments.Result
 	// Start and End bound the load, End being when it returned.
 	Start, End time.Time
+	// Summary is Config.Summarize's summary of the result (nil without
+	// one).
+	Summary any
 	// Partial is set when the load did not return within its drain after
 	// the stop: Load is then the ticks received until then, and Partial
 	// says what that misses.
 	Partial string
 }
+
+// LoadError is a load the engine refused (its target or options): bad
+// input, found before any load.
+type LoadError struct{ Err error }
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
 
 // New checks cfg and returns its session.
 func New(cfg Config) (*Session, error) {
@@ -102,7 +113,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	}
 	eng, err := engine.New(target, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.cfg.Command, err)
+		return nil, &LoadError{Err: err}
 	}
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng}
 	var state func() cluster.State
@@ -144,6 +155,11 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 			res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
 		}
 	case <-ctx.Done():
+		if s.cfg.Hold && s.cfg.Cluster != nil {
+			// The operator quit: the cluster stops while the load drains,
+			// so that quitting takes about the drain.
+			go s.stopCluster()
+		}
 		drain := s.cfg.Drain
 		if drain <= 0 {
 			drain = engine.DefaultDrain
@@ -180,6 +196,9 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 	if s.cfg.Hold {
 		<-ctx.Done()
 	}
+	if s.cfg.Summarize != nil {
+		res.Summary = s.cfg.Summarize(res)
+	}
 	if errs := s.fan.close(res); len(errs) > 0 {
 		res.Partial = joinNotes(res.Partial, errors.Join(errs...).Error())
 	}
@@ -194,11 +213,18 @@ func (s *Session) forward(events <-chan cluster.Event) {
 	}
 }
 
-// stopCluster stops the cluster, bounded by StopTimeout.
+// stopCluster stops the cluster, bounded by StopTimeout, once; a second
+// call waits for the first.
 func (s *Session) stopCluster() {
-	ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
-	defer cancel()
-	_ = s.cfg.Cluster.Stop(ctx)
+	s.stopped.Do(func() {
+		bound := s.cfg.StopTimeout
+		if bound <= 0 {
+			bound = StopTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		defer cancel()
+		_ = s.cfg.Cluster.Stop(ctx)
+	})
 }
 
 // stepEvent is a step's update as an event.
