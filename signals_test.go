@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine/enginetest"
+	"github.com/scalelab/scalelab/recordings"
 )
 
 // buildBinary builds scalelab into a temporary directory once for the
@@ -158,4 +160,114 @@ func TestCtrlC(t *testing.T) {
 			t.Errorf("summary printed after quitting at once:\n%s", out)
 		}
 	})
+}
+
+// TestHupStopsLikeTerm sends SIGHUP (the terminal closed) to headless runs
+// that record, a load and a demo: each stops as on SIGTERM, prints its
+// summary, exits 0, and leaves a recording that has the closing summary (the
+// one printed) and every second up to the stop.
+func TestHupStopsLikeTerm(t *testing.T) {
+	t.Parallel()
+	bin := tuiBinary(t)
+	srv := enginetest.NewServer(t, enginetest.Delay(50*time.Millisecond))
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"load", []string{"load", srv.URL, "--rate", "100", "--duration", "60s", "--json"}},
+		{"demo", []string{"demo", "--headless", "--replicas", "2", "--rate", "100", "--duration", "60s", "--startup-delay", "50ms",
+			"--drain", "200ms", "--latency", "1ms", "--json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), tc.name+".scalelab")
+			p := start(t, bin, append(tc.args, "--record", file)...)
+			p.waitLine(t, "inflight", 30*time.Second)
+			p.waitLine(t, "inflight", 5*time.Second) // two seconds: more than one block
+			sent := time.Now()
+			if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			if code := p.wait(t, 15*time.Second); code != exitOK {
+				t.Fatalf("exit %d after SIGHUP, want %d as after SIGTERM", code, exitOK)
+			}
+			out := p.stdout.String()
+			var sum stoppedSummary
+			if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Requests < 100 {
+				t.Fatalf("summary after SIGHUP: %v, %d requests:\n%s", err, sum.Requests, out)
+			}
+			rec := openRecording(t, file)
+			if !rec.Closed() || strings.TrimSpace(string(rec.Summary)) != strings.TrimSpace(out) {
+				t.Fatalf("recording's closing summary %q, want the printed one %q", rec.Summary, out)
+			}
+			if end := rec.FrameEnd(rec.Len() - 1); end.Before(sent.Add(-2 * uiTick)) {
+				t.Fatalf("the recording ends %s before the SIGHUP: its last second is missing", sent.Sub(end))
+			}
+			if d := rec.Duration().Seconds(); d < sum.DurationS-0.3 {
+				t.Fatalf("the recording's frames cover %.2fs of a %.2fs window", d, sum.DurationS)
+			}
+		})
+	}
+}
+
+// TestSecondSignalClosesRecording: a recorded headless load stopped by
+// Ctrl-C waits for requests a target never answers; a second Ctrl-C quits
+// at once with exitInterrupted, and the recording is readable to its last
+// block: frames up to the second Ctrl-C and an event saying it was
+// interrupted, no closing summary (none was printed).
+func TestSecondSignalClosesRecording(t *testing.T) {
+	t.Parallel()
+	bin := tuiBinary(t)
+	srv := enginetest.NewHangServer(t)
+	file := filepath.Join(t.TempDir(), "quit.scalelab")
+	p := start(t, bin, "load", srv.URL, "--rate", "50", "--timeout", "60s", "--record", file)
+	p.waitLine(t, "inflight", 15*time.Second)
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine(t, "stopping", 10*time.Second)
+	time.Sleep(4 * uiTick) // the engine's snapshots go on while it drains
+	sent := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 10*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d after a second Ctrl-C, want %d", code, exitInterrupted)
+	}
+	if took := time.Since(sent); took > 3*time.Second {
+		t.Errorf("second Ctrl-C took %s to exit", took)
+	}
+	rec := openRecording(t, file)
+	if rec.Closed() {
+		t.Errorf("a closing summary after quitting at once: %s", rec.Summary)
+	}
+	checkInterrupted(t, rec, sent)
+}
+
+// openRecording opens a recording that must be intact; the test closes it.
+func openRecording(t *testing.T, file string) *recordings.Recording {
+	t.Helper()
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rec.Close() })
+	if len(rec.Problems) != 0 || rec.Len() == 0 {
+		t.Fatalf("recording: %d frames, problems %v", rec.Len(), rec.Problems)
+	}
+	return rec
+}
+
+// checkInterrupted checks a recording that a second signal at quit closed:
+// its last event says so and its frames reach the quit (the last block was
+// written: a lost one would end up to a second earlier).
+func checkInterrupted(t *testing.T, rec *recordings.Recording, quit time.Time) {
+	t.Helper()
+	if n := len(rec.Events); n == 0 || rec.Events[n-1].Source != recordings.FromOperator || rec.Events[n-1].Kind != "interrupted" ||
+		!strings.Contains(rec.Events[n-1].Message, "quit at once") {
+		t.Errorf("the recording's last event is not the interruption: %+v", rec.Events)
+	}
+	if end := rec.FrameEnd(rec.Len() - 1); end.Before(quit.Add(-2 * uiTick)) {
+		t.Errorf("the recording ends %s before the second signal: its last block is missing", quit.Sub(end))
+	}
 }
