@@ -222,6 +222,8 @@ func TestSecondSignalClosesRecording(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "quit.scalelab")
 	p := start(t, bin, "load", srv.URL, "--rate", "50", "--timeout", "60s", "--record", file)
 	p.waitLine(t, "inflight", 15*time.Second)
+	p.waitLine(t, "inflight", 5*time.Second) // two seconds: more than one block
+	stopped := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +243,7 @@ func TestSecondSignalClosesRecording(t *testing.T) {
 	if rec.Closed() {
 		t.Errorf("a closing summary after quitting at once: %s", rec.Summary)
 	}
-	checkInterrupted(t, rec, sent)
+	checkInterrupted(t, rec, stopped)
 }
 
 // openRecording opens a recording that must be intact; the test closes it.
@@ -258,16 +260,20 @@ func openRecording(t *testing.T, file string) *recordings.Recording {
 	return rec
 }
 
-// checkInterrupted checks a recording that a second signal at quit closed:
-// its last event says so and its frames reach the quit (the last block was
-// written: a lost one would end up to a second earlier).
-func checkInterrupted(t *testing.T, rec *recordings.Recording, quit time.Time) {
+// checkInterrupted checks a recording that a second signal closed after
+// the run stopped at stopped: its last event says so and its frames reach
+// the stop (the last block was written: a lost one ends up to a second
+// earlier).
+func checkInterrupted(t *testing.T, rec *recordings.Recording, stopped time.Time) {
 	t.Helper()
-	if n := len(rec.Events); n == 0 || rec.Events[n-1].Source != recordings.FromOperator || rec.Events[n-1].Kind != "interrupted" ||
-		!strings.Contains(rec.Events[n-1].Message, "quit at once") {
-		t.Errorf("the recording's last event is not the interruption: %+v", rec.Events)
+	var last recordings.Event
+	if n := len(rec.Events); n > 0 {
+		last = rec.Events[n-1]
 	}
-	if end := rec.FrameEnd(rec.Len() - 1); end.Before(quit.Add(-2 * uiTick)) {
-		t.Errorf("the recording ends %s before the second signal: its last block is missing", quit.Sub(end))
+	if last.Source != recordings.FromOperator || last.Kind != "interrupted" || !strings.Contains(last.Message, "quit at once") {
+		t.Errorf("the recording's last event (of %d) is not the interruption: %s %s %q", len(rec.Events), last.Source, last.Kind, last.Message)
+	}
+	if end := rec.FrameEnd(rec.Len() - 1); end.Before(stopped.Add(-2 * uiTick)) {
+		t.Errorf("the recording ends %s before the stop: its last block is missing", stopped.Sub(end))
 	}
 }
