@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -275,5 +277,21 @@ func checkInterrupted(t *testing.T, rec *recordings.Recording, stopped time.Time
 	}
 	if end := rec.FrameEnd(rec.Len() - 1); end.Before(stopped.Add(-2 * uiTick)) {
 		t.Errorf("the recording ends %s before the stop: its last block is missing", stopped.Sub(end))
+	}
+}
+
+// TestHungUpUIError: the UI's input failing with EIO (its terminal closed,
+// when that is seen before the SIGHUP) ends the session as SIGHUP does;
+// any other UI error stays an error.
+func TestHungUpUIError(t *testing.T) {
+	t.Parallel()
+	eio := fmt.Errorf("error reading input: %w", &fs.PathError{Op: "read", Path: "/dev/pts/3", Err: syscall.EIO})
+	if !hungUp(eio) {
+		t.Errorf("%v: want a hang-up", eio)
+	}
+	for _, err := range []error{errors.New("error reading input: bad escape"), fmt.Errorf("x: %w", syscall.EBADF)} {
+		if hungUp(err) {
+			t.Errorf("%v: not a hang-up", err)
+		}
 	}
 }
