@@ -171,8 +171,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if !df.headless {
 		return runDemoUI(cmd, io, lf, df, fl, steps, opts)
 	}
-	ctx, stop := interruptible(cmd.Context(), io.err)
-	defer stop()
+	sig := newInterrupt(cmd.Context(), io.err)
+	defer sig.stop()
+	ctx := sig.ctx
 	recEvents, stopRecEvents := preSubscribe(fl) // before Start: the recording has the first replicas start
 	defer stopRecEvents()
 	// Times on stderr count from the start of the load; until then, from
@@ -197,6 +198,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		return err
 	}
 	defer rec.close()
+	sig.record(rec)
 	rec.watch(recEvents, stopRecEvents)
 	model := lf.model(fs)
 	fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, target.URL, model)

@@ -20,7 +20,9 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 	if _, err := terminal(io); err != nil {
 		return err
 	}
-	ctx := cmd.Context()
+	sig := newInterrupt(cmd.Context(), io.err)
+	defer sig.stop()
+	ctx := sig.ctx
 	recEvents, stopRecEvents := preSubscribe(fl) // before Start, as the UI's
 	defer stopRecEvents()
 	subCtx, unsubscribe := context.WithCancel(ctx)
@@ -43,6 +45,7 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 		return err
 	}
 	defer rec.close()
+	sig.record(rec)
 	rec.watch(recEvents, stopRecEvents)
 	return runInteractiveSteps(ctx, io, session{
 		command:     "demo",
@@ -54,5 +57,6 @@ func runDemoUI(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags, fl 
 		events:      events,
 		stopCluster: fl.Stop,
 		rec:         rec,
+		sig:         sig,
 	}, steps, lf.jsonOut)
 }

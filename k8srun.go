@@ -84,12 +84,9 @@ func (r k8sRun) run() error {
 // session starts watching d and runs the load on it, headless or in the
 // UI.
 func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.Step, opts []engine.Option) error {
-	ctx := r.cmd.Context()
-	if r.headless {
-		var stop func()
-		ctx, stop = interruptible(ctx, r.io.err)
-		defer stop()
-	}
+	sig := newInterrupt(r.cmd.Context(), r.io.err)
+	defer sig.stop()
+	ctx := sig.ctx
 	recEvents, stopRecEvents := preSubscribe(d) // before Start: the recording has the first state
 	defer stopRecEvents()
 	subCtx, unsubscribe := context.WithCancel(ctx)
@@ -130,6 +127,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		return err
 	}
 	defer rec.close()
+	sig.record(rec)
 	rec.watch(recEvents, stopRecEvents)
 	r.describe(d, r.lf.shown(target.URL), model)
 	if r.headless {
@@ -142,7 +140,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 	}
 	return runInteractiveSteps(ctx, r.io, session{
 		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
-		cluster: d, events: events, rec: rec, showSecrets: r.lf.showSecrets,
+		cluster: d, events: events, rec: rec, sig: sig, showSecrets: r.lf.showSecrets,
 	}, steps, r.lf.jsonOut)
 }
 

@@ -29,8 +29,8 @@ does and times latency from each request's intended send; closed loop
 			if err != nil {
 				return err
 			}
-			ctx, stop := interruptible(cmd.Context(), io.err)
-			defer stop()
+			sig := newInterrupt(cmd.Context(), io.err)
+			defer sig.stop()
 			var rec *recorder // set before the run
 			opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
 			eng, err := engine.New(target, opts...)
@@ -41,8 +41,9 @@ does and times latency from each request's intended send; closed loop
 				return err
 			}
 			defer rec.close()
+			sig.record(rec)
 			fmt.Fprintf(io.err, "scalelab load %s: %s\n", f.shown(target.URL), f.model(cmd.Flags()))
-			res, err := eng.Run(ctx)
+			res, err := eng.Run(sig.ctx)
 			if err != nil {
 				return err
 			}

@@ -6,11 +6,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/internal/tmuxtest"
+	"github.com/scalelab/scalelab/recordings"
 )
 
 // stoppedSummary is what the tests of a stopped run read of its summary.
@@ -99,4 +103,155 @@ func TestRunUIQuitCountsInFlight(t *testing.T) {
 		t.Errorf("duration_s %g: the run sent for more than 2 s", sum.DurationS)
 	}
 	t.Logf("summary %+v", sum)
+}
+
+// paneChild is the pid of the process the pane's shell runs (scalelab).
+func paneChild(t *testing.T, x *tmuxtest.Term) int {
+	t.Helper()
+	sh := strings.TrimSpace(x.Run("display", "-p", "-t", "e2e", "#{pane_pid}"))
+	b, err := os.ReadFile(filepath.Join("/proc", sh, "task", sh, "children"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.Fields(string(b) + " none")[0])
+	if err != nil {
+		t.Fatalf("the pane's shell %s runs no child: %q", sh, b)
+	}
+	return pid
+}
+
+// checkTerminalBack checks that the pane is off the alternate screen with
+// the cursor shown, in cooked mode (the shell's stty -a on screen).
+func checkTerminalBack(t *testing.T, x *tmuxtest.Term, s string) {
+	t.Helper()
+	if st := strings.TrimSpace(x.Run("display", "-p", "-t", "e2e", "#{alternate_on} #{cursor_flag}")); st != "0 1" {
+		t.Errorf("alternate screen, cursor shown: %q, want \"0 1\"", st)
+	}
+	fields := strings.Fields(s)
+	for _, mode := range []string{"icanon", "echo", "isig"} {
+		if !contains(fields, mode) || contains(fields, "-"+mode) {
+			t.Errorf("terminal left without %s:\n%s", mode, s)
+		}
+	}
+}
+
+// waitClosed waits for the recording at file to have its closing summary
+// (its process may have lost its terminal: only the file tells).
+func waitClosed(t *testing.T, file string, timeout time.Duration) *recordings.Recording {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if rec, err := recordings.Open(file); err == nil {
+			if rec.Closed() {
+				t.Cleanup(func() { _ = rec.Close() })
+				return rec
+			}
+			_ = rec.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has no closing summary %s after the hang-up", file, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestUIHangUp hangs up `scalelab run --record` while its UI runs: the
+// terminal closed (tmux kill-session) or SIGHUP sent to the process alone.
+// Either way the run stops as on SIGTERM: the summary printed, the
+// recording complete (its closing summary, the one printed, and its frames
+// up to the hang-up), and, where the terminal lives on, exit 0 and the
+// terminal given back.
+func TestUIHangUp(t *testing.T) {
+	bin := tuiBinary(t)
+	url := loopbackServer(t)
+	for _, tc := range []string{"kill-session", "SIGHUP"} {
+		t.Run(tc, func(t *testing.T) {
+			dir := t.TempDir()
+			file, out := filepath.Join(dir, "hup.scalelab"), filepath.Join(dir, "summary.json")
+			x := tmuxtest.New(t, 120, 40, "sh -c '"+bin+" run "+url+" --rate 100 --duration 60s --json --record "+file+" > "+out+
+				"; echo EXIT=$?; stty -a; sleep 300'")
+			x.WaitFor(30*time.Second, "● RUNNING")
+			x.WaitMatch(30*time.Second, achievedRE)
+			time.Sleep(1500 * time.Millisecond)
+			hup := time.Now()
+			if tc == "kill-session" {
+				x.Run("kill-session", "-t", "e2e")
+			} else if err := syscall.Kill(paneChild(t, x), syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			rec := waitClosed(t, file, 15*time.Second)
+			if end := rec.FrameEnd(rec.Len() - 1); end.Before(hup.Add(-2 * uiTick)) {
+				t.Errorf("the recording ends %s before the hang-up: its last second is missing", hup.Sub(end))
+			}
+			printed, err := os.ReadFile(out)
+			if err != nil || strings.TrimSpace(string(printed)) != strings.TrimSpace(string(rec.Summary)) {
+				t.Errorf("printed summary %q (%v), recorded %q", printed, err, rec.Summary)
+			}
+			if tc == "kill-session" {
+				return
+			}
+			s := x.WaitFor(15*time.Second, "EXIT=", "speed")
+			if !strings.Contains(s, "EXIT=0") || strings.Contains(s, "Throughput (requests/s)") {
+				t.Errorf("after SIGHUP, want exit 0 and the UI gone:\n%s", s)
+			}
+			checkTerminalBack(t, x, s)
+		})
+	}
+}
+
+// TestUIQuitThenCtrlC quits the UI while requests wait for a target that
+// never answers them (q in `run`, q while a demo's upgrade runs), then
+// presses Ctrl-C during the wait: the second stop quits at once with
+// exitInterrupted, the terminal is given back and the recording is closed
+// to its last block, marked interrupted.
+func TestUIQuitThenCtrlC(t *testing.T) {
+	bin := tuiBinary(t)
+	srv := enginetest.NewServer(t, enginetest.HangEvery(5))
+	for _, tc := range []struct{ name, args, quit, wait string }{
+		{"run ctrl-c twice", "run " + srv.URL + " --rate 50 --timeout 30s", "C-c", "achieved"},
+		{"demo q during a step", "demo --replicas 2 --rate 100 --latency 1ms --startup-delay 3s --drain 3s --step 1s:upgrade=v2", "q",
+			"upgrade v2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "quit.scalelab")
+			// The shell waits through a Ctrl-C (its trap) to print the exit code.
+			x := tmuxtest.New(t, 120, 40, "sh -c 'trap : INT; "+bin+" "+tc.args+" --record "+file+
+				"; echo EXIT=$?; stty -a; sleep 300'")
+			x.WaitFor(60*time.Second, "● RUNNING")
+			x.WaitMatch(30*time.Second, achievedRE)
+			if tc.wait != "achieved" {
+				x.WaitFor(30*time.Second, tc.wait)
+			}
+			time.Sleep(time.Second)
+			quit := time.Now()
+			x.Keys(tc.quit)
+			deadline := time.Now().Add(5 * time.Second)
+			for strings.TrimSpace(x.Run("display", "-p", "-t", "e2e", "#{alternate_on}")) != "0" {
+				if time.Now().After(deadline) {
+					t.Fatalf("the UI did not leave the screen after %s:\n%s", tc.quit, x.Screen())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(3 * uiTick) // a few frames of the wait
+			second := time.Now()
+			x.Keys("C-c")
+			s := x.WaitFor(5*time.Second, "EXIT=", "speed")
+			if took := time.Since(second); took > 3*time.Second {
+				t.Errorf("Ctrl-C after the quit took %s", took)
+			}
+			if !strings.Contains(s, "EXIT="+strconv.Itoa(exitInterrupted)) {
+				t.Errorf("want exit %d after a second stop:\n%s", exitInterrupted, s)
+			}
+			checkTerminalBack(t, x, s)
+			rec, err := recordings.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rec.Close()
+			if len(rec.Problems) != 0 || rec.Len() == 0 {
+				t.Fatalf("recording: %d frames, problems %v", rec.Len(), rec.Problems)
+			}
+			checkInterrupted(t, rec, quit)
+		})
+	}
 }

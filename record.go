@@ -67,7 +67,7 @@ type recorder struct {
 	unsubscribe context.CancelFunc
 	watched     sync.WaitGroup
 	closed      sync.Once
-	summarized  bool
+	summarized  atomic.Bool
 }
 
 // check finds bad recording flags before a session starts anything: both
@@ -287,7 +287,7 @@ func (r *recorder) finish(summary any) {
 	js, err := json.Marshal(redactSummary(summary))
 	if err == nil {
 		err = r.w.Summary(js)
-		r.summarized = err == nil
+		r.summarized.Store(err == nil)
 	}
 	if err != nil {
 		fmt.Fprintf(r.errOut, "scalelab %s: recording's summary: %v\n", r.command, err)
@@ -295,8 +295,21 @@ func (r *recorder) finish(summary any) {
 	r.close()
 }
 
+// interrupted closes the recording of a session that a second signal (how)
+// quit at once: an operator event says so, then the last block is written.
+// It has no closing summary: the session printed none (replay computes one
+// from the frames). Safe to call while the session still records.
+func (r *recorder) interrupted(how string) {
+	if r == nil {
+		return
+	}
+	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromOperator, Kind: "interrupted", Level: "warn",
+		Message: "quit at once (" + how + " again): requests in flight not awaited, no summary"})
+	r.close()
+}
+
 // close closes the recording (a session that failed has no summary). It is
-// idempotent.
+// idempotent and safe to call from two goroutines (the second waits).
 func (r *recorder) close() {
 	if r == nil {
 		return
@@ -312,7 +325,7 @@ func (r *recorder) close() {
 				r.command, r.w.Path(), rootCause(err))
 			return
 		}
-		if r.w.Frames() == 0 && !r.summarized {
+		if r.w.Frames() == 0 && !r.summarized.Load() {
 			_ = os.Remove(r.w.Path()) // the session never started: nothing to replay
 			return
 		}

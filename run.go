@@ -64,18 +64,22 @@ live line a second on stderr), with the cluster's events and the steps.`,
 			if _, err := terminal(io); err != nil {
 				return err
 			}
+			sig := newInterrupt(cmd.Context(), io.err)
+			defer sig.stop()
 			rec, err := f.rec.start(cmd, io.err, f.recordInfo(target.URL, model))
 			if err != nil {
 				return err
 			}
 			defer rec.close()
-			rep, err := runInteractive(cmd.Context(), io, session{
+			sig.record(rec)
+			rep, err := runInteractive(sig.ctx, io, session{
 				command: "run",
 				target:  target,
 				model:   model,
 				opts:    opts,
 				window:  f.window(),
 				rec:     rec,
+				sig:     sig,
 				// the URL shown in the UI and the summary: redacted unless set
 				showSecrets: f.showSecrets,
 			})
@@ -95,8 +99,8 @@ live line a second on stderr), with the cluster's events and the steps.`,
 // runHeadless is scalelab load's behaviour: a live line per second on
 // stderr, the summary at the end.
 func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model string, f *loadFlags, opts []engine.Option) error {
-	ctx, stop := interruptible(cmd.Context(), io.err)
-	defer stop()
+	sig := newInterrupt(cmd.Context(), io.err)
+	defer sig.stop()
 	var rec *recorder // set before the run
 	opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
 	eng, err := engine.New(target, opts...)
@@ -107,8 +111,9 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 		return err
 	}
 	defer rec.close()
+	sig.record(rec)
 	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), f.shown(target.URL), model)
-	res, err := eng.Run(ctx)
+	res, err := eng.Run(sig.ctx)
 	if err != nil {
 		return err
 	}

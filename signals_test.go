@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine/enginetest"
+	"github.com/scalelab/scalelab/recordings"
 )
 
 // buildBinary builds scalelab into a temporary directory once for the
@@ -158,4 +162,136 @@ func TestCtrlC(t *testing.T) {
 			t.Errorf("summary printed after quitting at once:\n%s", out)
 		}
 	})
+}
+
+// TestHupStopsLikeTerm sends SIGHUP (the terminal closed) to headless runs
+// that record, a load and a demo: each stops as on SIGTERM, prints its
+// summary, exits 0, and leaves a recording that has the closing summary (the
+// one printed) and every second up to the stop.
+func TestHupStopsLikeTerm(t *testing.T) {
+	t.Parallel()
+	bin := tuiBinary(t)
+	srv := enginetest.NewServer(t, enginetest.Delay(50*time.Millisecond))
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"load", []string{"load", srv.URL, "--rate", "100", "--duration", "60s", "--json"}},
+		{"demo", []string{"demo", "--headless", "--replicas", "2", "--rate", "100", "--duration", "60s", "--startup-delay", "50ms",
+			"--drain", "200ms", "--latency", "1ms", "--json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), tc.name+".scalelab")
+			p := start(t, bin, append(tc.args, "--record", file)...)
+			p.waitLine(t, "inflight", 30*time.Second)
+			p.waitLine(t, "inflight", 5*time.Second) // two seconds: more than one block
+			sent := time.Now()
+			if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			if code := p.wait(t, 15*time.Second); code != exitOK {
+				t.Fatalf("exit %d after SIGHUP, want %d as after SIGTERM", code, exitOK)
+			}
+			out := p.stdout.String()
+			var sum stoppedSummary
+			if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Requests < 100 {
+				t.Fatalf("summary after SIGHUP: %v, %d requests:\n%s", err, sum.Requests, out)
+			}
+			rec := openRecording(t, file)
+			if !rec.Closed() || strings.TrimSpace(string(rec.Summary)) != strings.TrimSpace(out) {
+				t.Fatalf("recording's closing summary %q, want the printed one %q", rec.Summary, out)
+			}
+			if end := rec.FrameEnd(rec.Len() - 1); end.Before(sent.Add(-2 * uiTick)) {
+				t.Fatalf("the recording ends %s before the SIGHUP: its last second is missing", sent.Sub(end))
+			}
+			if d := rec.Duration().Seconds(); d < sum.DurationS-0.3 {
+				t.Fatalf("the recording's frames cover %.2fs of a %.2fs window", d, sum.DurationS)
+			}
+		})
+	}
+}
+
+// TestSecondSignalClosesRecording: a recorded headless load stopped by
+// Ctrl-C waits for requests a target never answers; a second Ctrl-C quits
+// at once with exitInterrupted, and the recording is readable to its last
+// block: frames up to the second Ctrl-C and an event saying it was
+// interrupted, no closing summary (none was printed).
+func TestSecondSignalClosesRecording(t *testing.T) {
+	t.Parallel()
+	bin := tuiBinary(t)
+	srv := enginetest.NewHangServer(t)
+	file := filepath.Join(t.TempDir(), "quit.scalelab")
+	p := start(t, bin, "load", srv.URL, "--rate", "50", "--timeout", "60s", "--record", file)
+	p.waitLine(t, "inflight", 15*time.Second)
+	p.waitLine(t, "inflight", 5*time.Second) // two seconds: more than one block
+	stopped := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine(t, "stopping", 10*time.Second)
+	time.Sleep(4 * uiTick) // the engine's snapshots go on while it drains
+	sent := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 10*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d after a second Ctrl-C, want %d", code, exitInterrupted)
+	}
+	if took := time.Since(sent); took > 3*time.Second {
+		t.Errorf("second Ctrl-C took %s to exit", took)
+	}
+	rec := openRecording(t, file)
+	if rec.Closed() {
+		t.Errorf("a closing summary after quitting at once: %s", rec.Summary)
+	}
+	checkInterrupted(t, rec, stopped)
+}
+
+// openRecording opens a recording that must be intact; the test closes it.
+func openRecording(t *testing.T, file string) *recordings.Recording {
+	t.Helper()
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rec.Close() })
+	if len(rec.Problems) != 0 || rec.Len() == 0 {
+		t.Fatalf("recording: %d frames, problems %v", rec.Len(), rec.Problems)
+	}
+	return rec
+}
+
+// checkInterrupted checks a recording that a second signal closed after
+// the run stopped at stopped: its last event says so and its frames reach
+// the stop (the last block was written: a lost one ends up to a second
+// earlier).
+func checkInterrupted(t *testing.T, rec *recordings.Recording, stopped time.Time) {
+	t.Helper()
+	var last recordings.Event
+	if n := len(rec.Events); n > 0 {
+		last = rec.Events[n-1]
+	}
+	if last.Source != recordings.FromOperator || last.Kind != "interrupted" || !strings.Contains(last.Message, "quit at once") {
+		t.Errorf("the recording's last event (of %d) is not the interruption: %s %s %q", len(rec.Events), last.Source, last.Kind, last.Message)
+	}
+	if end := rec.FrameEnd(rec.Len() - 1); end.Before(stopped.Add(-2 * uiTick)) {
+		t.Errorf("the recording ends %s before the stop: its last block is missing", stopped.Sub(end))
+	}
+}
+
+// TestHungUpUIError: the UI's input failing with EIO (its terminal closed,
+// when that is seen before the SIGHUP) ends the session as SIGHUP does;
+// any other UI error stays an error.
+func TestHungUpUIError(t *testing.T) {
+	t.Parallel()
+	eio := fmt.Errorf("error reading input: %w", &fs.PathError{Op: "read", Path: "/dev/pts/3", Err: syscall.EIO})
+	if !hungUp(eio) {
+		t.Errorf("%v: want a hang-up", eio)
+	}
+	for _, err := range []error{errors.New("error reading input: bad escape"), fmt.Errorf("x: %w", syscall.EBADF)} {
+		if hungUp(err) {
+			t.Errorf("%v: not a hang-up", err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -52,6 +53,10 @@ type session struct {
 	alongside func(ctx context.Context, start time.Time)
 	// rec (optional) records the session.
 	rec *recorder
+	// sig handles the stop signals (it made the context the session runs
+	// under): while the UI holds the terminal it gives it back on a quit
+	// at once.
+	sig *interrupt
 	// showSecrets prints the target URL as given, not redacted.
 	showSecrets bool
 }
@@ -104,7 +109,8 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 		return report{}, usageError{err}
 	}
 	track = newModelTrack(s.model, eng.Closed())
-	defer restoreTerminal(out)()
+	giveBack := savedTerminal(out)
+	defer restoreOnPanic(giveBack)()
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -137,20 +143,24 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	if cfg.Events = s.events; s.cluster != nil && cfg.Events == nil {
 		cfg.Events = s.cluster.Subscribe(uiCtx)
 	}
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx)}
+	// s.sig handles the signals, bubbletea does not: a stop signal cancels
+	// ctx, which ends the UI, and one after the UI quit quits at once.
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if !term.IsTerminal(os.Stdin.Fd()) {
 		popts = append(popts, tea.WithInputTTY())
 	}
 	prog := tea.NewProgram(ui.New(cfg), popts...)
 	s.rec.warnVia(func(text string) { prog.Send(ui.WarningMsg{Text: text}) })
+	s.sig.holdTerminal(giveBack)
 	_, uiErr := prog.Run()
+	s.sig.holdTerminal(nil)
 	s.rec.warnVia(nil)
 	quit := time.Now()
 	stopUI()
 	stopLoad()
 	rep, note := s.finish(feed, results, &alongside, quit)
 	track.apply(&rep) // the engine and its snapshots ended in finish
-	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) {
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) && !hungUp(uiErr) {
 		return rep, fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
 	}
 	if note != "" {
@@ -219,22 +229,39 @@ func partialReport(s session, feed *ui.Feed, quit time.Time) report {
 	return newReport(s.command, s.url(), s.model, res)
 }
 
+// hungUp says whether the UI ended because its terminal went away (closed
+// by tmux kill-session, a lost SSH connection: reading it fails with EIO):
+// the session then ends as on SIGHUP, with its summary and recording.
+func hungUp(uiErr error) bool { return errors.Is(uiErr, syscall.EIO) }
+
+// savedTerminal saves the terminal's state and returns a function that puts
+// it back: cooked mode, the alternate screen left, the cursor shown.
+func savedTerminal(out *os.File) func() {
+	fd := out.Fd()
+	st, err := term.GetState(fd)
+	return func() {
+		if err == nil {
+			_ = term.Restore(fd, st)
+		}
+		fmt.Fprint(out, "\x1b[?1049l\x1b[?25h")
+	}
+}
+
 // restoreTerminal saves the terminal's state and returns a function, to
 // defer, that puts it back and leaves the alternate screen if a panic
 // unwinds past the UI (bubbletea restores it itself on a normal exit and on
 // the panics it catches).
-func restoreTerminal(out *os.File) func() {
-	fd := out.Fd()
-	st, err := term.GetState(fd)
+func restoreTerminal(out *os.File) func() { return restoreOnPanic(savedTerminal(out)) }
+
+// restoreOnPanic returns a function, to defer, that gives the terminal back
+// (giveBack, from savedTerminal) if a panic unwinds past it.
+func restoreOnPanic(giveBack func()) func() {
 	return func() {
 		r := recover()
 		if r == nil {
 			return
 		}
-		if err == nil {
-			_ = term.Restore(fd, st)
-		}
-		fmt.Fprint(out, "\x1b[?1049l\x1b[?25h")
+		giveBack()
 		panic(r)
 	}
 }
