@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -100,8 +99,8 @@ func (e *Engine) SetRate(r float64) error {
 	if e.cfg.closedLoop() {
 		return fmt.Errorf("set rate: %w", ErrWrongModel)
 	}
-	if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return fmt.Errorf("set rate %g: must be a number >= 0", r)
+	if err := checkRate(r); err != nil {
+		return fmt.Errorf("set rate %g: %w", r, err)
 	}
 	e.planMu.Lock()
 	ch := rateChange{at: e.since().Seconds(), rate: r}
