@@ -112,11 +112,12 @@ func (o *openLoop) awaitQueue(deadline time.Duration) {
 }
 
 // dropUnsent counts as dropped the requests due before the window closed
-// that were never sent: those the sender had not reached (it fell behind)
-// and those still queued for a worker.
+// that were never sent: those from k on that the sender had not reached
+// (it fell behind), counted from the schedule at once, and those still
+// queued for a worker.
 func (o *openLoop) dropUnsent(k uint64, window time.Duration) {
-	for ; toOffset(o.sched.at(k)) < window; k++ {
-		o.e.rec.dropped.Add(1)
+	if due := o.sched.dueBefore(window); due > k {
+		o.e.rec.dropped.Add(due - k)
 	}
 	o.mu.Lock()
 	n := o.queue.len()
