@@ -104,9 +104,17 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 }
 
 // awaitQueue gives the workers until deadline to take the requests still
-// queued.
+// queued, adding one for a request stuck behind busy ones as the sender
+// does between due requests (else, against a target that holds every
+// connection, the last requests of a window waited out the deadline and
+// were dropped).
 func (o *openLoop) awaitQueue(deadline time.Duration) {
-	for o.queued() > 0 && o.e.since() < deadline {
+	for o.queued() > 0 {
+		now := o.e.since()
+		if now >= deadline {
+			return
+		}
+		o.unstick(now)
 		time.Sleep(time.Millisecond)
 	}
 }

@@ -51,6 +51,7 @@ type config struct {
 	insecure    bool
 	tick        time.Duration
 	drain       time.Duration
+	windowDrain time.Duration // MaxWindowDrain but in tests (see Timeout)
 	onSnapshot  func(*Snapshot)
 	endpoints   *Endpoints
 	balance     bool // Balance was given
@@ -63,6 +64,7 @@ func defaultConfig() config {
 		keepAlive:   true,
 		tick:        DefaultTick,
 		drain:       DefaultDrain,
+		windowDrain: MaxWindowDrain,
 	}
 }
 

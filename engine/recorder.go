@@ -116,9 +116,10 @@ func (s *stripe) finish(w *worker) {
 }
 
 // abandon closes the stripe and counts each request still in flight as
-// abandoned at offset at: timed up to then, with no version (its answer,
-// if one comes, is not counted).
-func (s *stripe) abandon(at time.Duration) {
+// ended at offset at in class (ErrAbandoned, or ErrTimeout when its
+// deadline passed): timed up to then, with no version (its answer, if one
+// comes, is not counted).
+func (s *stripe) abandon(at time.Duration, class ErrorClass) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -128,7 +129,7 @@ func (s *stripe) abandon(at time.Duration) {
 		}
 		w.busy = false
 		s.inflight.Add(-1)
-		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: ErrAbandoned,
+		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: class,
 			bytesOut: w.res.bytesOut}
 		s.count(&r)
 	}
@@ -204,11 +205,12 @@ func (r *recorder) inflight() int64 {
 	return n
 }
 
-// abandon counts every request still in flight as abandoned at offset at
-// and stops counting: call it once, before the last collect.
-func (r *recorder) abandon(at time.Duration) {
+// abandon counts every request still in flight as ended at offset at in
+// class (see stripe.abandon) and stops counting: call it once, before the
+// last collect.
+func (r *recorder) abandon(at time.Duration, class ErrorClass) {
 	for i := range r.stripes {
-		r.stripes[i].abandon(at)
+		r.stripes[i].abandon(at, class)
 	}
 }
 
