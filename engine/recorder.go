@@ -13,6 +13,7 @@ type counts struct {
 	requests          uint64
 	status            [maxStatus + 1]uint64
 	errors            [numErrorClasses]uint64
+	causes            [numErrorClasses][numErrorCauses]uint64
 	bytesIn, bytesOut uint64
 	late              uint64
 	lagMax, lagSum    time.Duration
@@ -43,6 +44,7 @@ type result struct {
 	intended, sent, done time.Duration // offsets from the engine's start
 	status               int           // 0 when err is set
 	class                ErrorClass
+	cause                ErrorCause // for a Detailed class
 	bytesIn, bytesOut    uint64
 	// version names who answered (see VersionHeader and Balance), nil when
 	// unknown. It may point into the worker's response: it is valid until
@@ -154,6 +156,9 @@ func (s *stripe) count(r *result) {
 		c.status[min(r.status, maxStatus)]++
 	} else {
 		c.errors[r.class]++
+		if r.class.Detailed() {
+			c.causes[r.class][r.cause]++
+		}
 	}
 	if failed {
 		_ = c.failedLat.RecordValue(lat)
@@ -245,6 +250,7 @@ func addCounts(snap *Snapshot, c *counts) {
 	for i, n := range c.errors {
 		snap.Errors[i] += n
 	}
+	addCauses(&snap.Causes, &c.causes)
 	snap.BytesIn += c.bytesIn
 	snap.BytesOut += c.bytesOut
 	snap.Late += c.late

@@ -56,6 +56,9 @@ func (w *worker) send() {
 	w.sent.Store(int64(r.sent))
 	if err := w.roundTrip(r); err != nil {
 		r.status, r.class = 0, Classify(err)
+		if r.class.Detailed() {
+			r.cause = Cause(err)
+		}
 	}
 	r.done = w.e.since()
 	w.stripe.finish(w)
