@@ -83,3 +83,24 @@ func TestSetRateRefusesBeyondMaxRate(t *testing.T) {
 		t.Errorf("SetRate(MaxRate): %v", err)
 	}
 }
+
+// TestParseStagesSaysWhatIsWrong: a stage's rate is refused with the reason
+// (1e309 parses as +Inf: "a number >= 0" was the wrong reason).
+func TestParseStagesSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	for plan, want := range map[string]string{
+		"1s:1e309":     `stage "1s:1e309": rate must be a finite number`,
+		"1s:NaN":       `stage "1s:NaN": rate must be a finite number`,
+		"1s:Inf":       `stage "1s:Inf": rate must be a finite number`,
+		"1s:-1":        `stage "1s:-1": rate must not be negative`,
+		"1s:1e12":      `stage "1s:1e12": rate at most 10000000 requests per second`,
+		"1s:fast":      `stage "1s:fast": rate must be a number, such as 100`,
+		"1s:10,0s:5":   `stage "0s:5": duration must be positive`,
+		"1s:10,1s:1e7": "",
+	} {
+		_, err := engine.ParseStages(plan)
+		if (want == "" && err != nil) || (want != "" && (err == nil || !strings.Contains(err.Error(), want))) {
+			t.Errorf("ParseStages(%q): %v, want %q", plan, err, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -29,8 +30,16 @@ func ParseStages(s string) ([]Stage, error) {
 			return nil, fmt.Errorf("stage %q: duration must be positive, such as 10s", part)
 		}
 		rate, err := strconv.ParseFloat(r, 64)
-		if err != nil || rate < 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
-			return nil, fmt.Errorf("stage %q: rate must be a number >= 0", part)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			err = errors.New("must be a finite number") // 1e309 parses as +Inf
+		case err != nil:
+			err = errors.New("must be a number, such as 100")
+		default:
+			err = checkRate(rate)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: rate %w", part, err)
 		}
 		stages = append(stages, Stage{Duration: dur, Rate: rate})
 	}
