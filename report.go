@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -84,6 +85,9 @@ func (r report) writeText(w io.Writer) {
 	line("service time", "%s", pctLine(s.ServiceMs))
 	line("status", "%s", countsLine(s.Status, true))
 	line("transport errors", "%s", countsLine(s.Errors, false))
+	for _, class := range slices.Sorted(maps.Keys(s.ErrorDetail)) {
+		line("  "+class, "%s", countsLine(s.ErrorDetail[class], false)) // its causes, under the line
+	}
 	line("failed", "%d (transport errors and 5xx)", s.Failed)
 	line("dropped", "%d   late %d   max lag %s", s.Dropped, s.Late, ms(s.LagMaxMs))
 	line("availability", "%.3f%%", s.Availability*100)

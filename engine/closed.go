@@ -19,7 +19,7 @@ type closedLoop struct {
 // returns the sending window.
 func (e *Engine) runClosed(ctx context.Context) time.Duration {
 	c := &closedLoop{e: e}
-	c.resize(int(e.concurrency.Load()))
+	c.resize(ctx, int(e.concurrency.Load()))
 	var endC <-chan time.Time
 	if end := e.cfg.window(); end > 0 {
 		t := time.NewTimer(end - e.since())
@@ -31,7 +31,7 @@ loop:
 	for {
 		select {
 		case <-e.concCh:
-			c.resize(int(e.concurrency.Load()))
+			c.resize(ctx, int(e.concurrency.Load()))
 		case <-endC:
 			window = e.cfg.window()
 			break loop
@@ -45,14 +45,20 @@ loop:
 	return window
 }
 
-// resize starts or stops workers to have n running.
-func (c *closedLoop) resize(n int) {
+// resize starts or stops workers to have n running. It starts none once
+// ctx is done or the window ended: starting MaxConcurrency workers takes
+// a while, and a stop must not wait for it.
+func (c *closedLoop) resize(ctx context.Context, n int) {
 	for len(c.stops) > n {
 		last := len(c.stops) - 1
 		c.stops[last].Store(true)
 		c.stops = c.stops[:last]
 	}
+	end := c.e.cfg.window()
 	for len(c.stops) < n {
+		if ctx.Err() != nil || (end > 0 && c.e.since() >= end) {
+			return
+		}
 		stop := &atomic.Bool{}
 		c.stops = append(c.stops, stop)
 		w := c.e.newWorker(c.ids)
@@ -61,7 +67,6 @@ func (c *closedLoop) resize(n int) {
 		go func() {
 			defer c.wg.Done()
 			defer w.exit()
-			end := c.e.cfg.window()
 			for !stop.Load() && !c.e.stopping.Load() {
 				now := c.e.since()
 				if end > 0 && now >= end {

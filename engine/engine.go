@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -100,8 +99,8 @@ func (e *Engine) SetRate(r float64) error {
 	if e.cfg.closedLoop() {
 		return fmt.Errorf("set rate: %w", ErrWrongModel)
 	}
-	if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return fmt.Errorf("set rate %g: must be a number >= 0", r)
+	if err := checkRate(r); err != nil {
+		return fmt.Errorf("set rate %g: %w", r, err)
 	}
 	e.planMu.Lock()
 	ch := rateChange{at: e.since().Seconds(), rate: r}
@@ -157,9 +156,11 @@ func (e *Engine) since() time.Duration {
 }
 
 // Run sends load until the window ends or ctx is done, then waits for the
-// requests still in flight (each bounded by the timeout; once ctx is done,
-// all of them for at most the Drain option's time, after which those left
-// are counted as abandoned), and returns the whole run's measurements:
+// requests still in flight (all of them for at most the smaller of the
+// timeout and MaxWindowDrain, after which those left are counted as timed
+// out or abandoned, see Timeout; once ctx is done, for at most the Drain
+// option's time, after which those left are counted as abandoned), and
+// returns the whole run's measurements:
 // every request sent is in them, and Result.Window is the sending window,
 // not the wait. An Engine runs once.
 func (e *Engine) Run(ctx context.Context) (*Result, error) {
@@ -191,19 +192,30 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	return &Result{Total: total, Window: window, Closed: e.cfg.closedLoop()}, nil
 }
 
-// drain waits for the workers of wg to end their requests in flight
-// (each bounded by the timeout), but once ctx is done, for at most the
-// Drain option's time: then every request still in flight is counted as
-// ErrAbandoned, timed up to that moment, and drain returns (their workers
-// end in the background, within the timeout, uncounted).
+// drain waits for the workers of wg to end their requests in flight: at
+// most the smaller of the timeout and the window drain (see Timeout), and
+// once ctx is done, at most the Drain option's time from then. Every
+// request still in flight then is counted, timed up to that moment, as
+// ErrTimeout when the wait was the timeout (its deadline passed), else as
+// ErrAbandoned, and drain returns (their workers end in the background,
+// within the timeout, uncounted).
 func (e *Engine) drain(ctx context.Context, wg *sync.WaitGroup) {
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()
 		close(done)
 	}()
+	wait, class := e.cfg.windowDrain, ErrAbandoned
+	if e.cfg.timeout <= wait {
+		wait, class = e.cfg.timeout, ErrTimeout
+	}
+	bound := time.NewTimer(wait)
+	defer bound.Stop()
 	select {
 	case <-done:
+		return
+	case <-bound.C:
+		e.rec.abandon(e.since(), class)
 		return
 	case <-ctx.Done():
 	}
@@ -211,8 +223,10 @@ func (e *Engine) drain(ctx context.Context, wg *sync.WaitGroup) {
 	defer t.Stop()
 	select {
 	case <-done:
+	case <-bound.C:
+		e.rec.abandon(e.since(), class)
 	case <-t.C:
-		e.rec.abandon(e.since())
+		e.rec.abandon(e.since(), ErrAbandoned)
 	}
 }
 

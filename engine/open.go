@@ -104,19 +104,28 @@ func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 }
 
 // awaitQueue gives the workers until deadline to take the requests still
-// queued.
+// queued, adding one for a request stuck behind busy ones as the sender
+// does between due requests (else, against a target that holds every
+// connection, the last requests of a window waited out the deadline and
+// were dropped).
 func (o *openLoop) awaitQueue(deadline time.Duration) {
-	for o.queued() > 0 && o.e.since() < deadline {
+	for o.queued() > 0 {
+		now := o.e.since()
+		if now >= deadline {
+			return
+		}
+		o.unstick(now)
 		time.Sleep(time.Millisecond)
 	}
 }
 
 // dropUnsent counts as dropped the requests due before the window closed
-// that were never sent: those the sender had not reached (it fell behind)
-// and those still queued for a worker.
+// that were never sent: those from k on that the sender had not reached
+// (it fell behind), counted from the schedule at once, and those still
+// queued for a worker.
 func (o *openLoop) dropUnsent(k uint64, window time.Duration) {
-	for ; toOffset(o.sched.at(k)) < window; k++ {
-		o.e.rec.dropped.Add(1)
+	if due := o.sched.dueBefore(window); due > k {
+		o.e.rec.dropped.Add(due - k)
 	}
 	o.mu.Lock()
 	n := o.queue.len()

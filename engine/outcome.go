@@ -124,7 +124,10 @@ func Classify(err error) ErrorClass {
 	}
 	var brokenChunk fasthttp.ErrBrokenChunk
 	if errors.As(err, &brokenChunk) {
-		return ErrReset
+		if truncated(brokenChunk) {
+			return ErrReset
+		}
+		return ErrProtocol // a malformed chunk (see Cause)
 	}
 	return ErrOther
 }

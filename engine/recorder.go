@@ -13,6 +13,7 @@ type counts struct {
 	requests          uint64
 	status            [maxStatus + 1]uint64
 	errors            [numErrorClasses]uint64
+	causes            [numErrorClasses][numErrorCauses]uint64
 	bytesIn, bytesOut uint64
 	late              uint64
 	lagMax, lagSum    time.Duration
@@ -43,6 +44,7 @@ type result struct {
 	intended, sent, done time.Duration // offsets from the engine's start
 	status               int           // 0 when err is set
 	class                ErrorClass
+	cause                ErrorCause // for a Detailed class
 	bytesIn, bytesOut    uint64
 	// version names who answered (see VersionHeader and Balance), nil when
 	// unknown. It may point into the worker's response: it is valid until
@@ -116,9 +118,10 @@ func (s *stripe) finish(w *worker) {
 }
 
 // abandon closes the stripe and counts each request still in flight as
-// abandoned at offset at: timed up to then, with no version (its answer,
-// if one comes, is not counted).
-func (s *stripe) abandon(at time.Duration) {
+// ended at offset at in class (ErrAbandoned, or ErrTimeout when its
+// deadline passed): timed up to then, with no version (its answer, if one
+// comes, is not counted).
+func (s *stripe) abandon(at time.Duration, class ErrorClass) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -128,7 +131,7 @@ func (s *stripe) abandon(at time.Duration) {
 		}
 		w.busy = false
 		s.inflight.Add(-1)
-		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: ErrAbandoned,
+		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: class,
 			bytesOut: w.res.bytesOut}
 		s.count(&r)
 	}
@@ -153,6 +156,9 @@ func (s *stripe) count(r *result) {
 		c.status[min(r.status, maxStatus)]++
 	} else {
 		c.errors[r.class]++
+		if r.class.Detailed() {
+			c.causes[r.class][r.cause]++
+		}
 	}
 	if failed {
 		_ = c.failedLat.RecordValue(lat)
@@ -204,11 +210,12 @@ func (r *recorder) inflight() int64 {
 	return n
 }
 
-// abandon counts every request still in flight as abandoned at offset at
-// and stops counting: call it once, before the last collect.
-func (r *recorder) abandon(at time.Duration) {
+// abandon counts every request still in flight as ended at offset at in
+// class (see stripe.abandon) and stops counting: call it once, before the
+// last collect.
+func (r *recorder) abandon(at time.Duration, class ErrorClass) {
 	for i := range r.stripes {
-		r.stripes[i].abandon(at)
+		r.stripes[i].abandon(at, class)
 	}
 }
 
@@ -243,6 +250,7 @@ func addCounts(snap *Snapshot, c *counts) {
 	for i, n := range c.errors {
 		snap.Errors[i] += n
 	}
+	addCauses(&snap.Causes, &c.causes)
 	snap.BytesIn += c.bytesIn
 	snap.BytesOut += c.bytesOut
 	snap.Late += c.late

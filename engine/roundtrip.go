@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"io"
 	"runtime"
 	"time"
@@ -97,7 +98,13 @@ func (w *worker) connect(now time.Duration, deadline time.Time) error {
 	if ep != nil {
 		w.cn.ep, w.cn.version = ep.st, ep.version
 	}
-	w.br.Reset(&w.cn)
+	if w.br == nil {
+		// Once per worker, not per request: a worker that never connects
+		// (a refused port, with up to MaxConcurrency of them) holds none.
+		w.br = bufio.NewReaderSize(&w.cn, readBufferSize)
+	} else {
+		w.br.Reset(&w.cn)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -29,8 +30,16 @@ func ParseStages(s string) ([]Stage, error) {
 			return nil, fmt.Errorf("stage %q: duration must be positive, such as 10s", part)
 		}
 		rate, err := strconv.ParseFloat(r, 64)
-		if err != nil || rate < 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
-			return nil, fmt.Errorf("stage %q: rate must be a number >= 0", part)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			err = errors.New("must be a finite number") // 1e309 parses as +Inf
+		case err != nil:
+			err = errors.New("must be a number, such as 100")
+		default:
+			err = checkRate(rate)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: rate %w", part, err)
 		}
 		stages = append(stages, Stage{Duration: dur, Rate: rate})
 	}
@@ -149,18 +158,64 @@ func newSchedule(rate float64, stages []Stage) *schedule {
 // at returns the intended send time of request k in seconds from the start,
 // or +Inf when it is never due. Calls must have non-decreasing k.
 func (sc *schedule) at(k uint64) float64 {
+	t, cur := sc.find(k, sc.cur)
+	sc.cur = cur
+	return t
+}
+
+// find returns the intended send time of request k, searching the
+// segments from the one at index from, and the index of the segment
+// where it is due (or the last one).
+func (sc *schedule) find(k uint64, from int) (float64, int) {
 	target := float64(k) + 0.5
-	for sc.cur < len(sc.segs) {
-		s := sc.segs[sc.cur]
+	for i := from; i < len(sc.segs); i++ {
+		s := sc.segs[i]
 		if tau, ok := s.solve(target - s.n0); ok {
-			return s.start + tau
+			return s.start + tau, i
 		}
-		if sc.cur == len(sc.segs)-1 {
-			return math.Inf(1)
-		}
-		sc.cur++
 	}
-	return math.Inf(1)
+	return math.Inf(1), len(sc.segs) - 1
+}
+
+// countAt is the cumulative count of requests due by t seconds from the
+// start (the k-th is due when it reaches k+0.5).
+func (sc *schedule) countAt(t float64) float64 {
+	for i := len(sc.segs) - 1; i >= 0; i-- {
+		if s := sc.segs[i]; t >= s.start {
+			return s.n0 + s.count(t-s.start)
+		}
+	}
+	return 0
+}
+
+// dueBefore is the number of requests due before offset w: the first
+// request number whose intended send (as an offset, see toOffset) is at w
+// or later. It is worked out from the count, not by walking the requests
+// (at the largest rate over a long window they are billions), and leaves
+// the cursor of at alone.
+func (sc *schedule) dueBefore(w time.Duration) uint64 {
+	if w <= 0 {
+		return 0
+	}
+	var k uint64
+	if n := math.Ceil(sc.countAt(w.Seconds()) - 0.5); n > 0 {
+		k = uint64(n)
+	}
+	// The count and the offsets are rounded: step to the exact boundary,
+	// a request or two away.
+	for k > 0 && toOffset(sc.timeOf(k-1)) >= w {
+		k--
+	}
+	for toOffset(sc.timeOf(k)) < w {
+		k++
+	}
+	return k
+}
+
+// timeOf is the intended send time of request k, as at, for any k.
+func (sc *schedule) timeOf(k uint64) float64 {
+	t, _ := sc.find(k, 0)
+	return t
 }
 
 // rateAt returns the scheduled rate at t seconds from the start.

@@ -38,6 +38,11 @@ type Snapshot struct {
 	Status map[int]uint64
 	// Errors counts requests that ended without a status, by class.
 	Errors [numErrorClasses]uint64
+	// Causes splits the Errors of the Detailed classes (protocol, other)
+	// by cause, Causes[class][cause]: each such row sums to its class's
+	// count. The rows of other classes stay zero. (Recordings made before
+	// it was kept have none: Summarize counts the rest as unclassified.)
+	Causes [numErrorClasses][numErrorCauses]uint64
 	// BytesIn counts response body bytes read; BytesOut request body bytes.
 	BytesIn, BytesOut uint64
 	// Dropped counts open-loop requests due in the sending window that were
@@ -117,6 +122,15 @@ func subtract(a *hdrhistogram.Histogram, bs ...*hdrhistogram.Histogram) *hdrhist
 	return hdrhistogram.Import(snap)
 }
 
+// addCauses adds the counts by cause of o into s.
+func addCauses(s, o *[numErrorClasses][numErrorCauses]uint64) {
+	for c := range o {
+		for k, n := range o[c] {
+			s[c][k] += n
+		}
+	}
+}
+
 // ErrorCount returns the number of requests that ended in class c.
 func (s *Snapshot) ErrorCount(c ErrorClass) uint64 { return s.Errors[c] }
 
@@ -171,6 +185,7 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 	for i, n := range o.Errors {
 		s.Errors[i] += n
 	}
+	addCauses(&s.Causes, &o.Causes)
 	s.BytesIn += o.BytesIn
 	s.BytesOut += o.BytesOut
 	s.Dropped += o.Dropped

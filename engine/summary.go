@@ -50,6 +50,10 @@ type Summary struct {
 	// (requests without an HTTP answer) by class.
 	Status map[string]uint64 `json:"status"`
 	Errors map[string]uint64 `json:"errors"`
+	// ErrorDetail splits the classes that do not say why by themselves
+	// (protocol, other) by cause: class → cause → count, each class's
+	// causes summing to its Errors count; absent when there were none.
+	ErrorDetail map[string]map[string]uint64 `json:"error_detail,omitempty"`
 	// Failed counts the requests that failed: transport errors and 5xx
 	// answers.
 	Failed uint64 `json:"failed"`
@@ -155,6 +159,35 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 			s.Errors[c.String()] = n
 		}
 	}
+	s.ErrorDetail = summarizeCauses(total)
 	s.Availability = availability(total.Requests, s.Failed)
 	return s
+}
+
+// summarizeCauses reports the Detailed classes' errors by cause (nil when
+// there are none); what a snapshot does not split (one read from a
+// recording made before causes were kept) is unclassified.
+func summarizeCauses(total *Snapshot) map[string]map[string]uint64 {
+	var out map[string]map[string]uint64
+	for _, c := range ErrorClasses() {
+		if !c.Detailed() || total.Errors[c] == 0 {
+			continue
+		}
+		byCause := map[string]uint64{}
+		var split uint64
+		for _, k := range ErrorCauses() {
+			if n := total.Causes[c][k]; n > 0 {
+				byCause[k.String()] += n
+				split += n
+			}
+		}
+		if total.Errors[c] > split {
+			byCause[CauseUnclassified.String()] += total.Errors[c] - split
+		}
+		if out == nil {
+			out = map[string]map[string]uint64{}
+		}
+		out[c.String()] = byCause
+	}
+	return out
 }

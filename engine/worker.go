@@ -19,7 +19,7 @@ type worker struct {
 	id     int
 	stripe *stripe
 	resp   fasthttp.Response
-	br     *bufio.Reader // reads cn
+	br     *bufio.Reader // reads cn; made at the first connection (see connect)
 	cn     wconn
 	res    result
 	view   *epView // Balance: the set's generation last followed
@@ -37,7 +37,6 @@ func (e *Engine) newWorker(id int) *worker {
 	w := &worker{e: e, id: id, stripe: e.rec.stripe(id)}
 	w.resp.StreamBody = true // bodies are read as they come and discarded
 	w.resp.SkipBody = e.client.head
-	w.br = bufio.NewReaderSize(&w.cn, readBufferSize)
 	w.stripe.join(w)
 	return w
 }
@@ -57,6 +56,9 @@ func (w *worker) send() {
 	w.sent.Store(int64(r.sent))
 	if err := w.roundTrip(r); err != nil {
 		r.status, r.class = 0, Classify(err)
+		if r.class.Detailed() {
+			r.cause = Cause(err)
+		}
 	}
 	r.done = w.e.since()
 	w.stripe.finish(w)

@@ -15,13 +15,13 @@ import (
 // frame fields).
 const (
 	FormatMajor = 1
-	FormatMinor = 2
+	FormatMinor = 3
 )
 
 // Extension is a recording file's name extension.
 const Extension = ".scalelab"
 
-// versionPrefix starts a recording's first line: "scalelab recording 1.2\n".
+// versionPrefix starts a recording's first line: "scalelab recording 1.3\n".
 const versionPrefix = "scalelab recording "
 
 // maxVersionLine bounds the first line.

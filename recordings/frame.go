@@ -19,7 +19,7 @@ type Frame struct {
 	// read without histograms (Recording.Frame with Counters) has nil
 	// Latency, Service and FailedLatency. A frame of a file older than
 	// format 1.2 has no FailedLatency (nil) and no transport errors by
-	// version (0).
+	// version (0); one older than 1.3 no transport errors by cause.
 	Snapshot *engine.Snapshot
 	// CPU is the process's CPU use over the frame, as a share of its Procs
 	// processors; CPUKnown is false when it was not measured.
@@ -37,6 +37,7 @@ const (
 	frameFlagCPU      = 1 << 0 // the CPU use was measured
 	frameFlagVersions = 1 << 1 // the by-version section follows the histograms (format 1.1)
 	frameFlagFailed   = 1 << 2 // the failed section follows (format 1.2): failed latency, versions' errors
+	frameFlagCauses   = 1 << 3 // the causes section follows the failed one (format 1.3)
 )
 
 // versionFlagSameLatency marks a version whose latency histogram is the
@@ -57,6 +58,9 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 		flags |= frameFlagVersions
 	}
 	flags |= frameFlagFailed
+	if hasCauses(s) {
+		flags |= frameFlagCauses
+	}
 	dst = binary.AppendUvarint(dst, flags)
 	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
 	dst = binary.AppendUvarint(dst, uint64(max(s.End.Sub(s.Start), 0)))
@@ -89,7 +93,63 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	if flags&frameFlagVersions != 0 {
 		dst = appendVersions(dst, s)
 	}
-	return appendFailed(dst, s)
+	dst = appendFailed(dst, s)
+	if flags&frameFlagCauses != 0 {
+		dst = appendCauses(dst, s)
+	}
+	return dst
+}
+
+// hasCauses reports whether s counts any transport error by cause.
+func hasCauses(s *engine.Snapshot) bool {
+	return s.Causes != [engine.NumErrorClasses][engine.NumErrorCauses]uint64{}
+}
+
+// appendCauses encodes the causes section: the number N of non-zero
+// counts, then N triples of class, cause and count.
+func appendCauses(dst []byte, s *engine.Snapshot) []byte {
+	var n uint64
+	for c := range s.Causes {
+		for _, v := range s.Causes[c] {
+			if v > 0 {
+				n++
+			}
+		}
+	}
+	dst = binary.AppendUvarint(dst, n)
+	for c := range s.Causes {
+		for k, v := range s.Causes[c] {
+			if v > 0 {
+				dst = binary.AppendUvarint(dst, uint64(c))
+				dst = binary.AppendUvarint(dst, uint64(k))
+				dst = binary.AppendUvarint(dst, v)
+			}
+		}
+	}
+	return dst
+}
+
+// decodeCauses decodes the causes section into s. A class the reader does
+// not know was counted as other, and so are its causes; a cause it does not
+// know is unclassified; a class it does not count by cause is skipped.
+func decodeCauses(d *decoder, s *engine.Snapshot) error {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return errCorrupt
+	}
+	for range n {
+		class, cause, v := d.uvarint(), d.uvarint(), d.uvarint()
+		if class >= uint64(engine.NumErrorClasses) {
+			class = uint64(engine.ErrOther)
+		}
+		if cause >= uint64(engine.NumErrorCauses) {
+			cause = uint64(engine.CauseUnclassified)
+		}
+		if engine.ErrorClass(class).Detailed() {
+			s.Causes[class][cause] += v
+		}
+	}
+	return d.err
 }
 
 // appendFailed encodes the failed section: the failed requests' latency
@@ -341,8 +401,14 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 			return f, err
 		}
 	}
-	if flags&frameFlagFailed != 0 {
-		return f, decodeFailed(&d, s, versions, lay, hist)
+	if flags&frameFlagFailed == 0 {
+		return f, nil
+	}
+	if err := decodeFailed(&d, s, versions, lay, hist); err != nil {
+		return f, err
+	}
+	if flags&frameFlagCauses != 0 {
+		return f, decodeCauses(&d, s)
 	}
 	return f, nil
 }

@@ -10,7 +10,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.2"), set by the reader from
+	// Format is the file's format version ("1.3"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.

@@ -44,6 +44,16 @@ func NewHangServer(t testing.TB) *RawServer {
 	return newRawServer(t, func(*net.TCPConn) bool { return true })
 }
 
+// NewAnswerServer starts a server that reads each request, writes answer
+// as it is (a malformed HTTP answer, say) and closes the connection.
+func NewAnswerServer(t testing.TB, answer string) *RawServer {
+	t.Helper()
+	return newRawServer(t, func(c *net.TCPConn) bool {
+		_, _ = io.WriteString(c, answer)
+		return false
+	})
+}
+
 func newRawServer(t testing.TB, onReq func(*net.TCPConn) bool) *RawServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,7 +2,8 @@
 // load generators against real sockets: an HTTP server answering a
 // deterministic mix of status codes with exact served counts (optionally
 // slow, stalling on demand, or sending a large body), a closed port, a server
-// that resets connections and one that never answers.
+// that resets connections, one that never answers and one that writes a
+// fixed answer, such as a malformed one.
 //
 // Every server listens on 127.0.0.1 on a port the kernel picks and is closed
 // by the test's cleanup.
