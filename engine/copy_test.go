@@ -17,6 +17,8 @@ func TestCopyFromIsExactAndSharesNothing(t *testing.T) {
 		s.Status[200] = uint64(8 + i)
 		s.Status[503] = 1
 		s.Errors[ErrTimeout] = 1
+		s.Errors[ErrOther] = 1
+		s.Causes[ErrOther][i%int(numErrorCauses)] = 1
 		s.InFlight, s.TargetRate = int64(i), 100
 		for j := range 10 + i {
 			us := int64(100 * (j + 1))
@@ -56,7 +58,7 @@ func TestCopyFromIsExactAndSharesNothing(t *testing.T) {
 
 // equalSnapshots compares counters, windows and histograms' counts.
 func equalSnapshots(a, b *Snapshot) bool {
-	if a.Start != b.Start || a.End != b.End || a.Requests != b.Requests || a.Errors != b.Errors ||
+	if a.Start != b.Start || a.End != b.End || a.Requests != b.Requests || a.Errors != b.Errors || a.Causes != b.Causes ||
 		a.InFlight != b.InFlight || a.TargetRate != b.TargetRate || !reflect.DeepEqual(a.Status, b.Status) {
 		return false
 	}
