@@ -12,14 +12,8 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/report"
 )
-
-// stepsReport is the JSON summary of a run with a cluster attached: the
-// load report and the scripted steps.
-type stepsReport struct {
-	report
-	Steps []experiments.Result `json:"steps"`
-}
 
 // clusterRun is a headless run with a cluster attached (the demo's fleet,
 // a Kubernetes Deployment): the load and the scripted steps, the cluster's
@@ -42,21 +36,21 @@ type clusterRun struct {
 
 // run runs the load and the steps until the load ends (its window, or
 // ctx) and returns the summary.
-func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
+func (r clusterRun) run(ctx context.Context, io streams) (report.WithSteps, error) {
 	since := func() float64 { return float64(time.Now().UnixNano()-r.origin.Load()) / 1e9 }
 	runner := experiments.NewRunner(r.cluster, r.steps, experiments.OnUpdate(func(res experiments.Result) {
 		r.rec.step(res)
-		printStep(io.err, since(), res)
+		report.StepLine(io.err, since(), res)
 	}))
-	perSecond := newSecondly(newLiveLine(io.err).print)
+	perSecond := report.NewSecondly(report.NewLiveLine(io.err).Print)
 	opts := append(r.opts, engine.Tick(demoTick), engine.OnSnapshot(func(s *engine.Snapshot) {
 		r.rec.frame(s)
 		runner.Observe(s)
-		perSecond.add(s)
+		perSecond.Add(s)
 	}))
 	eng, err := engine.New(r.target, opts...)
 	if err != nil {
-		return stepsReport{}, usageError{err}
+		return report.WithSteps{}, usageError{err}
 	}
 	stepsCtx, stopSteps := context.WithCancel(ctx)
 	stepsDone := make(chan struct{})
@@ -71,9 +65,9 @@ func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
 	stopSteps()
 	<-stepsDone
 	if err != nil {
-		return stepsReport{}, err
+		return report.WithSteps{}, err
 	}
-	rep := stepsReport{report: newReport(r.command, shownURL(r.target.URL, r.showSecrets), r.model, res), Steps: stepsResults(runner, end)}
+	rep := report.WithSteps{Summary: report.New(r.command, shownURL(r.target.URL, r.showSecrets), r.model, res), Steps: stepsResults(runner, end)}
 	r.rec.finish(rep)
 	return rep, nil
 }
@@ -81,14 +75,14 @@ func (r clusterRun) run(ctx context.Context, io streams) (stepsReport, error) {
 // printStepsReport prints the summary with its steps: one JSON object on
 // stdout, or the text summary and the steps table. When a step failed, it
 // then returns a verdictError naming each failed step and why.
-func printStepsReport(io streams, rep stepsReport, jsonOut bool) error {
+func printStepsReport(io streams, rep report.WithSteps, jsonOut bool) error {
 	if jsonOut {
 		if err := json.NewEncoder(io.out).Encode(rep); err != nil {
 			return err
 		}
 	} else {
-		rep.writeText(io.out)
-		writeSteps(io.out, rep.Steps)
+		rep.WriteText(io.out)
+		report.WriteSteps(io.out, rep.Steps)
 	}
 	return stepsVerdict(rep.Steps)
 }
@@ -127,7 +121,7 @@ func runInteractiveSteps(ctx context.Context, io streams, s session, steps []exp
 	if err != nil {
 		return err
 	}
-	srep := stepsReport{report: rep, Steps: stepsResults(runner, time.Now())}
+	srep := report.WithSteps{Summary: rep, Steps: stepsResults(runner, time.Now())}
 	s.rec.finish(srep)
 	return printStepsReport(io, srep, jsonOut)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
-	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/fleet"
 	"github.com/spf13/cobra"
@@ -228,74 +227,4 @@ func printEvents(ch <-chan cluster.Event, w io.Writer, origin *atomic.Int64) *sy
 		}
 	})
 	return &wg
-}
-
-// printStep prints a step's start or end, or the end of a fault's effect,
-// on w, at seconds from the start.
-func printStep(w io.Writer, at float64, r experiments.Result) {
-	switch {
-	case r.Until != "":
-		fmt.Fprintf(w, "%6.1fs  step   %s: effect ended after %.1fs (%s)\n", at, r.Spec, r.EffectS, r.Until)
-	case r.Completed:
-		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Spec, r.DurationS)
-	case r.StepFailed():
-		fmt.Fprintf(w, "%6.1fs  step   %s step failed: %s\n", at, r.Spec, r.Error)
-	case r.Error != "":
-		fmt.Fprintf(w, "%6.1fs  step   %s did not complete: %s\n", at, r.Spec, r.Error)
-	default:
-		fmt.Fprintf(w, "%6.1fs  step   %s started\n", at, r.Spec)
-	}
-}
-
-// writeSteps prints the steps table of the text summary: each step's
-// action time and, for a lasting fault, its effect's, then what the load
-// measured over the span (the action or the effect, whichever is longer).
-func writeSteps(w io.Writer, steps []experiments.Result) {
-	if len(steps) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "\n  steps (measured over the action, or a fault's effect until it ended)\n")
-	failed := 0
-	for _, s := range steps {
-		state := "completed"
-		switch {
-		case s.StepFailed():
-			state = "step failed: " + s.Error
-			failed++
-		case !s.Completed:
-			state = "not completed: " + s.Error
-		}
-		if s.Until != "" {
-			state += fmt.Sprintf("; effect %.1fs until %s", s.EffectS, s.Until)
-		}
-		avail := "no requests"
-		if s.Availability != nil {
-			avail = fmt.Sprintf("availability %.3f%%", *s.Availability*100)
-		}
-		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
-			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
-	}
-	if failed > 0 {
-		fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), exitFailed)
-	}
-}
-
-// secondly merges snapshots and hands one on per second of measurement.
-type secondly struct {
-	acc  *engine.Snapshot
-	emit func(*engine.Snapshot)
-}
-
-func newSecondly(emit func(*engine.Snapshot)) *secondly { return &secondly{emit: emit} }
-
-// add merges s and emits the merged snapshot once it covers a second.
-func (p *secondly) add(s *engine.Snapshot) {
-	if p.acc == nil {
-		p.acc = engine.NewSnapshot()
-	}
-	p.acc.Merge(s)
-	if p.acc.Elapsed() >= time.Second-demoTick/2 {
-		p.emit(p.acc)
-		p.acc = nil
-	}
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -32,7 +32,7 @@ does and times latency from each request's intended send; closed loop
 			sig := newInterrupt(cmd.Context(), io.err)
 			defer sig.stop()
 			var rec *recorder // set before the run
-			opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
+			opts = append(opts, headlessTick(&rec, report.NewLiveLine(io.err))...)
 			eng, err := engine.New(target, opts...)
 			if err != nil {
 				return usageError{err}
@@ -47,41 +47,16 @@ does and times latency from each request's intended send; closed loop
 			if err != nil {
 				return err
 			}
-			rep := newReport("load", f.shown(target.URL), f.model(cmd.Flags()), res)
+			rep := report.New("load", f.shown(target.URL), f.model(cmd.Flags()), res)
 			rec.finish(rep)
 			if f.jsonOut {
 				enc := json.NewEncoder(io.out)
 				return enc.Encode(rep)
 			}
-			rep.writeText(io.out)
+			rep.WriteText(io.out)
 			return nil
 		},
 	}
 	f.register(cmd.Flags())
 	return cmd
-}
-
-// report is the JSON summary of a run of load, run or demo.
-type report struct {
-	// Command names the command that made it ("load", "run", "demo").
-	Command string `json:"command"`
-	Target  string `json:"target"` // as printed: redacted unless --show-secrets
-	Model   string `json:"model"`
-	// ModelStart and ModelChanges say how the load model changed during
-	// the run (an operator's keys), Model being the model at the end;
-	// empty when it did not change.
-	ModelStart   string        `json:"model_start,omitempty"`
-	ModelChanges []modelChange `json:"model_changes,omitempty"`
-	Start        time.Time     `json:"start"`
-	engine.Summary
-}
-
-func newReport(command, url, model string, res *engine.Result) report {
-	return report{
-		Command: command,
-		Target:  url,
-		Model:   model,
-		Start:   res.Total.Start.UTC().Truncate(time.Millisecond),
-		Summary: engine.Summarize(res.Total, res.Window.Seconds()),
-	}
 }

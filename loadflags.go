@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -152,7 +153,7 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 func (f *loadFlags) model(fs *pflag.FlagSet) string {
 	switch {
 	case f.stages != "":
-		return stagesModel + f.stages
+		return report.StagesModel + f.stages
 	case f.concurrency > 0:
 		return fmt.Sprintf("closed loop, %d connections", f.concurrency)
 	case fs.Changed("rate"):

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/scalelab/scalelab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +23,7 @@ const (
 	// exitFailed is a run that completed (or was stopped) with a failed
 	// verdict: a threshold or a scripted step failed. The summary is
 	// printed first.
-	exitFailed = 99
+	exitFailed = report.ExitFailed
 )
 
 // verdictError is a run whose verdict failed, saying why: the command

@@ -21,6 +21,7 @@ import (
 	"github.com/scalelab/scalelab/fleet"
 	"github.com/scalelab/scalelab/internal/procstat"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -284,7 +285,7 @@ func (r *recorder) finish(summary any) {
 	if r == nil {
 		return
 	}
-	js, err := json.Marshal(redactSummary(summary))
+	js, err := json.Marshal(report.Redacted(summary))
 	if err == nil {
 		err = r.w.Summary(js)
 		r.summarized.Store(err == nil)
@@ -345,20 +346,6 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// redactSummary returns the summary to record: the printed one, its target
-// redacted.
-func redactSummary(v any) any {
-	switch s := v.(type) {
-	case report:
-		s.Target = recordings.RedactURL(s.Target)
-		return s
-	case stepsReport:
-		s.Target = recordings.RedactURL(s.Target)
-		return s
-	}
-	return v
-}
-
 // recordInfo is a session's description for the recording's header.
 func (f *loadFlags) recordInfo(url, model string) recordInfo {
 	return recordInfo{target: url, model: model, closed: f.concurrency > 0, window: f.window()}
@@ -367,11 +354,11 @@ func (f *loadFlags) recordInfo(url, model string) recordInfo {
 // headlessTick is the engine options of a headless session: snapshots at
 // the UI's rate for the recording (*rec, set before the run starts), a
 // live line a second.
-func headlessTick(rec **recorder, live *liveLine) []engine.Option {
-	perSecond := newSecondly(live.print)
+func headlessTick(rec **recorder, live *report.LiveLine) []engine.Option {
+	perSecond := report.NewSecondly(live.Print)
 	return []engine.Option{engine.Tick(uiTick), engine.OnSnapshot(func(s *engine.Snapshot) {
 		(*rec).frame(s)
-		perSecond.add(s)
+		perSecond.Add(s)
 	})}
 }
 

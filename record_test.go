@@ -15,6 +15,7 @@ import (
 	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
 
 	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
@@ -403,12 +404,12 @@ func TestComputedSummaryHasStepsWithACluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, ok := v.(stepsReport)
+	sum, ok := v.(report.WithSteps)
 	if !ok || len(sum.Steps) != 2 || !sum.Steps[0].Completed || !strings.Contains(sum.Steps[1].Error, "not reached") {
 		t.Fatalf("run --k8s: computed %+v, want its two steps", v)
 	}
 	rec.Header.Cluster, rec.Header.Config = "", nil
-	if v, _ := computedSummary(rec); reflect.TypeOf(v) != reflect.TypeFor[report]() {
+	if v, _ := computedSummary(rec); reflect.TypeOf(v) != reflect.TypeFor[report.Summary]() {
 		t.Fatalf("run without a cluster: computed %+v, want no steps", v)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/ui"
 	"github.com/spf13/cobra"
 )
@@ -110,12 +111,12 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 	if jsonOut {
 		return json.NewEncoder(io.out).Encode(json.RawMessage(js))
 	}
-	var d stepsReport
+	var d report.WithSteps
 	if err := json.Unmarshal(js, &d); err != nil {
 		return fmt.Errorf("replay %s: summary: %w", file, err)
 	}
-	d.writeText(io.out)
-	writeSteps(io.out, d.Steps)
+	d.WriteText(io.out)
+	report.WriteSteps(io.out, d.Steps)
 	return nil
 }
 
@@ -130,18 +131,18 @@ func computedSummary(rec *recordings.Recording) (any, error) {
 	if h.Window > 0 && window > h.Window {
 		window = h.Window
 	}
-	rep := newReport(h.Command, h.Target, h.Model, &engine.Result{Total: total, Window: window})
-	track := newModelTrack(h.Model, h.Closed)
+	rep := report.New(h.Command, h.Target, h.Model, &engine.Result{Total: total, Window: window})
+	track := report.NewModelTrack(h.Model, h.Closed)
 	for i := range rec.Len() {
 		if f, ferr := rec.Frame(i, recordings.Counters); ferr == nil {
-			track.observe(f.Snapshot)
+			track.Observe(f.Snapshot)
 		}
 	}
-	track.apply(&rep)
+	track.Apply(&rep)
 	if h.Cluster == "" {
 		return rep, err
 	}
-	return stepsReport{report: rep, Steps: recordedSteps(rec)}, err
+	return report.WithSteps{Summary: rep, Steps: recordedSteps(rec)}, err
 }
 
 // recordedSteps are the session's steps as their last recorded update left

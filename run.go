@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -102,7 +103,7 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 	sig := newInterrupt(cmd.Context(), io.err)
 	defer sig.stop()
 	var rec *recorder // set before the run
-	opts = append(opts, headlessTick(&rec, newLiveLine(io.err))...)
+	opts = append(opts, headlessTick(&rec, report.NewLiveLine(io.err))...)
 	eng, err := engine.New(target, opts...)
 	if err != nil {
 		return usageError{err}
@@ -117,17 +118,17 @@ func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model str
 	if err != nil {
 		return err
 	}
-	rep := newReport("run", f.shown(target.URL), model, res)
+	rep := report.New("run", f.shown(target.URL), model, res)
 	rec.finish(rep)
 	return printReport(io, rep, f.jsonOut)
 }
 
 // printReport prints the summary as text or as one JSON object on stdout.
-func printReport(io streams, rep report, jsonOut bool) error {
+func printReport(io streams, rep report.Summary, jsonOut bool) error {
 	if jsonOut {
 		return json.NewEncoder(io.out).Encode(rep)
 	}
-	rep.writeText(io.out)
+	rep.WriteText(io.out)
 	return nil
 }
 

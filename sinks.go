@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
 	sess "github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
@@ -67,12 +68,14 @@ func (r *recordSink) Close(res *sess.Result) error {
 
 // liveSink is the headless live line: what the load measured, a line a
 // second.
-type liveSink struct{ every *secondly }
+type liveSink struct{ every *report.Secondly }
 
-func newLiveSink(w io.Writer) *liveSink { return &liveSink{every: newSecondly(newLiveLine(w).print)} }
+func newLiveSink(w io.Writer) *liveSink {
+	return &liveSink{every: report.NewSecondly(report.NewLiveLine(w).Print)}
+}
 
 func (l *liveSink) Open(sess.Info) error     { return nil }
-func (l *liveSink) Tick(t sess.Tick)         { l.every.add(t.Snapshot) }
+func (l *liveSink) Tick(t sess.Tick)         { l.every.Add(t.Snapshot) }
 func (l *liveSink) Event(sess.Event)         {}
 func (l *liveSink) Close(*sess.Result) error { return nil }
 
@@ -80,14 +83,14 @@ func (l *liveSink) Close(*sess.Result) error { return nil }
 // changes of the rate or the connections), for the summary.
 type modelSink struct {
 	model string
-	track *modelTrack
+	track *report.ModelTrack
 }
 
 func (m *modelSink) Open(i sess.Info) error {
-	m.track = newModelTrack(m.model, i.Closed)
+	m.track = report.NewModelTrack(m.model, i.Closed)
 	return nil
 }
-func (m *modelSink) Tick(t sess.Tick)         { m.track.observe(t.Snapshot) }
+func (m *modelSink) Tick(t sess.Tick)         { m.track.Observe(t.Snapshot) }
 func (m *modelSink) Event(sess.Event)         {}
 func (m *modelSink) Close(*sess.Result) error { return nil }
 
@@ -116,7 +119,7 @@ func (p *eventsSink) Event(e sess.Event) {
 	case e.Cluster != nil:
 		fmt.Fprintf(p.w, "%6.1fs  event  %s\n", at, e.Message)
 	case e.Step != nil:
-		printStep(p.w, at, *e.Step)
+		report.StepLine(p.w, at, *e.Step)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
 )
 
 // TestReplayMeasuresStepsAsLive records a demo with a fault healed later,
@@ -27,7 +28,7 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo: exit %d: %s", code, errOut)
 	}
-	var sum stepsReport
+	var sum report.WithSteps
 	if err := json.Unmarshal([]byte(live), &sum); err != nil || len(sum.Steps) != 4 {
 		t.Fatalf("live summary %v: %s", err, live)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/ui"
 )
 
@@ -88,16 +89,16 @@ func terminal(io streams) (*os.File, error) {
 // runInteractive runs the load under the UI and, once the UI quit and
 // the terminal is back to normal, returns the run's report (the caller
 // prints it).
-func runInteractive(ctx context.Context, io streams, s session) (report, error) {
+func runInteractive(ctx context.Context, io streams, s session) (report.Summary, error) {
 	out, err := terminal(io)
 	if err != nil {
-		return report{}, err
+		return report.Summary{}, err
 	}
 	feed := ui.NewFeed()
-	var track *modelTrack // set before the run
+	var track *report.ModelTrack // set before the run
 	push := func(snap *engine.Snapshot) {
 		s.rec.frame(snap) // first: the feed merges into snap later
-		track.observe(snap)
+		track.Observe(snap)
 		if s.observe != nil {
 			s.observe(snap)
 		}
@@ -106,9 +107,9 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	opts := append(s.opts, engine.Tick(uiTick), engine.OnSnapshot(push), engine.Drain(quitDrain))
 	eng, err := engine.New(s.target, opts...)
 	if err != nil {
-		return report{}, usageError{err}
+		return report.Summary{}, usageError{err}
 	}
-	track = newModelTrack(s.model, eng.Closed())
+	track = report.NewModelTrack(s.model, eng.Closed())
 	giveBack := savedTerminal(out)
 	defer restoreOnPanic(giveBack)()
 
@@ -159,7 +160,7 @@ func runInteractive(ctx context.Context, io streams, s session) (report, error) 
 	stopUI()
 	stopLoad()
 	rep, note := s.finish(feed, results, &alongside, quit)
-	track.apply(&rep) // the engine and its snapshots ended in finish
+	track.Apply(&rep) // the engine and its snapshots ended in finish
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) && !hungUp(uiErr) {
 		return rep, fmt.Errorf("%s: terminal UI: %w", s.command, uiErr)
 	}
@@ -180,7 +181,7 @@ type runResult struct {
 // end in time (the engine's drain should end it first) the report is made
 // from the snapshots received, over the window until the quit, with a note
 // that says how many requests it misses.
-func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync.WaitGroup, quit time.Time) (report, string) {
+func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync.WaitGroup, quit time.Time) (report.Summary, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), quitGrace)
 	defer cancel()
 	stopped := make(chan struct{})
@@ -191,12 +192,12 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 		}
 		alongside.Wait()
 	}()
-	var rep report
+	var rep report.Summary
 	var note string
 	select {
 	case r := <-results:
 		if r.err == nil {
-			rep = newReport(s.command, s.url(), s.model, r.res)
+			rep = report.New(s.command, s.url(), s.model, r.res)
 			break
 		}
 		note = fmt.Sprintf("scalelab %s: load: %v", s.command, r.err)
@@ -216,7 +217,7 @@ func (s session) finish(feed *ui.Feed, results <-chan runResult, alongside *sync
 // partialReport summarizes the snapshots the feed received, over the
 // sending window: from the load's start until the quit (or the window's
 // end, when that came first).
-func partialReport(s session, feed *ui.Feed, quit time.Time) report {
+func partialReport(s session, feed *ui.Feed, quit time.Time) report.Summary {
 	total := feed.Total()
 	window := quit.Sub(total.Start)
 	if total.Start.IsZero() || window < 0 || window > total.Elapsed() {
@@ -226,7 +227,7 @@ func partialReport(s session, feed *ui.Feed, quit time.Time) report {
 		window = min(window, s.window)
 	}
 	res := &engine.Result{Total: total, Window: window}
-	return newReport(s.command, s.url(), s.model, res)
+	return report.New(s.command, s.url(), s.model, res)
 }
 
 // hungUp says whether the UI ended because its terminal went away (closed

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/ui/components/header"
 )
 
@@ -99,7 +100,7 @@ func setRate(l Load, r float64) loadMsg {
 	if err := l.SetRate(r); err != nil {
 		return loadMsg{At: time.Now(), Value: r, Err: err}
 	}
-	return loadMsg{At: time.Now(), Value: r, What: "rate → " + header.Rate(r), Label: "rate " + header.Num(r), Model: OpenModel(r)}
+	return loadMsg{At: time.Now(), Value: r, What: "rate → " + header.Rate(r), Label: "rate " + header.Num(r), Model: report.OpenModel(r)}
 }
 
 func setConcurrency(l Load, n int) loadMsg {
@@ -107,16 +108,8 @@ func setConcurrency(l Load, n int) loadMsg {
 		return loadMsg{At: time.Now(), Value: float64(n), Err: err}
 	}
 	return loadMsg{At: time.Now(), Value: float64(n), What: fmt.Sprintf("connections → %d", n),
-		Label: fmt.Sprintf("conns %d", n), Model: ClosedModel(n)}
+		Label: fmt.Sprintf("conns %d", n), Model: report.ClosedModel(n)}
 }
-
-// OpenModel is the open loop at rate r in words ("open loop, 500 req/s"),
-// as the header and the summary say it.
-func OpenModel(r float64) string { return fmt.Sprintf("open loop, %g req/s", r) }
-
-// ClosedModel is the closed loop with n connections in words ("closed
-// loop, 16 connections").
-func ClosedModel(n int) string { return fmt.Sprintf("closed loop, %d connections", n) }
 
 // scaleCmd scales the cluster to n replicas.
 func scaleCmd(c cluster.Cluster, ctx context.Context, n int) tea.Cmd {

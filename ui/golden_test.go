@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/fleet"
+	"github.com/scalelab/scalelab/report"
 )
 
 // scenario feeds a model 90 seconds of a synthetic run: 500 req/s raised to
@@ -37,7 +38,7 @@ func scenario(t testing.TB, m Model) Model {
 		}
 		m = update(t, m, frame(from, to, n, lat, code, rate))
 		if i == 40 {
-			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), Value: 800, What: "rate → 800/s", Label: "rate 800", Model: OpenModel(800)})
+			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), Value: 800, What: "rate → 800/s", Label: "rate 800", Model: report.OpenModel(800)})
 		}
 	}
 	m, _ = press(t, m, "n")

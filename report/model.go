@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -10,27 +10,26 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
-	"github.com/scalelab/scalelab/ui"
 )
 
-// stagesModel begins the words of a stage plan's load model.
-const stagesModel = "open loop, stages "
+// StagesModel begins the words of a stage plan's load model.
+const StagesModel = "open loop, stages "
 
-// modelChange is a change of the load model during the run: the model
+// ModelChange is a change of the load model during the run: the model
 // became Model in the tick that ended AtS seconds after the start (within
 // a tick, 250 ms under the UI, of the operator's key).
-type modelChange struct {
+type ModelChange struct {
 	AtS   float64 `json:"at_s"`
 	Model string  `json:"model"`
 }
 
-// modelTrack follows the load model through the run's snapshots: a change
+// ModelTrack follows the load model through the run's snapshots: a change
 // of the open loop's target rate (a pause shows as 0 req/s) or of the
 // closed loop's connections is a change of the model. A stage plan's
 // model is its plan, whose ramps change the rate by design: it is not
 // followed. Live and in the replay of a recording, the same snapshots give
 // the same changes.
-type modelTrack struct {
+type ModelTrack struct {
 	// mu guards the rest: the engine may still report while a quit
 	// that did not wait for it makes the summary.
 	mu           sync.Mutex
@@ -39,20 +38,20 @@ type modelTrack struct {
 	origin       time.Time
 	last         float64
 	seen         bool
-	changes      []modelChange
+	changes      []ModelChange
 }
 
-// newModelTrack follows a run that started with model (in words), closed
+// NewModelTrack follows a run that started with model (in words), closed
 // for the closed loop.
-func newModelTrack(model string, closed bool) *modelTrack {
-	return &modelTrack{start: model, model: model, closed: closed}
+func NewModelTrack(model string, closed bool) *ModelTrack {
+	return &ModelTrack{start: model, model: model, closed: closed}
 }
 
-// observe takes one snapshot.
-func (t *modelTrack) observe(s *engine.Snapshot) {
+// Observe takes one snapshot.
+func (t *ModelTrack) Observe(s *engine.Snapshot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if strings.HasPrefix(t.start, stagesModel) {
+	if strings.HasPrefix(t.start, StagesModel) {
 		return
 	}
 	v := s.TargetRate
@@ -67,16 +66,16 @@ func (t *modelTrack) observe(s *engine.Snapshot) {
 		return
 	}
 	t.last = v
-	t.model = ui.OpenModel(v)
+	t.model = OpenModel(v)
 	if t.closed {
-		t.model = ui.ClosedModel(int(v))
+		t.model = ClosedModel(int(v))
 	}
 	at := math.Round(s.End.Sub(t.origin).Seconds()*1000) / 1000
-	t.changes = append(t.changes, modelChange{AtS: at, Model: t.model})
+	t.changes = append(t.changes, ModelChange{AtS: at, Model: t.model})
 }
 
-// apply puts the model at the end, and how it changed, in r.
-func (t *modelTrack) apply(r *report) {
+// Apply puts the model at the end, and how it changed, in r.
+func (t *ModelTrack) Apply(r *Summary) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.changes) == 0 {
@@ -87,7 +86,7 @@ func (t *modelTrack) apply(r *report) {
 
 // writeModelChanges prints how the load model changed, nothing when it
 // did not.
-func (r report) writeModelChanges(w io.Writer) {
+func (r Summary) writeModelChanges(w io.Writer) {
 	if len(r.ModelChanges) == 0 {
 		return
 	}
@@ -97,3 +96,11 @@ func (r report) writeModelChanges(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  load model    %s\n", strings.Join(parts, "; "))
 }
+
+// OpenModel is the open loop at r req/s in words ("open loop, 500
+// req/s").
+func OpenModel(r float64) string { return fmt.Sprintf("open loop, %g req/s", r) }
+
+// ClosedModel is the closed loop with n connections in words ("closed
+// loop, 16 connections").
+func ClosedModel(n int) string { return fmt.Sprintf("closed loop, %d connections", n) }

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -8,70 +8,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/scalelab/scalelab/engine"
 )
 
-// liveLine prints one line per snapshot: what the last tick measured.
-type liveLine struct {
-	w       io.Writer
-	elapsed time.Duration
-}
-
-func newLiveLine(w io.Writer) *liveLine { return &liveLine{w: w} }
-
-// print writes the line for snapshot s.
-func (l *liveLine) print(s *engine.Snapshot) {
-	l.elapsed += s.Elapsed()
-	secs := s.Elapsed().Seconds()
-	if secs <= 0 {
-		return
-	}
-	p := engine.PercentilesOf(s.Latency)
-	fmt.Fprintf(l.w, "%6.1fs %9.1f req/s  p50 %s  p99 %s  max %s  %s  inflight %d  late %d  dropped %d\n",
-		l.elapsed.Seconds(), float64(s.Requests)/secs, ms(p.P50), ms(p.P99), ms(p.Max),
-		outcomeLine(s), s.InFlight, s.Late, s.Dropped)
-}
-
-// outcomeLine sums statuses by class, then counts the transport errors
-// and the failed requests (transport errors and 5xx).
-func outcomeLine(s *engine.Snapshot) string {
-	var classes [6]uint64
-	for code, n := range s.Status {
-		classes[min(code/100, 5)] += n
-	}
-	parts := []string{}
-	for i, name := range []string{"", "1xx", "2xx", "3xx", "4xx", "5xx"} {
-		if i > 0 && classes[i] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", name, classes[i]))
-		}
-	}
-	if n := s.TotalErrors(); n > 0 {
-		parts = append(parts, fmt.Sprintf("transport errors %d", n))
-	}
-	if len(parts) == 0 {
-		return "no answers"
-	}
-	return fmt.Sprintf("%s  failed %d", strings.Join(parts, " "), s.Failed())
-}
-
-// ms formats milliseconds with a precision fit for the magnitude.
-func ms(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0fms", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1fms", v)
-	default:
-		return fmt.Sprintf("%.2fms", v)
-	}
-}
-
-// writeText prints the summary for people.
-func (r report) writeText(w io.Writer) {
+// WriteText prints the summary for people.
+func (r Summary) WriteText(w io.Writer) {
 	s := r.Summary
 	fmt.Fprintf(w, "\nscalelab %s %s (%s)\n\n", r.Command, r.Target, r.Model)
 	r.writeModelChanges(w)
@@ -157,4 +101,16 @@ func countsLine(m map[string]uint64, numeric bool) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, "  ")
+}
+
+// ms formats milliseconds with a precision fit for the magnitude.
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0fms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1fms", v)
+	default:
+		return fmt.Sprintf("%.2fms", v)
+	}
 }

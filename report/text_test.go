@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ func TestTextShowsErrorCauses(t *testing.T) {
 	s.Causes[engine.ErrProtocol][engine.CauseBadHeader] = 1
 	s.Causes[engine.ErrOther][engine.CauseUnclassified] = 2
 	var b bytes.Buffer
-	report{Command: "load", Target: "http://127.0.0.1:1/", Model: "rate 1/s", Summary: engine.Summarize(s, 1)}.writeText(&b)
+	Summary{Command: "load", Target: "http://127.0.0.1:1/", Model: "rate 1/s", Summary: engine.Summarize(s, 1)}.WriteText(&b)
 	want := "  transport errors  other: 2  protocol: 3  timeout: 1\n" +
 		"    other           unclassified: 2\n" +
 		"    protocol        bad header: 1  header too large: 2\n" +

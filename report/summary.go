@@ -1,0 +1,80 @@
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
+)
+
+// Summary is the JSON summary of a run of load, run or demo.
+type Summary struct {
+	// Command names the command that made it ("load", "run", "demo").
+	Command string `json:"command"`
+	Target  string `json:"target"` // as printed: redacted unless --show-secrets
+	Model   string `json:"model"`
+	// ModelStart and ModelChanges say how the load model changed during
+	// the run (an operator's keys), Model being the model at the end;
+	// empty when it did not change.
+	ModelStart   string        `json:"model_start,omitempty"`
+	ModelChanges []ModelChange `json:"model_changes,omitempty"`
+	Start        time.Time     `json:"start"`
+	engine.Summary
+}
+
+// New is the summary of a run of command against target (as printed)
+// with the load model in words.
+func New(command, target, model string, res *engine.Result) Summary {
+	return Summary{
+		Command: command,
+		Target:  target,
+		Model:   model,
+		Start:   res.Total.Start.UTC().Truncate(time.Millisecond),
+		Summary: engine.Summarize(res.Total, res.Window.Seconds()),
+	}
+}
+
+// WithSteps is the JSON summary of a run with a cluster attached: the
+// load's summary and the scripted steps (an empty array when none).
+type WithSteps struct {
+	Summary
+	Steps []experiments.Result `json:"steps"`
+}
+
+// NewWithSteps is s with the steps (an empty array, not null, when there
+// are none).
+func NewWithSteps(s Summary, steps []experiments.Result) WithSteps {
+	if steps == nil {
+		steps = []experiments.Result{}
+	}
+	return WithSteps{Summary: s, Steps: steps}
+}
+
+// FailedSteps names each failed step and why ("step \"10s:kill=replica-9\"
+// failed: ..."), none when none failed (a step cut short by the run's end
+// did not fail).
+func FailedSteps(steps []experiments.Result) []string {
+	var failed []string
+	for _, s := range steps {
+		if s.StepFailed() {
+			failed = append(failed, fmt.Sprintf("step %q failed: %s", s.Spec, s.Error))
+		}
+	}
+	return failed
+}
+
+// Redacted is the summary to record: v (a Summary or a WithSteps) with
+// its target redacted, whatever was printed.
+func Redacted(v any) any {
+	switch s := v.(type) {
+	case Summary:
+		s.Target = recordings.RedactURL(s.Target)
+		return s
+	case WithSteps:
+		s.Target = recordings.RedactURL(s.Target)
+		return s
+	}
+	return v
+}
