@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"sync"
@@ -79,23 +80,33 @@ type decoded struct {
 // cacheBlocks is the number of decoded blocks kept.
 const cacheBlocks = 4
 
-// Open reads the recording at path. A file that is not a recording, or
-// whose header cannot be read, is an error (a *VersionError for a newer
-// major format version); damage after the header is not: what can be read
-// is indexed and the rest reported in Problems.
+// Open reads the recording at path. A file that is not a recording (a
+// directory, a FIFO, a device, a socket: anything but a regular file, or a
+// symbolic link to one) is an error, refused before it is opened, so a
+// FIFO never blocks and a device is never read; so is one whose version
+// line cannot be read (a *VersionError for a newer major format version).
+// Damage after the version line is not: a damaged header is reported in
+// HeaderDamage, what can be read after it is indexed and the rest reported
+// in Problems.
 func Open(path string) (*Recording, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
+	if st, err = f.Stat(); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	if st.IsDir() {
+	if err := regular(path, st); err != nil { // replaced since the first look
 		_ = f.Close()
-		return nil, fmt.Errorf("%s: is a directory", path)
+		return nil, err
 	}
 	r, err := Read(f, st.Size())
 	if err != nil {
@@ -104,6 +115,28 @@ func Open(path string) (*Recording, error) {
 	}
 	r.closer = f
 	return r, nil
+}
+
+// regular refuses a file that is not a regular one, naming what it is.
+func regular(path string, st fs.FileInfo) error {
+	var what string
+	switch m := st.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "is a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a FIFO (a named pipe)"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "is a character device"
+	case m&fs.ModeDevice != 0:
+		what = "is a block device"
+	default:
+		what = "is not a regular file (" + m.Type().String() + ")"
+	}
+	return fmt.Errorf("%s: %s, not a recording file", path, what)
 }
 
 // ReadBytes reads a recording held in memory.
