@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +56,7 @@ is readable and says what is not.`,
 				return badInput("replay: %v", err)
 			}
 			defer rec.Close()
+			markLost(rec)
 			if headless {
 				return replaySummary(io, file, rec, jsonOut)
 			}
@@ -92,6 +95,9 @@ func replayInteractive(io streams, file string, rec *recordings.Recording, jsonO
 // computed from its frames when it was killed before printing it, and what
 // of the file could not be read, on stderr.
 func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
+	if rec.HeaderDamage != "" {
+		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, rec.HeaderDamage)
+	}
 	for _, p := range rec.Problems {
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, p)
 	}
@@ -117,6 +123,19 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 	d.writeText(io.out)
 	writeSteps(io.out, d.Steps)
 	return nil
+}
+
+// unknown stands for what a damaged header lost.
+const unknown = "unknown"
+
+// markLost shows what a damaged header lost, and the closing summary does
+// not tell, as unknown: the command, the target, the load model.
+func markLost(rec *recordings.Recording) {
+	if rec.HeaderDamage == "" {
+		return
+	}
+	h := &rec.Header
+	h.Command, h.Target, h.Model = cmp.Or(h.Command, unknown), cmp.Or(h.Target, unknown), cmp.Or(h.Model, unknown)
 }
 
 // computedSummary summarizes the frames as the live session would have:
@@ -161,6 +180,18 @@ func recordedSteps(rec *recordings.Recording) []experiments.Result {
 	}
 	for spec, r := range last {
 		last[spec] = r.CutAt(end, "the recording ended").Measured(ticks)
+	}
+	if rec.HeaderDamage != "" {
+		// The steps' specs were lost with the settings: those the events
+		// tell, in time order.
+		steps := make([]experiments.Result, 0, len(last))
+		for _, r := range last {
+			steps = append(steps, r)
+		}
+		sort.Slice(steps, func(i, j int) bool {
+			return steps[i].StartS < steps[j].StartS || steps[i].StartS == steps[j].StartS && steps[i].Spec < steps[j].Spec
+		})
+		return steps
 	}
 	var specs []string
 	if v := rec.Header.Config["step"]; v != "" {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -87,5 +89,80 @@ func TestReplayRefusesWhatIsNotARegularFile(t *testing.T) {
 	}
 	if code, out, errOut := scalelab(t.Context(), "replay", link, "--headless"); code != exitOK || !strings.Contains(out, "availability") {
 		t.Errorf("replay of a symbolic link to a recording: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestReplayDamagedHeader damages one byte of a recorded demo's header
+// (it refused the whole file): the replay prints the live summary, with
+// one warning line saying the header was damaged and what was lost, exit
+// 0. Cut before its last block (the closing summary), the summary is
+// computed from the frames, the lost command, target and model shown as
+// unknown, and the steps as the events tell them.
+func TestReplayDamagedHeader(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "demo.scalelab")
+	code, live, errOut := scalelab(t.Context(), demoArgs("--json", "--step", "500ms:scale=3", "--record", file)...)
+	if code != exitOK {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := len("scalelab recording 1.2\n")
+	magic := []byte("\xd5SLR")
+	if !bytes.HasPrefix(data[line:], magic) {
+		t.Fatalf("no header record after the version line: %q", data[:line+4])
+	}
+	bad := bytes.Clone(data)
+	bad[line+13+10] ^= 0x20 // a letter of the header's JSON changes case
+	damaged := filepath.Join(dir, "damaged.scalelab")
+	if err := os.WriteFile(damaged, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := scalelab(t.Context(), "replay", damaged, "--headless", "--json")
+	want := "scalelab replay: " + damaged + ": the header is damaged (checksum mismatch): its command line and settings are lost; " +
+		"the target and the load model are the closing summary's; the start time is the closing summary's; " +
+		"a cluster was attached, of an unknown kind\n"
+	if code != exitOK || out != live || errOut != want {
+		t.Fatalf("replay: exit %d\nstdout %s\nlive   %s\nstderr %q\nwant   %q", code, out, live, errOut, want)
+	}
+
+	cut := filepath.Join(dir, "cut.scalelab")
+	if err := os.WriteFile(cut, bad[:bytes.LastIndex(bad, magic)], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = scalelab(t.Context(), "replay", cut, "--headless", "--json")
+	var sum struct {
+		Command, Target, Model string
+		Start                  time.Time
+		Requests               uint64
+		Steps                  []struct {
+			Spec      string
+			Completed bool
+		}
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &sum) != nil {
+		t.Fatalf("replay of the cut file: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if sum.Command != "unknown" || sum.Target != "unknown" || sum.Model != "unknown" || sum.Requests == 0 ||
+		len(sum.Steps) != 1 || sum.Steps[0].Spec != "500ms:scale=3" || !sum.Steps[0].Completed {
+		t.Errorf("computed summary: %s", out)
+	}
+	var liveSum struct{ Start time.Time }
+	_ = json.Unmarshal([]byte(live), &liveSum)
+	// The start estimated from the events is early by less than a frame,
+	// or late by the time a frame takes to reach the file after its
+	// window's end (an event of that instant is written before it).
+	if early := liveSum.Start.Sub(sum.Start); early < -50*time.Millisecond || early > 250*time.Millisecond {
+		t.Errorf("computed start %v, live %v: %v early", sum.Start, liveSum.Start, early)
+	} else {
+		t.Logf("start estimated %v early", early)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "the header is damaged (checksum mismatch): its command line and settings are lost, "+
+		"and so are the target and the load model; the start time is estimated from the events' times (to within a frame)") ||
+		!strings.Contains(lines[1], "has no closing summary") {
+		t.Errorf("replay of the cut file: stderr\n%s", errOut)
 	}
 }
