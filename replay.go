@@ -57,6 +57,13 @@ is readable and says what is not.`,
 			}
 			defer rec.Close()
 			markLost(rec)
+			if rec.Len() == 0 && rec.Summary == nil {
+				why := ""
+				if len(rec.Problems) > 0 {
+					why = " (" + rec.Problems[0] + ")"
+				}
+				return badInput("replay %s: no frames and no closing summary to show%s", file, why)
+			}
 			if headless {
 				return replaySummary(io, file, rec, jsonOut)
 			}
@@ -71,12 +78,12 @@ is readable and says what is not.`,
 // replayInteractive plays the recording in the terminal UI, then prints
 // its summary.
 func replayInteractive(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
+	if rec.Len() == 0 {
+		return badInput("replay %s: the recording has no frames to show", file)
+	}
 	out, err := terminal(io)
 	if err != nil {
 		return err
-	}
-	if rec.Len() == 0 {
-		return badInput("replay %s: the recording has no frames to show", file)
 	}
 	defer restoreTerminal(out)()
 	model := ui.NewReplay(ui.ReplayConfig{Recording: rec, File: file, Renderer: lipgloss.NewRenderer(out)})

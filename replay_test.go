@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -164,5 +165,96 @@ func TestReplayDamagedHeader(t *testing.T) {
 		"and so are the target and the load model; the start time is estimated from the events' times (to within a frame)") ||
 		!strings.Contains(lines[1], "has no closing summary") {
 		t.Errorf("replay of the cut file: stderr\n%s", errOut)
+	}
+}
+
+// TestReplayBadInput: what cannot be replayed (missing, foreign, newer,
+// empty, cut in its header, zeros after its header, unreadable, the wrong
+// number of arguments) is one line and exit 2, before any UI; what is
+// damaged but readable (a cut block, a huge length field in a block)
+// replays what is intact with a warning, exit 0.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "demo.scalelab")
+	if code, _, errOut := scalelab(t.Context(), demoArgs("--duration", "1s", "--record", rec)...); code != exitOK {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	magic := []byte("\xd5SLR")
+	line := len("scalelab recording 1.2\n")
+	firstBlock := line + 4 + bytes.Index(data[line+4:], magic)
+	lastBlock := bytes.LastIndex(data, magic)
+	file := func(name string, b []byte) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	zeros := append(bytes.Clone(data[:firstBlock]), make([]byte, 4096)...)
+	hugeBlock := bytes.Clone(data)
+	copy(hugeBlock[firstBlock+5:], []byte{0xff, 0xff, 0xff, 0xff})
+	missing := filepath.Join(dir, "missing.scalelab")
+	foreign := file("notes.txt", []byte("hello\n"))
+	newer := file("newer.scalelab", []byte("scalelab recording 2.0\n\xd5SLRH..."))
+	empty := file("empty.scalelab", nil)
+	allZeros := file("zeros.scalelab", make([]byte, 4096))
+	cutLine := file("cut-line.scalelab", data[:10])
+	cutHeader := file("cut-header.scalelab", data[:firstBlock-20])
+	zeroed := file("zeroed.scalelab", zeros)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{missing, "--headless"}, "replay: stat " + missing + ": no such file or directory"},
+		{[]string{foreign, "--headless"}, "replay: " + foreign + ": not a scalelab recording"},
+		{[]string{newer, "--headless"}, "replay: " + newer + ": recording format 2.0 is newer than this scalelab reads (1.x): use a newer scalelab"},
+		{[]string{newer}, "replay: " + newer + ": recording format 2.0 is newer than this scalelab reads (1.x): use a newer scalelab"},
+		{[]string{empty, "--headless"}, "replay: " + empty + ": not a scalelab recording: the file is empty"},
+		{[]string{allZeros, "--headless"}, "replay: " + allZeros + ": not a scalelab recording"},
+		{[]string{cutLine, "--headless"}, "replay: " + cutLine + ": not a scalelab recording: truncated before its header"},
+		{[]string{cutHeader, "--headless"}, "replay: " + cutHeader + ": header: truncated, and no block after it"},
+		{[]string{zeroed, "--headless"}, "replay " + zeroed + ": no frames and no closing summary to show (frame 1: damaged block at byte " +
+			strconv.Itoa(firstBlock) + " (no record starts here): 4096 bytes skipped)"},
+		{[]string{zeroed}, "replay " + zeroed + ": no frames and no closing summary to show (frame 1: damaged block at byte " +
+			strconv.Itoa(firstBlock) + " (no record starts here): 4096 bytes skipped)"},
+		{nil, "replay: want exactly one recording file, got 0 arguments"},
+		{[]string{rec, rec, "--headless"}, "replay: want exactly one recording file, got 2 arguments"},
+	} {
+		args := append([]string{"replay"}, c.args...)
+		code, out, errOut := replayWithin(t, 10*time.Second, nil, args...)
+		if code != exitUsage || out != "" || errOut != "scalelab: "+c.want+"\n" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", strings.Join(args, " "), code, out, errOut, c.want)
+		}
+	}
+
+	if os.Geteuid() != 0 { // root reads any file
+		unreadable := file("unreadable.scalelab", data)
+		if err := os.Chmod(unreadable, 0); err != nil {
+			t.Fatal(err)
+		}
+		want := "scalelab: replay: open " + unreadable + ": permission denied\n"
+		if code, out, errOut := scalelab(t.Context(), "replay", unreadable, "--headless"); code != exitUsage || out != "" || errOut != want {
+			t.Errorf("unreadable: exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errOut, want)
+		}
+	}
+
+	// Damaged but readable: what is intact replays, with a warning.
+	for name, c := range map[string]struct {
+		data []byte
+		warn string
+	}{
+		"cut-block":  {data[:lastBlock+20], "truncated (the last "},
+		"huge-block": {hugeBlock, "(record length 4294967295 out of range)"},
+	} {
+		path := file(name+".scalelab", c.data)
+		code, out, errOut := replayWithin(t, 10*time.Second, nil, "replay", path, "--headless")
+		if code != exitOK || !strings.Contains(out, "availability") || !strings.Contains(errOut, c.warn) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 0, a summary and a warning naming %q", name, code, out, errOut, c.warn)
+		}
 	}
 }
