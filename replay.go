@@ -40,7 +40,11 @@ unavailable: a recording cannot be changed.
 (--json: the JSON the live session printed, steps included for the demo). A
 recording without its closing summary (the session was killed) gets one
 computed from its frames, with a warning. A damaged recording replays what
-is readable and says what is not.`,
+is readable and says what is not (a damaged header too: what it lost is
+shown as unknown). A replay shows a session, it does not judge it: it exits
+0 even when the recorded run's verdict failed (a failed step is shown
+failed). What is not a recording file (a directory, a FIFO, a device, a
+socket, a file of another kind) is refused, exit 2.`,
 		Example: `  scalelab replay recordings/20260304-101500-demo.scalelab
   scalelab replay recordings/20260304-101500-demo.scalelab --headless --json`,
 		Args: func(_ *cobra.Command, args []string) error {

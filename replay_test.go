@@ -258,3 +258,39 @@ func TestReplayBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayOfAFailedStep: a demo whose step failed exits 99; its replay
+// shows, it does not judge: exit 0, the live JSON byte for byte, the step
+// shown failed in the text summary with the recorded run's verdict, and
+// still failed in the summary computed from the frames and events of the
+// file cut before its closing summary.
+func TestReplayOfAFailedStep(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "failed.scalelab")
+	code, live, errOut := scalelab(t.Context(), demoArgs("--json", "--step", failingStep, "--record", file)...)
+	if code != exitFailed {
+		t.Fatalf("demo: exit %d, want %d: %s", code, exitFailed, errOut)
+	}
+	if code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json"); code != exitOK || out != live || errOut != "" {
+		t.Fatalf("replay --json: exit %d\nstdout %s\nlive   %s\nstderr %s", code, out, live, errOut)
+	}
+	why := "step failed: inject kill: no live replica replica-999"
+	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless")
+	if row := lineOf(out, failingStep); code != exitOK || !strings.Contains(row, why) ||
+		!strings.Contains(out, "1 of 1 steps failed: the run's verdict fails") {
+		t.Fatalf("replay: exit %d, step row %q\nstdout %s\nstderr %s", code, row, out, errOut)
+	}
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.scalelab")
+	if err := os.WriteFile(cut, data[:bytes.LastIndex(data, []byte("\xd5SLR"))], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = scalelab(t.Context(), "replay", cut, "--headless")
+	if row := lineOf(out, failingStep); code != exitOK || !strings.Contains(row, why) || !strings.Contains(errOut, "no closing summary") {
+		t.Fatalf("replay of the cut file: exit %d, step row %q\nstdout %s\nstderr %s", code, row, out, errOut)
+	}
+}
