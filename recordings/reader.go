@@ -219,6 +219,7 @@ func (r *Recording) readHeader(size int64) (int64, error) {
 	kind, payload, next, problem := r.record(off, size)
 	switch {
 	case problem != "":
+		next = r.resync(off+1, size) // its framing is broken too
 	case kind != recHeader:
 		problem, next = "the first record is not a header", off
 	default:
@@ -236,16 +237,12 @@ func (r *Recording) readHeader(size int64) (int64, error) {
 		r.lay = newLayout(r.Header.Start, r.Header.Histogram)
 		return next, nil
 	}
-	return r.lostHeader(off, next, size, problem)
+	return r.lostHeader(next, size, problem)
 }
 
-// lostHeader reads on after a header record at off that cannot be read
-// (problem says why): at next when the record's framing held, else at the
-// next record's magic. A file with no record after is refused.
-func (r *Recording) lostHeader(off, next, size int64, problem string) (int64, error) {
-	if problem != "" {
-		next = r.resync(off+1, size)
-	}
+// lostHeader reads on at next after a header record that cannot be read
+// (problem says why). A file with no record after it is refused.
+func (r *Recording) lostHeader(next, size int64, problem string) (int64, error) {
 	if next >= size {
 		return 0, fmt.Errorf("header: %s, and no block after it", problem)
 	}

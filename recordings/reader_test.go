@@ -178,3 +178,33 @@ func TestDamagedHeaderWithNothingAfter(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestHeaderRecordNotReadable: a file without its header record, one
+// whose checked header is not JSON, and one with a geometry scalelab does
+// not write keep every block, with the header reported damaged.
+func TestHeaderRecordNotReadable(t *testing.T) {
+	data, frames := record(t, 2*time.Second, true)
+	intact, err := ReadBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte(versionLine())
+	blocks := data[intact.blocks[0].off-recordHeaderLen:]
+	for name, c := range map[string]struct {
+		file []byte
+		why  string
+	}{
+		"no header":    {append(bytes.Clone(line), blocks...), "the first record is not a header"},
+		"not JSON":     {append(appendRecord(bytes.Clone(line), recHeader, []byte("{not json")), blocks...), "unreadable: "},
+		"bad geometry": {append(appendRecord(bytes.Clone(line), recHeader, []byte(`{"histogram":{"lowest":0}}`)), blocks...), "histogram geometry"},
+	} {
+		r, err := ReadBytes(c.file)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.HasPrefix(r.HeaderDamage, "the header is damaged ("+c.why) || r.Len() != len(frames) || len(r.Problems) != 0 {
+			t.Errorf("%s: damage %q, %d frames of %d, problems %q", name, r.HeaderDamage, r.Len(), len(frames), r.Problems)
+		}
+		_ = r.Close()
+	}
+}
