@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
 
 // replayWithin runs a command line in-process like scalelab, but fails the
@@ -292,5 +294,39 @@ func TestReplayOfAFailedStep(t *testing.T) {
 	code, out, errOut = scalelab(t.Context(), "replay", cut, "--headless")
 	if row := lineOf(out, failingStep); code != exitOK || !strings.Contains(row, why) || !strings.Contains(errOut, "no closing summary") {
 		t.Fatalf("replay of the cut file: exit %d, step row %q\nstdout %s\nstderr %s", code, row, out, errOut)
+	}
+}
+
+// TestReplayDamagedHeaderInTerminal replays, in a real terminal, a demo's
+// recording cut before its closing summary whose header is damaged: the
+// UI plays it to its end with the unknown target shown as such and the
+// fleet's events in their place, q quits with exit 0, the computed
+// summary and the warning saying what the header lost.
+func TestReplayDamagedHeaderInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "demo.scalelab")
+	if code, _, errOut := scalelab(t.Context(), demoArgs("--step", "500ms:scale=3", "--record", file)...); code != exitOK {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(data[:bytes.LastIndex(data, []byte("\xd5SLR"))])
+	bad[len("scalelab recording 1.2\n")+13+10] ^= 0x20
+	damaged := filepath.Join(dir, "damaged.scalelab")
+	if err := os.WriteFile(damaged, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	x := tmuxtest.New(t, 300, 40, shellQuit(bin+" replay "+damaged)) // wide: the warning in one line
+	x.WaitFor(10*time.Second, "● REPLAY", "scalelab unknown", "▶ replay damaged.scalelab")
+	x.Keys("End")
+	x.WaitFor(10*time.Second, "● REPLAY END", "scale 2 → 3", "replica-3 started (v1)")
+	x.Keys("q")
+	s := x.WaitFor(15*time.Second, "EXIT=0")
+	if !strings.Contains(s, "the header is damaged (checksum mismatch): its command line and settings are lost") || !strings.Contains(s, "scalelab unknown") ||
+		!strings.Contains(s, "availability") || !strings.Contains(s, "500ms:scale=3") {
+		t.Fatalf("after the replay:\n%s", s)
 	}
 }
