@@ -291,34 +291,6 @@ func TestRecordingHasNoSecrets(t *testing.T) {
 	}
 }
 
-// TestReplayBadInput: a missing, foreign, newer or absent file is one line
-// and exit 2.
-func TestReplayBadInput(t *testing.T) {
-	dir := t.TempDir()
-	foreign := filepath.Join(dir, "notes.txt")
-	newer := filepath.Join(dir, "newer.scalelab")
-	if err := os.WriteFile(foreign, []byte("hello\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(newer, []byte("scalelab recording 2.0\n\xd5SLRH..."), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for args, want := range map[string]string{
-		"replay " + filepath.Join(dir, "missing.scalelab") + " --headless": "no such file",
-		"replay " + foreign + " --headless":                                "not a scalelab recording",
-		"replay " + newer + " --headless":                                  "recording format 2.0 is newer than this scalelab reads (1.x)",
-		"replay " + dir + " --headless":                                    "is a directory",
-		"replay":                                                           "want exactly one recording file",
-		"replay " + newer:                                                  "newer",
-	} {
-		code, out, errOut := scalelab(t.Context(), strings.Fields(args)...)
-		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
-			!strings.HasPrefix(errOut, "scalelab: ") || !strings.Contains(errOut, want) {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %q", args, code, out, errOut, want)
-		}
-	}
-}
-
 // TestRecordAndReplayInTerminal records `scalelab run` in a real terminal
 // with a rate change and a note, then replays the file there: the same
 // screen with the operator's events, the player's keys, and the summary

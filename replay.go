@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -39,7 +41,11 @@ unavailable: a recording cannot be changed.
 (--json: the JSON the live session printed, steps included for the demo). A
 recording without its closing summary (the session was killed) gets one
 computed from its frames, with a warning. A damaged recording replays what
-is readable and says what is not.`,
+is readable and says what is not (a damaged header too: what it lost is
+shown as unknown). A replay shows a session, it does not judge it: it exits
+0 even when the recorded run's verdict failed (a failed step is shown
+failed). What is not a recording file (a directory, a FIFO, a device, a
+socket, a file of another kind) is refused, exit 2.`,
 		Example: `  scalelab replay recordings/20260304-101500-demo.scalelab
   scalelab replay recordings/20260304-101500-demo.scalelab --headless --json`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -55,6 +61,14 @@ is readable and says what is not.`,
 				return badInput("replay: %v", err)
 			}
 			defer rec.Close()
+			markLost(rec)
+			if rec.Len() == 0 && rec.Summary == nil {
+				why := ""
+				if len(rec.Problems) > 0 {
+					why = " (" + rec.Problems[0] + ")"
+				}
+				return badInput("replay %s: no frames and no closing summary to show%s", file, why)
+			}
 			if headless {
 				return replaySummary(io, file, rec, jsonOut)
 			}
@@ -69,12 +83,12 @@ is readable and says what is not.`,
 // replayInteractive plays the recording in the terminal UI, then prints
 // its summary.
 func replayInteractive(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
+	if rec.Len() == 0 {
+		return badInput("replay %s: the recording has no frames to show", file)
+	}
 	out, err := terminal(io)
 	if err != nil {
 		return err
-	}
-	if rec.Len() == 0 {
-		return badInput("replay %s: the recording has no frames to show", file)
 	}
 	defer restoreTerminal(out)()
 	model := ui.NewReplay(ui.ReplayConfig{Recording: rec, File: file, Renderer: lipgloss.NewRenderer(out)})
@@ -93,6 +107,9 @@ func replayInteractive(io streams, file string, rec *recordings.Recording, jsonO
 // computed from its frames when it was killed before printing it, and what
 // of the file could not be read, on stderr.
 func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
+	if rec.HeaderDamage != "" {
+		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, rec.HeaderDamage)
+	}
 	for _, p := range rec.Problems {
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, p)
 	}
@@ -118,6 +135,19 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 	d.WriteText(io.out)
 	report.WriteSteps(io.out, d.Steps)
 	return nil
+}
+
+// unknown stands for what a damaged header lost.
+const unknown = "unknown"
+
+// markLost shows what a damaged header lost, and the closing summary does
+// not tell, as unknown: the command, the target, the load model.
+func markLost(rec *recordings.Recording) {
+	if rec.HeaderDamage == "" {
+		return
+	}
+	h := &rec.Header
+	h.Command, h.Target, h.Model = cmp.Or(h.Command, unknown), cmp.Or(h.Target, unknown), cmp.Or(h.Model, unknown)
 }
 
 // computedSummary summarizes the frames as the live session would have:
@@ -162,6 +192,18 @@ func recordedSteps(rec *recordings.Recording) []experiments.Result {
 	}
 	for spec, r := range last {
 		last[spec] = r.CutAt(end, "the recording ended").Measured(ticks)
+	}
+	if rec.HeaderDamage != "" {
+		// The steps' specs were lost with the settings: those the events
+		// tell, in time order.
+		steps := make([]experiments.Result, 0, len(last))
+		for _, r := range last {
+			steps = append(steps, r)
+		}
+		sort.Slice(steps, func(i, j int) bool {
+			return steps[i].StartS < steps[j].StartS || steps[i].StartS == steps[j].StartS && steps[i].Spec < steps[j].Spec
+		})
+		return steps
 	}
 	var specs []string
 	if v := rec.Header.Config["step"]; v != "" {

@@ -13,23 +13,27 @@ import (
 var writeSeeds = flag.Bool("seeds", false, "rewrite the fuzz seed corpus in testdata/fuzz/FuzzRead")
 
 // seeds are the fuzz seed corpus: an intact recording, one without its
-// summary, a truncated one, one with a damaged block, a newer minor
-// version, a newer major version, and things that are not recordings.
+// summary, a truncated one, one with a damaged block, one with a damaged
+// header, a newer minor version, a newer major version, and things that
+// are not recordings.
 func seeds(t testing.TB) map[string][]byte {
 	data, _ := record(t, 2*time.Second, true)
 	killed, _ := record(t, 2*time.Second, false)
 	damaged := append([]byte(nil), data...)
 	damaged[len(data)/2] ^= 0x55
 	line := len(versionLine())
+	header := append([]byte(nil), data...)
+	header[line+recordHeaderLen+8] ^= 0x55 // in the header's JSON
 	return map[string][]byte{
-		"intact":    data,
-		"killed":    killed,
-		"truncated": data[:len(data)*2/3],
-		"damaged":   damaged,
-		"minor":     append([]byte("scalelab recording 1.9\n"), data[line:]...),
-		"major":     append([]byte("scalelab recording 2.0\n"), data[line:]...),
-		"header":    data[:line+40],
-		"text":      []byte("GET / HTTP/1.1\r\n\r\n"),
+		"intact":         data,
+		"killed":         killed,
+		"truncated":      data[:len(data)*2/3],
+		"damaged":        damaged,
+		"damaged-header": header,
+		"minor":          append([]byte("scalelab recording 1.9\n"), data[line:]...),
+		"major":          append([]byte("scalelab recording 2.0\n"), data[line:]...),
+		"header":         data[:line+40],
+		"text":           []byte("GET / HTTP/1.1\r\n\r\n"),
 	}
 }
 
@@ -39,7 +43,7 @@ func TestFuzzSeeds(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzRead")
 	if !*writeSeeds {
 		entries, err := os.ReadDir(dir)
-		if err != nil || len(entries) < 8 {
+		if err != nil || len(entries) < 9 {
 			t.Fatalf("seed corpus %s: %d files, %v (go test ./recordings -run TestFuzzSeeds -seeds)", dir, len(entries), err)
 		}
 		return
@@ -67,6 +71,9 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		defer r.Close()
+		if strings.Contains(r.HeaderDamage, "\n") {
+			t.Fatalf("header damage in several lines: %q", r.HeaderDamage)
+		}
 		for _, p := range r.Problems {
 			if strings.Contains(p, "\n") || !strings.HasPrefix(p, "frame ") {
 				t.Fatalf("problem %q", p)

@@ -32,7 +32,8 @@ type Header struct {
 	Window time.Duration `json:"window_ns"`
 	Tick   time.Duration `json:"tick_ns"`
 	// Cluster is the kind of cluster attached ("fleet", "kubernetes"),
-	// empty when none.
+	// empty when none, "unknown" when a damaged header lost it (see
+	// Recording.HeaderDamage).
 	Cluster string `json:"cluster,omitempty"`
 	// Histogram is the frames' latency histogram geometry (set by the
 	// writer).

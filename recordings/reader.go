@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"sync"
@@ -44,6 +45,20 @@ type Recording struct {
 	// Problems says what could not be read ("frame 1042: truncated (...)"),
 	// empty for an intact file.
 	Problems []string
+	// HeaderDamage says, in one line, why the header could not be read
+	// and what of it is lost ("the header is damaged (checksum mismatch):
+	// ..."), empty when it was read. Then Header holds only what is known
+	// without it: Format, the Histogram geometry scalelab writes, Start
+	// when the closing summary or the events tell it (else zero), Cluster
+	// "unknown" when the frames have a cluster state; the rest is empty.
+	HeaderDamage string
+
+	// startLost is set while a file whose header is lost is indexed: the
+	// start is estimated from the events (see estimate).
+	startLost bool
+	estimate  time.Time
+	pending   []time.Time // times of the events since the last frame
+	hasState  bool
 
 	src    io.ReaderAt
 	closer io.Closer
@@ -79,23 +94,33 @@ type decoded struct {
 // cacheBlocks is the number of decoded blocks kept.
 const cacheBlocks = 4
 
-// Open reads the recording at path. A file that is not a recording, or
-// whose header cannot be read, is an error (a *VersionError for a newer
-// major format version); damage after the header is not: what can be read
-// is indexed and the rest reported in Problems.
+// Open reads the recording at path. A file that is not a recording (a
+// directory, a FIFO, a device, a socket: anything but a regular file, or a
+// symbolic link to one) is an error, refused before it is opened, so a
+// FIFO never blocks and a device is never read; so is one whose version
+// line cannot be read (a *VersionError for a newer major format version).
+// Damage after the version line is not: a damaged header is reported in
+// HeaderDamage, what can be read after it is indexed and the rest reported
+// in Problems.
 func Open(path string) (*Recording, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
+	if st, err = f.Stat(); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	if st.IsDir() {
+	if err := regular(path, st); err != nil { // replaced since the first look
 		_ = f.Close()
-		return nil, fmt.Errorf("%s: is a directory", path)
+		return nil, err
 	}
 	r, err := Read(f, st.Size())
 	if err != nil {
@@ -104,6 +129,28 @@ func Open(path string) (*Recording, error) {
 	}
 	r.closer = f
 	return r, nil
+}
+
+// regular refuses a file that is not a regular one, naming what it is.
+func regular(path string, st fs.FileInfo) error {
+	var what string
+	switch m := st.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "is a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a FIFO (a named pipe)"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "is a character device"
+	case m&fs.ModeDevice != 0:
+		what = "is a block device"
+	default:
+		what = "is not a regular file (" + m.Type().String() + ")"
+	}
+	return fmt.Errorf("%s: %s, not a recording file", path, what)
 }
 
 // ReadBytes reads a recording held in memory.
@@ -124,6 +171,9 @@ func Read(src io.ReaderAt, size int64) (*Recording, error) {
 		return nil, err
 	}
 	r.scan(off, size)
+	if r.startLost {
+		r.recoverStart()
+	}
 	return r, nil
 }
 
@@ -165,22 +215,84 @@ func (r *Recording) readHeader(size int64) (int64, error) {
 		return 0, err
 	}
 	off := int64(nl + 1)
+	r.Header.Format = fmt.Sprintf("%d.%d", major, minor)
 	kind, payload, next, problem := r.record(off, size)
 	switch {
 	case problem != "":
-		return 0, fmt.Errorf("header: %s", problem)
+		next = r.resync(off+1, size) // its framing is broken too
 	case kind != recHeader:
-		return 0, fmt.Errorf("%w: no header record", ErrNotRecording)
+		problem, next = "the first record is not a header", off
+	default:
+		var h Header
+		if err := json.Unmarshal(payload, &h); err != nil {
+			problem = "unreadable: " + err.Error()
+			break
+		}
+		if !validGeometry(h.Histogram) {
+			problem = fmt.Sprintf("histogram geometry %+v: not one scalelab writes", h.Histogram)
+			break
+		}
+		h.Format = r.Header.Format
+		r.Header = h
+		r.lay = newLayout(r.Header.Start, r.Header.Histogram)
+		return next, nil
 	}
-	if err := json.Unmarshal(payload, &r.Header); err != nil {
-		return 0, fmt.Errorf("header: %v", err)
+	return r.lostHeader(next, size, problem)
+}
+
+// lostHeader reads on at next after a header record that cannot be read
+// (problem says why). A file with no record after it is refused.
+func (r *Recording) lostHeader(next, size int64, problem string) (int64, error) {
+	if next >= size {
+		return 0, fmt.Errorf("header: %s, and no block after it", problem)
 	}
-	r.Header.Format = fmt.Sprintf("%d.%d", major, minor)
-	if !validGeometry(r.Header.Histogram) {
-		return 0, fmt.Errorf("header: histogram geometry %+v: not one scalelab writes", r.Header.Histogram)
-	}
-	r.lay = newLayout(r.Header.Start, r.Header.Histogram)
+	r.Header.Histogram = engineGeometry() // the only one scalelab writes
+	r.lay = newLayout(time.Time{}, r.Header.Histogram)
+	r.HeaderDamage = "the header is damaged (" + problem + ")"
+	r.startLost = true
 	return next, nil
+}
+
+// recoverStart completes the header of a file whose header is lost, once
+// it is indexed, with what the closing summary tells (the command, the
+// target, the load model, and the load's start: the first frame's, to the
+// millisecond), else with the start estimated from the events, and
+// completes HeaderDamage with what is lost.
+func (r *Recording) recoverStart() {
+	var sum struct {
+		Command string    `json:"command"`
+		Target  string    `json:"target"`
+		Model   string    `json:"model"`
+		Start   time.Time `json:"start"`
+	}
+	if r.Summary != nil {
+		_ = json.Unmarshal(r.Summary, &sum)
+	}
+	h := &r.Header
+	h.Command, h.Target, h.Model = sum.Command, sum.Target, sum.Model
+	lost := "its command line and settings are lost"
+	if h.Target == "" {
+		lost += ", and so are the target and the load model"
+	} else {
+		lost += "; the target and the load model are the closing summary's"
+	}
+	switch {
+	case len(r.spans) > 0 && !sum.Start.IsZero():
+		h.Start = sum.Start.Add(-r.spans[0].start)
+		lost += "; the start time is the closing summary's"
+	case !r.estimate.IsZero():
+		h.Start = r.estimate
+		lost += "; the start time is estimated from the events' times (to within a frame)"
+	default:
+		lost += "; the start time is unknown: times are shown from the year 1"
+	}
+	if r.hasState {
+		h.Cluster = "unknown"
+		lost += "; a cluster was attached, of an unknown kind"
+	}
+	r.lay = newLayout(h.Start, h.Histogram)
+	r.HeaderDamage += ": " + lost
+	r.startLost, r.pending = false, nil
 }
 
 // record reads the record at off: its kind and payload and the next
@@ -291,8 +403,12 @@ func (r *Recording) index(off int64, payload []byte, state []byte) []byte {
 			}
 			r.spans = append(r.spans, span{start.Sub(r.lay.origin), end.Sub(r.lay.origin)})
 			b.frames++
+			if r.startLost {
+				r.estimateStart(r.spans[len(r.spans)-1].end)
+			}
 		case entState:
 			state = bytes.Clone(p)
+			r.hasState = true
 		case entEvent:
 			var e Event
 			if err := json.Unmarshal(p, &e); err != nil {
@@ -300,6 +416,9 @@ func (r *Recording) index(off int64, payload []byte, state []byte) []byte {
 				continue
 			}
 			r.Events = append(r.Events, e)
+			if r.startLost {
+				r.pending = append(r.pending, e.Time)
+			}
 		case entSummary:
 			if json.Valid(p) {
 				r.Summary = bytes.Clone(p)
@@ -311,6 +430,22 @@ func (r *Recording) index(off int64, payload []byte, state []byte) []byte {
 		r.blocks = append(r.blocks, b)
 	}
 	return state
+}
+
+// estimateStart narrows the estimated start of a file whose header is
+// lost with the events written before the frame ending at end (from the
+// start): each happened before that frame was taken, at the end of its
+// window, so the start is at least its time less end. The estimate is the
+// latest such bound: early by the time from that event to that frame's
+// end, at most a frame's window, or late by the little time a frame takes
+// to be written after its window's end.
+func (r *Recording) estimateStart(end time.Duration) {
+	for _, t := range r.pending {
+		if b := t.Add(-end); b.After(r.estimate) {
+			r.estimate = b
+		}
+	}
+	r.pending = r.pending[:0]
 }
 
 // Len is the number of frames.
