@@ -82,7 +82,7 @@ func printStepsReport(io streams, rep report.WithSteps, jsonOut bool) error {
 		}
 	} else {
 		rep.WriteText(io.out)
-		report.WriteSteps(io.out, rep.Steps)
+		report.WriteSteps(io.out, rep.Steps, false)
 	}
 	return stepsVerdict(rep.Steps)
 }

@@ -133,7 +133,7 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 		return fmt.Errorf("replay %s: summary: %w", file, err)
 	}
 	d.WriteText(io.out)
-	report.WriteSteps(io.out, d.Steps)
+	report.WriteSteps(io.out, d.Steps, true)
 	return nil
 }
 

@@ -279,7 +279,7 @@ func TestReplayOfAFailedStep(t *testing.T) {
 	why := "step failed: inject kill: no live replica replica-999"
 	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless")
 	if row := lineOf(out, failingStep); code != exitOK || !strings.Contains(row, why) ||
-		!strings.Contains(out, "1 of 1 steps failed: the run's verdict fails") {
+		!strings.Contains(out, "1 of 1 steps failed: the recorded run's verdict failed (it exited 99)") {
 		t.Fatalf("replay: exit %d, step row %q\nstdout %s\nstderr %s", code, row, out, errOut)
 	}
 

@@ -14,7 +14,9 @@ const ExitFailed = 99
 // WriteSteps prints the steps table of the text summary: each step's
 // action time and, for a lasting fault, its effect's, then what the load
 // measured over the span (the action or the effect, whichever is longer).
-func WriteSteps(w io.Writer, steps []experiments.Result) {
+// recorded says the steps are a recording's: its verdict is the recorded
+// run's (a replay shows, it does not judge).
+func WriteSteps(w io.Writer, steps []experiments.Result, recorded bool) {
 	if len(steps) == 0 {
 		return
 	}
@@ -40,6 +42,10 @@ func WriteSteps(w io.Writer, steps []experiments.Result) {
 			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
 	}
 	if failed > 0 {
-		fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), ExitFailed)
+		if recorded {
+			fmt.Fprintf(w, "\n  %d of %d steps failed: the recorded run's verdict failed (it exited %d)\n", failed, len(steps), ExitFailed)
+		} else {
+			fmt.Fprintf(w, "\n  %d of %d steps failed: the run's verdict fails (exit code %d)\n", failed, len(steps), ExitFailed)
+		}
 	}
 }
