@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,8 +56,8 @@ func (f *demoFlags) register(fs *pflag.FlagSet) {
 
 // fleetOptions builds the fleet's options, or a bad-input error.
 func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
-	if f.replicas < 1 || f.replicas > fleet.DefaultMaxReplicas {
-		return nil, badInput("--replicas %d: want 1..%d", f.replicas, fleet.DefaultMaxReplicas)
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	lat, err := cluster.ParseLatency(f.latency)
 	if err != nil {
@@ -72,6 +73,50 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...),
 	}
 	return opts, nil
+}
+
+// check finds bad fleet flags before the fleet starts, each named with
+// its range and reason.
+func (f *demoFlags) check() error {
+	max := fleet.DefaultMaxReplicas
+	switch {
+	case f.replicas < 1 || f.replicas > max:
+		return badInput("--replicas %d: want 1..%d (the fleet's cap)", f.replicas, max)
+	case f.maxSurge < 0 || f.maxSurge > max:
+		return badInput("--max-surge %d: want 0..%d replicas (the fleet's cap)", f.maxSurge, max)
+	case f.maxUnavailable < 0 || f.maxUnavailable > max:
+		return badInput("--max-unavailable %d: want 0..%d replicas (the fleet's cap)", f.maxUnavailable, max)
+	case f.maxSurge == 0 && f.maxUnavailable == 0:
+		return badInput("--max-surge 0 and --max-unavailable 0: a rolling upgrade could never progress; give one of them 1 or more")
+	}
+	if err := cluster.CheckVersion(f.version); err != nil {
+		return badInput("--replica-version: %v", err)
+	}
+	if _, err := cluster.ParseLatency(f.latency); err != nil {
+		return badInput("--latency: %v", err)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"drain", f.drain}, {"startup-delay", f.startupDelay}} {
+		if d.v < 0 || d.v > fleet.MaxReplicaDelay {
+			return badInput("--%s %s: want 0..%s", d.flag, d.v, fleet.MaxReplicaDelay)
+		}
+	}
+	return checkLoopback(f.listen)
+}
+
+// checkLoopback checks --listen: a HOST:PORT on loopback (the fleet
+// serves only this machine).
+func checkLoopback(addr string) error {
+	if err := fleet.CheckAddr(addr); err != nil {
+		return badInput("--listen: %v", err)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return badInput("--listen %q: not a loopback address; the fleet serves only this machine (127.0.0.1:0 or [::1]:0)", addr)
+	}
+	return nil
 }
 
 func newDemoCmd(io streams) *cobra.Command {
@@ -149,12 +194,8 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err := lf.rec.check(); err != nil {
 		return err
 	}
-	if w := lf.window(); w > 0 {
-		for _, s := range steps {
-			if s.At >= w {
-				return badInput("step %q: at %s, not before the end of the run (%s)", s.Spec, s.At, w)
-			}
-		}
+	if err := checkStepsInWindow(steps, lf.window()); err != nil {
+		return err
 	}
 	fopts, err := df.fleetOptions()
 	if err != nil {
@@ -207,6 +248,17 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		return err
 	}
 	return printStepsReport(io, rep, lf.jsonOut)
+}
+
+// checkStepsInWindow refuses a step at or after the end of a window w (0:
+// no end): it would never run.
+func checkStepsInWindow(steps []experiments.Step, w time.Duration) error {
+	for _, s := range steps {
+		if w > 0 && s.At >= w {
+			return badInput("step %q: at %s, not before the end of the run (%s)", s.Spec, s.At, w)
+		}
+	}
+	return nil
 }
 
 // stopFleet drains the fleet, bounded by the drain period and a margin.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,7 +49,7 @@ func (f *k8sFlags) killCap() (count int, percent float64, err error) {
 	s := strings.TrimSpace(f.maxKill)
 	if p, ok := strings.CutSuffix(s, "%"); ok {
 		v, perr := strconv.ParseFloat(p, 64)
-		if perr != nil || v <= 0 || v > 100 {
+		if perr != nil || !(v > 0 && v <= 100) { // NaN is neither
 			return 0, 0, badInput("--max-kill %q: want a pod count such as 2 or a share such as 50%%", f.maxKill)
 		}
 		return 0, v, nil
@@ -86,8 +87,8 @@ func (f *k8sFlags) check(steps []experiments.Step) error {
 	if err := f.checkNames(); err != nil {
 		return err
 	}
-	if f.minReplicas < 0 {
-		return badInput("--min-replicas %d: want 0 or more", f.minReplicas)
+	if f.minReplicas < 0 || f.minReplicas > math.MaxInt32 {
+		return badInput("--min-replicas %d: want 0..%d (a Deployment's replicas are a 32-bit count)", f.minReplicas, math.MaxInt32)
 	}
 	if _, _, err := f.killCap(); err != nil {
 		return err

@@ -53,6 +53,12 @@ func (r k8sRun) run() error {
 	if err != nil {
 		return err
 	}
+	if err := r.checkWhere(); err != nil {
+		return err
+	}
+	if err := checkStepsInWindow(steps, r.lf.window()); err != nil {
+		return err
+	}
 	if err := r.lf.rec.check(); err != nil {
 		return err
 	}
@@ -142,6 +148,18 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
 		cluster: d, events: events, rec: rec, sig: sig, showSecrets: r.lf.showSecrets,
 	}, steps, r.lf.jsonOut)
+}
+
+// checkWhere checks the URL argument before connecting: a URL the engine
+// can send to, or a path without spaces and control characters.
+func (r k8sRun) checkWhere() error {
+	if !r.balanced() {
+		return checkURL(r.where)
+	}
+	if strings.IndexFunc(r.where, func(c rune) bool { return c <= ' ' || c == 0x7f }) >= 0 {
+		return badInput("path %q: a space or control character; percent-encode it", r.where)
+	}
+	return nil
 }
 
 // balanced says whether the load goes to the Deployment's endpoints

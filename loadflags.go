@@ -79,19 +79,20 @@ func (f *loadFlags) parse(fs *pflag.FlagSet, url string) (engine.Target, []engin
 // target builds the engine target for url, or a bad-input error.
 func (f *loadFlags) target(url string) (engine.Target, error) {
 	t := engine.Target{URL: url, Method: f.method}
-	if _, err := engine.ParseURL(url); err != nil {
-		return t, usageError{err}
+	if err := checkURL(url); err != nil {
+		return t, err
+	}
+	if err := f.checkRequest(); err != nil {
+		return t, err
 	}
 	for _, h := range f.headers {
-		hdr, err := engine.ParseHeader(h)
+		hdr, err := parseHeader(h)
 		if err != nil {
-			return t, usageError{err}
+			return t, err
 		}
 		t.Headers = append(t.Headers, hdr)
 	}
 	switch {
-	case f.body != "" && f.bodyFile != "":
-		return t, badInput("--body and --body-file: choose one")
 	case f.bodyFile != "":
 		b, err := os.ReadFile(f.bodyFile)
 		if err != nil {
@@ -104,44 +105,28 @@ func (f *loadFlags) target(url string) (engine.Target, error) {
 	return t, nil
 }
 
-// options builds the engine options, or a bad-input error. fs tells which
-// flags were given.
+// options builds the engine options, or a bad-input error (check). fs
+// tells which flags were given.
 func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
+	if err := f.check(fs); err != nil {
+		return nil, err
+	}
 	opts := []engine.Option{
 		engine.Timeout(f.timeout),
 		engine.MaxInflight(f.maxInflight),
 		engine.KeepAlive(!f.noKeepAlive),
 		engine.Insecure(f.insecure),
 	}
-	rateSet := fs.Changed("rate")
 	switch {
-	case rateSet && fs.Changed("concurrency"):
-		return nil, badInput("--rate and --concurrency: choose one (open or closed loop)")
-	case f.stages != "" && (rateSet || fs.Changed("concurrency")):
-		return nil, badInput("--stages sets the rate: drop --rate and --concurrency")
-	case f.stages != "" && fs.Changed("duration"):
-		return nil, badInput("--stages sets the duration: drop --duration")
-	case f.rate < 0:
-		return nil, badInput("--rate %g: must not be negative", f.rate)
-	case fs.Changed("concurrency") && f.concurrency <= 0:
-		return nil, badInput("--concurrency %d: must be positive", f.concurrency)
-	case f.duration < 0:
-		return nil, badInput("--duration %s: must not be negative", f.duration)
-	case f.timeout <= 0:
-		return nil, badInput("--timeout %s: must be positive", f.timeout)
-	case f.maxInflight <= 0:
-		return nil, badInput("--max-inflight %d: must be positive", f.maxInflight)
-	}
-	switch {
-	case f.stages != "":
-		st, err := engine.ParseStages(f.stages)
+	case fs.Changed("stages"):
+		st, err := parseStages(f.stages)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--stages: %w", err)}
+			return nil, err
 		}
 		opts = append(opts, engine.Stages(st))
-	case f.concurrency > 0:
+	case fs.Changed("concurrency"):
 		opts = append(opts, engine.Concurrency(f.concurrency), engine.Duration(f.duration))
-	case rateSet:
+	case fs.Changed("rate"):
 		opts = append(opts, engine.Rate(f.rate), engine.Duration(f.duration))
 	default:
 		opts = append(opts, engine.Rate(float64(f.rateDefault())), engine.Duration(f.duration))

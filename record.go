@@ -82,6 +82,8 @@ func (f *recordFlags) check() error {
 	}
 	if _, err := os.Lstat(f.path); err == nil {
 		return badInput("--record %s: the file exists; choose another", f.path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return badInput("--record %q: %v", f.path, errors.Unwrap(err))
 	}
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 		return badInput("--record %s: %v", f.path, errors.Unwrap(err))
