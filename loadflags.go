@@ -38,12 +38,12 @@ type loadFlags struct {
 
 // register adds the flags to fs.
 func (f *loadFlags) register(fs *pflag.FlagSet) {
-	fs.Float64Var(&f.rate, "rate", 0, fmt.Sprintf("open loop: requests per second (default %d when no model is given)", f.rateDefault()))
-	fs.IntVar(&f.concurrency, "concurrency", 0, "closed loop: connections, each sending as soon as its answer came")
+	fs.Float64Var(&f.rate, "rate", 0, fmt.Sprintf("open loop: requests per second, above 0 and at most 10,000,000 (default %d when no model is given)", f.rateDefault()))
+	fs.IntVar(&f.concurrency, "concurrency", 0, "closed loop: connections (1..100,000), each sending as soon as its answer came")
 	fs.StringVar(&f.stages, "stages", "", "open loop ramps DURATION:RATE,... such as 10s:100,30s:5000,10s:0")
 	fs.DurationVar(&f.duration, "duration", 0, "sending window (default: until Ctrl-C)")
-	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout, connecting included")
-	fs.IntVar(&f.maxInflight, "max-inflight", engine.DefaultMaxInflight, "open loop: outstanding requests before sends are dropped")
+	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout, connecting included (at most 10m)")
+	fs.IntVar(&f.maxInflight, "max-inflight", engine.DefaultMaxInflight, "open loop: outstanding requests before sends are dropped (1..1,000,000)")
 	fs.BoolVar(&f.noKeepAlive, "no-keepalive", false, "open a new connection for every request")
 	fs.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
 	fs.StringArrayVarP(&f.headers, "header", "H", nil, `request header "Name: value" (repeatable)`)
