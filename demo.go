@@ -1,18 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/fleet"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -20,10 +18,6 @@ import (
 // demoRate is the demo's open-loop rate when no load model is given: well
 // within what a 2-core machine sends through the fleet.
 const demoRate = 500
-
-// demoTick is the engine's snapshot interval in the demo: fine enough to
-// measure each step; the live line still prints once a second.
-const demoTick = 250 * time.Millisecond
 
 // demoFlags are the fleet and step settings of `scalelab demo`.
 type demoFlags struct {
@@ -208,46 +202,27 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err := experiments.Check(steps, fl); err != nil {
 		return usageError{err}
 	}
-	if !df.headless {
-		return runDemoUI(cmd, io, lf, df, fl, steps, opts)
-	}
-	sig := newInterrupt(cmd.Context(), io.err)
-	defer sig.stop()
-	ctx := sig.ctx
-	recEvents, stopRecEvents := preSubscribe(fl) // before Start: the recording has the first replicas start
-	defer stopRecEvents()
-	// Times on stderr count from the start of the load; until then, from
-	// the fleet's start.
-	var origin atomic.Int64
-	startedIn(&origin)
-	events := printEvents(fl.Subscribe(context.Background()), io.err, &origin)
-	defer events.Wait()
-	defer stopFleet(fl, df.drain)
-	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = fl.Start(startCtx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("demo: start the fleet: %w", err)
-	}
-	target, err := lf.target(fl.URL())
-	if err != nil {
-		return err
-	}
-	rec, err := lf.rec.start(cmd, io.err, lf.demoRecordInfo(cmd, fl))
-	if err != nil {
-		return err
-	}
-	defer rec.close()
-	sig.record(rec)
-	rec.watch(recEvents, stopRecEvents)
 	model := lf.model(fs)
-	fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, target.URL, model)
-	rep, err := clusterRun{command: "demo", target: target, model: model, opts: opts,
-		cluster: fl, steps: steps, rec: rec, origin: &origin}.run(ctx, io)
-	if err != nil {
-		return err
+	spec := runSpec{cmd: cmd, io: io, lf: lf, command: "demo", opts: opts, model: model,
+		cluster: fl, kind: "fleet", steps: steps, stopTimeout: df.drain + 3*time.Second,
+		resolve: func() (engine.Target, []engine.Option, error) {
+			t, err := lf.target(fl.URL())
+			return t, nil, err
+		},
+		opened: func(i session.Info) {
+			fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, i.Target.URL, model)
+		},
 	}
-	return printStepsReport(io, rep, lf.jsonOut)
+	if !df.headless {
+		if _, err := terminal(io); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(io.err, "scalelab demo: starting %d replicas of %s…\n", df.replicas, df.version)
+	if df.headless {
+		return spec.headless()
+	}
+	return spec.interactive()
 }
 
 // checkStepsInWindow refuses a step at or after the end of a window w (0:
@@ -259,24 +234,4 @@ func checkStepsInWindow(steps []experiments.Step, w time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// stopFleet drains the fleet, bounded by the drain period and a margin.
-func stopFleet(fl *fleet.Fleet, drain time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), drain+3*time.Second)
-	defer cancel()
-	_ = fl.Stop(ctx)
-}
-
-// printEvents prints each event on w with its time from origin (unix
-// nanoseconds), until the stream ends; Wait waits for that.
-func printEvents(ch <-chan cluster.Event, w io.Writer, origin *atomic.Int64) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for e := range ch {
-			at := float64(e.Time.UnixNano()-origin.Load()) / 1e9
-			fmt.Fprintf(w, "%6.1fs  event  %s\n", at, e.Message)
-		}
-	})
-	return &wg
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -13,13 +11,10 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/k8s"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 )
-
-// k8sStartTimeout bounds connecting to the cluster and syncing the
-// Deployment's informers.
-const k8sStartTimeout = 30 * time.Second
 
 // k8sRun is scalelab run --k8s: the load, the UI (or the headless lines)
 // and the steps on a Kubernetes Deployment.
@@ -87,67 +82,28 @@ func (r k8sRun) run() error {
 	return r.session(d, conn, name, steps, opts)
 }
 
-// session starts watching d and runs the load on it, headless or in the
-// UI.
+// session runs the load on d, headless or in the UI: the session starts
+// watching it, then the load goes to the URL or across its endpoints.
 func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.Step, opts []engine.Option) error {
-	sig := newInterrupt(r.cmd.Context(), r.io.err)
-	defer sig.stop()
-	ctx := sig.ctx
-	recEvents, stopRecEvents := preSubscribe(d) // before Start: the recording has the first state
-	defer stopRecEvents()
-	subCtx, unsubscribe := context.WithCancel(ctx)
-	defer unsubscribe()
-	events := d.Subscribe(subCtx)
-	var origin atomic.Int64
-	startedIn(&origin)
-	if r.headless {
-		defer printEvents(events, r.io.err, &origin).Wait()
-		defer unsubscribe() // runs before the Wait: ends the printing
+	model := r.lf.model(r.cmd.Flags())
+	spec := runSpec{cmd: r.cmd, io: r.io, lf: r.lf, command: "run", opts: opts, model: model,
+		cluster: d, kind: "kubernetes", steps: steps, stopTimeout: 3 * time.Second,
+		resolve: func() (engine.Target, []engine.Option, error) {
+			url, extra := r.where, []engine.Option(nil)
+			if r.balanced() {
+				url = fmt.Sprintf("http://%s.%s%s", cmp.Or(d.Service(), name), conn.Namespace, cmp.Or(url, "/"))
+				extra = append(extra, engine.Balance(d.Endpoints()))
+			}
+			t, err := r.lf.target(url)
+			return t, extra, err
+		},
+		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
-	startCtx, cancel := context.WithTimeout(ctx, k8sStartTimeout)
-	err := d.Start(startCtx)
-	cancel()
-	if err != nil {
-		return err
-	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		_ = d.Stop(stopCtx)
-	}()
-	url := r.where
-	if r.balanced() {
-		url = fmt.Sprintf("http://%s.%s%s", cmp.Or(d.Service(), name), conn.Namespace, cmp.Or(url, "/"))
-		opts = append(opts, engine.Balance(d.Endpoints()))
-	}
-	target, err := r.lf.target(url)
-	if err != nil {
-		return err
-	}
-	model := r.lf.model(r.cmd.Flags())
-	info := r.lf.recordInfo(target.URL, model)
-	info.cluster, info.state = "kubernetes", d.State
-	rec, err := r.lf.rec.start(r.cmd, r.io.err, info)
-	if err != nil {
-		return err
-	}
-	defer rec.close()
-	sig.record(rec)
-	rec.watch(recEvents, stopRecEvents)
-	r.describe(d, r.lf.shown(target.URL), model)
 	if r.headless {
-		rep, err := clusterRun{command: "run", target: target, model: model, opts: opts,
-			cluster: d, steps: steps, rec: rec, origin: &origin, showSecrets: r.lf.showSecrets}.run(ctx, r.io)
-		if err != nil {
-			return err
-		}
-		return printStepsReport(r.io, rep, r.lf.jsonOut)
+		return spec.headless()
 	}
-	return runInteractiveSteps(ctx, r.io, session{
-		command: "run", target: target, model: model, opts: opts, window: r.lf.window(),
-		cluster: d, events: events, rec: rec, sig: sig, showSecrets: r.lf.showSecrets,
-	}, steps, r.lf.jsonOut)
+	return spec.interactive()
 }
 
 // checkWhere checks the URL argument before connecting: a URL the engine

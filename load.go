@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
-	"github.com/scalelab/scalelab/engine"
-	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/cobra"
 )
 
@@ -29,32 +27,10 @@ does and times latency from each request's intended send; closed loop
 			if err != nil {
 				return err
 			}
-			sig := newInterrupt(cmd.Context(), io.err)
-			defer sig.stop()
-			var rec *recorder // set before the run
-			opts = append(opts, headlessTick(&rec, report.NewLiveLine(io.err))...)
-			eng, err := engine.New(target, opts...)
-			if err != nil {
-				return usageError{err}
-			}
-			if rec, err = f.rec.start(cmd, io.err, f.recordInfo(target.URL, f.model(cmd.Flags()))); err != nil {
-				return err
-			}
-			defer rec.close()
-			sig.record(rec)
-			fmt.Fprintf(io.err, "scalelab load %s: %s\n", f.shown(target.URL), f.model(cmd.Flags()))
-			res, err := eng.Run(sig.ctx)
-			if err != nil {
-				return err
-			}
-			rep := report.New("load", f.shown(target.URL), f.model(cmd.Flags()), res)
-			rec.finish(rep)
-			if f.jsonOut {
-				enc := json.NewEncoder(io.out)
-				return enc.Encode(rep)
-			}
-			rep.WriteText(io.out)
-			return nil
+			model := f.model(cmd.Flags())
+			return runSpec{cmd: cmd, io: io, lf: &f, command: "load", target: target, opts: opts, model: model,
+				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab load %s: %s\n", f.shown(target.URL), model) },
+			}.headless()
 		},
 	}
 	f.register(cmd.Flags())

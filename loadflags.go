@@ -34,6 +34,7 @@ type loadFlags struct {
 	jsonOut     bool
 	showSecrets bool
 	rec         recordFlags
+	out         outFlags
 }
 
 // register adds the flags to fs.
@@ -53,6 +54,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
 	fs.BoolVar(&f.showSecrets, showSecretsFlag, false, "print the target URL and errors with their secrets (user information, tokens) instead of REDACTED; the recording stays redacted")
 	f.rec.register(fs)
+	f.out.register(fs)
 }
 
 // oneURL is the argument rule of the commands that take exactly one URL.

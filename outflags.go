@@ -7,14 +7,14 @@ import (
 	"os"
 	"strings"
 
-	sess "github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
 )
 
 // outKinds are the --out streams, by the name before "=".
-var outKinds = map[string]func(io.Writer) sess.Sink{
-	"jsonl": sess.JSONL,
-	"csv":   sess.CSV,
+var outKinds = map[string]func(io.Writer) session.Sink{
+	"jsonl": session.JSONL,
+	"csv":   session.CSV,
 }
 
 // outFlags are the --out streams of a run.
@@ -53,11 +53,11 @@ func (f *outFlags) check(jsonOut bool) error {
 
 // open opens the streams' files (created or truncated) and returns their
 // sinks, and a function that closes the files.
-func (f *outFlags) open(stdout io.Writer, jsonOut bool) ([]sess.Sink, func(), error) {
+func (f *outFlags) open(stdout io.Writer, jsonOut bool) ([]session.Sink, func(), error) {
 	if err := f.check(jsonOut); err != nil {
 		return nil, func() {}, err
 	}
-	var sinks []sess.Sink
+	var sinks []session.Sink
 	var files []*os.File
 	closeAll := func() {
 		for _, fl := range files {

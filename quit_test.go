@@ -15,6 +15,7 @@ import (
 	"github.com/scalelab/scalelab/engine/enginetest"
 	"github.com/scalelab/scalelab/internal/tmuxtest"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/session"
 )
 
 // stoppedSummary is what the tests of a stopped run read of its summary.
@@ -180,10 +181,18 @@ func TestUIHangUp(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := waitClosed(t, file, 15*time.Second)
-			if end := rec.FrameEnd(rec.Len() - 1); end.Before(hup.Add(-2 * uiTick)) {
+			if end := rec.FrameEnd(rec.Len() - 1); end.Before(hup.Add(-2 * session.Interval)) {
 				t.Errorf("the recording ends %s before the hang-up: its last second is missing", hup.Sub(end))
 			}
-			printed, err := os.ReadFile(out)
+			// The summary prints once the UI gave the terminal back, which
+			// may come a moment after the recording closed.
+			var printed []byte
+			var err error
+			for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+				if printed, err = os.ReadFile(out); err == nil && len(printed) > 0 {
+					break
+				}
+			}
 			if err != nil || strings.TrimSpace(string(printed)) != strings.TrimSpace(string(rec.Summary)) {
 				t.Errorf("printed summary %q (%v), recorded %q", printed, err, rec.Summary)
 			}
@@ -232,7 +241,7 @@ func TestUIQuitThenCtrlC(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			time.Sleep(3 * uiTick) // a few frames of the wait
+			time.Sleep(3 * session.Interval) // a few frames of the wait
 			second := time.Now()
 			x.Keys("C-c")
 			s := x.WaitFor(5*time.Second, "EXIT=", "speed")

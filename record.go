@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,19 +8,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/scalelab/scalelab/cluster"
-	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
-	"github.com/scalelab/scalelab/fleet"
-	"github.com/scalelab/scalelab/internal/procstat"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -47,10 +42,9 @@ type recordInfo struct {
 	target, model string
 	closed        bool
 	window        time.Duration
-	// cluster is the attached cluster's kind ("fleet"), "" when none;
-	// state reads its state for each frame.
+	// cluster is the attached cluster's kind ("fleet", "kubernetes"), ""
+	// when none.
 	cluster string
-	state   func() cluster.State
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -60,15 +54,13 @@ type recorder struct {
 	command string
 	errOut  io.Writer
 
-	mu  sync.Mutex // guards cpu
-	cpu procstat.Sample
-
-	state       func() cluster.State
-	warnTo      atomic.Pointer[func(string)] // where warnings go while a UI runs
-	unsubscribe context.CancelFunc
-	watched     sync.WaitGroup
-	closed      sync.Once
-	summarized  atomic.Bool
+	warnTo     atomic.Pointer[func(string)] // where warnings go while a UI runs
+	// mu orders the writes with a quit at once: once ended, nothing more
+	// is written (the interruption is the last event).
+	mu    sync.Mutex
+	ended bool
+	closed     sync.Once
+	summarized atomic.Bool
 }
 
 // check finds bad recording flags before a session starts anything: both
@@ -109,10 +101,10 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Model:    info.model,
 		Closed:   info.closed,
 		Window:   info.window,
-		Tick:     uiTick,
+		Tick:     session.Interval,
 		Cluster:  info.cluster,
 	}
-	r := &recorder{command: name, errOut: errOut, state: info.state, cpu: procstat.Take()}
+	r := &recorder{command: name, errOut: errOut}
 	opts := []recordings.Option{recordings.OnWarning(r.warn)}
 	var err error
 	if f.path != "" {
@@ -182,48 +174,6 @@ func (r *recorder) path() string {
 	return r.w.Path()
 }
 
-// frame records an engine snapshot with the CPU used since the last one
-// and the cluster's state; give it every snapshot, before anything changes
-// the snapshot.
-func (r *recorder) frame(s *engine.Snapshot) {
-	if r == nil {
-		return
-	}
-	now := procstat.Take()
-	r.mu.Lock()
-	cpu := procstat.Usage(r.cpu, now)
-	r.cpu = now
-	r.mu.Unlock()
-	f := recordings.Frame{Snapshot: s, CPU: cpu, CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
-	if r.state != nil {
-		st := r.state()
-		f.State = &st
-	}
-	r.w.Frame(f)
-}
-
-// preSubscribe subscribes to c's events before it starts, for a recording
-// opened once its address is known (watch then takes the events).
-func preSubscribe(c cluster.Cluster) (<-chan cluster.Event, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	return c.Subscribe(ctx), cancel
-}
-
-// watch records the events of ch until the recording closes, which calls
-// stop to end the subscription. Without a recording it calls stop now.
-func (r *recorder) watch(ch <-chan cluster.Event, stop context.CancelFunc) {
-	if r == nil {
-		stop()
-		return
-	}
-	r.unsubscribe = stop
-	r.watched.Go(func() {
-		for e := range ch {
-			r.w.Event(recordings.ClusterEvent(e))
-		}
-	})
-}
-
 // entry records an operator's entry of the UI's event log.
 func (r *recorder) entry(e common.Entry) {
 	if r == nil {
@@ -236,7 +186,7 @@ func (r *recorder) entry(e common.Entry) {
 	case common.Error:
 		level = "error"
 	}
-	r.w.Event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Text,
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Text,
 		Label: e.Label, Major: e.Major, Level: level})
 }
 
@@ -256,7 +206,7 @@ func (r *recorder) step(res experiments.Result) {
 		kind, msg = "failed", "step "+res.Spec+" did not complete: "+res.Error
 	}
 	data, _ := json.Marshal(res)
-	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromStep, Kind: kind, Message: msg, Data: data})
+	r.event(recordings.Event{Time: time.Now(), Source: recordings.FromStep, Kind: kind, Message: msg, Data: data})
 }
 
 // warn reports a recording problem: to the UI while one runs, else on
@@ -306,8 +256,11 @@ func (r *recorder) interrupted(how string) {
 	if r == nil {
 		return
 	}
+	r.mu.Lock()
+	r.ended = true
 	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromOperator, Kind: "interrupted", Level: "warn",
 		Message: "quit at once (" + how + " again): requests in flight not awaited, no summary"})
+	r.mu.Unlock()
 	r.close()
 }
 
@@ -319,10 +272,6 @@ func (r *recorder) close() {
 	}
 	r.closed.Do(func() {
 		r.warnVia(nil)
-		if r.unsubscribe != nil {
-			r.unsubscribe()
-		}
-		r.watched.Wait()
 		if err := r.w.Close(); err != nil {
 			fmt.Fprintf(r.errOut, "scalelab %s: recording %s is incomplete (%v): it replays up to what was written\n",
 				r.command, r.w.Path(), rootCause(err))
@@ -348,29 +297,6 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// recordInfo is a session's description for the recording's header.
-func (f *loadFlags) recordInfo(url, model string) recordInfo {
-	return recordInfo{target: url, model: model, closed: f.concurrency > 0, window: f.window()}
-}
-
-// headlessTick is the engine options of a headless session: snapshots at
-// the UI's rate for the recording (*rec, set before the run starts), a
-// live line a second.
-func headlessTick(rec **recorder, live *report.LiveLine) []engine.Option {
-	perSecond := report.NewSecondly(live.Print)
-	return []engine.Option{engine.Tick(uiTick), engine.OnSnapshot(func(s *engine.Snapshot) {
-		(*rec).frame(s)
-		perSecond.Add(s)
-	})}
-}
-
-// demoRecordInfo is the demo's description for the recording's header.
-func (f *loadFlags) demoRecordInfo(cmd *cobra.Command, fl *fleet.Fleet) recordInfo {
-	info := f.recordInfo(fl.URL(), f.model(cmd.Flags()))
-	info.cluster, info.state = "fleet", fl.State
-	return info
-}
-
 // rootCause is the innermost error of err's chain.
 func rootCause(err error) error {
 	for {
@@ -379,5 +305,23 @@ func rootCause(err error) error {
 			return err
 		}
 		err = next
+	}
+}
+
+// event records e, unless a quit at once ended the recording.
+func (r *recorder) event(e recordings.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.w.Event(e)
+	}
+}
+
+// frame records f, unless a quit at once ended the recording.
+func (r *recorder) frame(f recordings.Frame) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.w.Frame(f)
 	}
 }

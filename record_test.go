@@ -16,6 +16,7 @@ import (
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
 
 	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
@@ -59,7 +60,7 @@ func TestReplayMatchesLiveDemo(t *testing.T) {
 	}
 	defer rec.Close()
 	h := rec.Header
-	if h.Command != "demo" || h.Cluster != "fleet" || h.Window != 4*time.Second || h.Tick != uiTick ||
+	if h.Command != "demo" || h.Cluster != "fleet" || h.Window != 4*time.Second || h.Tick != session.Interval ||
 		!strings.HasPrefix(h.Target, "http://127.0.0.1:") || h.Config["step"] != "500ms:upgrade=v2; 2500ms:kill=1" ||
 		len(rec.Problems) != 0 || !rec.Closed() {
 		t.Fatalf("header %+v, problems %v", h, rec.Problems)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
-	"github.com/scalelab/scalelab/engine"
-	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/cobra"
 )
 
@@ -59,77 +57,19 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				return err
 			}
 			model := f.model(cmd.Flags())
+			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: model,
+				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) },
+			}
 			if headless {
-				return runHeadless(cmd, io, target, model, &f, opts)
+				return spec.headless()
 			}
-			if _, err := terminal(io); err != nil {
-				return err
-			}
-			sig := newInterrupt(cmd.Context(), io.err)
-			defer sig.stop()
-			rec, err := f.rec.start(cmd, io.err, f.recordInfo(target.URL, model))
-			if err != nil {
-				return err
-			}
-			defer rec.close()
-			sig.record(rec)
-			rep, err := runInteractive(sig.ctx, io, session{
-				command: "run",
-				target:  target,
-				model:   model,
-				opts:    opts,
-				window:  f.window(),
-				rec:     rec,
-				sig:     sig,
-				// the URL shown in the UI and the summary: redacted unless set
-				showSecrets: f.showSecrets,
-			})
-			if err != nil {
-				return err
-			}
-			rec.finish(rep)
-			return printReport(io, rep, f.jsonOut)
+			return spec.interactive()
 		},
 	}
 	f.register(cmd.Flags())
 	kf.register(cmd.Flags())
 	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
 	return cmd
-}
-
-// runHeadless is scalelab load's behaviour: a live line per second on
-// stderr, the summary at the end.
-func runHeadless(cmd *cobra.Command, io streams, target engine.Target, model string, f *loadFlags, opts []engine.Option) error {
-	sig := newInterrupt(cmd.Context(), io.err)
-	defer sig.stop()
-	var rec *recorder // set before the run
-	opts = append(opts, headlessTick(&rec, report.NewLiveLine(io.err))...)
-	eng, err := engine.New(target, opts...)
-	if err != nil {
-		return usageError{err}
-	}
-	if rec, err = f.rec.start(cmd, io.err, f.recordInfo(target.URL, model)); err != nil {
-		return err
-	}
-	defer rec.close()
-	sig.record(rec)
-	fmt.Fprintf(io.err, "scalelab %s %s: %s\n", cmd.Name(), f.shown(target.URL), model)
-	res, err := eng.Run(sig.ctx)
-	if err != nil {
-		return err
-	}
-	rep := report.New("run", f.shown(target.URL), model, res)
-	rec.finish(rep)
-	return printReport(io, rep, f.jsonOut)
-}
-
-// printReport prints the summary as text or as one JSON object on stdout.
-func printReport(io streams, rep report.Summary, jsonOut bool) error {
-	if jsonOut {
-		return json.NewEncoder(io.out).Encode(rep)
-	}
-	rep.WriteText(io.out)
-	return nil
 }
 
 // firstArg is args[0], or "" when there is none.

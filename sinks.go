@@ -7,7 +7,7 @@ import (
 
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
-	sess "github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
 )
@@ -19,33 +19,37 @@ type recordSink struct {
 	flags  *recordFlags
 	cmd    *cobra.Command
 	errOut io.Writer
-	// info describes the session for the header; summary is the summary
-	// the command prints, made from the result.
-	info    func(sess.Info) recordInfo
-	summary func(*sess.Result) any
-	rec     *recorder
+	// info describes the session for the header.
+	info func(session.Info) recordInfo
+	// opened (optional) is told of the recording once it is open.
+	opened func(*recorder)
+	rec    *recorder
 }
 
-func (r *recordSink) Open(i sess.Info) error {
+func (r *recordSink) Open(i session.Info) error {
 	rec, err := r.flags.start(r.cmd, r.errOut, r.info(i))
 	r.rec = rec
+	if err == nil && r.opened != nil {
+		r.opened(rec)
+	}
 	return err
 }
 
-func (r *recordSink) Tick(t sess.Tick) {
+func (r *recordSink) Tick(t session.Tick) {
 	if r.rec == nil {
 		return
 	}
-	r.rec.w.Frame(recordings.Frame{Snapshot: t.Snapshot, CPU: t.CPU, CPUKnown: t.CPUKnown, Procs: t.Procs, State: t.State})
+	r.rec.frame(recordings.Frame{Snapshot: t.Snapshot, CPU: t.CPU, CPUKnown: t.CPUKnown, Procs: t.Procs, State: t.State})
 }
 
-func (r *recordSink) Event(e sess.Event) {
+func (r *recordSink) Event(e session.Event) {
 	if r.rec == nil {
 		return
 	}
 	switch {
+	case e.Source == session.FromSession: // the recording's frames and summary say it
 	case e.Cluster != nil:
-		r.rec.w.Event(recordings.ClusterEvent(*e.Cluster))
+		r.rec.event(recordings.ClusterEvent(*e.Cluster))
 	case e.Step != nil:
 		r.rec.step(*e.Step)
 	default:
@@ -57,12 +61,16 @@ func (r *recordSink) Event(e sess.Event) {
 	}
 }
 
-func (r *recordSink) Close(res *sess.Result) error {
+func (r *recordSink) Close(res *session.Result) error {
 	if res == nil {
 		r.rec.close()
 		return nil
 	}
-	r.rec.finish(r.summary(res))
+	if res.Summary == nil {
+		r.rec.close()
+		return nil
+	}
+	r.rec.finish(res.Summary)
 	return nil
 }
 
@@ -74,10 +82,10 @@ func newLiveSink(w io.Writer) *liveSink {
 	return &liveSink{every: report.NewSecondly(report.NewLiveLine(w).Print)}
 }
 
-func (l *liveSink) Open(sess.Info) error     { return nil }
-func (l *liveSink) Tick(t sess.Tick)         { l.every.Add(t.Snapshot) }
-func (l *liveSink) Event(sess.Event)         {}
-func (l *liveSink) Close(*sess.Result) error { return nil }
+func (l *liveSink) Open(session.Info) error     { return nil }
+func (l *liveSink) Tick(t session.Tick)         { l.every.Add(t.Snapshot) }
+func (l *liveSink) Event(session.Event)         {}
+func (l *liveSink) Close(*session.Result) error { return nil }
 
 // modelSink follows the load model through the ticks (an operator's
 // changes of the rate or the connections), for the summary.
@@ -86,13 +94,13 @@ type modelSink struct {
 	track *report.ModelTrack
 }
 
-func (m *modelSink) Open(i sess.Info) error {
+func (m *modelSink) Open(i session.Info) error {
 	m.track = report.NewModelTrack(m.model, i.Closed)
 	return nil
 }
-func (m *modelSink) Tick(t sess.Tick)         { m.track.Observe(t.Snapshot) }
-func (m *modelSink) Event(sess.Event)         {}
-func (m *modelSink) Close(*sess.Result) error { return nil }
+func (m *modelSink) Tick(t session.Tick)         { m.track.Observe(t.Snapshot) }
+func (m *modelSink) Event(session.Event)         {}
+func (m *modelSink) Close(*session.Result) error { return nil }
 
 // eventsSink prints the cluster's events and the steps' progress on
 // stderr as they happen (headless), each with its time in seconds: from
@@ -105,15 +113,15 @@ type eventsSink struct {
 
 func newEventsSink(w io.Writer) *eventsSink { return &eventsSink{w: w, origin: time.Now()} }
 
-func (p *eventsSink) Open(sess.Info) error { return nil }
+func (p *eventsSink) Open(session.Info) error { return nil }
 
-func (p *eventsSink) Tick(t sess.Tick) {
+func (p *eventsSink) Tick(t session.Tick) {
 	if !p.loaded {
 		p.origin, p.loaded = t.Snapshot.Start, true
 	}
 }
 
-func (p *eventsSink) Event(e sess.Event) {
+func (p *eventsSink) Event(e session.Event) {
 	at := e.Time.Sub(p.origin).Seconds()
 	switch {
 	case e.Cluster != nil:
@@ -123,4 +131,13 @@ func (p *eventsSink) Event(e sess.Event) {
 	}
 }
 
-func (p *eventsSink) Close(*sess.Result) error { return nil }
+func (p *eventsSink) Close(*session.Result) error { return nil }
+
+// openedSink calls a function as the session opens (what runs, printed
+// before the load).
+type openedSink func(session.Info)
+
+func (o openedSink) Open(i session.Info) error   { o(i); return nil }
+func (o openedSink) Tick(session.Tick)           {}
+func (o openedSink) Event(session.Event)         {}
+func (o openedSink) Close(*session.Result) error { return nil }

@@ -188,6 +188,7 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		}
 		res.Load = &engine.Result{Total: total, Window: window}
 	}
+	s.fan.event(Event{Time: res.End, Source: FromSession, Kind: LoadEnded, Message: "the load ended"})
 	stopSteps()
 	steps.Wait()
 	if runner != nil {

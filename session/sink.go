@@ -75,7 +75,13 @@ const (
 	// FromStep is a scripted step starting or ending, or its fault's
 	// effect ending; Step holds its result.
 	FromStep Source = "step"
+	// FromSession is the session's own: "load-ended" when the load
+	// returned (its window, or the stop), before a held session closes.
+	FromSession Source = "session"
 )
+
+// LoadEnded is the kind of the session's event when the load returned.
+const LoadEnded = "load-ended"
 
 // Event is one thing that happened in a session.
 type Event struct {

@@ -59,6 +59,10 @@ func (s *Sink) Tick(t session.Tick) { s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown,
 // the model's own, and the steps show through the cluster's events they
 // cause.
 func (s *Sink) Event(e session.Event) {
+	if e.Source == session.FromSession && e.Kind == session.LoadEnded {
+		s.Feed.Close() // the model shows the end; the session holds until it quits
+		return
+	}
 	if e.Cluster == nil {
 		return
 	}
@@ -71,7 +75,7 @@ func (s *Sink) Event(e session.Event) {
 	}
 }
 
-// Close ends the Feed and the events.
+// Close ends the Feed (if the load's end did not) and the events.
 func (s *Sink) Close(*session.Result) error {
 	s.opening.Do(func() { close(s.opened) }) // never opened: say so
 	s.closing.Do(func() {
