@@ -54,11 +54,11 @@ type recorder struct {
 	command string
 	errOut  io.Writer
 
-	warnTo     atomic.Pointer[func(string)] // where warnings go while a UI runs
+	warnTo atomic.Pointer[func(string)] // where warnings go while a UI runs
 	// mu orders the writes with a quit at once: once ended, nothing more
 	// is written (the interruption is the last event).
-	mu    sync.Mutex
-	ended bool
+	mu         sync.Mutex
+	ended      bool
 	closed     sync.Once
 	summarized atomic.Bool
 }
