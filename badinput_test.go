@@ -35,6 +35,8 @@ var loadBad = map[string][]string{
 	"no-keepalive": {"NaN", "2", "-1", "", "yes\x01", "ja"},
 	"json":         {"NaN", "Inf", "2", "-1", "", "tru\u0435"},
 	"record":       {"\x00"},
+	"out": {"", "=", "xml=f", "jsonl", "jsonl=", "csv=", "JSONL=f", "jsonl\x01=f", "jsonl=/", "jsonl=/dev/null",
+		"jsonl=/nonexistent/f", "jsonl=f\x00", "ｊｓｏｎｌ=f", "NaN=f"},
 }
 
 // urlBad are target URLs that cannot be sent to.

@@ -113,6 +113,9 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 	if err := f.check(fs); err != nil {
 		return nil, err
 	}
+	if err := f.out.check(f.jsonOut); err != nil {
+		return nil, err
+	}
 	opts := []engine.Option{
 		engine.Timeout(f.timeout),
 		engine.MaxInflight(f.maxInflight),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/scalelab/scalelab/session"
@@ -44,8 +45,14 @@ func (f *outFlags) check(jsonOut bool) error {
 		if path == "-" {
 			continue
 		}
+		if strings.IndexFunc(path, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			return badInput("--out %q: a control character in the file name", spec)
+		}
 		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 			return badInput("--out %s: %s is not a regular file", spec, path)
+		}
+		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+			return badInput("--out %s: no folder %s to write it in", spec, filepath.Dir(path))
 		}
 	}
 	return nil
