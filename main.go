@@ -5,95 +5,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"strings"
 
-	"github.com/scalelab/scalelab/report"
-	"github.com/spf13/cobra"
+	"github.com/scalelab/scalelab/cli"
 )
 
-// Exit codes, mapped in one place.
-const (
-	exitOK       = 0
-	exitInternal = 1
-	exitUsage    = 2
-	// exitFailed is a run that completed (or was stopped) with a failed
-	// verdict: a threshold or a scripted step failed. The summary is
-	// printed first.
-	exitFailed = report.ExitFailed
-)
-
-// verdictError is a run whose verdict failed, saying why: the command
-// exits with exitFailed.
-type verdictError struct{ err error }
-
-func (v verdictError) Error() string { return v.err.Error() }
-func (v verdictError) Unwrap() error { return v.err }
-
-// usageError is bad input: the command exits with exitUsage.
-type usageError struct{ err error }
-
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
-
-// badInput wraps err as bad input.
-func badInput(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
-
-// streams are where a command reads and writes.
-type streams struct {
-	out, err io.Writer
-}
-
-func main() {
-	os.Exit(run(context.Background(), os.Args[1:], streams{out: os.Stdout, err: os.Stderr}))
-}
-
-// run executes the command line and returns the exit code.
-func run(ctx context.Context, args []string, io streams) int {
-	root := newRootCmd(io)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
-	}
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-	if !showsSecrets(root, args) {
-		msg = redactMessage(msg, args)
-	}
-	fmt.Fprintf(io.err, "scalelab: %s\n", msg)
-	var (
-		u usageError
-		v verdictError
-	)
-	switch {
-	// cobra reports an unknown command or a stray argument as a plain error.
-	case errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command "):
-		return exitUsage
-	case errors.As(err, &v):
-		return exitFailed
-	}
-	return exitInternal
-}
-
-// newRootCmd builds the command tree.
-func newRootCmd(io streams) *cobra.Command {
-	root := &cobra.Command{
-		Use:   "scalelab",
-		Short: "Live scaling experiments: load, watch, scale, upgrade, break, record",
-		Long: `scalelab drives HTTP load against a service and reports throughput and
-latency percentiles live, while the service is scaled, upgraded and broken on
-purpose, so that you can watch availability stay intact.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.SetOut(io.out)
-	root.SetErr(io.err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newLoadCmd(io), newRunCmd(io), newTargetCmd(io), newDemoCmd(io), newReplayCmd(io), newVersionCmd(io))
-	return root
-}
+func main() { os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/spf13/pflag"
+)
+
+// check finds bad and contradictory load flags before anything starts:
+// every number finite and within what the engine schedules (the reason in
+// the message), the load model given once, and the request (method,
+// headers, body file) one the engine can send, and the recording flags.
+// fs tells which flags were given.
+func (f *loadFlags) check(fs *pflag.FlagSet) error {
+	rateSet, concSet, stagesSet := fs.Changed("rate"), fs.Changed("concurrency"), fs.Changed("stages")
+	switch {
+	case rateSet && concSet:
+		return badInput("--rate and --concurrency: choose one (open or closed loop)")
+	case stagesSet && (rateSet || concSet):
+		return badInput("--stages sets the rate: drop --rate and --concurrency")
+	case stagesSet && fs.Changed("duration"):
+		return badInput("--stages sets the duration: drop --duration")
+	}
+	if rateSet {
+		if err := checkRate(f.rate, false); err != nil {
+			return badInput("--rate %g: %v", f.rate, err)
+		}
+	}
+	if concSet && (f.concurrency < 1 || f.concurrency > engine.MaxConcurrency) {
+		return badInput("--concurrency %d: want 1..%d connections (the most one engine keeps open)", f.concurrency, engine.MaxConcurrency)
+	}
+	if stagesSet {
+		if _, err := parseStages(f.stages); err != nil {
+			return err
+		}
+	}
+	if fs.Changed("duration") && f.duration <= 0 {
+		return badInput("--duration %s: want a positive sending window such as 30s; leave --duration out to send until Ctrl-C", f.duration)
+	}
+	if f.timeout <= 0 || f.timeout > engine.MaxTimeout {
+		return badInput("--timeout %s: want above 0 and at most %s (how long a request is waited for before it counts as timed out)", f.timeout, engine.MaxTimeout)
+	}
+	if f.maxInflight < 1 || f.maxInflight > engine.MaxInflightLimit {
+		return badInput("--max-inflight %d: want 1..%d outstanding requests (the engine reserves room for each up front)", f.maxInflight, engine.MaxInflightLimit)
+	}
+	if err := f.checkRequest(); err != nil {
+		return err
+	}
+	return f.rec.check()
+}
+
+// checkRate returns what is wrong with r as a rate in requests per second,
+// or nil: it must be finite, at most engine.MaxRate, and above 0 unless
+// zero is allowed (a stage may ramp to nothing; a constant rate of 0
+// would send nothing).
+func checkRate(r float64, zero bool) error {
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		if zero {
+			return fmt.Errorf("not a finite number; want 0..%d req/s", engine.MaxRate)
+		}
+		return fmt.Errorf("not a finite number; want above 0 and at most %d req/s", engine.MaxRate)
+	case r < 0 || (r == 0 && !zero):
+		if zero {
+			return fmt.Errorf("want 0..%d req/s", engine.MaxRate)
+		}
+		return fmt.Errorf("want above 0 and at most %d req/s (a rate of 0 sends nothing)", engine.MaxRate)
+	case r > engine.MaxRate:
+		return fmt.Errorf("want at most %d req/s (the most one engine schedules)", engine.MaxRate)
+	}
+	return nil
+}
+
+// parseStages parses --stages DURATION:RATE,... with messages naming the
+// flag and the stage: each duration positive, each rate finite in
+// 0..engine.MaxRate, not every rate 0, the total a duration.
+func parseStages(s string) ([]engine.Stage, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, badInput("--stages %q: empty; want DURATION:RATE,... such as 10s:100,30s:5000 (or --rate for a constant rate)", s)
+	}
+	var (
+		stages []engine.Stage
+		total  time.Duration
+		sends  bool
+	)
+	for i, part := range strings.Split(s, ",") {
+		bad := func(format string, args ...any) error {
+			return badInput("--stages: stage %d %q: %s", i+1, part, fmt.Sprintf(format, args...))
+		}
+		d, r, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			return nil, bad("want DURATION:RATE, such as 10s:100")
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || dur <= 0 {
+			return nil, bad("%q: want a positive duration such as 10s", d)
+		}
+		if total > math.MaxInt64-dur {
+			return nil, bad("the stages add up to more than %s", time.Duration(math.MaxInt64))
+		}
+		total += dur
+		r = strings.TrimSpace(r)
+		rate, err := strconv.ParseFloat(r, 64)
+		if errors.Is(err, strconv.ErrRange) && math.Abs(rate) <= 1 {
+			err = nil // an underflow (1e-400): as good as 0
+		}
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return nil, bad("rate %q: not a finite number; want 0..%d req/s", r, engine.MaxRate)
+		case err != nil:
+			return nil, bad("rate %q: not a number; want 0..%d req/s", r, engine.MaxRate)
+		}
+		if err := checkRate(rate, true); err != nil {
+			return nil, bad("rate %q: %v", r, err)
+		}
+		sends = sends || rate > 0
+		stages = append(stages, engine.Stage{Duration: dur, Rate: rate})
+	}
+	if !sends {
+		return nil, badInput("--stages %q: every stage's rate is 0: nothing would be sent", s)
+	}
+	return stages, nil
+}
+
+// checkRequest checks the request the flags describe: the method, each
+// header and the body file (a regular file: a FIFO or a device would block
+// or never end).
+func (f *loadFlags) checkRequest() error {
+	if err := checkMethod(f.method); err != nil {
+		return badInput("--method %q: %v", f.method, err)
+	}
+	for _, h := range f.headers {
+		if _, err := parseHeader(h); err != nil {
+			return err
+		}
+	}
+	switch {
+	case f.body != "" && f.bodyFile != "":
+		return badInput("--body and --body-file: choose one")
+	case f.bodyFile != "":
+		st, err := os.Stat(f.bodyFile)
+		if err != nil {
+			return badInput("--body-file: %v", err)
+		}
+		if !st.Mode().IsRegular() {
+			return badInput("--body-file %s: not a regular file", f.bodyFile)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/spf13/cobra"
+)
+
+// quitDrain bounds the wait for requests in flight after the operator
+// stops a run (the UI's q, a signal): those still in flight then count as
+// abandoned.
+const quitDrain = 2 * time.Second
+
+// quitGrace bounds a quit: the drain, then the session's grace for a load
+// that does not return (its summary is then made of the ticks received).
+const quitGrace = quitDrain + time.Second
+
+// runSpec is what a command runs: everything its session's configuration
+// needs beyond the load flags.
+type runSpec struct {
+	cmd *cobra.Command
+	io  streams
+	lf  *loadFlags
+	// command names the command in the summary ("load", "run", "demo").
+	command string
+	// target is the load's target, or resolve gives it once the cluster
+	// started (with engine options: a balance over its endpoints).
+	target  engine.Target
+	resolve func() (engine.Target, []engine.Option, error)
+	opts    []engine.Option
+	model   string
+	// cluster (optional) is started, watched and stopped by the session,
+	// within stopTimeout; kind names it in the recording ("fleet",
+	// "kubernetes"). steps run on it.
+	cluster     session.Driver
+	kind        string
+	steps       []experiments.Step
+	stopTimeout time.Duration
+	// opened (optional) prints what the session runs once it opened,
+	// before the load.
+	opened func(session.Info)
+}
+
+// shown is the target URL as printed: redacted unless --show-secrets.
+func (r runSpec) shown(url string) string { return r.lf.shown(url) }
+
+// sinks are the consumers every presenter has: the recording, the load
+// model's track, the --out streams (closed by closeOuts), and the line
+// that says what runs.
+func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks []session.Sink, closeOuts func(), err error) {
+	outs, closeOuts, err := r.lf.out.open(r.io.out, r.lf.jsonOut)
+	if err != nil {
+		return nil, nil, nil, closeOuts, err
+	}
+	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
+		info: func(i session.Info) recordInfo {
+			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind}
+		}}
+	model = &modelSink{model: r.model}
+	sinks = []session.Sink{rec, model}
+	if r.opened != nil {
+		sinks = append(sinks, openedSink(r.opened))
+	}
+	return rec, model, append(sinks, outs...), closeOuts, nil
+}
+
+// config is the session's configuration with sinks; its summary is the
+// report the command prints (with the steps when a cluster is attached).
+func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
+	return session.Config{
+		Command: r.command, Target: r.target, Resolve: r.resolve, Options: r.opts, Window: r.lf.window(),
+		Cluster: r.cluster, Steps: r.steps, Sinks: sinks, StopTimeout: r.stopTimeout, Drain: quitDrain,
+		Summarize: func(res *session.Result) any {
+			sum := report.New(r.command, r.shown(res.Target.URL), r.model, res.Load)
+			model.track.Apply(&sum)
+			if r.cluster == nil {
+				return sum
+			}
+			return report.NewWithSteps(sum, res.Steps)
+		},
+	}
+}
+
+// headless runs r without the UI: a live line a second, the cluster's
+// events and the steps on stderr, the summary at the end.
+func (r runSpec) headless() error {
+	sig := newInterrupt(r.cmd.Context(), r.io.err)
+	defer sig.stop()
+	_, model, sinks, closeOuts, err := r.sinks(sig)
+	defer closeOuts()
+	if err != nil {
+		return err
+	}
+	sinks = append(sinks, newLiveSink(r.io.err))
+	if r.cluster != nil {
+		sinks = append(sinks, newEventsSink(r.io.err))
+	}
+	s, err := session.New(r.config(sinks, model))
+	if err != nil {
+		return err
+	}
+	res, err := s.Run(sig.ctx)
+	if err != nil {
+		return sessionError(err)
+	}
+	if res.Partial != "" {
+		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.Partial)
+	}
+	return printSummary(r.io, res.Summary, r.lf.jsonOut)
+}
+
+// interactive runs r under the terminal UI: it opens once the session
+// opened (the cluster started, the recording open), the keys drive the
+// load and the cluster, and q quits with the summary on the normal screen.
+func (r runSpec) interactive() error {
+	out, err := terminal(r.io)
+	if err != nil {
+		return err
+	}
+	sig := newInterrupt(r.cmd.Context(), r.io.err)
+	defer sig.stop()
+	rec, model, sinks, closeOuts, err := r.sinks(sig)
+	defer closeOuts()
+	if err != nil {
+		return err
+	}
+	view := ui.NewSink()
+	cfg := r.config(append(sinks, view), model)
+	cfg.Hold = true // the UI shows the run's end until the operator quits
+	s, err := session.New(cfg)
+	if err != nil {
+		return err
+	}
+	uiCtx, stopUI := context.WithCancel(sig.ctx)
+	defer stopUI()
+	type ran struct {
+		res *session.Result
+		err error
+	}
+	results := make(chan ran, 1)
+	go func() {
+		res, err := s.Run(uiCtx)
+		results <- ran{res, err}
+	}()
+	info, ok := <-view.Opened()
+	if !ok { // the session ended before the load: a cluster that did not start
+		r := <-results
+		return sessionError(r.err)
+	}
+	ucfg := ui.Config{
+		Target: r.shown(info.Target.URL), Model: r.model, Load: info.Engine, Feed: view.Feed, Window: info.Window,
+		Context: uiCtx, Renderer: lipgloss.NewRenderer(out), Recording: rec.rec.path(),
+		OnEntry: func(e common.Entry) {
+			s.Emit(session.Event{Time: e.Time, Source: session.FromOperator, Kind: e.Kind, Message: e.Text, Data: e})
+		},
+	}
+	if info.Cluster != nil {
+		ucfg.Cluster, ucfg.Events = info.Cluster, view.Events()
+	}
+	giveBack := savedTerminal(out)
+	defer restoreOnPanic(giveBack)()
+	// sig handles the signals, bubbletea does not: a stop signal cancels
+	// the context, which ends the UI, and one after the UI quit quits at
+	// once.
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(sig.ctx), tea.WithoutSignalHandler()}
+	if !term.IsTerminal(os.Stdin.Fd()) {
+		popts = append(popts, tea.WithInputTTY())
+	}
+	prog := tea.NewProgram(ui.New(ucfg), popts...)
+	rec.rec.warnVia(func(text string) { prog.Send(ui.WarningMsg{Text: text}) })
+	sig.holdTerminal(giveBack)
+	_, uiErr := prog.Run()
+	sig.holdTerminal(nil)
+	rec.rec.warnVia(nil)
+	stopUI()
+	res := <-results
+	if res.err != nil {
+		return sessionError(res.err)
+	}
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) && !errors.Is(uiErr, tea.ErrProgramKilled) && !hungUp(uiErr) {
+		return fmt.Errorf("%s: terminal UI: %w", r.command, uiErr)
+	}
+	if res.res.Partial != "" {
+		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.res.Partial)
+	}
+	return printSummary(r.io, res.res.Summary, r.lf.jsonOut)
+}
+
+// sessionError maps a session's error to the command's: a load the
+// engine refused is bad input.
+func sessionError(err error) error {
+	var le *session.LoadError
+	if errors.As(err, &le) {
+		return usageError{le.Err}
+	}
+	return err
+}
+
+// printSummary prints the summary as one JSON object on stdout, or as
+// text (with the steps table when there are steps); when a step failed it
+// then returns a verdictError naming each failed step and why.
+func printSummary(io streams, summary any, jsonOut bool) error {
+	if jsonOut {
+		if err := json.NewEncoder(io.out).Encode(summary); err != nil {
+			return err
+		}
+	}
+	switch s := summary.(type) {
+	case report.Summary:
+		if !jsonOut {
+			s.WriteText(io.out)
+		}
+	case report.WithSteps:
+		if !jsonOut {
+			s.WriteText(io.out)
+			report.WriteSteps(io.out, s.Steps, false)
+		}
+		if failed := report.FailedSteps(s.Steps); len(failed) > 0 {
+			return verdictError{errors.New(joinLines(failed))}
+		}
+	}
+	return nil
+}
+
+// joinLines joins messages with "; ".
+func joinLines(msgs []string) string {
+	out := ""
+	for i, m := range msgs {
+		if i > 0 {
+			out += "; "
+		}
+		out += m
+	}
+	return out
+}

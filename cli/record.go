@@ -1,0 +1,327 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui/common"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// recordDirEnv names the environment variable that sets the folder of the
+// default recordings ("recordings" in the working folder when unset).
+const recordDirEnv = "SCALELAB_RECORDINGS"
+
+// recordFlags choose where a session is recorded.
+type recordFlags struct {
+	path string
+	off  bool
+}
+
+func (f *recordFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.path, "record", "", "record the session to this file (default recordings/<start time>-<command>.scalelab; $"+recordDirEnv+" moves the folder)")
+	fs.BoolVar(&f.off, "no-record", false, "do not record the session")
+}
+
+// recordInfo is what a command tells about its session for the header.
+type recordInfo struct {
+	target, model string
+	closed        bool
+	window        time.Duration
+	// cluster is the attached cluster's kind ("fleet", "kubernetes"), ""
+	// when none.
+	cluster string
+}
+
+// recorder records one session. A nil *recorder records nothing: every
+// method does nothing on it.
+type recorder struct {
+	w       *recordings.Writer
+	command string
+	errOut  io.Writer
+
+	warnTo atomic.Pointer[func(string)] // where warnings go while a UI runs
+	// mu orders the writes with a quit at once: once ended, nothing more
+	// is written (the interruption is the last event).
+	mu         sync.Mutex
+	ended      bool
+	closed     sync.Once
+	summarized atomic.Bool
+}
+
+// check finds bad recording flags before a session starts anything: both
+// flags, or a --record file that exists or cannot be created.
+func (f *recordFlags) check() error {
+	switch {
+	case f.off && f.path != "":
+		return badInput("--record and --no-record: choose one")
+	case f.off || f.path == "":
+		return nil
+	}
+	if _, err := os.Lstat(f.path); err == nil {
+		return badInput("--record %s: the file exists; choose another", f.path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return badInput("--record %q: %v", f.path, errors.Unwrap(err))
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		return badInput("--record %s: %v", f.path, errors.Unwrap(err))
+	}
+	return nil
+}
+
+// start opens the session's recording, unless --no-record. An
+// explicit --record path that cannot be created is bad input; the default
+// one failing is a warning, and the session goes on unrecorded.
+func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInfo) (*recorder, error) {
+	name := cmd.Name()
+	if err := f.check(); err != nil || f.off {
+		return nil, err
+	}
+	h := recordings.Header{
+		Scalelab: buildVersion(),
+		Start:    time.Now(),
+		Command:  name,
+		Args:     recordings.RedactArgs(commandLine(cmd)),
+		Config:   flagConfig(cmd.Flags()),
+		Target:   recordings.RedactURL(info.target),
+		Model:    info.model,
+		Closed:   info.closed,
+		Window:   info.window,
+		Tick:     session.Interval,
+		Cluster:  info.cluster,
+	}
+	r := &recorder{command: name, errOut: errOut}
+	opts := []recordings.Option{recordings.OnWarning(r.warn)}
+	var err error
+	if f.path != "" {
+		r.w, err = recordings.Create(f.path, h, opts...)
+		if err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return nil, badInput("--record %s: the file exists; choose another", f.path)
+			}
+			return nil, badInput("--record %s: %v", f.path, errors.Unwrap(err))
+		}
+	} else {
+		dir := os.Getenv(recordDirEnv)
+		if dir == "" {
+			dir = "recordings"
+		}
+		r.w, err = recordings.CreateIn(dir, name, h, opts...)
+		if err != nil {
+			fmt.Fprintf(errOut, "scalelab %s: not recorded: %v\n", name, err)
+			return nil, nil
+		}
+	}
+	fmt.Fprintf(errOut, "scalelab %s: recording to %s\n", name, r.w.Path())
+	return r, nil
+}
+
+// commandLine rebuilds the command line from the flags given and the
+// arguments (the same for a real process and an in-process test).
+func commandLine(cmd *cobra.Command) []string {
+	args := strings.Fields(cmd.CommandPath())
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+fl.Name, v)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return append(args, cmd.Flags().Args()...)
+}
+
+// flagConfig is every flag's value, redacted; repeated values are joined
+// with "; ".
+func flagConfig(fs *pflag.FlagSet) map[string]string {
+	out := map[string]string{}
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if fl.Name == "help" {
+			return
+		}
+		vals := []string{fl.Value.String()}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		for i, v := range vals {
+			vals[i] = recordings.RedactFlag(fl.Name, v)
+		}
+		out[fl.Name] = strings.Join(vals, "; ")
+	})
+	return out
+}
+
+// path is the recording's file, "" when not recording.
+func (r *recorder) path() string {
+	if r == nil {
+		return ""
+	}
+	return r.w.Path()
+}
+
+// entry records an operator's entry of the UI's event log.
+func (r *recorder) entry(e common.Entry) {
+	if r == nil {
+		return
+	}
+	level := ""
+	switch e.Level {
+	case common.Warn:
+		level = "warn"
+	case common.Error:
+		level = "error"
+	}
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Text,
+		Label: e.Label, Major: e.Major, Level: level})
+}
+
+// step records a scripted step's start or end, or the end of its fault's
+// effect; replay measures the steps from the last of these.
+func (r *recorder) step(res experiments.Result) {
+	if r == nil {
+		return
+	}
+	kind, msg := "started", "step "+res.Spec+" started"
+	switch {
+	case res.Until != "":
+		kind, msg = "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", res.Spec, res.EffectS, res.Until)
+	case res.Completed:
+		kind, msg = "completed", fmt.Sprintf("step %s completed in %.1fs", res.Spec, res.DurationS)
+	case res.Error != "":
+		kind, msg = "failed", "step "+res.Spec+" did not complete: "+res.Error
+	}
+	data, _ := json.Marshal(res)
+	r.event(recordings.Event{Time: time.Now(), Source: recordings.FromStep, Kind: kind, Message: msg, Data: data})
+}
+
+// warn reports a recording problem: to the UI while one runs, else on
+// stderr.
+func (r *recorder) warn(err error) {
+	if to := r.warnTo.Load(); to != nil {
+		(*to)(err.Error())
+		return
+	}
+	fmt.Fprintf(r.errOut, "scalelab %s: %v\n", r.command, err)
+}
+
+// warnVia sends warnings to f (nil: back to stderr).
+func (r *recorder) warnVia(f func(string)) {
+	if r == nil {
+		return
+	}
+	if f == nil {
+		r.warnTo.Store(nil)
+		return
+	}
+	r.warnTo.Store(&f)
+}
+
+// finish writes the summary the session printed (summary, with its target
+// redacted) and closes the recording, saying where it is on stderr.
+func (r *recorder) finish(summary any) {
+	if r == nil {
+		return
+	}
+	js, err := json.Marshal(report.Redacted(summary))
+	if err == nil {
+		err = r.w.Summary(js)
+		r.summarized.Store(err == nil)
+	}
+	if err != nil {
+		fmt.Fprintf(r.errOut, "scalelab %s: recording's summary: %v\n", r.command, err)
+	}
+	r.close()
+}
+
+// interrupted closes the recording of a session that a second signal (how)
+// quit at once: an operator event says so, then the last block is written.
+// It has no closing summary: the session printed none (replay computes one
+// from the frames). Safe to call while the session still records.
+func (r *recorder) interrupted(how string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.ended = true
+	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromOperator, Kind: "interrupted", Level: "warn",
+		Message: "quit at once (" + how + " again): requests in flight not awaited, no summary"})
+	r.mu.Unlock()
+	r.close()
+}
+
+// close closes the recording (a session that failed has no summary). It is
+// idempotent and safe to call from two goroutines (the second waits).
+func (r *recorder) close() {
+	if r == nil {
+		return
+	}
+	r.closed.Do(func() {
+		r.warnVia(nil)
+		if err := r.w.Close(); err != nil {
+			fmt.Fprintf(r.errOut, "scalelab %s: recording %s is incomplete (%v): it replays up to what was written\n",
+				r.command, r.w.Path(), rootCause(err))
+			return
+		}
+		if r.w.Frames() == 0 && !r.summarized.Load() {
+			_ = os.Remove(r.w.Path()) // the session never started: nothing to replay
+			return
+		}
+		fmt.Fprintf(r.errOut, "scalelab %s: recorded to %s (%s, %d frames); replay it: scalelab replay %s\n",
+			r.command, r.w.Path(), size(r.w.Bytes()), r.w.Frames(), r.w.Path())
+	})
+}
+
+// size formats a byte count.
+func size(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// rootCause is the innermost error of err's chain.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// event records e, unless a quit at once ended the recording.
+func (r *recorder) event(e recordings.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.w.Event(e)
+	}
+}
+
+// frame records f, unless a quit at once ended the recording.
+func (r *recorder) frame(f recordings.Frame) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.w.Frame(f)
+	}
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/scalelab/scalelab/session"
+	"github.com/spf13/cobra"
+)
+
+func newRunCmd(io streams) *cobra.Command {
+	var (
+		f        loadFlags
+		kf       k8sFlags
+		headless bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [URL]",
+		Short: "Send HTTP load to URL and watch it live in the terminal UI",
+		Long: `Send HTTP load to URL and watch throughput, latency percentiles and
+errors live in the terminal UI; change the rate with the arrow keys, pause,
+add notes. q or Ctrl-C quits and prints the summary.
+
+--k8s deployment/NAME attaches a Kubernetes Deployment (the kubeconfig is
+found as kubectl finds it; --context, -n): its pods, rollout and events
+show live, and the keys or --step scale it, roll it out, roll it back,
+pause it and delete pods, within the safety limits (--read-only, --dry-run,
+--max-kill, --min-replicas; destructive actions ask first unless --yes).
+With --k8s the URL is optional: without one, or with only a path, scalelab
+balances the load itself across the ready endpoints of the Service that
+selects the Deployment's pods (--service), following them as they change;
+that needs pod IPs to be reachable (in-cluster).
+
+Without a cluster attached, the cluster actions are unavailable: scalelab
+demo runs a local fleet with them. --headless behaves like scalelab load (a
+live line a second on stderr), with the cluster's events and the steps.`,
+		Example: `  scalelab run http://127.0.0.1:8080/ --rate 500
+  scalelab run http://127.0.0.1:8080/ --concurrency 16 --duration 1m
+  scalelab run http://127.0.0.1:8080/ --rate 500 --duration 30s --headless --json
+  scalelab run --k8s deployment/demo -n shop --rate 2000
+  scalelab run --k8s deployment/demo http://demo.example.internal/ --step 10s:upgrade=v2 --yes
+  scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("k8s") && len(args) <= 1 {
+				return nil
+			}
+			return oneURL("run")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
+				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args)}.run()
+			}
+			if err := kf.orphans(cmd.Flags()); err != nil {
+				return err
+			}
+			target, opts, err := f.parse(cmd.Flags(), args[0])
+			if err != nil {
+				return err
+			}
+			model := f.model(cmd.Flags())
+			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: model,
+				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) },
+			}
+			if headless {
+				return spec.headless()
+			}
+			return spec.interactive()
+		},
+	}
+	f.register(cmd.Flags())
+	kf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
+	return cmd
+}
+
+// firstArg is args[0], or "" when there is none.
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
