@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/scalelab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X github.com/scalelab/scalelab/cli.version=$(VERSION)
 
 .PHONY: all build test fmt-check vet bench bench-go bench-peers bench-ui bench-soak fuzz demo clean k8s-controlplane k8s-e2e
 

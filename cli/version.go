@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X github.com/scalelab/scalelab/cli.version=...".
 var version = "dev"
 
 // buildVersion returns the version, falling back to the module's.
