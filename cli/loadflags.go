@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -162,4 +163,27 @@ func (f *loadFlags) rateDefault() int {
 		return f.defaultRate
 	}
 	return defaultRate
+}
+
+// recordedLoad is the load the flags set, as a recording keeps it.
+func (f *loadFlags) recordedLoad() *recordings.Load {
+	l := &recordings.Load{DurationS: f.duration.Seconds(), TimeoutS: f.timeout.Seconds(), MaxInflight: f.maxInflight,
+		Method: f.method, KeepAlive: !f.noKeepAlive}
+	switch {
+	case f.stages != "":
+		if st, err := engine.ParseStages(f.stages); err == nil {
+			for _, s := range st {
+				l.Stages = append(l.Stages, recordings.Stage{DurationS: s.Duration.Seconds(), Rate: s.Rate})
+			}
+		}
+		l.DurationS = f.window().Seconds()
+	case f.concurrency > 0:
+		l.Concurrency = f.concurrency
+	default:
+		l.Rate = f.rate
+		if l.Rate == 0 {
+			l.Rate = float64(f.rateDefault())
+		}
+	}
+	return l
 }

@@ -68,7 +68,8 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	}
 	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
 		info: func(i session.Info) recordInfo {
-			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind}
+			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
+				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps)}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
@@ -246,4 +247,13 @@ func joinLines(msgs []string) string {
 		out += m
 	}
 	return out
+}
+
+// stepSpecs are the steps' specs in their (time) order: [] without steps.
+func stepSpecs(steps []experiments.Step) []string {
+	specs := make([]string, 0, len(steps))
+	for _, s := range steps {
+		specs = append(specs, s.Spec)
+	}
+	return specs
 }

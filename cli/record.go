@@ -45,6 +45,10 @@ type recordInfo struct {
 	// cluster is the attached cluster's kind ("fleet", "kubernetes"), ""
 	// when none.
 	cluster string
+	// load is the load as data; steps the scripted steps' specs in time
+	// order.
+	load  *recordings.Load
+	steps []string
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -103,6 +107,8 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Window:   info.window,
 		Tick:     session.Interval,
 		Cluster:  info.cluster,
+		Load:     info.load,
+		Steps:    info.steps,
 	}
 	r := &recorder{command: name, errOut: errOut}
 	opts := []recordings.Option{recordings.OnWarning(r.warn)}

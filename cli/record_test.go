@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,6 +65,11 @@ func TestReplayMatchesLiveDemo(t *testing.T) {
 		!strings.HasPrefix(h.Target, "http://127.0.0.1:") || h.Config["step"] != "500ms:upgrade=v2; 2500ms:kill=1" ||
 		len(rec.Problems) != 0 || !rec.Closed() {
 		t.Fatalf("header %+v, problems %v", h, rec.Problems)
+	}
+	// The configuration as data (1.4): the steps in time order and the load.
+	if !slices.Equal(h.Steps, []string{"500ms:upgrade=v2", "2500ms:kill=1"}) || h.Load == nil || h.Load.Rate <= 0 ||
+		h.Load.DurationS != 4 || h.Load.Method != "GET" || h.Load.TimeoutS <= 0 {
+		t.Fatalf("header's steps %q and load %+v: want the two steps and the load as data", h.Steps, h.Load)
 	}
 	// Four frames a second, unless a starved machine made the engine's
 	// ticker merge ticks (each frame then covers a longer window and nothing

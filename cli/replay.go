@@ -205,9 +205,9 @@ func recordedSteps(rec *recordings.Recording) []experiments.Result {
 		})
 		return steps
 	}
-	var specs []string
-	if v := rec.Header.Config["step"]; v != "" {
-		specs = strings.Split(v, "; ")
+	specs := rec.Header.Steps // 1.4: as data
+	if v := rec.Header.Config["step"]; specs == nil && v != "" {
+		specs = strings.Split(v, "; ") // older files: the --step flags' text
 	}
 	parsed, err := experiments.ParseSteps(specs) // in time order, as the runner had them
 	if err != nil {
