@@ -166,7 +166,7 @@ func (r runSpec) interactive() error {
 		Target: r.shown(info.Target.URL), Model: r.model, Load: info.Engine, Feed: view.Feed, Window: info.Window,
 		Context: uiCtx, Renderer: lipgloss.NewRenderer(out), Recording: rec.rec.path(),
 		OnEntry: func(e common.Entry) {
-			s.Emit(session.Event{Time: e.Time, Source: session.FromOperator, Kind: e.Kind, Message: e.Text, Data: e})
+			s.Emit(session.Event{Time: e.Time, Source: session.FromOperator, Kind: e.Kind, Message: e.Text, Title: e.Label})
 		},
 	}
 	if info.Cluster != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
-	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -180,20 +179,13 @@ func (r *recorder) path() string {
 	return r.w.Path()
 }
 
-// entry records an operator's entry of the UI's event log.
-func (r *recorder) entry(e common.Entry) {
+// operator records an operator's action or note: its kind, text and
+// title (the marks a replay shows follow from the kind).
+func (r *recorder) operator(e session.Event) {
 	if r == nil {
 		return
 	}
-	level := ""
-	switch e.Level {
-	case common.Warn:
-		level = "warn"
-	case common.Error:
-		level = "error"
-	}
-	r.event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Text,
-		Label: e.Label, Major: e.Major, Level: level})
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromOperator, Kind: e.Kind, Message: e.Message, Label: e.Title})
 }
 
 // step records a scripted step's start or end, or the end of its fault's
@@ -264,7 +256,7 @@ func (r *recorder) interrupted(how string) {
 	}
 	r.mu.Lock()
 	r.ended = true
-	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromOperator, Kind: "interrupted", Level: "warn",
+	r.w.Event(recordings.Event{Time: time.Now(), Source: recordings.FromOperator, Kind: "interrupted",
 		Message: "quit at once (" + how + " again): requests in flight not awaited, no summary"})
 	r.mu.Unlock()
 	r.close()

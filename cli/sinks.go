@@ -8,7 +8,6 @@ import (
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
-	"github.com/scalelab/scalelab/ui/common"
 	"github.com/spf13/cobra"
 )
 
@@ -53,11 +52,7 @@ func (r *recordSink) Event(e session.Event) {
 	case e.Step != nil:
 		r.rec.step(*e.Step)
 	default:
-		entry, ok := e.Data.(common.Entry)
-		if !ok {
-			entry = common.Entry{Time: e.Time, Kind: e.Kind, Text: e.Message}
-		}
-		r.rec.entry(entry)
+		r.rec.operator(e)
 	}
 }
 

@@ -34,9 +34,12 @@ type Event struct {
 	// Replica and Version name the replica and version concerned, if any.
 	Replica string `json:"replica,omitempty"`
 	Version string `json:"version,omitempty"`
-	// Label, Major and Level are how the UI marked it on the charts, for
-	// operator events (cluster events are marked from their kind).
+	// Label is an operator event's short title ("rate 800", "scale 5").
 	Label string `json:"label,omitempty"`
+	// Major and Level are how the UI of a 1.0–1.3 recording marked an
+	// operator event (a line through the charts; "warn", "error"); since
+	// 1.4 they are not written: a replay marks events from their source
+	// and kind, as the live UI does.
 	Major bool   `json:"major,omitempty"`
 	Level string `json:"level,omitempty"`
 	// Data is the event's details, such as a step's result.

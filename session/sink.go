@@ -93,13 +93,12 @@ type Event struct {
 	// "effect-ended").
 	Source Source
 	Kind   string
-	// Message is the event's text.
+	// Message is the event's text; Title (optional) a short name of it
+	// ("rate 800", "scale 5"), for a mark on a time axis.
 	Message string
+	Title   string
 	// Cluster is the cluster's event (FromCluster).
 	Cluster *cluster.Event
 	// Step is the step's result (FromStep).
 	Step *experiments.Result
-	// Data carries a source's details beyond these (an operator entry's
-	// marks for the UI), opaque to the session.
-	Data any
 }

@@ -111,14 +111,32 @@ func replayEntry(e recordings.Event) (common.Entry, bool) {
 	if e.Source != recordings.FromOperator {
 		return common.Entry{}, false
 	}
-	en := common.Entry{Time: e.Time, Label: e.Label, Text: e.Message, Major: e.Major, Kind: e.Kind}
-	switch e.Level {
-	case "warn":
+	en := OperatorEntry(e.Time, e.Kind, e.Message, e.Label)
+	switch { // a 1.0–1.3 recording kept the marks it was drawn with
+	case e.Level == "warn":
 		en.Level = common.Warn
-	case "error":
+	case e.Level == "error":
 		en.Level = common.Error
 	}
+	en.Major = en.Major || e.Major
 	return en, true
+}
+
+// OperatorEntry is the event log entry, and the mark, of an operator's
+// event of kind: an action or a note draws a line through the charts; a
+// failed action is an error, a quit at once a warning, neither a line.
+func OperatorEntry(at time.Time, kind, text, title string) common.Entry {
+	en := common.Entry{Time: at, Label: title, Text: text, Kind: kind, Major: true}
+	switch kind {
+	case "failed":
+		en.Level, en.Major = common.Error, false
+	case "interrupted":
+		en.Level, en.Major = common.Warn, false
+	}
+	if en.Label == "" {
+		en.Label = label(text, kind)
+	}
+	return en
 }
 
 // reset starts the inner model afresh, keeping the screen size and the

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/scalelab/scalelab/cluster"
-	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/header"
 	"github.com/scalelab/scalelab/ui/components/menu"
 	"github.com/scalelab/scalelab/ui/components/prompt"
@@ -152,7 +151,7 @@ func (m Model) onLoad(msg loadMsg) (Model, tea.Cmd) {
 	if msg.Model != "" {
 		m.model = msg.Model
 	}
-	m.journal(common.Entry{Time: msg.At, Label: msg.Label, Text: "operator: " + msg.What, Major: true, Kind: "rate"})
+	m.journal(OperatorEntry(msg.At, "rate", "operator: "+msg.What, msg.Label))
 	return m.setStatus(msg.What), cmd
 }
 
@@ -190,7 +189,7 @@ func (m Model) onPaused(msg pausedMsg) Model {
 	}
 	p := msg.Paused
 	m.paused, m.state = &p, header.Paused
-	m.journal(common.Entry{Time: msg.At, Label: "pause", Text: "operator: load paused", Major: true, Kind: "pause"})
+	m.journal(OperatorEntry(msg.At, "pause", "operator: load paused", "pause"))
 	return m.setStatus("load paused: p resumes")
 }
 
@@ -199,7 +198,7 @@ func (m Model) onResumed(msg resumedMsg) Model {
 		return m.setError("resume: " + msg.Err.Error())
 	}
 	m.paused, m.state = nil, header.Running
-	m.journal(common.Entry{Time: msg.At, Label: "resume", Text: "operator: load resumed", Major: true, Kind: "resume"})
+	m.journal(OperatorEntry(msg.At, "resume", "operator: load resumed", "resume"))
 	return m.setStatus("load resumed")
 }
 
@@ -219,13 +218,13 @@ func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
 	case msg.Err == nil:
 		done := fmt.Sprintf("%s: done in %.1fs", msg.What, msg.Took.Seconds())
 		if msg.Kind != "" {
-			m.journal(common.Entry{Time: m.cfg.Clock(), Label: msg.Label, Text: "operator: " + done, Major: true, Kind: msg.Kind})
+			m.journal(OperatorEntry(m.cfg.Clock(), msg.Kind, "operator: "+done, msg.Label))
 		}
 		return m.setStatus(done), cmd
 	case superseded(msg.Err):
 		return m.setStatus(msg.What + ": superseded by a later action"), cmd
 	}
-	m.journal(common.Entry{Time: m.cfg.Clock(), Label: "failed", Text: msg.What + " failed: " + msg.Err.Error(), Level: common.Error, Kind: "failed"})
+	m.journal(OperatorEntry(m.cfg.Clock(), "failed", msg.What+" failed: "+msg.Err.Error(), "failed"))
 	return m.setError(msg.What + " failed: " + msg.Err.Error()), cmd
 }
 
@@ -457,7 +456,7 @@ func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
 		if msg.Value == "" {
 			return m, nil
 		}
-		m.journal(common.Entry{Time: m.cfg.Clock(), Label: label(msg.Value, "note"), Text: "note: " + msg.Value, Major: true, Kind: "note"})
+		m.journal(OperatorEntry(m.cfg.Clock(), "note", "note: "+msg.Value, label(msg.Value, "note")))
 		return m.setStatus("note added"), nil
 	case idUpgrade:
 		if msg.Value == "" || strings.ContainsAny(msg.Value, " \t") {
