@@ -2,10 +2,10 @@
 // throughput, latency and errors with event markers, the replicas and
 // generator panels, an event log and the operator's keys.
 //
-// The UI renders state and owns no business logic. Engine snapshots reach
-// it through a Feed at the engine's tick (never one message per request),
-// cluster events through a subscription, both read by commands that are
-// issued again after each message. Every action (a rate change, a scale, an
+// The UI renders state and owns no business logic. It is a sink of the
+// run's session (Sink): the session's ticks reach it through a Feed
+// (never one message per request), the cluster's events through a queue,
+// both read by commands that are issued again after each message. Every action (a rate change, a scale, an
 // upgrade, a fault) runs in a command that calls the engine or the cluster
 // and reports back as a message; commands capture values, never the model.
 package ui
@@ -59,8 +59,9 @@ type Confirmer interface {
 type Config struct {
 	// Target is the URL under load; Model the load model in words.
 	Target, Model string
-	// Load is the engine; Feed carries its snapshots (engine.OnSnapshot(
-	// feed.Push), with engine.Tick(250*time.Millisecond)).
+	// Load is the engine; Feed carries its snapshots (a Sink's Feed under
+	// a session, or engine.OnSnapshot(feed.Push) with
+	// engine.Tick(session.Interval)).
 	Load Load
 	Feed *Feed
 	// Window is the run's sending window, 0 when unbounded.
