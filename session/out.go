@@ -14,13 +14,12 @@ import (
 	"github.com/scalelab/scalelab/experiments"
 )
 
-// origin is what a stream's t_s counts from: the first tick's start.
+// origin is what a stream's t_s counts from: the session's opening, just
+// before the load starts (the cluster's events of its start come before
+// it, at negative times).
 type origin struct{ t time.Time }
 
 func (o *origin) seconds(t time.Time) float64 {
-	if o.t.IsZero() {
-		return 0
-	}
 	return math.Round(t.Sub(o.t).Seconds()*1000) / 1000
 }
 
@@ -31,7 +30,8 @@ func (o *origin) seconds(t time.Time) float64 {
 // the generator's figures; an event's ("type":"event") says what happened;
 // a step's ("type":"step") is its result as it started and ended, and its
 // final measurement ("state":"final") when the load ended. t_s counts
-// seconds from the load's start (the first tick's).
+// seconds from the load's start (the session's opening: the cluster's
+// events of its start are at negative times).
 func JSONL(w io.Writer) Sink {
 	return &jsonlSink{w: bufio.NewWriter(w)}
 }
@@ -146,12 +146,12 @@ func NewTickLine(t Tick, ts float64) TickLine {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-func (j *jsonlSink) Open(Info) error { return nil }
+func (j *jsonlSink) Open(Info) error {
+	j.at.t = time.Now()
+	return nil
+}
 
 func (j *jsonlSink) Tick(t Tick) {
-	if j.at.t.IsZero() {
-		j.at.t = t.Snapshot.Start
-	}
 	j.line(NewTickLine(t, j.at.seconds(t.Snapshot.End)))
 }
 
@@ -212,14 +212,12 @@ type csvSink struct {
 }
 
 func (c *csvSink) Open(Info) error {
+	c.at.t = time.Now()
 	c.row(CSVColumns)
 	return c.err
 }
 
 func (c *csvSink) Tick(t Tick) {
-	if c.at.t.IsZero() {
-		c.at.t = t.Snapshot.Start
-	}
 	l := NewTickLine(t, c.at.seconds(t.Snapshot.End))
 	class := [6]uint64{}
 	for code, n := range t.Snapshot.Status {
