@@ -71,7 +71,7 @@ func New(t Target, opts ...Option) (*Engine, error) {
 	e := &Engine{
 		cfg:     cfg,
 		client:  c,
-		rec:     newRecorder(max(4*runtime.GOMAXPROCS(0), 8)),
+		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
 		changes: make(chan rateChange, 64),
 		sleeper: newSleeper(),
 		concCh:  make(chan int, 1),

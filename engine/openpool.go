@@ -48,11 +48,26 @@ const quitWork = time.Duration(-1)
 // a target that never answers, with other processes taking the processor:
 // 1 of 30 dropped and the rest waiting for the next due request before).
 // Only a generator short of processor time itself (cpuShort) adds none.
+//
+// Nor is a worker added for a queue whose oldest request waited backlogOld:
+// workers come at most one per spawnGap, so a queue that old is one that
+// more connections did not drain, a backlog of an overloaded run (the
+// generator, or the target, short of processor time) which only more
+// requests finishing can clear, and each new connection is one more for
+// both to serve. Without the bound, every pause of the target (a few
+// milliseconds each time the kernel ran another process on its core) added
+// a few connections to a backlog that never cleared: measured at 100,000/s
+// with generator and target each on a core shared with another busy
+// process, the connections grew to the 10,000 of MaxInflight in 15 s (400
+// MB, and resets from a target that keeps 4,096). A stall that begins with
+// the queue empty still gets its workers, one per stuckAfter, as long as
+// they keep the queue young.
 const (
 	spawnAfter = 200 * time.Microsecond
 	spawnGap   = 50 * time.Microsecond
 	recheck    = 500 * time.Microsecond
 	stuckAfter = time.Millisecond
+	backlogOld = 10 * time.Millisecond
 	starvedLag = 250 * time.Microsecond
 	cpuWindow  = 5 * time.Millisecond
 	cpuBusy    = 0.9
@@ -136,12 +151,15 @@ func (o *openLoop) unstick(now time.Duration) {
 // whether the oldest queued request needs a worker now: every worker is
 // busy, and it waited spawnAfter while the generator has processor time
 // (the sender is not behind, its last sleep ended on time), or stuckAfter
-// whatever the sender's lag.
+// whatever the sender's lag; but not once it waited backlogOld.
 func (o *openLoop) stuck(now time.Duration, behind bool) bool {
 	if o.cpuShort || o.busy.Load() < int64(o.workers) {
 		return false
 	}
 	wait := now - o.queue.front().at
+	if wait >= backlogOld {
+		return false
+	}
 	if wait >= stuckAfter && now-o.spawned >= stuckAfter {
 		return true
 	}

@@ -117,8 +117,12 @@ func NewWriter(out io.Writer, h Header, opts ...Option) (*Writer, error) {
 }
 
 func newWriter(out io.Writer, file *os.File, path string, h Header, opts []Option) (*Writer, error) {
+	// A block is about flushSize: a window of twice that finds every match
+	// a larger one would, and the default's (8 MiB of history, allocated
+	// at the first block) was a third of a loaded run's heap.
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression),
-		zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithEncoderCRC(false))
+		zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithEncoderCRC(false),
+		zstd.WithWindowSize(2*flushSize))
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
