@@ -37,8 +37,11 @@ start_nginx
 
 work=$(mktemp -d)
 rec=$work/soak.scalelab
-# rss_kib prints a process's resident set in KiB (0 once it is gone).
+# rss_kib prints a process's resident set in KiB (0 once it is gone);
+# rss_parts its anonymous part (what the program allocated) and its file
+# part (the binary's own pages mapped in).
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_parts() { awk '/^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {printf "anon %6d KiB  file %6d KiB", a, f}' "/proc/$1/status" 2>/dev/null; }
 
 taskset -c "$GEN_CPU" "$BIN" load "$URL" --rate "$RATE" --duration "${MINUTES}m" --record "$rec" --json \
 	>"$work/summary.json" 2>"$work/stderr" &
@@ -47,7 +50,7 @@ start=$(date +%s)
 sleep 5
 first=$(rss_kib "$pid")
 echo "soak: $RATE req/s for $MINUTES min, recording to $rec"
-printf 'soak: %6s  RSS %6d KiB\n' "5s" "$first"
+printf 'soak: %6s  RSS %6d KiB  (%s)\n' "5s" "$first" "$(rss_parts "$pid")"
 peak=$first
 declare -a at
 for m in $(seq "$MINUTES"); do
@@ -55,7 +58,7 @@ for m in $(seq "$MINUTES"); do
 	r=$(rss_kib "$pid")
 	at[$m]=$r
 	[ "$r" -gt "$peak" ] && peak=$r
-	printf 'soak: %5dm  RSS %6d KiB\n' "$m" "$r"
+	printf 'soak: %5dm  RSS %6d KiB  (%s)\n' "$m" "$r" "$(rss_parts "$pid")"
 done
 wait "$pid" || die "scalelab load failed: $(tail -3 "$work/stderr")"
 jq -r '"soak: sent \(.requests) requests in \(.duration_s) s (\(.rps) req/s), \(.failed) failed, \(.dropped) dropped"' "$work/summary.json"
