@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/scalelab/scalelab/engine"
 	"github.com/spf13/pflag"
@@ -78,62 +74,27 @@ func checkRate(r float64, zero bool) error {
 	return nil
 }
 
-// parseStages parses --stages DURATION:RATE,... with messages naming the
-// flag and the stage: each duration positive, each rate finite in
-// 0..engine.MaxRate, not every rate 0, the total a duration.
+// parseStages parses --stages as the engine does, with messages naming
+// the flag, and refuses a plan whose every rate is 0 (nothing would be
+// sent).
 func parseStages(s string) ([]engine.Stage, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, badInput("--stages %q: empty; want DURATION:RATE,... such as 10s:100,30s:5000 (or --rate for a constant rate)", s)
+	stages, err := engine.ParseStages(s)
+	if err != nil {
+		return nil, badInput("--stages %q: %v (or --rate for a constant rate)", s, err)
 	}
-	var (
-		stages []engine.Stage
-		total  time.Duration
-		sends  bool
-	)
-	for i, part := range strings.Split(s, ",") {
-		bad := func(format string, args ...any) error {
-			return badInput("--stages: stage %d %q: %s", i+1, part, fmt.Sprintf(format, args...))
+	for _, st := range stages {
+		if st.Rate > 0 {
+			return stages, nil
 		}
-		d, r, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok {
-			return nil, bad("want DURATION:RATE, such as 10s:100")
-		}
-		dur, err := time.ParseDuration(strings.TrimSpace(d))
-		if err != nil || dur <= 0 {
-			return nil, bad("%q: want a positive duration such as 10s", d)
-		}
-		if total > math.MaxInt64-dur {
-			return nil, bad("the stages add up to more than %s", time.Duration(math.MaxInt64))
-		}
-		total += dur
-		r = strings.TrimSpace(r)
-		rate, err := strconv.ParseFloat(r, 64)
-		if errors.Is(err, strconv.ErrRange) && math.Abs(rate) <= 1 {
-			err = nil // an underflow (1e-400): as good as 0
-		}
-		switch {
-		case errors.Is(err, strconv.ErrRange):
-			return nil, bad("rate %q: not a finite number; want 0..%d req/s", r, engine.MaxRate)
-		case err != nil:
-			return nil, bad("rate %q: not a number; want 0..%d req/s", r, engine.MaxRate)
-		}
-		if err := checkRate(rate, true); err != nil {
-			return nil, bad("rate %q: %v", r, err)
-		}
-		sends = sends || rate > 0
-		stages = append(stages, engine.Stage{Duration: dur, Rate: rate})
 	}
-	if !sends {
-		return nil, badInput("--stages %q: every stage's rate is 0: nothing would be sent", s)
-	}
-	return stages, nil
+	return nil, badInput("--stages %q: every stage's rate is 0: nothing would be sent", s)
 }
 
 // checkRequest checks the request the flags describe: the method, each
 // header and the body file (a regular file: a FIFO or a device would block
 // or never end).
 func (f *loadFlags) checkRequest() error {
-	if err := checkMethod(f.method); err != nil {
+	if err := engine.CheckMethod(f.method); err != nil {
 		return badInput("--method %q: %v", f.method, err)
 	}
 	for _, h := range f.headers {

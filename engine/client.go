@@ -36,6 +36,9 @@ func newClient(t Target, cfg *config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequest(t); err != nil {
+		return nil, err
+	}
 	tlsOn := u.Scheme == "https"
 	port := u.Port()
 	if port == "" {

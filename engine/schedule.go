@@ -16,8 +16,13 @@ type Stage struct {
 	Rate     float64
 }
 
-// ParseStages parses a plan such as "10s:100,30s:5000,10s:0".
+// ParseStages parses a plan such as "10s:100,30s:5000,10s:0" and checks
+// it as New does (each duration positive, each rate finite in 0..MaxRate,
+// the total within a hundred years), naming the stage that is wrong.
 func ParseStages(s string) ([]Stage, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New(`stage "": empty; want DURATION:RATE,... such as 10s:100,30s:5000`)
+	}
 	var stages []Stage
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
@@ -25,11 +30,14 @@ func ParseStages(s string) ([]Stage, error) {
 		if !ok {
 			return nil, fmt.Errorf("stage %q: want DURATION:RATE, such as 10s:100", part)
 		}
-		dur, err := time.ParseDuration(d)
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
 		if err != nil || dur <= 0 {
 			return nil, fmt.Errorf("stage %q: duration must be positive, such as 10s", part)
 		}
-		rate, err := strconv.ParseFloat(r, 64)
+		rate, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if errors.Is(err, strconv.ErrRange) && math.Abs(rate) <= 1 {
+			err = nil // an underflow (1e-400): as good as 0
+		}
 		switch {
 		case errors.Is(err, strconv.ErrRange):
 			err = errors.New("must be a finite number") // 1e309 parses as +Inf
@@ -42,6 +50,9 @@ func ParseStages(s string) ([]Stage, error) {
 			return nil, fmt.Errorf("stage %q: rate %w", part, err)
 		}
 		stages = append(stages, Stage{Duration: dur, Rate: rate})
+	}
+	if errs := checkStages(stages); len(errs) > 0 {
+		return nil, errs[0] // only the total is left to refuse: one line
 	}
 	return stages, nil
 }

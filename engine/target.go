@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 )
 
 // Header is one request header.
@@ -36,14 +35,4 @@ func ParseURL(raw string) (*url.URL, error) {
 		}
 	}
 	return u, nil
-}
-
-// ParseHeader parses "Name: value".
-func ParseHeader(s string) (Header, error) {
-	name, value, ok := strings.Cut(s, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
-		return Header{}, fmt.Errorf("header %q: want \"Name: value\"", s)
-	}
-	return Header{Name: name, Value: strings.TrimSpace(value)}, nil
 }
