@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -231,22 +232,10 @@ func printSummary(io streams, summary any, jsonOut bool) error {
 			report.WriteSteps(io.out, s.Steps, false)
 		}
 		if failed := report.FailedSteps(s.Steps); len(failed) > 0 {
-			return verdictError{errors.New(joinLines(failed))}
+			return verdictError{errors.New(strings.Join(failed, "; "))}
 		}
 	}
 	return nil
-}
-
-// joinLines joins messages with "; ".
-func joinLines(msgs []string) string {
-	out := ""
-	for i, m := range msgs {
-		if i > 0 {
-			out += "; "
-		}
-		out += m
-	}
-	return out
 }
 
 // stepSpecs are the steps' specs in their (time) order: [] without steps.

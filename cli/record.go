@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
@@ -190,21 +189,12 @@ func (r *recorder) operator(e session.Event) {
 
 // step records a scripted step's start or end, or the end of its fault's
 // effect; replay measures the steps from the last of these.
-func (r *recorder) step(res experiments.Result) {
-	if r == nil {
+func (r *recorder) step(e session.Event) {
+	if r == nil || e.Step == nil {
 		return
 	}
-	kind, msg := "started", "step "+res.Spec+" started"
-	switch {
-	case res.Until != "":
-		kind, msg = "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", res.Spec, res.EffectS, res.Until)
-	case res.Completed:
-		kind, msg = "completed", fmt.Sprintf("step %s completed in %.1fs", res.Spec, res.DurationS)
-	case res.Error != "":
-		kind, msg = "failed", "step "+res.Spec+" did not complete: "+res.Error
-	}
-	data, _ := json.Marshal(res)
-	r.event(recordings.Event{Time: time.Now(), Source: recordings.FromStep, Kind: kind, Message: msg, Data: data})
+	data, _ := json.Marshal(*e.Step)
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromStep, Kind: e.Kind, Message: e.Message, Data: data})
 }
 
 // warn reports a recording problem: to the UI while one runs, else on

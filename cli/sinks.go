@@ -50,7 +50,7 @@ func (r *recordSink) Event(e session.Event) {
 	case e.Cluster != nil:
 		r.rec.event(recordings.ClusterEvent(*e.Cluster))
 	case e.Step != nil:
-		r.rec.step(*e.Step)
+		r.rec.step(e)
 	default:
 		r.rec.operator(e)
 	}

@@ -25,12 +25,10 @@ type Frame struct {
 // Feed carries the engine's snapshots to the UI without ever blocking the
 // engine: Push (the engine's OnSnapshot) merges into a pending frame that
 // the UI takes when it is ready, so a slow UI sees fewer, wider frames and
-// loses nothing. It also keeps the run's total, for a summary when the run
-// cannot be waited for.
+// loses nothing.
 type Feed struct {
 	mu      sync.Mutex
 	pending *Frame
-	total   *engine.Snapshot
 	cpu     procstat.Sample
 	ready   chan struct{}
 	done    chan struct{}
@@ -46,7 +44,6 @@ type Feed struct {
 // NewFeed returns an empty feed.
 func NewFeed() *Feed {
 	return &Feed{
-		total: engine.NewSnapshot(),
 		cpu:   procstat.Take(),
 		ready: make(chan struct{}, 1),
 		done:  make(chan struct{}),
@@ -63,7 +60,6 @@ func (f *Feed) Push(s *engine.Snapshot) { f.push(s, 0, false, 0) }
 // has their CPU, weighted by their lengths.
 func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int) {
 	f.mu.Lock()
-	f.total.Merge(s)
 	if f.pending == nil {
 		f.pending = &Frame{Snapshot: s.Clone()}
 		f.cpuTime, f.cpuKnown = 0, known
@@ -86,15 +82,6 @@ func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int) {
 // Close says that no more snapshots will come: the run ended. Close is
 // idempotent.
 func (f *Feed) Close() { f.once.Do(func() { close(f.done) }) }
-
-// Total returns a copy of every snapshot pushed so far, merged.
-func (f *Feed) Total() *engine.Snapshot {
-	out := engine.NewSnapshot()
-	f.mu.Lock()
-	out.Merge(f.total)
-	f.mu.Unlock()
-	return out
-}
 
 // next waits for the pending frame; it returns false once the feed is
 // closed and drained.
