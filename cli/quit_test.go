@@ -260,7 +260,7 @@ func TestUIQuitThenCtrlC(t *testing.T) {
 			if len(rec.Problems) != 0 || rec.Len() == 0 {
 				t.Fatalf("recording: %d frames, problems %v", rec.Len(), rec.Problems)
 			}
-			checkInterrupted(t, rec, quit)
+			checkInterrupted(t, rec, quit, strings.HasPrefix(tc.args, "demo")) // a demo may finish first: its fleet drains 3 s
 		})
 	}
 }
