@@ -39,14 +39,22 @@ func TestRollbackMidRollout(t *testing.T) {
 
 	upgraded := make(chan error, 1)
 	go func() { upgraded <- d.Upgrade(ctx, "v2") }()
-	// Mid-rollout: v2 answers requests while v1 pods remain.
-	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		v2 := merged(load.snapshots()).ByVersion["v2"]
-		return v2 != nil && v2.Requests > 0, nil
+	// Mid-rollout: a v2 pod takes traffic (it is among the endpoints the
+	// load balances across, at once: the load's own snapshots lag by a
+	// tick, long enough for a busy machine to finish the rollout) while v1
+	// pods remain. That v2 answered is checked with the load's total below.
+	err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		for _, e := range d.Endpoints().List() {
+			if e.Version == "v2" {
+				return true, nil
+			}
+		}
+		return false, nil
 	})
 	if err != nil {
-		t.Fatalf("v2 never answered: %v; events:\n%s", err, events)
+		t.Fatalf("v2 never took traffic: %v; events:\n%s", err, events)
 	}
+	time.Sleep(100 * time.Millisecond) // some of the load's requests reach it
 	if st := d.State(); !st.Rollout.Active || st.Rollout.Updated >= 4 {
 		t.Fatalf("not mid-rollout: %+v", st.Rollout)
 	}
