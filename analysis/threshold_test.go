@@ -198,6 +198,14 @@ func TestThresholdValidate(t *testing.T) {
 			t.Errorf("Validate(%s)\n got %q\nwant %q", tc.th, got, tc.want)
 		}
 	}
+	// NewJudge reports every problem at once.
+	bad := []Threshold{
+		th("latency", "p(99)<200", func(x *Threshold) { x.Window = time.Millisecond }),
+		th("availability", "rate>0.9", func(x *Threshold) { x.Recover = time.Second }),
+	}
+	if _, err := NewJudge(bad); err == nil || strings.Count(err.Error(), "\n") != 1 {
+		t.Errorf("NewJudge: %v, want both problems", err)
+	}
 }
 
 func TestParseDuration(t *testing.T) {
