@@ -4,7 +4,9 @@
 // computed exactly from the merged snapshots; and, over the last few
 // columns, how the requests split by the version that answered them. It
 // knows nothing of terminals: the UI draws its columns, and thresholds and
-// the canary judge read the same windows.
+// the canary judge read the same windows. Thresholds and step conditions
+// (ParseThreshold, ParseCondition) are judged by a Judge and a Trigger fed
+// the same snapshots, on exactly merged histograms, into a Verdict.
 package analysis
 
 import (
