@@ -41,9 +41,12 @@ rec=$work/soak.scalelab
 # rss_parts its anonymous part (what the program allocated) and its file
 # part (the binary's own pages mapped in).
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-rss_parts() { awk '/^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {printf "anon %6d KiB  file %6d KiB", a, f}' "/proc/$1/status" 2>/dev/null; }
+rss_parts() {
+	awk '/^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {printf "anon %6d KiB  file %6d KiB", a, f}' "/proc/$1/status" 2>/dev/null
+	printf '  fds %5d' "$(ls "/proc/$1/fd" 2>/dev/null | wc -l)"
+}
 
-taskset -c "$GEN_CPU" "$BIN" load "$URL" --rate "$RATE" --duration "${MINUTES}m" --record "$rec" --json \
+GODEBUG=${GODEBUG:-} taskset -c "$GEN_CPU" "$BIN" load "$URL" --rate "$RATE" --duration "${MINUTES}m" --record "$rec" --json \
 	>"$work/summary.json" 2>"$work/stderr" &
 pid=$!
 start=$(date +%s)
@@ -71,4 +74,5 @@ flat=$(awk -v g="$growth" 'BEGIN { print (g <= 5 && g >= -5) ? 1 : 0 }')
 small=$(awk -v p="$peak" -v l="$LIMIT_MIB" 'BEGIN { print (p <= l * 1024) ? 1 : 0 }')
 echo "soak: minute $MINUTES vs minute 1: ${growth}% ($(verdict "$flat"): within 5%)"
 echo "soak: peak RSS $((peak / 1024)) MiB ($(verdict "$small"): at most $LIMIT_MIB MiB)"
+[ -n "${KEEP:-}" ] && cp "$work/stderr" "$KEEP"
 rm -rf "$work"

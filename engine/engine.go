@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,10 @@ type Engine struct {
 	plan    *schedule
 	changes chan rateChange
 	sleeper sleeper
+
+	// readers lends the open loop's workers their read buffers (see
+	// worker.lendReaders).
+	readers sync.Pool
 
 	concurrency atomic.Int64
 	concCh      chan int
@@ -76,6 +81,7 @@ func New(t Target, opts ...Option) (*Engine, error) {
 		sleeper: newSleeper(),
 		concCh:  make(chan int, 1),
 	}
+	e.readers.New = func() any { return bufio.NewReaderSize(nil, readBufferSize) }
 	if cfg.endpoints != nil {
 		e.bal = newBalancer(cfg.endpoints)
 	}

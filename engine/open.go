@@ -52,7 +52,7 @@ type openLoop struct {
 
 	mu     sync.Mutex
 	idle   []*slot // idle workers, most recently idle last
-	low    int     // the fewest idle workers since the last reap
+	low    int     // the fewest idle workers since the last reap, the sender on time
 	queue  ring    // due requests waiting for a worker, oldest first
 	closed bool
 }
@@ -80,12 +80,12 @@ func (e *Engine) runOpen(ctx context.Context) time.Duration {
 func (o *openLoop) send(ctx context.Context, end time.Duration) time.Duration {
 	var k uint64
 	for ; ; k++ {
-		due, ok := o.waitFor(ctx, k, end)
-		if !ok || (end > 0 && o.e.since() >= end+windowGrace) {
+		due, now, ok := o.waitFor(ctx, k, end)
+		if !ok || (end > 0 && now >= end+windowGrace) {
 			break
 		}
-		o.dispatch(due)
-		now := o.e.since()
+		o.dispatch(due, now)
+		now = o.e.since()
 		o.sampleCPU(now)
 		if now-o.reaped >= reapEvery {
 			o.reap()
@@ -135,21 +135,22 @@ func (o *openLoop) dropUnsent(k uint64, window time.Duration) {
 	o.e.rec.dropped.Add(uint64(n))
 }
 
-// waitFor waits until request k is due and returns its intended offset; it
-// returns false when the window ends or ctx is done first.
-func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (time.Duration, bool) {
+// waitFor waits until request k is due and returns its intended offset
+// and the offset it found it due at; it returns false when the window ends
+// or ctx is done first.
+func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (due, now time.Duration, ok bool) {
 	for {
 		o.applyChanges()
-		due := toOffset(o.sched.at(k))
+		due = toOffset(o.sched.at(k))
 		if end > 0 && due >= end {
 			due = end
 		}
-		now := o.e.since()
+		now = o.e.since()
 		if due <= now {
 			if (end > 0 && due >= end) || ctx.Err() != nil {
-				return 0, false
+				return 0, now, false
 			}
-			return due, true
+			return due, now, true
 		}
 		waiting := o.outstanding.Load() > o.busy.Load() // requests queued, or handed to a worker not yet running
 		if waiting {
@@ -166,7 +167,7 @@ func (o *openLoop) waitFor(ctx context.Context, k uint64, end time.Duration) (ti
 			o.wakeLag = max(o.e.since()-now-d, 0)
 		}
 		if ctx.Err() != nil {
-			return 0, false
+			return 0, now, false
 		}
 	}
 }

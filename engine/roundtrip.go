@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"io"
 	"runtime"
 	"time"
@@ -35,7 +34,7 @@ func (w *worker) roundTrip(r *result) error {
 		// call and a trip through the poller.
 		runtime.Gosched()
 	}
-	if err := w.resp.Read(w.br); err != nil {
+	if err := w.resp.Read(w.reader()); err != nil {
 		w.hangUp()
 		return inPhase(err, errProtocol)
 	}
@@ -56,6 +55,7 @@ func (w *worker) roundTrip(r *result) error {
 		w.hangUp()
 	} else {
 		cn.lastUsed = w.e.since()
+		w.giveBackReader()
 	}
 	return nil
 }
@@ -98,11 +98,7 @@ func (w *worker) connect(now time.Duration, deadline time.Time) error {
 	if ep != nil {
 		w.cn.ep, w.cn.version = ep.st, ep.version
 	}
-	if w.br == nil {
-		// Once per worker, not per request: a worker that never connects
-		// (a refused port, with up to MaxConcurrency of them) holds none.
-		w.br = bufio.NewReaderSize(&w.cn, readBufferSize)
-	} else {
+	if w.br != nil {
 		w.br.Reset(&w.cn)
 	}
 	return nil

@@ -19,7 +19,13 @@ type worker struct {
 	id     int
 	stripe *stripe
 	resp   fasthttp.Response
-	br     *bufio.Reader // reads cn; made at the first connection (see connect)
+	br     *bufio.Reader // reads cn; see lendReaders
+	// lendReaders is set for the open loop's workers: each takes a read
+	// buffer from the engine's pool for a request and gives it back once
+	// the answer is read, so a pool grown by a burst (and not yet reaped)
+	// holds buffers only for the requests in flight, 16 KiB each. A
+	// closed-loop worker always has one in flight and keeps its own.
+	lendReaders bool
 	cn     wconn
 	res    result
 	view   *epView // Balance: the set's generation last followed
@@ -70,9 +76,39 @@ func (w *worker) exit() {
 	w.stripe.leave(w)
 }
 
+// reader is the worker's read buffer on its connection: its own, or one
+// lent by the engine's pool (see lendReaders). Once per worker, not per
+// connection: a worker that never connects (a refused port, with up to
+// MaxConcurrency of them) holds none.
+func (w *worker) reader() *bufio.Reader {
+	if w.br == nil {
+		if w.lendReaders {
+			w.br = w.e.readers.Get().(*bufio.Reader)
+		} else {
+			w.br = bufio.NewReaderSize(nil, readBufferSize)
+		}
+		w.br.Reset(&w.cn)
+	}
+	return w.br
+}
+
+// giveBackReader returns a lent read buffer to the pool once nothing of the
+// connection waits in it.
+func (w *worker) giveBackReader() {
+	if w.lendReaders && w.br != nil && w.br.Buffered() == 0 {
+		w.br.Reset(nil)
+		w.e.readers.Put(w.br)
+		w.br = nil
+	}
+}
+
 // hangUp closes the worker's connection, if open.
 func (w *worker) hangUp() {
 	w.cn.close()
+	if w.br != nil {
+		w.br.Reset(&w.cn) // what it held was the closed connection's
+		w.giveBackReader()
+	}
 	if w.cn.ep != nil {
 		w.cn.ep.conns.Add(-1)
 		w.cn.ep, w.cn.version = nil, nil
