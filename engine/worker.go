@@ -26,10 +26,10 @@ type worker struct {
 	// holds buffers only for the requests in flight, 16 KiB each. A
 	// closed-loop worker always has one in flight and keeps its own.
 	lendReaders bool
-	cn     wconn
-	res    result
-	view   *epView // Balance: the set's generation last followed
-	empty  bool    // Balance: the last request found the set empty
+	cn          wconn
+	res         result
+	view        *epView // Balance: the set's generation last followed
+	empty       bool    // Balance: the last request found the set empty
 	// busy is set while a request is in flight, under the stripe's lock;
 	// sent is its actual send offset (its intended one until sent), which
 	// abandon reads.
