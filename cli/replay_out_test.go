@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// TestReplayOutStreamsAsLive records a real load (and a demo with a step)
-// with --out jsonl= and csv=, then replays the recording headless with
-// the same streams: in both, the tick lines' requests sum to the
+// TestReplayOutStreamsAsLive records a real load, run and demo with a
+// step with --out jsonl= and csv=, then replays each recording headless
+// with the same streams: in both, the tick lines' requests sum to the
 // summary's; the replay's tick lines are the live ones (as many, the same
 // requests, statuses, percentiles and generator figures, t_s to the ms),
 // but for the CPU, which the recording keeps to four decimals (the stream
@@ -21,17 +21,11 @@ import (
 // events and steps are the live ones, in the same order, their t_s the
 // live ones but for the load's end and the steps' final lines, which a
 // replay puts at the last frame's end (the load returned a little after
-// it, its drain); and the replayed JSON summary is the live one.
+// it, its drain); and the replayed JSON summary is the live one. --out -
+// with --json is refused, exit 2, as live.
 func TestReplayOutStreamsAsLive(t *testing.T) {
 	url := loopbackServer(t)
-	for _, tc := range []struct {
-		name string
-		args []string
-	}{
-		{"load", []string{"load", url, "--rate", "200", "--duration", "1s"}},
-		{"demo", []string{"demo", "--headless", "--replicas", "2", "--startup-delay", "10ms", "--rate", "200",
-			"--duration", "1500ms", "--step", "300ms:scale=3"}},
-	} {
+	for _, tc := range streamRuns(url) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "run.scalelab")
@@ -49,12 +43,8 @@ func TestReplayOutStreamsAsLive(t *testing.T) {
 			sum := decodeOne(t, live)
 			liveTicks, liveOther := streamLines(t, path("live.jsonl"))
 			replayTicks, replayOther := streamLines(t, path("replay.jsonl"))
-			for name, ticks := range map[string][]map[string]any{"live": liveTicks, "replay": replayTicks} {
-				var n uint64
-				for _, l := range ticks {
-					n += uint64(l["requests"].(float64))
-				}
-				if n != sum.Requests || n == 0 {
+			for _, name := range []string{"live", "replay"} {
+				if n, _, _ := readJSONL(t, path(name+".jsonl")); n != sum.Requests || n == 0 {
 					t.Fatalf("the %s stream's ticks sum to %d requests, the summary has %d", name, n, sum.Requests)
 				}
 			}
@@ -76,6 +66,12 @@ func TestReplayOutStreamsAsLive(t *testing.T) {
 				return slices.Equal(slices.Delete(slices.Clone(a), cpu, cpu+1), slices.Delete(slices.Clone(b), cpu, cpu+1))
 			}) {
 				t.Fatalf("CSV rows:\nlive   %v\nreplay %v", liveRows, replayRows)
+			}
+			if tc.name == "load" {
+				code, out, errOut := runCLI(t, t.Context(), "replay", file, "--headless", "--json", "--out", "jsonl=-")
+				if code != exitUsage || out != "" || errOut != "scalelab: --out jsonl=-: stdout carries the --json summary; write the stream to a file\n" {
+					t.Fatalf("replay --json --out jsonl=-: exit %d, stdout %q, stderr %q; want exit 2 and one line", code, out, errOut)
+				}
 			}
 			t.Logf("%d tick lines, %d events and steps, %d requests: the same", len(liveTicks), len(liveOther), sum.Requests)
 		})
@@ -107,18 +103,9 @@ func streamLines(t *testing.T, file string) (ticks, other []map[string]any) {
 
 // withoutCPU is a tick line without the generator's CPU.
 func withoutCPU(l map[string]any) map[string]any {
+	out := without(l, "generator")
 	gen, _ := l["generator"].(map[string]any)
-	out := map[string]any{}
-	for k, v := range l {
-		out[k] = v
-	}
-	g := map[string]any{}
-	for k, v := range gen {
-		if k != "cpu" {
-			g[k] = v
-		}
-	}
-	out["generator"] = g
+	out["generator"] = without(gen, "cpu")
 	return out
 }
 
@@ -127,13 +114,13 @@ func withoutCPU(l map[string]any) map[string]any {
 // measurement, which a replay puts at the last frame's end.
 func sameEventLine(live, replay map[string]any) bool {
 	if live["kind"] == "load-ended" || live["state"] == "final" {
-		live, replay = maps(live, "t_s"), maps(replay, "t_s")
+		live, replay = without(live, "t_s"), without(replay, "t_s")
 	}
 	return reflect.DeepEqual(live, replay)
 }
 
-// maps is m without the key.
-func maps(m map[string]any, key string) map[string]any {
+// without is m without the key.
+func without(m map[string]any, key string) map[string]any {
 	out := map[string]any{}
 	for k, v := range m {
 		if k != key {
