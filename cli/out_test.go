@@ -1,10 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,16 +13,7 @@ import (
 // events; --out - writes the stream on stdout beside the text summary.
 func TestOutStreams(t *testing.T) {
 	url := loopbackServer(t)
-	for _, tc := range []struct {
-		name string
-		args []string
-		step bool
-	}{
-		{"load", []string{"load", url, "--rate", "200", "--duration", "1s"}, false},
-		{"run", []string{"run", url, "--headless", "--rate", "200", "--duration", "1s"}, false},
-		{"demo", []string{"demo", "--headless", "--replicas", "2", "--startup-delay", "10ms", "--rate", "200",
-			"--duration", "1500ms", "--step", "300ms:scale=3"}, true},
-	} {
+	for _, tc := range streamRuns(url) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			jl, cs := filepath.Join(dir, "ticks.jsonl"), filepath.Join(dir, "ticks.csv")
@@ -56,31 +43,37 @@ func TestOutStreams(t *testing.T) {
 	})
 }
 
+// streamRun is a short headless run of a command that streams with --out.
+type streamRun struct {
+	name string
+	args []string
+	step bool // it has a step, and the fleet's events
+}
+
+// streamRuns are load, run --headless and a demo with a step, at 200
+// requests a second against url (the demo: its fleet) for a second or two.
+func streamRuns(url string) []streamRun {
+	return []streamRun{
+		{"load", []string{"load", url, "--rate", "200", "--duration", "1s"}, false},
+		{"run", []string{"run", url, "--headless", "--rate", "200", "--duration", "1s"}, false},
+		{"demo", []string{"demo", "--headless", "--replicas", "2", "--startup-delay", "10ms", "--rate", "200",
+			"--duration", "1500ms", "--step", "300ms:scale=3"}, true},
+	}
+}
+
 // readJSONL sums a stream's tick requests and counts its cluster events
 // and step lines.
 func readJSONL(t *testing.T, file string) (requests, events, steps uint64) {
 	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
+	ticks, other := streamLines(t, file)
+	for _, l := range ticks {
+		requests += uint64(l["requests"].(float64))
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var l struct {
-			Type     string `json:"type"`
-			Source   string `json:"source"`
-			Requests uint64 `json:"requests"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", sc.Text(), err)
-		}
+	for _, l := range other {
 		switch {
-		case l.Type == "tick":
-			requests += l.Requests
-		case l.Type == "step":
+		case l["type"] == "step":
 			steps++
-		case l.Type == "event" && l.Source == "cluster":
+		case l["type"] == "event" && l["source"] == "cluster":
 			events++
 		}
 	}
@@ -90,14 +83,9 @@ func readJSONL(t *testing.T, file string) (requests, events, steps uint64) {
 // csvRequests sums the requests column of a CSV stream.
 func csvRequests(t *testing.T, file string) uint64 {
 	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 2 || rows[0][2] != "requests" {
-		t.Fatalf("CSV %v: %v", rows, err)
+	rows := csvRows(t, file)
+	if rows[0][2] != "requests" {
+		t.Fatalf("CSV header %v: want requests third", rows[0])
 	}
 	var n uint64
 	for _, r := range rows[1:] {

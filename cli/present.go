@@ -70,7 +70,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
 		info: func(i session.Info) recordInfo {
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
-				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps)}
+				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,9 @@ type recordInfo struct {
 	// order.
 	load  *recordings.Load
 	steps []string
+	// start is the session's opening (session.Info.Start): the header's
+	// start, from which a replay's streams count as the live ones did.
+	start time.Time
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -95,7 +99,7 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 	}
 	h := recordings.Header{
 		Scalelab: buildVersion(),
-		Start:    time.Now(),
+		Start:    cmp.Or(info.start, time.Now()),
 		Command:  name,
 		Args:     recordings.RedactArgs(commandLine(cmd)),
 		Config:   flagConfig(cmd.Flags()),

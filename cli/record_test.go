@@ -137,11 +137,14 @@ func checkByVersion(t *testing.T, live string, rec *recordings.Recording) {
 		t.Fatalf("by_version sums to %d, unknown %d of the %d without a version, of %d requests: %s",
 			v1.Requests+v2.Requests+unknown.Requests, unknown.Requests, noVersion, sum.Requests, live)
 	}
-	computed, err := computedSummary(rec)
-	if err != nil {
-		t.Fatal(err)
+	kept := rec.Summary
+	rec.Summary = nil // as if killed: the summary computed from the frames
+	defer func() { rec.Summary = kept }()
+	res, err := replayed(t.Context(), rec)
+	if err != nil || res.Partial != "" {
+		t.Fatal(err, res.Partial)
 	}
-	js, _ := json.Marshal(computed)
+	js, _ := json.Marshal(res.Summary)
 	var fromFrames struct {
 		ByVersion json.RawMessage `json:"by_version"`
 	}
@@ -379,16 +382,17 @@ func TestComputedSummaryHasStepsWithACluster(t *testing.T) {
 		Header: recordings.Header{Command: "run", Cluster: "kubernetes", Config: map[string]string{"step": "1s:scale=3; 1m:rollback"}},
 		Events: []recordings.Event{{Source: recordings.FromStep, Kind: "completed", Data: done}},
 	}
-	v, err := computedSummary(rec)
-	if err != nil {
-		t.Fatal(err)
+	res, err := replayed(t.Context(), rec)
+	if err != nil || res.Partial != "" {
+		t.Fatal(err, res.Partial)
 	}
+	v := res.Summary
 	sum, ok := v.(report.WithSteps)
 	if !ok || len(sum.Steps) != 2 || !sum.Steps[0].Completed || !strings.Contains(sum.Steps[1].Error, "not reached") {
 		t.Fatalf("run --k8s: computed %+v, want its two steps", v)
 	}
 	rec.Header.Cluster, rec.Header.Config = "", nil
-	if v, _ := computedSummary(rec); reflect.TypeOf(v) != reflect.TypeFor[report.Summary]() {
-		t.Fatalf("run without a cluster: computed %+v, want no steps", v)
+	if res, _ := replayed(t.Context(), rec); reflect.TypeOf(res.Summary) != reflect.TypeFor[report.Summary]() {
+		t.Fatalf("run without a cluster: computed %+v, want no steps", res.Summary)
 	}
 }

@@ -2,27 +2,25 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"sort"
-	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
-	"github.com/scalelab/scalelab/engine"
-	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui"
 	"github.com/spf13/cobra"
 )
 
 func newReplayCmd(io streams) *cobra.Command {
 	var headless, jsonOut bool
+	var out outFlags
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "Replay a recorded session in the terminal UI, or print its summary",
@@ -45,9 +43,17 @@ is readable and says what is not (a damaged header too: what it lost is
 shown as unknown). A replay shows a session, it does not judge it: it exits
 0 even when the recorded run's verdict failed (a failed step is shown
 failed). What is not a recording file (a directory, a FIFO, a device, a
-socket, a file of another kind) is refused, exit 2.`,
+socket, a file of another kind) is refused, exit 2.
+
+The summary comes from the recorded session replayed through the live
+session's pipeline (its sinks, at once): --out jsonl=FILE and csv=FILE
+write the lines the live run's --out wrote (the same ticks, t_s from the
+same start, the events and the steps). The UI's player reads the frames
+itself, since a stream cannot seek back or jump ahead; its closing summary
+is the pipeline's.`,
 		Example: `  scalelab replay recordings/20260304-101500-demo.scalelab
-  scalelab replay recordings/20260304-101500-demo.scalelab --headless --json`,
+  scalelab replay recordings/20260304-101500-demo.scalelab --headless --json
+  scalelab replay recordings/20260304-101500-demo.scalelab --headless --out jsonl=ticks.jsonl`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return badInput("replay: want exactly one recording file, got %d arguments", len(args))
@@ -55,6 +61,9 @@ socket, a file of another kind) is refused, exit 2.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(jsonOut); err != nil {
+				return err
+			}
 			file := args[0]
 			rec, err := recordings.Open(file)
 			if err != nil {
@@ -69,23 +78,29 @@ socket, a file of another kind) is refused, exit 2.`,
 				}
 				return badInput("replay %s: no frames and no closing summary to show%s", file, why)
 			}
-			if headless {
-				return replaySummary(io, file, rec, jsonOut)
+			if !headless && rec.Len() == 0 {
+				return badInput("replay %s: the recording has no frames to show", file)
 			}
-			return replayInteractive(io, file, rec, jsonOut)
+			outs, closeOuts, err := out.open(io.out, jsonOut)
+			defer closeOuts()
+			if err != nil {
+				return err
+			}
+			if headless {
+				return replaySummary(cmd.Context(), io, file, rec, jsonOut, outs)
+			}
+			return replayInteractive(cmd.Context(), io, file, rec, jsonOut, outs)
 		},
 	}
 	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: print the session's summary at once")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the summary as one JSON object on stdout")
+	out.register(cmd.Flags())
 	return cmd
 }
 
 // replayInteractive plays the recording in the terminal UI, then prints
 // its summary.
-func replayInteractive(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
-	if rec.Len() == 0 {
-		return badInput("replay %s: the recording has no frames to show", file)
-	}
+func replayInteractive(ctx context.Context, io streams, file string, rec *recordings.Recording, jsonOut bool, outs []session.Sink) error {
 	out, err := terminal(io)
 	if err != nil {
 		return err
@@ -100,28 +115,32 @@ func replayInteractive(io streams, file string, rec *recordings.Recording, jsonO
 		!errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("replay: terminal UI: %w", err)
 	}
-	return replaySummary(io, file, rec, jsonOut)
+	return replaySummary(ctx, io, file, rec, jsonOut, outs)
 }
 
-// replaySummary prints the session's summary: the one it printed, or one
-// computed from its frames when it was killed before printing it, and what
-// of the file could not be read, on stderr.
-func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut bool) error {
+// replaySummary replays the recording through the session's sinks (the
+// --out streams) and prints its summary: the one it printed, or one
+// computed from its frames when it was killed before printing it, and
+// what of the file could not be read, on stderr.
+func replaySummary(ctx context.Context, io streams, file string, rec *recordings.Recording, jsonOut bool, outs []session.Sink) error {
 	if rec.HeaderDamage != "" {
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, rec.HeaderDamage)
 	}
 	for _, p := range rec.Problems {
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, p)
 	}
-	js := []byte(rec.Summary)
-	if js == nil {
-		v, err := computedSummary(rec)
-		if err != nil {
-			fmt.Fprintf(io.err, "scalelab replay: %s: %v\n", file, err)
-		}
-		if js, err = json.Marshal(v); err != nil {
-			return err
-		}
+	res, err := replayed(ctx, rec, outs...)
+	if err != nil {
+		return fmt.Errorf("replay %s: %w", file, err)
+	}
+	if res.Partial != "" {
+		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, res.Partial)
+	}
+	js, err := json.Marshal(res.Summary)
+	if err != nil {
+		return err
+	}
+	if rec.Summary == nil {
 		fmt.Fprintf(io.err, "scalelab replay: %s has no closing summary (the session was killed): summary computed from its %d frames\n",
 			file, rec.Len())
 	}
@@ -137,6 +156,29 @@ func replaySummary(io streams, file string, rec *recordings.Recording, jsonOut b
 	return nil
 }
 
+// replayed replays rec through the load model's track and sinks: its
+// Summary is the recording's closing summary, or, for a session killed
+// before it, the one the live session would have printed, computed from
+// the frames (the report of the frames merged over their window, the load
+// model's changes, and the steps as recorded when a cluster was attached:
+// the demo's fleet, run --k8s).
+func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.Sink) (*session.Result, error) {
+	h := rec.Header
+	model := &modelSink{model: h.Model}
+	return session.Replay(ctx, session.ReplayConfig{
+		Recording: rec,
+		Sinks:     append([]session.Sink{model}, sinks...),
+		Summarize: func(res *session.Result) any {
+			rep := report.New(h.Command, h.Target, h.Model, res.Load)
+			model.track.Apply(&rep)
+			if h.Cluster == "" {
+				return rep
+			}
+			return report.NewWithSteps(rep, res.Steps)
+		},
+	})
+}
+
 // unknown stands for what a damaged header lost.
 const unknown = "unknown"
 
@@ -148,98 +190,4 @@ func markLost(rec *recordings.Recording) {
 	}
 	h := &rec.Header
 	h.Command, h.Target, h.Model = cmp.Or(h.Command, unknown), cmp.Or(h.Target, unknown), cmp.Or(h.Model, unknown)
-}
-
-// computedSummary summarizes the frames as the live session would have:
-// the report of the frames merged over their window (cut to the session's
-// window), and, when a cluster was attached (the demo's fleet, run --k8s),
-// the steps as last recorded.
-func computedSummary(rec *recordings.Recording) (any, error) {
-	h := rec.Header
-	total, err := rec.Total()
-	window := total.Elapsed()
-	if h.Window > 0 && window > h.Window {
-		window = h.Window
-	}
-	rep := report.New(h.Command, h.Target, h.Model, &engine.Result{Total: total, Window: window})
-	track := report.NewModelTrack(h.Model, h.Closed)
-	for i := range rec.Len() {
-		if f, ferr := rec.Frame(i, recordings.Counters); ferr == nil {
-			track.Observe(f.Snapshot)
-		}
-	}
-	track.Apply(&rep)
-	if h.Cluster == "" {
-		return rep, err
-	}
-	return report.WithSteps{Summary: rep, Steps: recordedSteps(rec)}, err
-}
-
-// recordedSteps are the session's steps as their last recorded update left
-// them, measured from the recording's frames as the live runner measured
-// them from the same snapshots (experiments.Measure); a step still
-// running, a fault still in effect, or a step not reached when the
-// recording ended is marked so and measured up to that end.
-func recordedSteps(rec *recordings.Recording) []experiments.Result {
-	ticks, end := recordedTicks(rec)
-	last := map[string]experiments.Result{}
-	for _, e := range rec.Events {
-		var r experiments.Result
-		if e.Source != recordings.FromStep || json.Unmarshal(e.Data, &r) != nil {
-			continue
-		}
-		last[r.Spec] = r
-	}
-	for spec, r := range last {
-		last[spec] = r.CutAt(end, "the recording ended").Measured(ticks)
-	}
-	if rec.HeaderDamage != "" {
-		// The steps' specs were lost with the settings: those the events
-		// tell, in time order.
-		steps := make([]experiments.Result, 0, len(last))
-		for _, r := range last {
-			steps = append(steps, r)
-		}
-		sort.Slice(steps, func(i, j int) bool {
-			return steps[i].StartS < steps[j].StartS || steps[i].StartS == steps[j].StartS && steps[i].Spec < steps[j].Spec
-		})
-		return steps
-	}
-	specs := rec.Header.Steps // 1.4: as data
-	if v := rec.Header.Config["step"]; specs == nil && v != "" {
-		specs = strings.Split(v, "; ") // older files: the --step flags' text
-	}
-	parsed, err := experiments.ParseSteps(specs) // in time order, as the runner had them
-	if err != nil {
-		parsed = nil
-	}
-	steps := []experiments.Result{}
-	for _, s := range parsed {
-		r, ok := last[s.Spec]
-		if !ok {
-			r = experiments.Result{Spec: s.Spec, Action: s.Action, StartS: s.At.Seconds(),
-				Error: "not reached: the recording ended before " + s.At.String(), Cut: true}
-		}
-		steps = append(steps, r)
-	}
-	return steps
-}
-
-// recordedTicks are the counts of the recording's frames, and the end of
-// the last one (the recording's end).
-func recordedTicks(rec *recordings.Recording) ([]experiments.Tick, time.Time) {
-	ticks := make([]experiments.Tick, 0, rec.Len())
-	var end time.Time
-	for i := range rec.Len() {
-		f, err := rec.Frame(i, recordings.Counters)
-		if err != nil {
-			continue // the damage is among rec.Problems
-		}
-		t := experiments.TickOf(f.Snapshot)
-		ticks = append(ticks, t)
-		if t.End.After(end) {
-			end = t.End
-		}
-	}
-	return ticks, end
 }

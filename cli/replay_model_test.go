@@ -38,11 +38,11 @@ func TestReplayModelChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Close()
-	v, err := computedSummary(rec)
-	if err != nil {
-		t.Fatal(err)
+	res, err := replayed(t.Context(), rec)
+	if err != nil || res.Partial != "" {
+		t.Fatal(err, res.Partial)
 	}
-	if got := v.(report.Summary); got.Model != "open loop, 600 req/s" || !slices.Equal(got.ModelChanges, want) {
+	if got := res.Summary.(report.Summary); got.Model != "open loop, 600 req/s" || !slices.Equal(got.ModelChanges, want) {
 		t.Errorf("replay: model %q, changes %+v; want %+v", got.Model, got.ModelChanges, want)
 	}
 }

@@ -37,12 +37,19 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Close()
-	replayed := recordedSteps(rec)
+	replayedSteps := func() []experiments.Result {
+		res, err := replayed(t.Context(), rec)
+		if err != nil || res.Partial != "" {
+			t.Fatal(err, res.Partial)
+		}
+		return res.Steps
+	}
+	steps := replayedSteps()
 	byName := map[string]experiments.Result{}
 	for _, s := range sum.Steps {
 		byName[s.Spec] = s
 	}
-	for _, r := range replayed {
+	for _, r := range steps {
 		l := byName[r.Spec]
 		if r.Requests != l.Requests || r.Failed != l.Failed || r.Errors != l.Errors || r.Until != l.Until && r.Until != "the recording ended" {
 			t.Errorf("step %s:\n replayed %+v\n live     %+v", r.Spec, r, l)
@@ -55,7 +62,7 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 	if s := byName["2s:latency=replica-2:1ms"]; s.Until != "the run ended" || s.Requests == 0 {
 		t.Errorf("the latency fault in effect at the end: %+v", s)
 	}
-	checkHealHasNoAvailability(t, live, replayed, file)
+	checkHealHasNoAvailability(t, live, steps, file)
 
 	// Killed: the scale's end and the errors fault's heal never recorded.
 	var kept []recordings.Event
@@ -67,7 +74,7 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 		kept = append(kept, e)
 	}
 	rec.Events = kept
-	for _, r := range recordedSteps(rec) {
+	for _, r := range replayedSteps() {
 		switch r.Spec {
 		case "1s:scale=3", "500ms:errors=replica-1:100%":
 			if r.Requests < 300 || r.Availability == nil || *r.Availability == 0 || !strings.Contains(r.Error, "the recording ended while it ran") {

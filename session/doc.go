@@ -15,4 +15,11 @@
 // way, engine → session → sinks: every sink sees every tick and every event,
 // in one order, each with its own copy of the tick's snapshot, so that no
 // sink can change what another sees.
+//
+// Replay plays a recorded session through the same sinks, as fast as they
+// take it: a replay's summary and --out streams are made by the code that
+// made the live ones. The terminal UI's player is the exception: it seeks,
+// back to the start and ahead by minutes, which a stream of ticks cannot,
+// so it reads the recording's frames itself; its closing summary is
+// Replay's.
 package session

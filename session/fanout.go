@@ -50,24 +50,41 @@ func (f *fanout) tick(s *engine.Snapshot) {
 	if f.closed {
 		return
 	}
-	f.total.Merge(s)
 	now := procstat.Take()
-	cpu := procstat.Usage(f.cpu, now)
+	t := Tick{Snapshot: s, CPU: procstat.Usage(f.cpu, now), CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
 	f.cpu = now
-	var st *cluster.State
 	if f.state != nil {
 		v := f.state()
-		st = &v
+		t.State = &v
 	}
+	f.tickLocked(t)
+}
+
+// recorded hands t, a tick made elsewhere (a replayed frame), to every
+// sink.
+func (f *fanout) recorded(t Tick) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.closed {
+		f.tickLocked(t)
+	}
+}
+
+// tickLocked merges t's snapshot into the total and hands t to every
+// sink, each with its own copy of the snapshot and the state; f.mu is
+// held.
+func (f *fanout) tickLocked(t Tick) {
+	f.total.Merge(t.Snapshot)
 	for i, sink := range f.sinks {
-		f.copies[i].CopyFrom(s)
-		t := Tick{Snapshot: &f.copies[i], CPU: cpu, CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
-		if st != nil {
-			own := *st
-			own.Replicas = slices.Clone(st.Replicas)
-			t.State = &own
+		f.copies[i].CopyFrom(t.Snapshot)
+		own := t
+		own.Snapshot = &f.copies[i]
+		if t.State != nil {
+			st := *t.State
+			st.Replicas = slices.Clone(t.State.Replicas)
+			own.State = &st
 		}
-		sink.Tick(t)
+		sink.Tick(own)
 	}
 }
 

@@ -19,6 +19,14 @@ import (
 // it, at negative times).
 type origin struct{ t time.Time }
 
+// open sets the origin from the session's opening (now when unset).
+func (o *origin) open(i Info) {
+	o.t = i.Start
+	if o.t.IsZero() {
+		o.t = time.Now()
+	}
+}
+
 func (o *origin) seconds(t time.Time) float64 {
 	return math.Round(t.Sub(o.t).Seconds()*1000) / 1000
 }
@@ -146,8 +154,8 @@ func NewTickLine(t Tick, ts float64) TickLine {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-func (j *jsonlSink) Open(Info) error {
-	j.at.t = time.Now()
+func (j *jsonlSink) Open(i Info) error {
+	j.at.open(i)
 	return nil
 }
 
@@ -211,8 +219,8 @@ type csvSink struct {
 	err error
 }
 
-func (c *csvSink) Open(Info) error {
-	c.at.t = time.Now()
+func (c *csvSink) Open(i Info) error {
+	c.at.open(i)
 	c.row(CSVColumns)
 	return c.err
 }

@@ -115,7 +115,8 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, &LoadError{Err: err}
 	}
-	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng}
+	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
+		Start: time.Now()}
 	var state func() cluster.State
 	if c != nil {
 		info.Cluster, state = c, c.State

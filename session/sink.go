@@ -12,7 +12,9 @@ import (
 // session calls a sink's methods from one goroutine at a time, in one order
 // shared by every sink; a sink must return quickly (it holds up the
 // others, and the engine's collector): one that does slow work hands it to
-// its own goroutine.
+// its own goroutine. A recorded session replays through the same sinks
+// (Replay): there Info's Engine and Cluster are nil, and a sink that acts
+// on them must do without.
 type Sink interface {
 	// Open is called once the cluster started and the target is known,
 	// before the load starts. An error ends the session before any load.
@@ -38,12 +40,18 @@ type Info struct {
 	Closed bool
 	// Window is the sending window, 0 when it lasts until stopped.
 	Window time.Duration
-	// Cluster is the attached cluster, nil when there is none.
+	// Cluster is the attached cluster, nil when there is none (and in a
+	// replay, whose cluster's states come with the ticks).
 	Cluster cluster.Cluster
 	// Interval is the snapshot interval.
 	Interval time.Duration
-	// Engine is the load, for a sink that changes it (the UI's keys).
+	// Engine is the load, for a sink that changes it (the UI's keys);
+	// nil in a replay.
 	Engine *engine.Engine
+	// Start is when the session opened, just before the load started:
+	// what a stream's times count from (a replay: the recording's start,
+	// which the live session's was). Zero is when Open is called.
+	Start time.Time
 }
 
 // Tick is one snapshot interval of the load.

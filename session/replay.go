@@ -1,0 +1,157 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
+)
+
+// ReplayConfig is what Replay plays.
+type ReplayConfig struct {
+	// Recording is the opened recording (its damage, found as it was
+	// opened, is in its Problems and HeaderDamage).
+	Recording *recordings.Recording
+	// Sinks consume the replayed session, in this order, as they would a
+	// live one.
+	Sinks []Sink
+	// Summarize makes the summary of a recording that has none (its
+	// session was killed) from the replay's result, once, before the
+	// sinks close; a recording's own closing summary is the result's
+	// Summary as it is.
+	Summarize func(*Result) any
+}
+
+// Replay plays a recorded session through the sinks, as fast as they take
+// it: each opened with an Info rebuilt from the header (Engine and Cluster
+// nil), then every frame that can be read as a Tick (its snapshot, CPU and
+// cluster state) and every event as an Event (the domain kinds as
+// recorded; a 1.0–1.3 step event's kind from its result, as StepState
+// names it), each list in recorded order, an event before the first frame
+// ending after it (as the UI's player feeds them); after the last frame
+// the session's LoadEnded event (not recorded: the frames end there), and
+// the events recorded after it. The sinks then close with the result:
+// Load is the frames merged over their window (cut to the header's
+// window), Steps the steps as their last recorded update left them,
+// measured from the frames as the live runner measured them (a step not
+// ended when the recording did is cut there, one not reached says so),
+// Start and End the first frame's start and the last one's end, Summary
+// the recording's closing summary (json.RawMessage) or, without one,
+// Summarize's. Partial says what of the readable recording could not be
+// replayed (a frame that does not decode: the rest replays) and the
+// sinks' errors on Close; a stopped ctx ends the replay at the next
+// frame, its result the frames until then, Partial saying so.
+//
+// The terminal UI's player does not replay through Replay: it seeks
+// (back to the start, forward by minutes), which a stream of ticks
+// cannot; it reads the recording's frames itself, and its closing
+// summary is Replay's.
+func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
+	rec := cfg.Recording
+	if rec == nil {
+		return nil, errors.New("replay: no recording")
+	}
+	for i, s := range cfg.Sinks {
+		if s == nil {
+			return nil, fmt.Errorf("replay: sink %d is nil", i)
+		}
+	}
+	h := rec.Header
+	interval := h.Tick
+	if interval <= 0 {
+		interval = Interval
+	}
+	info := Info{Command: h.Command, Target: engine.Target{URL: h.Target}, Closed: h.Closed, Window: h.Window,
+		Interval: interval, Start: h.Start}
+	fan := newFanout(cfg.Sinks)
+	for _, sink := range cfg.Sinks {
+		if err := sink.Open(info); err != nil {
+			fan.close(nil)
+			return nil, err
+		}
+	}
+	fan.opened(nil)
+	res := &Result{Command: h.Command, Target: info.Target, Start: rec.Origin()}
+	events := replayEvents(rec.Events)
+	next := 0
+	var ticks []experiments.Tick
+	var unread []string
+	for i := range rec.Len() {
+		if err := ctx.Err(); err != nil {
+			unread = append(unread, fmt.Sprintf("the replay was stopped after %d of %d frames", i, rec.Len()))
+			break
+		}
+		end := rec.FrameEnd(i)
+		for ; next < len(events) && !events[next].Time.After(end); next++ {
+			fan.event(events[next])
+		}
+		f, err := rec.Frame(i, recordings.Full)
+		if err != nil {
+			unread = append(unread, err.Error())
+			continue
+		}
+		fan.recorded(Tick{Snapshot: f.Snapshot, CPU: f.CPU, CPUKnown: f.CPUKnown, Procs: f.Procs, State: f.State})
+		t := experiments.TickOf(f.Snapshot)
+		ticks = append(ticks, t)
+		if t.End.After(res.End) {
+			res.End = t.End
+		}
+	}
+	lastEnd := res.End // zero when no frame was read
+	if res.End.IsZero() {
+		res.End = res.Start
+	}
+	fan.event(Event{Time: res.End, Source: FromSession, Kind: LoadEnded, Message: "the load ended"})
+	for ; next < len(events); next++ {
+		fan.event(events[next])
+	}
+	total := fan.merged()
+	window := total.Elapsed()
+	if h.Window > 0 && window > h.Window {
+		window = h.Window
+	}
+	res.Load = &engine.Result{Total: total, Window: window}
+	res.Steps = recordedSteps(rec, ticks, lastEnd)
+	for _, u := range unread {
+		res.Partial = joinNotes(res.Partial, u)
+	}
+	switch {
+	case rec.Summary != nil:
+		res.Summary = rec.Summary
+	case cfg.Summarize != nil:
+		res.Summary = cfg.Summarize(res)
+	}
+	if errs := fan.close(res); len(errs) > 0 {
+		res.Partial = joinNotes(res.Partial, errors.Join(errs...).Error())
+	}
+	return res, nil
+}
+
+// replayEvents are the recorded events as the session's.
+func replayEvents(recorded []recordings.Event) []Event {
+	out := make([]Event, 0, len(recorded))
+	for _, e := range recorded {
+		ev := Event{Time: e.Time, Source: Source(e.Source), Kind: e.Kind, Message: e.Message}
+		switch e.Source {
+		case recordings.FromCluster:
+			c, _ := e.Cluster()
+			ev.Cluster = &c
+		case recordings.FromOperator:
+			ev.Title = e.Label
+		case recordings.FromStep:
+			var r experiments.Result
+			if json.Unmarshal(e.Data, &r) == nil {
+				ev.Step = &r
+				if ev.Kind == "" {
+					ev.Kind, _ = StepState(r)
+				}
+			}
+		}
+		out = append(out, ev)
+	}
+	return out
+}
