@@ -85,7 +85,11 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		d.yamlError(err)
+		if errors.Is(err, io.EOF) { // comments only
+			d.problems = append(d.problems, Problem{File: d.file, Line: 1, Reason: "empty: a plan needs at least a target (see docs/plans.md)"})
+		} else {
+			d.yamlError(err)
+		}
 		return
 	}
 	var second yaml.Node
@@ -116,7 +120,7 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 		{"rollbacks", func(v *yaml.Node) { d.rollbacks(&p.Rollbacks, v) }},
 		{"search", func(v *yaml.Node) { p.Search = d.search(v) }},
 		{"agents", func(v *yaml.Node) {
-			if n, ok := d.integer(v, "agents", 0, 1<<30, "load generators"); ok {
+			if n, ok := d.integer(v, "agents", 0, 1000, "load generators; only 1 is supported yet"); ok {
 				if n > 1 {
 					d.bad(v, "agents %d: more than one load generator is not supported yet; use 1 (or leave agents out)", n)
 				} else {

@@ -184,8 +184,8 @@ func (d *decoder) k8s(k *K8sTarget, n *yaml.Node) {
 					return
 				}
 			}
-			if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
-				d.bad(v, "target.k8s.deployment %q: %s", s, errs[0])
+			if len(validation.IsDNS1123Subdomain(name)) > 0 {
+				d.bad(v, "target.k8s.deployment %q: want a Deployment name: lower case letters, digits, '-' and '.', starting and ending with a letter or digit", s)
 				return
 			}
 			k.Deployment = name
