@@ -166,18 +166,20 @@ func (d *decoder) steps(n *yaml.Node, closed bool) []PlanStep {
 	names := map[string]int{} // name → line
 	d.list(n, "steps", "[{name: upgrade, at: 10s, action: upgrade=v2}]", func(i int, item *yaml.Node) {
 		what := fmt.Sprintf("steps[%d]", i+1)
+		// A step with a problem keeps its name, so that the steps after
+		// it are not refused for naming it.
 		ps, ok := d.step(item, what, closed)
-		if !ok {
-			return
-		}
 		if ps.Name != "" {
 			if line, dup := names[ps.Name]; dup {
 				d.bad(item, "%s: the name %q is taken by the step on line %d: names must be unique", what, ps.Name, line)
+				ok = false
 			} else {
 				names[ps.Name] = item.Line
 			}
 		}
-		steps = append(steps, ps)
+		if ok {
+			steps = append(steps, ps)
+		}
 	})
 	d.checkAfter(steps, names)
 	d.checkInstants(steps)
@@ -197,7 +199,10 @@ func (d *decoder) step(n *yaml.Node, what string, closed bool) (PlanStep, bool) 
 				d.bad(v, "%s.name %q: want letters, digits, '.', '_' and '-' (at most 63), starting with a letter or digit", what, s)
 				ok = false
 			}
-			ps.Name, good = s, good && ok
+			if ok {
+				ps.Name = s
+			}
+			good = good && ok
 		}},
 		{"action", func(v *yaml.Node) {
 			actionSeen = true
