@@ -3,6 +3,7 @@
 // against any cluster.Cluster, and each step is measured from the load
 // engine's snapshots while it ran.
 //
-// A later issue generalises steps into experiment files; the step syntax
-// stays.
+// Plans (plan*.go, docs/plans.md) generalise steps into experiment
+// files: steps with at:, after: and when: triggers, thresholds, a steady
+// state, rollbacks and a capacity search; the step syntax stays.
 package experiments
