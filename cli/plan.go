@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/spf13/cobra"
 )
@@ -67,9 +68,19 @@ command exits 2.`,
 }
 
 // planChecks are the threshold and condition parsers a plan's expressions
-// are checked with; until they are wired in, the expressions are checked
-// only for being there (experiments.Checks' nil hooks).
-func planChecks() experiments.Checks { return experiments.Checks{} }
+// are checked with: the ones the run judges them with.
+func planChecks() experiments.Checks {
+	return experiments.Checks{
+		Threshold: func(metric, expr string) error {
+			_, err := analysis.ParseThreshold(metric, expr)
+			return err
+		},
+		Condition: func(expr string) error {
+			_, err := analysis.ParseCondition(expr)
+			return err
+		},
+	}
+}
 
 // checkPlans checks each file, printing its verdict, and returns a
 // bad-input error when any has a problem.
