@@ -18,7 +18,7 @@ type fanout struct {
 	mu      sync.Mutex
 	sinks   []Sink
 	copies  []engine.Snapshot // one per sink, reused tick after tick
-	state   func() cluster.State
+	cluster cluster.Cluster // read at each tick; nil without one
 	cpu     procstat.Sample
 	open    bool
 	closed  bool
@@ -33,10 +33,10 @@ func newFanout(sinks []Sink) *fanout {
 }
 
 // opened lets the events through, those that waited first.
-func (f *fanout) opened(state func() cluster.State) {
+func (f *fanout) opened(c cluster.Cluster) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.open, f.state, f.cpu = true, state, procstat.Take()
+	f.open, f.cluster, f.cpu = true, c, procstat.Take()
 	for _, e := range f.pending {
 		f.eventLocked(e)
 	}
@@ -53,9 +53,14 @@ func (f *fanout) tick(s *engine.Snapshot) {
 	now := procstat.Take()
 	t := Tick{Snapshot: s, CPU: procstat.Usage(f.cpu, now), CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
 	f.cpu = now
-	if f.state != nil {
-		v := f.state()
+	if f.cluster != nil {
+		v := f.cluster.State()
 		t.State = &v
+		if a, ok := f.cluster.(cluster.Autoscaled); ok {
+			if hpa, ok := a.Autoscaler(); ok {
+				t.Autoscaler = &hpa
+			}
+		}
 	}
 	f.tickLocked(t)
 }
@@ -83,6 +88,11 @@ func (f *fanout) tickLocked(t Tick) {
 			st := *t.State
 			st.Replicas = slices.Clone(t.State.Replicas)
 			own.State = &st
+		}
+		if t.Autoscaler != nil {
+			a := *t.Autoscaler
+			a.Metrics = slices.Clone(t.Autoscaler.Metrics)
+			own.Autoscaler = &a
 		}
 		sink.Tick(own)
 	}

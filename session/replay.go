@@ -74,7 +74,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 			return nil, err
 		}
 	}
-	fan.opened(nil)
+	fan.opened(nil) // the recorded ticks carry their state
 	res := &Result{Command: h.Command, Target: info.Target, Start: rec.Origin()}
 	events := replayEvents(rec.Events)
 	next := 0

@@ -117,16 +117,15 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	}
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
 		Start: time.Now()}
-	var state func() cluster.State
 	if c != nil {
-		info.Cluster, state = c, c.State
+		info.Cluster = c
 	}
 	for _, sink := range s.cfg.Sinks {
 		if err := sink.Open(info); err != nil {
 			return nil, err // the deferred close closes every sink without a result
 		}
 	}
-	s.fan.opened(state)
+	s.fan.opened(info.Cluster)
 	return s.load(ctx, eng, target, runner), nil
 }
 

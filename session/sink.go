@@ -66,8 +66,10 @@ type Tick struct {
 	CPUKnown bool
 	Procs    int
 	// State is the cluster's state at the tick's end, nil without a
-	// cluster. Its Replicas are the sink's own.
-	State *cluster.State
+	// cluster. Its Replicas are the sink's own. Autoscaler is its
+	// autoscaler's (a cluster.Autoscaled that has one), nil without.
+	State      *cluster.State
+	Autoscaler *cluster.Autoscaler
 }
 
 // Source says where an event came from.

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/internal/procstat"
 )
@@ -20,6 +21,10 @@ type Frame struct {
 	CPUKnown bool
 	// Procs is GOMAXPROCS, the processors the CPU share is of.
 	Procs int
+	// State is the cluster's state at the frame's last tick, nil without
+	// a cluster (or from Push); Autoscaler its autoscaler's, nil without.
+	State      *cluster.State
+	Autoscaler *cluster.Autoscaler
 }
 
 // Feed carries the engine's snapshots to the UI without ever blocking the
@@ -53,18 +58,21 @@ func NewFeed() *Feed {
 // Push hands a snapshot to the UI; pass it to engine.OnSnapshot. It never
 // blocks, and keeps nothing of s (it merges it into a frame of its own);
 // the CPU is measured as the UI takes the frame.
-func (f *Feed) Push(s *engine.Snapshot) { f.push(s, 0, false, 0) }
+func (f *Feed) Push(s *engine.Snapshot) { f.push(s, 0, false, 0, nil, nil) }
 
 // push merges s into the pending frame with the CPU share measured over
 // it (when known: a session's tick), so that a frame of several ticks
 // has their CPU, weighted by their lengths.
-func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int) {
+func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int, st *cluster.State, hpa *cluster.Autoscaler) {
 	f.mu.Lock()
 	if f.pending == nil {
 		f.pending = &Frame{Snapshot: s.Clone()}
 		f.cpuTime, f.cpuKnown = 0, known
 	} else {
 		f.pending.Snapshot.Merge(s)
+	}
+	if st != nil {
+		f.pending.State, f.pending.Autoscaler = st, hpa // the sink's own copies
 	}
 	if known {
 		f.cpuTime += cpu * s.Elapsed().Seconds()

@@ -52,8 +52,10 @@ func (s *Sink) Open(i session.Info) error {
 }
 
 // Tick hands the tick to the Feed (which merges it into a frame of its
-// own).
-func (s *Sink) Tick(t session.Tick) { s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown, t.Procs) }
+// own), with the cluster's state the session read at its end.
+func (s *Sink) Tick(t session.Tick) {
+	s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown, t.Procs, t.State, t.Autoscaler)
+}
 
 // Event queues a cluster's event for the model; the operator's events are
 // the model's own, and the steps show through the cluster's events they

@@ -112,7 +112,16 @@ func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs
 	}
 	cmds := []tea.Cmd{waitFrame(m.cfg.Feed)}
-	if m.cfg.Cluster != nil {
+	switch {
+	case f.State != nil: // the session read it at the tick's end
+		msg := stateMsg{State: *f.State}
+		if f.Autoscaler != nil {
+			msg.HPA, msg.HasHPA = *f.Autoscaler, true
+		}
+		var cmd tea.Cmd
+		m, cmd = m.onState(msg)
+		cmds = append(cmds, cmd)
+	case m.cfg.Cluster != nil:
 		cmds = append(cmds, fetchState(m.cfg.Cluster))
 	}
 	return m, tea.Batch(cmds...)
