@@ -18,7 +18,7 @@ type fanout struct {
 	mu      sync.Mutex
 	sinks   []Sink
 	copies  []engine.Snapshot // one per sink, reused tick after tick
-	cluster cluster.Cluster // read at each tick; nil without one
+	cluster cluster.Cluster   // read at each tick; nil without one
 	cpu     procstat.Sample
 	open    bool
 	closed  bool
