@@ -33,9 +33,11 @@ func (f *loadFlags) check(fs *pflag.FlagSet) error {
 		return badInput("--concurrency %d: want 1..%d connections (the most one engine keeps open)", f.concurrency, engine.MaxConcurrency)
 	}
 	if stagesSet {
-		if _, err := parseStages(f.stages); err != nil {
+		st, err := parseStages(f.stages)
+		if err != nil {
 			return err
 		}
+		f.stagePlan = st
 	}
 	if fs.Changed("duration") && f.duration <= 0 {
 		return badInput("--duration %s: want a positive sending window such as 30s; leave --duration out to send until Ctrl-C", f.duration)

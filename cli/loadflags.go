@@ -23,6 +23,8 @@ type loadFlags struct {
 	rate        float64
 	concurrency int
 	stages      string
+	// stagePlan is stages parsed, once (see stageList).
+	stagePlan []engine.Stage
 	duration    time.Duration
 	timeout     time.Duration
 	maxInflight int
@@ -125,11 +127,7 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 	}
 	switch {
 	case fs.Changed("stages"):
-		st, err := parseStages(f.stages)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, engine.Stages(st))
+		opts = append(opts, engine.Stages(f.stageList()))
 	case fs.Changed("concurrency"):
 		opts = append(opts, engine.Concurrency(f.concurrency), engine.Duration(f.duration))
 	case fs.Changed("rate"):
@@ -171,10 +169,8 @@ func (f *loadFlags) recordedLoad() *recordings.Load {
 		Method: f.method, KeepAlive: !f.noKeepAlive}
 	switch {
 	case f.stages != "":
-		if st, err := engine.ParseStages(f.stages); err == nil {
-			for _, s := range st {
-				l.Stages = append(l.Stages, recordings.Stage{DurationS: s.Duration.Seconds(), Rate: s.Rate})
-			}
+		for _, s := range f.stageList() {
+			l.Stages = append(l.Stages, recordings.Stage{DurationS: s.Duration.Seconds(), Rate: s.Rate})
 		}
 		l.DurationS = f.window().Seconds()
 	case f.concurrency > 0:

@@ -14,11 +14,18 @@ import (
 // window is the sending window the flags set (0 when unbounded).
 func (f *loadFlags) window() time.Duration {
 	if f.stages != "" {
-		if st, err := engine.ParseStages(f.stages); err == nil {
-			return engine.StagesDuration(st)
-		}
+		return engine.StagesDuration(f.stageList())
 	}
 	return f.duration
+}
+
+// stageList is --stages parsed: by check, which reports a bad plan, or here
+// once when asked before (nil when it does not parse).
+func (f *loadFlags) stageList() []engine.Stage {
+	if f.stagePlan == nil && f.stages != "" {
+		f.stagePlan, _ = engine.ParseStages(f.stages)
+	}
+	return f.stagePlan
 }
 
 // terminal finds where the UI draws: stdout when it is a terminal (stderr
