@@ -23,6 +23,11 @@ type fanout struct {
 	open    bool
 	closed  bool
 	pending []Event
+	// qmu guards queue and inside: the events a sink emitted (Control)
+	// while the fan-out delivers, handed out after the call in progress.
+	qmu    sync.Mutex
+	queue  []Event
+	inside bool
 	// total is every tick merged: the result when the load cannot be
 	// waited for.
 	total *engine.Snapshot
@@ -37,10 +42,57 @@ func (f *fanout) opened(state func() cluster.State) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.open, f.state, f.cpu = true, state, procstat.Take()
+	f.begin()
 	for _, e := range f.pending {
 		f.eventLocked(e)
 	}
 	f.pending = nil
+	f.drainLocked()
+}
+
+// begin marks a delivery in progress: the events sinks emit from now on
+// are queued for drainLocked. f.mu is held.
+func (f *fanout) begin() {
+	f.qmu.Lock()
+	f.inside = true
+	f.qmu.Unlock()
+}
+
+// drainLocked hands out the events sinks emitted during the delivery, and
+// those they emit meanwhile, in order, then ends the delivery. f.mu is
+// held.
+func (f *fanout) drainLocked() {
+	for {
+		f.qmu.Lock()
+		q := f.queue
+		f.queue = nil
+		if len(q) == 0 {
+			f.inside = false
+			f.qmu.Unlock()
+			return
+		}
+		f.qmu.Unlock()
+		if f.closed {
+			continue
+		}
+		for _, e := range q {
+			f.eventLocked(e)
+		}
+	}
+}
+
+// emit is a sink's event (Control.Emit): queued when a delivery is in
+// progress (the sink emits from inside its call, or another goroutine
+// emits meanwhile), else handed out as any event.
+func (f *fanout) emit(e Event) {
+	f.qmu.Lock()
+	if f.inside {
+		f.queue = append(f.queue, e)
+		f.qmu.Unlock()
+		return
+	}
+	f.qmu.Unlock()
+	f.event(e)
 }
 
 // tick hands s, which the engine gave up, to every sink.
@@ -54,6 +106,8 @@ func (f *fanout) tick(s *engine.Snapshot) {
 	now := procstat.Take()
 	cpu := procstat.Usage(f.cpu, now)
 	f.cpu = now
+	f.begin()
+	defer f.drainLocked()
 	var st *cluster.State
 	if f.state != nil {
 		v := f.state()
@@ -82,7 +136,9 @@ func (f *fanout) event(e Event) {
 		f.pending = append(f.pending, e)
 		return
 	}
+	f.begin()
 	f.eventLocked(e)
+	f.drainLocked()
 }
 
 func (f *fanout) eventLocked(e Event) {
@@ -96,8 +152,29 @@ func (f *fanout) eventLocked(e Event) {
 			r := *e.Step
 			own.Step = &r
 		}
+		if e.Threshold != nil {
+			st := *e.Threshold
+			own.Threshold = &st
+		}
 		sink.Event(own)
 	}
+}
+
+// finish lets the sinks that add to the result (Finisher) do so, in
+// order, and hands out the events they emit.
+func (f *fanout) finish(res *Result) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.begin()
+	for _, sink := range f.sinks {
+		if fin, ok := sink.(Finisher); ok {
+			fin.Finish(res)
+		}
+	}
+	f.drainLocked()
 }
 
 // close stops the ticks and events and closes every sink with res,
@@ -106,6 +183,8 @@ func (f *fanout) close(res *Result) []error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
+	f.begin() // what a sink emits as it closes goes nowhere
+	defer f.drainLocked()
 	var errs []error
 	for _, sink := range f.sinks {
 		if err := sink.Close(res); err != nil {
