@@ -35,6 +35,12 @@ var loadBad = map[string][]string{
 	"no-keepalive": {"NaN", "2", "-1", "", "yes\x01", "ja"},
 	"json":         {"NaN", "Inf", "2", "-1", "", "tru\u0435"},
 	"record":       {"\x00"},
+	"threshold": {"", " ", "latency", "latency p(99)<200", ": p(99)<200", "nope: p(99)<200", "latency: ", "latency: p(99)<",
+		"latency: rate>0.5", "latency: p(99)<NaN", "latency: p(99)<Inf", "latency: p(99)<1e309", "latency: p(101)<200",
+		"latency: p(99)<200\x01", "latency: p(99)<２００", "latency{version:v2: p(99)<200", "latency{colour:red}: p(99)<200",
+		"latency: p(99)<200, abortOnFal", "latency: p(99)<200, delayAbortEval=5s", "latency: p(99)<200, abortOnFail, delayAbortEval=-1s",
+		"latency: p(99)<200, abortOnFail, delayAbortEval=NaN", "latency: p(99)<200, abortOnFail=true", "latency: p(99)<200,"},
+	"junit": {"", "/", "/nonexistent/junit.xml", "junit\x00.xml"},
 	"out": {"", "=", "xml=f", "jsonl", "jsonl=", "csv=", "JSONL=f", "jsonl\x01=f", "jsonl=/", "jsonl=/dev/null",
 		"jsonl=/nonexistent/f", "jsonl=f\x00", "ｊｓｏｎｌ=f", "NaN=f"},
 }

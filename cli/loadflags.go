@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
@@ -38,6 +39,11 @@ type loadFlags struct {
 	showSecrets bool
 	rec         recordFlags
 	out         outFlags
+	// thresholds are the --threshold flags, ths them parsed (options);
+	// junit the --junit file.
+	thresholds []string
+	ths        []analysis.Threshold
+	junit      string
 }
 
 // register adds the flags to fs.
@@ -56,6 +62,8 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.bodyFile, "body-file", "", "read the request body from a file")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as one JSON object on stdout")
 	fs.BoolVar(&f.showSecrets, showSecretsFlag, false, "print the target URL and errors with their secrets (user information, tokens) instead of REDACTED; the recording stays redacted")
+	fs.StringArrayVar(&f.thresholds, "threshold", nil, thresholdHelp)
+	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML to this file: a testcase a threshold and a step, for CI")
 	f.rec.register(fs)
 	f.out.register(fs)
 }
@@ -117,6 +125,15 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 		return nil, err
 	}
 	if err := f.out.check(f.jsonOut); err != nil {
+		return nil, err
+	}
+	if err := f.parseThresholds(); err != nil {
+		return nil, err
+	}
+	if fs.Changed("junit") && f.junit == "" {
+		return nil, badInput("--junit: no file name")
+	}
+	if err := f.checkJUnit(); err != nil {
 		return nil, err
 	}
 	opts := []engine.Option{

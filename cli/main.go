@@ -24,11 +24,17 @@ const (
 	// verdict: a threshold or a scripted step failed. The summary is
 	// printed first.
 	exitFailed = report.ExitFailed
+	// exitAborted is a run that a threshold with abortOnFail stopped. The
+	// summary is printed first.
+	exitAborted = report.ExitAborted
 )
 
 // verdictError is a run whose verdict failed, saying why: the command
-// exits with exitFailed.
-type verdictError struct{ err error }
+// exits with exitFailed, or exitAborted when aborted is set.
+type verdictError struct {
+	err     error
+	aborted bool
+}
 
 func (v verdictError) Error() string { return v.err.Error() }
 func (v verdictError) Unwrap() error { return v.err }
@@ -76,6 +82,8 @@ func run(ctx context.Context, args []string, io streams) int {
 	// cobra reports an unknown command or a stray argument as a plain error.
 	case errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command "):
 		return exitUsage
+	case errors.As(err, &v) && v.aborted:
+		return exitAborted
 	case errors.As(err, &v):
 		return exitFailed
 	}

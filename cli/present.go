@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/report"
@@ -74,6 +75,14 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
+	if len(r.lf.ths) > 0 {
+		// First: its events and its stop reach the others at once.
+		judge, err := session.NewThresholds(r.lf.ths, nil)
+		if err != nil {
+			return nil, nil, nil, closeOuts, usageError{err}
+		}
+		sinks = append([]session.Sink{judge}, sinks...)
+	}
 	if r.opened != nil {
 		sinks = append(sinks, openedSink(r.opened))
 	}
@@ -89,6 +98,11 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 		Summarize: func(res *session.Result) any {
 			sum := report.New(r.command, r.shown(res.Target.URL), r.model, res.Load)
 			model.track.Apply(&sum)
+			var aborted *report.AbortResult
+			if a := res.Aborted; a != nil {
+				aborted = report.NewAbortResult(a.Threshold, a.Status, a.At)
+			}
+			sum.Judged(res.Verdict, res.Thresholds, aborted)
 			if r.cluster == nil {
 				return sum
 			}
@@ -122,7 +136,7 @@ func (r runSpec) headless() error {
 	if res.Partial != "" {
 		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.Partial)
 	}
-	return printSummary(r.io, res.Summary, r.lf.jsonOut)
+	return printSummary(r.io, res.Summary, r.lf.jsonOut, r.lf.junit)
 }
 
 // interactive runs r under the terminal UI: it opens once the session
@@ -199,7 +213,7 @@ func (r runSpec) interactive() error {
 	if res.res.Partial != "" {
 		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.res.Partial)
 	}
-	return printSummary(r.io, res.res.Summary, r.lf.jsonOut)
+	return printSummary(r.io, res.res.Summary, r.lf.jsonOut, r.lf.junit)
 }
 
 // sessionError maps a session's error to the command's: a load the
@@ -213,29 +227,56 @@ func sessionError(err error) error {
 }
 
 // printSummary prints the summary as one JSON object on stdout, or as
-// text (with the steps table when there are steps); when a step failed it
-// then returns a verdictError naming each failed step and why.
-func printSummary(io streams, summary any, jsonOut bool) error {
+// text (with the steps table when there are steps, then the thresholds
+// and the verdict), and writes the JUnit file when junit names one; when
+// the verdict is not a pass it then returns a verdictError naming each
+// failed threshold and step (aborted: the threshold that stopped it).
+func printSummary(io streams, summary any, jsonOut bool, junit string) error {
 	if jsonOut {
 		if err := json.NewEncoder(io.out).Encode(summary); err != nil {
 			return err
 		}
 	}
-	switch s := summary.(type) {
-	case report.Summary:
-		if !jsonOut {
-			s.WriteText(io.out)
+	sum, steps, ok := report.Base(summary)
+	if !ok {
+		return nil
+	}
+	if !jsonOut {
+		sum.WriteText(io.out)
+		if _, withSteps := summary.(report.WithSteps); withSteps {
+			report.WriteSteps(io.out, steps, false)
 		}
-	case report.WithSteps:
-		if !jsonOut {
-			s.WriteText(io.out)
-			report.WriteSteps(io.out, s.Steps, false)
-		}
-		if failed := report.FailedSteps(s.Steps); len(failed) > 0 {
-			return verdictError{errors.New(strings.Join(failed, "; "))}
+		sum.WriteVerdict(io.out, steps)
+	}
+	if junit != "" {
+		if err := writeJUnit(junit, sum, steps); err != nil {
+			return err
 		}
 	}
+	switch sum.Verdict {
+	case analysis.VerdictAborted:
+		return verdictError{err: errors.New(sum.VerdictLine(steps)), aborted: true}
+	case analysis.VerdictFail:
+		failed := report.FailedSteps(steps)
+		if len(sum.Thresholds) == 0 && len(failed) > 0 {
+			return verdictError{err: errors.New(strings.Join(failed, "; "))}
+		}
+		return verdictError{err: errors.New(sum.VerdictLine(steps))}
+	}
 	return nil
+}
+
+// writeJUnit writes the verdict as JUnit XML to the file named path.
+func writeJUnit(path string, sum report.Summary, steps []experiments.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--junit: %w", err)
+	}
+	err = report.WriteJUnit(f, sum, steps)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("--junit %s: %w", path, cerr)
+	}
+	return err
 }
 
 // stepSpecs are the steps' specs in their (time) order: [] without steps.

@@ -201,6 +201,19 @@ func (r *recorder) step(e session.Event) {
 	r.event(recordings.Event{Time: e.Time, Source: recordings.FromStep, Kind: e.Kind, Message: e.Message, Data: data})
 }
 
+// judge records a threshold's change of state or the abort, with the
+// threshold's status as the summary keeps it.
+func (r *recorder) judge(e session.Event) {
+	if r == nil {
+		return
+	}
+	var data json.RawMessage
+	if e.Threshold != nil {
+		data, _ = json.Marshal(report.NewThresholdResult(*e.Threshold))
+	}
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromJudge, Kind: e.Kind, Message: e.Message, Label: e.Title, Data: data})
+}
+
 // warn reports a recording problem: to the UI while one runs, else on
 // stderr.
 func (r *recorder) warn(err error) {

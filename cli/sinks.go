@@ -51,6 +51,8 @@ func (r *recordSink) Event(e session.Event) {
 		r.rec.event(recordings.ClusterEvent(*e.Cluster))
 	case e.Step != nil:
 		r.rec.step(e)
+	case e.Source == session.FromJudge:
+		r.rec.judge(e)
 	default:
 		r.rec.operator(e)
 	}

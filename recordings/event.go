@@ -20,6 +20,11 @@ const (
 	// FromStep is a scripted step starting or ending; Data holds its
 	// experiments.Result.
 	FromStep Source = "step"
+	// FromJudge is the thresholds' judge: a threshold's state changed
+	// (kind "threshold-failed", "threshold-passed") or an abortOnFail
+	// threshold stopped the run ("aborted"); Data holds the threshold's
+	// status as in the summary's thresholds.
+	FromJudge Source = "judge"
 )
 
 // Event is one timestamped thing that happened in a session.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
@@ -22,6 +23,12 @@ type Summary struct {
 	ModelChanges []ModelChange `json:"model_changes,omitempty"`
 	Start        time.Time     `json:"start"`
 	engine.Summary
+	// Verdict is the run's (pass, fail, aborted), present when it had
+	// thresholds or steps; Thresholds their final statuses; Aborted the
+	// threshold that stopped it (Judged sets them).
+	Verdict    analysis.Verdict  `json:"verdict,omitempty"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Aborted    *AbortResult      `json:"aborted,omitempty"`
 }
 
 // New is the summary of a run of command against target (as printed)
@@ -63,6 +70,18 @@ func FailedSteps(steps []experiments.Result) []string {
 		}
 	}
 	return failed
+}
+
+// Base is the load's summary of v (a Summary or a WithSteps) and its
+// steps; ok is false for anything else.
+func Base(v any) (s Summary, steps []experiments.Result, ok bool) {
+	switch t := v.(type) {
+	case Summary:
+		return t, nil, true
+	case WithSteps:
+		return t.Summary, t.Steps, true
+	}
+	return Summary{}, nil, false
 }
 
 // Redacted is the summary to record: v (a Summary or a WithSteps) with

@@ -23,6 +23,11 @@ type fanout struct {
 	open    bool
 	closed  bool
 	pending []Event
+	// qmu guards queue and inside: the events a sink emitted (Control)
+	// while the fan-out delivers, handed out after the call in progress.
+	qmu    sync.Mutex
+	queue  []Event
+	inside bool
 	// total is every tick merged: the result when the load cannot be
 	// waited for.
 	total *engine.Snapshot
@@ -37,10 +42,57 @@ func (f *fanout) opened(c cluster.Cluster) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.open, f.cluster, f.cpu = true, c, procstat.Take()
+	f.begin()
 	for _, e := range f.pending {
 		f.eventLocked(e)
 	}
 	f.pending = nil
+	f.drainLocked()
+}
+
+// begin marks a delivery in progress: the events sinks emit from now on
+// are queued for drainLocked. f.mu is held.
+func (f *fanout) begin() {
+	f.qmu.Lock()
+	f.inside = true
+	f.qmu.Unlock()
+}
+
+// drainLocked hands out the events sinks emitted during the delivery, and
+// those they emit meanwhile, in order, then ends the delivery. f.mu is
+// held.
+func (f *fanout) drainLocked() {
+	for {
+		f.qmu.Lock()
+		q := f.queue
+		f.queue = nil
+		if len(q) == 0 {
+			f.inside = false
+			f.qmu.Unlock()
+			return
+		}
+		f.qmu.Unlock()
+		if f.closed {
+			continue
+		}
+		for _, e := range q {
+			f.eventLocked(e)
+		}
+	}
+}
+
+// emit is a sink's event (Control.Emit): queued when a delivery is in
+// progress (the sink emits from inside its call, or another goroutine
+// emits meanwhile), else handed out as any event.
+func (f *fanout) emit(e Event) {
+	f.qmu.Lock()
+	if f.inside {
+		f.queue = append(f.queue, e)
+		f.qmu.Unlock()
+		return
+	}
+	f.qmu.Unlock()
+	f.event(e)
 }
 
 // tick hands s, which the engine gave up, to every sink.
@@ -79,6 +131,8 @@ func (f *fanout) recorded(t Tick) {
 // sink, each with its own copy of the snapshot and the state; f.mu is
 // held.
 func (f *fanout) tickLocked(t Tick) {
+	f.begin()
+	defer f.drainLocked()
 	f.total.Merge(t.Snapshot)
 	for i, sink := range f.sinks {
 		f.copies[i].CopyFrom(t.Snapshot)
@@ -109,7 +163,9 @@ func (f *fanout) event(e Event) {
 		f.pending = append(f.pending, e)
 		return
 	}
+	f.begin()
 	f.eventLocked(e)
+	f.drainLocked()
 }
 
 func (f *fanout) eventLocked(e Event) {
@@ -123,8 +179,29 @@ func (f *fanout) eventLocked(e Event) {
 			r := *e.Step
 			own.Step = &r
 		}
+		if e.Threshold != nil {
+			st := *e.Threshold
+			own.Threshold = &st
+		}
 		sink.Event(own)
 	}
+}
+
+// finish lets the sinks that add to the result (Finisher) do so, in
+// order, and hands out the events they emit.
+func (f *fanout) finish(res *Result) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.begin()
+	for _, sink := range f.sinks {
+		if fin, ok := sink.(Finisher); ok {
+			fin.Finish(res)
+		}
+	}
+	f.drainLocked()
 }
 
 // close stops the ticks and events and closes every sink with res,
@@ -133,6 +210,8 @@ func (f *fanout) close(res *Result) []error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
+	f.begin() // what a sink emits as it closes goes nowhere
+	defer f.drainLocked()
 	var errs []error
 	for _, sink := range f.sinks {
 		if err := sink.Close(res); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
@@ -17,6 +18,12 @@ type Session struct {
 	cfg     Config
 	fan     *fanout
 	stopped sync.Once
+
+	// mu guards cancelLoad and stopReason: a sink's Control.Stop.
+	mu         sync.Mutex
+	cancelLoad context.CancelFunc
+	stopReason string
+	stopAsked  bool
 }
 
 // Result is what a session measured.
@@ -39,6 +46,18 @@ type Result struct {
 	// the stop: Load is then the ticks received until then, and Partial
 	// says what that misses.
 	Partial string
+	// Stopped is why a sink stopped the load (Control.Stop), empty when
+	// none did.
+	Stopped string
+	// Thresholds are the thresholds' final statuses (ThresholdSink), in
+	// their order; none without thresholds.
+	Thresholds []analysis.Status
+	// Aborted says which abortOnFail threshold stopped the run, nil when
+	// none did.
+	Aborted *Abort
+	// Verdict is the run's: aborted, fail (a threshold not OK, or a step
+	// failed), or pass; empty when the run had no threshold and no step.
+	Verdict analysis.Verdict
 }
 
 // LoadError is a load the engine refused (its target or options): bad
@@ -56,13 +75,32 @@ func New(cfg Config) (*Session, error) {
 	return &Session{cfg: cfg, fan: newFanout(cfg.Sinks)}, nil
 }
 
-// Emit hands an event (an operator's action, a note) to every sink, in
-// order with the ticks; an event's zero Time is now.
-func (s *Session) Emit(e Event) {
+// stamped is e with its zero Time made now.
+func stamped(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	s.fan.event(e)
+	return e
+}
+
+// stopLoad cancels the load's context for reason, once (Control.Stop);
+// before the load starts, it is cancelled as it starts.
+func (s *Session) stopLoad(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopAsked {
+		return
+	}
+	s.stopAsked, s.stopReason = true, reason
+	if s.cancelLoad != nil {
+		s.cancelLoad()
+	}
+}
+
+// Emit hands an event (an operator's action, a note) to every sink, in
+// order with the ticks; an event's zero Time is now.
+func (s *Session) Emit(e Event) {
+	s.fan.event(stamped(e))
 }
 
 // Run runs the session until the load ends, its window or ctx (the
@@ -116,7 +154,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 		return nil, &LoadError{Err: err}
 	}
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
-		Start: time.Now()}
+		Start: time.Now(), Control: Control{s: s}}
 	if c != nil {
 		info.Cluster = c
 	}
@@ -142,9 +180,19 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		res *engine.Result
 		err error
 	}
+	// loadCtx ends the load: the operator's stop (ctx) or a sink's
+	// (Control.Stop).
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	defer cancelLoad()
+	s.mu.Lock()
+	s.cancelLoad = cancelLoad
+	if s.stopAsked {
+		cancelLoad()
+	}
+	s.mu.Unlock()
 	done := make(chan ran, 1)
 	go func() {
-		r, err := eng.Run(ctx)
+		r, err := eng.Run(loadCtx)
 		done <- ran{r, err}
 	}()
 	res := &Result{Command: s.cfg.Command, Target: target, Start: start}
@@ -154,8 +202,8 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		if r.err != nil {
 			res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
 		}
-	case <-ctx.Done():
-		if s.cfg.Hold && s.cfg.Cluster != nil {
+	case <-loadCtx.Done():
+		if s.cfg.Hold && s.cfg.Cluster != nil && ctx.Err() != nil {
 			// The operator quit: the cluster stops while the load drains,
 			// so that quitting takes about the drain.
 			go s.stopCluster()
@@ -194,6 +242,11 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 	if runner != nil {
 		res.Steps = runner.Results(res.End)
 	}
+	s.mu.Lock()
+	res.Stopped = s.stopReason
+	s.mu.Unlock()
+	s.fan.finish(res)
+	res.Verdict = verdictOf(res)
 	if s.cfg.Hold {
 		<-ctx.Done()
 	}
@@ -246,6 +299,21 @@ func StepState(r experiments.Result) (kind, message string) {
 		return "failed", "step " + r.Spec + " did not complete: " + r.Error
 	}
 	return "started", "step " + r.Spec + " started"
+}
+
+// verdictOf is the run's verdict from its thresholds' final statuses and
+// its steps: empty when it had neither.
+func verdictOf(res *Result) analysis.Verdict {
+	if len(res.Thresholds) == 0 && len(res.Steps) == 0 {
+		return ""
+	}
+	failed := 0
+	for _, st := range res.Steps {
+		if st.StepFailed() {
+			failed++
+		}
+	}
+	return analysis.VerdictOf(res.Thresholds, failed)
 }
 
 func joinNotes(a, b string) string {

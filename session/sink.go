@@ -3,6 +3,7 @@ package session
 import (
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
@@ -52,6 +53,19 @@ type Info struct {
 	// what a stream's times count from (a replay: the recording's start,
 	// which the live session's was). Zero is when Open is called.
 	Start time.Time
+	// Control lets the sink emit events and stop the load from inside its
+	// calls.
+	Control Control
+}
+
+// Finisher is a sink that adds to the session's result: Finish is called
+// once the load ended and the steps' results are in, before the result
+// is summarized (Config.Summarize) and the sinks close, in the sinks'
+// order and under the same rules as Tick and Event (the events it emits
+// through its Control reach every sink before they close). The
+// thresholds' sink puts its final statuses there.
+type Finisher interface {
+	Finish(*Result)
 }
 
 // Tick is one snapshot interval of the load.
@@ -88,6 +102,11 @@ const (
 	// FromSession is the session's own: "load-ended" when the load
 	// returned (its window, or the stop), before a held session closes.
 	FromSession Source = "session"
+	// FromJudge is the thresholds' judge (ThresholdSink): a threshold's
+	// state changed ("threshold-failed", "threshold-passed"; Threshold
+	// holds its status) or an abortOnFail threshold stopped the load
+	// ("aborted"; Threshold holds the status that breached).
+	FromJudge Source = "judge"
 )
 
 // LoadEnded is the kind of the session's event when the load returned.
@@ -111,4 +130,6 @@ type Event struct {
 	Cluster *cluster.Event
 	// Step is the step's result (FromStep).
 	Step *experiments.Result
+	// Threshold is the threshold's status at the change (FromJudge).
+	Threshold *analysis.Status
 }
