@@ -204,7 +204,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	}
 	model := lf.model(fs)
 	spec := runSpec{cmd: cmd, io: io, lf: lf, command: "demo", opts: opts, model: model,
-		cluster: fl, kind: "fleet", steps: steps, stopTimeout: df.drain + 3*time.Second,
+		cluster: fl, kind: "fleet", steps: experiments.AtSteps(steps), stopTimeout: df.drain + 3*time.Second,
 		resolve: func() (engine.Target, []engine.Option, error) {
 			t, err := lf.target(fl.URL())
 			return t, nil, err

@@ -87,7 +87,7 @@ func (r k8sRun) run() error {
 func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.Step, opts []engine.Option) error {
 	model := r.lf.model(r.cmd.Flags())
 	spec := runSpec{cmd: r.cmd, io: r.io, lf: r.lf, command: "run", opts: opts, model: model,
-		cluster: d, kind: "kubernetes", steps: steps, stopTimeout: 3 * time.Second,
+		cluster: d, kind: "kubernetes", steps: experiments.AtSteps(steps), stopTimeout: 3 * time.Second,
 		resolve: func() (engine.Target, []engine.Option, error) {
 			url, extra := r.where, []engine.Option(nil)
 			if r.balanced() {

@@ -46,10 +46,11 @@ type runSpec struct {
 	model   string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
-	// "kubernetes"). steps run on it.
+	// "kubernetes"). steps run on it and on the load (a plan's load
+	// actions need no cluster).
 	cluster     session.Driver
 	kind        string
-	steps       []experiments.Step
+	steps       []experiments.PlanStep
 	stopTimeout time.Duration
 	// opened (optional) prints what the session runs once it opened,
 	// before the load.
@@ -238,11 +239,11 @@ func printSummary(io streams, summary any, jsonOut bool) error {
 	return nil
 }
 
-// stepSpecs are the steps' specs in their (time) order: [] without steps.
-func stepSpecs(steps []experiments.Step) []string {
+// stepSpecs are the steps' specs in their order: [] without steps.
+func stepSpecs(steps []experiments.PlanStep) []string {
 	specs := make([]string, 0, len(steps))
 	for _, s := range steps {
-		specs = append(specs, s.Spec)
+		specs = append(specs, s.Step.Spec)
 	}
 	return specs
 }

@@ -247,12 +247,18 @@ func Conditions(parse func(expr string) (Condition, error)) RunnerOption {
 
 // NewRunner returns a runner of timed steps (--step flags) against c.
 func NewRunner(c cluster.Cluster, steps []Step, opts ...RunnerOption) *Runner {
+	r, _ := NewPlanRunner(c, AtSteps(steps), opts...) // no when: step, no error
+	return r
+}
+
+// AtSteps are timed steps (--step flags, ParseSteps) as a plan's unnamed
+// at: steps.
+func AtSteps(steps []Step) []PlanStep {
 	ps := make([]PlanStep, len(steps))
 	for i, s := range steps {
 		ps[i] = PlanStep{Step: s, Trigger: Trigger{Kind: TriggerAt, At: s.At}}
 	}
-	r, _ := NewPlanRunner(c, ps, opts...) // no when: step, no error
-	return r
+	return ps
 }
 
 // NewPlanRunner returns a runner of a plan's steps: cluster actions on c

@@ -17,6 +17,12 @@ type Session struct {
 	cfg     Config
 	fan     *fanout
 	stopped sync.Once
+
+	// mu guards cancelLoad and stopReason: a step's stop.
+	mu         sync.Mutex
+	cancelLoad context.CancelFunc
+	stopReason string
+	stopAsked  bool
 }
 
 // Result is what a session measured.
@@ -39,6 +45,10 @@ type Result struct {
 	// the stop: Load is then the ticks received until then, and Partial
 	// says what that misses.
 	Partial string
+	// Stopped says what stopped the load before its window ended (a
+	// plan's stop step), empty when nothing did but the operator or the
+	// window.
+	Stopped string
 }
 
 // LoadError is a load the engine refused (its target or options): bad
@@ -98,8 +108,17 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 		}
 	}
 	var runner *experiments.Runner
-	if c != nil {
-		runner = experiments.NewRunner(c, s.cfg.Steps, experiments.OnUpdate(s.stepEvent))
+	load := &planLoad{s: s}
+	if c != nil || len(s.cfg.Steps) > 0 {
+		var cl cluster.Cluster
+		if c != nil {
+			cl = c
+		}
+		runner, err = experiments.NewPlanRunner(cl, s.cfg.Steps, experiments.OnUpdate(s.stepEvent),
+			experiments.WithLoad(load), experiments.Conditions(parseCondition))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.cfg.Command, err)
+		}
 	}
 	opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
 		engine.Tick(Interval), engine.OnSnapshot(func(snap *engine.Snapshot) {
@@ -115,6 +134,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, &LoadError{Err: err}
 	}
+	load.eng = eng
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
 		Start: time.Now()}
 	var state func() cluster.State
@@ -143,9 +163,19 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		res *engine.Result
 		err error
 	}
+	// loadCtx ends the load: the operator's stop (ctx) or a step's
+	// (stopLoad).
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	defer cancelLoad()
+	s.mu.Lock()
+	s.cancelLoad = cancelLoad
+	if s.stopAsked {
+		cancelLoad()
+	}
+	s.mu.Unlock()
 	done := make(chan ran, 1)
 	go func() {
-		r, err := eng.Run(ctx)
+		r, err := eng.Run(loadCtx)
 		done <- ran{r, err}
 	}()
 	res := &Result{Command: s.cfg.Command, Target: target, Start: start}
@@ -155,8 +185,8 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		if r.err != nil {
 			res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
 		}
-	case <-ctx.Done():
-		if s.cfg.Hold && s.cfg.Cluster != nil {
+	case <-loadCtx.Done():
+		if s.cfg.Hold && s.cfg.Cluster != nil && ctx.Err() != nil {
 			// The operator quit: the cluster stops while the load drains,
 			// so that quitting takes about the drain.
 			go s.stopCluster()
@@ -195,6 +225,9 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 	if runner != nil {
 		res.Steps = runner.Results(res.End)
 	}
+	s.mu.Lock()
+	res.Stopped = s.stopReason
+	s.mu.Unlock()
 	if s.cfg.Hold {
 		<-ctx.Done()
 	}
@@ -238,15 +271,16 @@ func (s *Session) stepEvent(r experiments.Result) {
 // StepState names a step result's state as its event's kind ("started",
 // "completed", "failed", "effect-ended") with the event's text.
 func StepState(r experiments.Result) (kind, message string) {
+	l := r.Label()
 	switch {
 	case r.Until != "":
-		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", r.Spec, r.EffectS, r.Until)
+		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", l, r.EffectS, r.Until)
 	case r.Completed:
-		return "completed", fmt.Sprintf("step %s completed in %.1fs", r.Spec, r.DurationS)
+		return "completed", fmt.Sprintf("step %s completed in %.1fs", l, r.DurationS)
 	case r.Error != "":
-		return "failed", "step " + r.Spec + " did not complete: " + r.Error
+		return "failed", "step " + l + " did not complete: " + r.Error
 	}
-	return "started", "step " + r.Spec + " started"
+	return "started", "step " + l + " started"
 }
 
 func joinNotes(a, b string) string {
