@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/report"
@@ -55,6 +55,11 @@ type runSpec struct {
 	// opened (optional) prints what the session runs once it opened,
 	// before the load.
 	opened func(session.Info)
+	// plan is the plan's name (--plan), shown in the summary and
+	// recorded; "" without a plan.
+	plan string
+	// thresholds judge the run (a plan's, --threshold).
+	thresholds []analysis.Threshold
 }
 
 // shown is the target URL as printed: redacted unless --show-secrets.
@@ -71,7 +76,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
 		info: func(i session.Info) recordInfo {
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
-				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start}
+				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
@@ -90,7 +95,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 		Summarize: func(res *session.Result) any {
 			sum := report.New(r.command, r.shown(res.Target.URL), r.model, res.Load)
 			model.track.Apply(&sum)
-			if r.cluster == nil {
+			if r.cluster == nil && len(r.steps) == 0 {
 				return sum
 			}
 			return report.NewWithSteps(sum, res.Steps)
@@ -109,7 +114,7 @@ func (r runSpec) headless() error {
 		return err
 	}
 	sinks = append(sinks, newLiveSink(r.io.err))
-	if r.cluster != nil {
+	if r.cluster != nil || len(r.steps) > 0 {
 		sinks = append(sinks, newEventsSink(r.io.err))
 	}
 	s, err := session.New(r.config(sinks, model))
@@ -123,7 +128,7 @@ func (r runSpec) headless() error {
 	if res.Partial != "" {
 		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.Partial)
 	}
-	return printSummary(r.io, res.Summary, r.lf.jsonOut)
+	return printSummary(r.io, res.Summary, r.lf.jsonOut, r.plan)
 }
 
 // interactive runs r under the terminal UI: it opens once the session
@@ -200,7 +205,7 @@ func (r runSpec) interactive() error {
 	if res.res.Partial != "" {
 		fmt.Fprintf(r.io.err, "scalelab %s: %s\n", r.command, res.res.Partial)
 	}
-	return printSummary(r.io, res.res.Summary, r.lf.jsonOut)
+	return printSummary(r.io, res.res.Summary, r.lf.jsonOut, r.plan)
 }
 
 // sessionError maps a session's error to the command's: a load the
@@ -214,13 +219,20 @@ func sessionError(err error) error {
 }
 
 // printSummary prints the summary as one JSON object on stdout, or as
-// text (with the steps table when there are steps); when a step failed it
-// then returns a verdictError naming each failed step and why.
-func printSummary(io streams, summary any, jsonOut bool) error {
+// text (with the steps table when there are steps), each with the plan's
+// name when there is one; when a step failed it then returns a
+// verdictError naming each failed step and why.
+func printSummary(io streams, summary any, jsonOut bool, plan string) error {
 	if jsonOut {
-		if err := json.NewEncoder(io.out).Encode(summary); err != nil {
+		b, err := withPlan(summary, plan)
+		if err != nil {
 			return err
 		}
+		if _, err := io.out.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	} else if plan != "" {
+		fmt.Fprintf(io.out, "plan: %s\n", plan)
 	}
 	switch s := summary.(type) {
 	case report.Summary:
