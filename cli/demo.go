@@ -32,6 +32,9 @@ type demoFlags struct {
 	listen         string
 	steps          []string
 	headless       bool
+	// plan is --plan's file; cpuWork a plan fleet's cpu_work (no flag).
+	plan    string
+	cpuWork time.Duration
 }
 
 func (f *demoFlags) register(fs *pflag.FlagSet) {
@@ -46,6 +49,7 @@ func (f *demoFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "the fleet's load balancer address, loopback only: 127.0.0.1:PORT or [::1]:PORT (port 0 picks one); the replicas listen on the same host")
 	fs.StringArrayVar(&f.steps, "step", nil, "scripted step "+experiments.Syntax+" (repeatable)")
 	fs.BoolVar(&f.headless, "headless", false, "no UI: a live line a second and the events on stderr, the summary at the end")
+	fs.StringVar(&f.plan, "plan", "", planUsage)
 }
 
 // fleetOptions builds the fleet's options, or a bad-input error.
@@ -57,7 +61,7 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 	if err != nil {
 		return nil, badInput("--latency: %v", err)
 	}
-	ropts := []fleet.ReplicaOption{fleet.Drain(f.drain), fleet.StartupDelay(f.startupDelay), fleet.Latency(lat)}
+	ropts := []fleet.ReplicaOption{fleet.Drain(f.drain), fleet.StartupDelay(f.startupDelay), fleet.Latency(lat), fleet.CPUWork(f.cpuWork)}
 	if f.noDrain {
 		ropts = append(ropts, fleet.NoDrain())
 	}
@@ -171,6 +175,27 @@ defined): give them different times, 10s and 10.1s run in that order.
 // stops the fleet and prints the summary.
 func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error {
 	fs := cmd.Flags()
+	var plan *experiments.Plan
+	if df.plan != "" {
+		p, err := openPlan(io.err, df.plan)
+		if err != nil {
+			return err
+		}
+		switch p.Target.Kind() {
+		case "", "fleet":
+		default:
+			return planProblem(p, p.Target.Line, "target: a %s; scalelab demo runs a local fleet: run this plan with scalelab run --plan %s", p.Target.Kind(), p.File)
+		}
+		if p.Target.Fleet != nil {
+			if err := applyPlanFleet(fs, df, p.Target.Fleet); err != nil {
+				return badInput("--plan %s: %v", p.File, err)
+			}
+		}
+		if err := applyPlanLoad(fs, p.Load); err != nil {
+			return badInput("--plan %s: %v", p.File, err)
+		}
+		plan = p
+	}
 	if !fs.Changed("rate") && !fs.Changed("concurrency") && lf.stages == "" {
 		// Set, so that the recording's settings say the rate sent.
 		if err := fs.Set("rate", strconv.Itoa(lf.rateDefault())); err != nil {
@@ -199,19 +224,34 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return usageError{err}
 	}
-	if err := experiments.Check(steps, fl); err != nil {
-		return usageError{err}
-	}
 	model := lf.model(fs)
 	spec := runSpec{cmd: cmd, io: io, lf: lf, command: "demo", opts: opts, model: model,
-		cluster: fl, kind: "fleet", steps: steps, stopTimeout: df.drain + 3*time.Second,
-		resolve: func() (engine.Target, []engine.Option, error) {
-			t, err := lf.target(fl.URL())
-			return t, nil, err
-		},
-		opened: func(i session.Info) {
-			fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, i.Target.URL, model)
-		},
+		cluster: fl, kind: "fleet", stopTimeout: df.drain + 3*time.Second}
+	path := ""
+	if plan != nil {
+		if spec.steps, err = planSteps(plan, steps, lf.window(), lf.concurrency > 0, fl); err != nil {
+			return err
+		}
+		if spec.thresholds, err = planThresholds(plan); err != nil {
+			return err
+		}
+		spec.plan, path = planName(plan), plan.Load.Path
+		planNotes(io.err, "demo", plan)
+	} else {
+		if err := experiments.Check(steps, fl); err != nil {
+			return usageError{err}
+		}
+		spec.steps = experiments.AtSteps(steps)
+	}
+	spec.resolve = func() (engine.Target, []engine.Option, error) {
+		t, err := lf.target(withPath(fl.URL(), path))
+		return t, nil, err
+	}
+	spec.opened = func(i session.Info) {
+		fmt.Fprintf(io.err, "scalelab demo: %d replicas of %s behind %s; %s\n", df.replicas, df.version, i.Target.URL, model)
+	}
+	if spec.plan != "" {
+		fmt.Fprintf(io.err, "scalelab demo: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
 	}
 	if !df.headless {
 		if _, err := terminal(io); err != nil {

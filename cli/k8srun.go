@@ -28,6 +28,8 @@ type k8sRun struct {
 	// load balances across the endpoints, to that path), or "" (the same,
 	// to /).
 	where string
+	// plan is --plan's plan, nil without one.
+	plan *experiments.Plan
 }
 
 // run checks the flags, connects, starts watching the Deployment and runs
@@ -76,15 +78,23 @@ func (r k8sRun) run() error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := experiments.Check(steps, d); err != nil {
-		return usageError{err}
+	var planned []experiments.PlanStep
+	if r.plan != nil {
+		if planned, err = planSteps(r.plan, steps, r.lf.window(), r.lf.concurrency > 0, d); err != nil {
+			return err
+		}
+	} else {
+		if err := experiments.Check(steps, d); err != nil {
+			return usageError{err}
+		}
+		planned = experiments.AtSteps(steps)
 	}
-	return r.session(d, conn, name, steps, opts)
+	return r.session(d, conn, name, planned, opts)
 }
 
 // session runs the load on d, headless or in the UI: the session starts
 // watching it, then the load goes to the URL or across its endpoints.
-func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.Step, opts []engine.Option) error {
+func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.PlanStep, opts []engine.Option) error {
 	model := r.lf.model(r.cmd.Flags())
 	spec := runSpec{cmd: r.cmd, io: r.io, lf: r.lf, command: "run", opts: opts, model: model,
 		cluster: d, kind: "kubernetes", steps: steps, stopTimeout: 3 * time.Second,
@@ -98,6 +108,14 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 			return t, extra, err
 		},
 		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
+	}
+	if r.plan != nil {
+		var err error
+		if spec.thresholds, err = planThresholds(r.plan); err != nil {
+			return err
+		}
+		spec.plan = planName(r.plan)
+		planNotes(r.io.err, "run", r.plan)
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
 	if r.headless {

@@ -47,14 +47,20 @@ type runSpec struct {
 	model   string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
-	// "kubernetes"). steps run on it.
+	// "kubernetes"). steps run on it and on the load (a plan's load
+	// actions need no cluster).
 	cluster     session.Driver
 	kind        string
-	steps       []experiments.Step
+	steps       []experiments.PlanStep
 	stopTimeout time.Duration
 	// opened (optional) prints what the session runs once it opened,
 	// before the load.
 	opened func(session.Info)
+	// plan is the plan's name (--plan), shown in the summary and
+	// recorded; "" without a plan.
+	plan string
+	// thresholds judge the run (a plan's, --threshold).
+	thresholds []analysis.Threshold
 }
 
 // shown is the target URL as printed: redacted unless --show-secrets.
@@ -71,7 +77,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
 		info: func(i session.Info) recordInfo {
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
-				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start}
+				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
@@ -103,7 +109,8 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 				aborted = report.NewAbortResult(a.Threshold, a.Status, a.At)
 			}
 			sum.Judged(res.Verdict, res.Thresholds, aborted)
-			if r.cluster == nil {
+			sum.Plan = r.plan
+			if r.cluster == nil && len(r.steps) == 0 {
 				return sum
 			}
 			return report.NewWithSteps(sum, res.Steps)
@@ -122,7 +129,7 @@ func (r runSpec) headless() error {
 		return err
 	}
 	sinks = append(sinks, newLiveSink(r.io.err))
-	if r.cluster != nil {
+	if r.cluster != nil || len(r.steps) > 0 {
 		sinks = append(sinks, newEventsSink(r.io.err))
 	}
 	s, err := session.New(r.config(sinks, model))
@@ -228,9 +235,10 @@ func sessionError(err error) error {
 
 // printSummary prints the summary as one JSON object on stdout, or as
 // text (with the steps table when there are steps, then the thresholds
-// and the verdict), and writes the JUnit file when junit names one; when
-// the verdict is not a pass it then returns a verdictError naming each
-// failed threshold and step (aborted: the threshold that stopped it).
+// and the verdict), under the plan's name when there is one, and writes
+// the JUnit file when junit names one; when the verdict is not a pass it
+// then returns a verdictError naming each failed threshold and step
+// (aborted: the threshold that stopped it).
 func printSummary(io streams, summary any, jsonOut bool, junit string) error {
 	if jsonOut {
 		if err := json.NewEncoder(io.out).Encode(summary); err != nil {
@@ -242,6 +250,9 @@ func printSummary(io streams, summary any, jsonOut bool, junit string) error {
 		return nil
 	}
 	if !jsonOut {
+		if sum.Plan != "" {
+			fmt.Fprintf(io.out, "plan: %s\n", sum.Plan)
+		}
 		sum.WriteText(io.out)
 		if _, withSteps := summary.(report.WithSteps); withSteps {
 			report.WriteSteps(io.out, steps, false)
@@ -279,11 +290,11 @@ func writeJUnit(path string, sum report.Summary, steps []experiments.Result) err
 	return err
 }
 
-// stepSpecs are the steps' specs in their (time) order: [] without steps.
-func stepSpecs(steps []experiments.Step) []string {
+// stepSpecs are the steps' specs in their order: [] without steps.
+func stepSpecs(steps []experiments.PlanStep) []string {
 	specs := make([]string, 0, len(steps))
 	for _, s := range steps {
-		specs = append(specs, s.Spec)
+		specs = append(specs, s.Step.Spec)
 	}
 	return specs
 }

@@ -51,6 +51,8 @@ type recordInfo struct {
 	// start is the session's opening (session.Info.Start): the header's
 	// start, from which a replay's streams count as the live ones did.
 	start time.Time
+	// plan is the plan's name (--plan), "" without one: Config["plan-name"].
+	plan string
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -111,6 +113,9 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Cluster:  info.cluster,
 		Load:     info.load,
 		Steps:    info.steps,
+	}
+	if info.plan != "" {
+		h.Config["plan-name"] = info.plan
 	}
 	r := &recorder{command: name, errOut: errOut}
 	opts := []recordings.Option{recordings.OnWarning(r.warn)}

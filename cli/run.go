@@ -3,6 +3,9 @@ package cli
 import (
 	"fmt"
 
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/spf13/pflag"
+
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/cobra"
 )
@@ -12,6 +15,7 @@ func newRunCmd(io streams) *cobra.Command {
 		f        loadFlags
 		kf       k8sFlags
 		headless bool
+		planFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [URL]",
@@ -40,14 +44,22 @@ live line a second on stderr), with the cluster's events and the steps.`,
   scalelab run --k8s deployment/demo http://demo.example.internal/ --step 10s:upgrade=v2 --yes
   scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("k8s") && len(args) <= 1 {
+			if (cmd.Flags().Changed("k8s") || cmd.Flags().Changed("plan")) && len(args) <= 1 {
 				return nil
 			}
 			return oneURL("run")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var plan *experiments.Plan
+			if cmd.Flags().Changed("plan") {
+				p, where, err := runPlan(cmd.Flags(), io, planFile, args)
+				if err != nil {
+					return err
+				}
+				plan, args = p, where
+			}
 			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
-				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args)}.run()
+				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args), plan: plan}.run()
 			}
 			if err := kf.orphans(cmd.Flags()); err != nil {
 				return err
@@ -60,6 +72,21 @@ live line a second on stderr), with the cluster's events and the steps.`,
 			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: model,
 				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) },
 			}
+			if plan != nil {
+				steps, err := experiments.ParseSteps(kf.steps)
+				if err != nil {
+					return usageError{err}
+				}
+				if spec.steps, err = planSteps(plan, steps, f.window(), f.concurrency > 0, nil); err != nil {
+					return err
+				}
+				if spec.thresholds, err = planThresholds(plan); err != nil {
+					return err
+				}
+				spec.plan = planName(plan)
+				planNotes(io.err, "run", plan)
+				fmt.Fprintf(io.err, "scalelab run: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
+			}
 			if headless {
 				return spec.headless()
 			}
@@ -68,6 +95,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 	}
 	f.register(cmd.Flags())
 	kf.register(cmd.Flags())
+	cmd.Flags().StringVar(&planFile, "plan", "", planUsage)
 	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
 	return cmd
 }
@@ -78,4 +106,43 @@ func firstArg(args []string) string {
 		return ""
 	}
 	return args[0]
+}
+
+// runPlan reads the plan of scalelab run --plan and sets what the command
+// line does not give from it: the load flags, the target (a URL argument,
+// or --k8s and its namespace, context and service). It returns the plan
+// and the arguments, the plan's URL added when there was none. A plan on
+// a local fleet needs scalelab demo, unless the command line gives a
+// target.
+func runPlan(fs *pflag.FlagSet, io streams, file string, args []string) (*experiments.Plan, []string, error) {
+	p, err := openPlan(io.err, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	given := len(args) > 0 || fs.Changed("k8s")
+	switch t := p.Target; {
+	case given:
+	case t.URL != "":
+		args = []string{withPath(t.URL, p.Load.Path)}
+	case t.K8s != nil:
+		for _, f := range []struct{ name, v string }{{"k8s", "deployment/" + t.K8s.Deployment}, {"namespace", t.K8s.Namespace},
+			{"context", t.K8s.Context}, {"service", t.K8s.Service}} {
+			if f.v != "" && f.v != "deployment/" {
+				if err := setUnlessGiven(fs, f.name, f.v); err != nil {
+					return nil, nil, badInput("--plan %s: %v", file, err)
+				}
+			}
+		}
+		if p.Load.Path != "" {
+			args = []string{p.Load.Path}
+		}
+	case t.Fleet != nil:
+		return nil, nil, planProblem(p, t.Line, "target: a local fleet; run this plan with scalelab demo --plan %s, or give run a URL or --k8s", file)
+	default:
+		return nil, nil, badInput("run --plan %s: the plan has no target: give a URL or --k8s deployment/NAME", file)
+	}
+	if err := applyPlanLoad(fs, p.Load); err != nil {
+		return nil, nil, badInput("--plan %s: %v", file, err)
+	}
+	return p, args, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 
 // Result is what one step did and what the load measured while it ran.
 type Result struct {
+	// Name is the plan step's name, empty for a step without one (a
+	// --step flag's): tables and events name a step by Label.
+	Name string `json:"name,omitempty"`
 	// Spec is the step as written, Action what it does.
 	Spec   string `json:"spec"`
 	Action string `json:"action"`
@@ -27,7 +31,10 @@ type Result struct {
 	// Cut is true when the step did not complete through no fault of its
 	// own: the run ended (its window, or a stop) before it was reached or
 	// while its action ran, or a later action superseded it. A step that
-	// neither completed nor was cut failed (StepFailed).
+	// neither completed nor was cut failed (StepFailed). A plan's step that
+	// never ran is cut too: an after: step whose step did not complete
+	// (Error "its step NAME did not complete"), a when: step whose
+	// condition never held (Error NotTriggered).
 	Cut bool `json:"cut,omitempty"`
 	// EffectS is, for a fault whose effect lasts after its action (hang,
 	// latency, errors, bad-version), how long the effect lasted from the
@@ -54,6 +61,18 @@ type Result struct {
 	// later (zero for a step never started).
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
+}
+
+// NotTriggered is the Error of a when: step whose condition never held
+// in the run: it neither failed nor completed, and is reported Cut.
+const NotTriggered = "not triggered: its condition never held"
+
+// Label names the step in tables and events: its name, or its spec.
+func (r Result) Label() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Spec
 }
 
 // Measured is r with its figures measured from ticks over its span.
@@ -120,7 +139,21 @@ type target struct {
 
 // run is a step's progress.
 type run struct {
-	step       Step
+	step Step
+	// name, trig, note and rate are the plan step's (a --step flag's is
+	// an unnamed at: step).
+	name string
+	trig Trigger
+	note string
+	rate float64
+	// cond watches a when: step's condition; fired is set, at firedAt,
+	// the first time it held.
+	cond    Condition
+	fired   bool
+	firedAt time.Time
+	// skip says why the step will never run (its after: step did not
+	// complete).
+	skip       string
 	started    bool
 	start, end time.Time
 	done       bool
@@ -136,17 +169,62 @@ type run struct {
 	until     string
 }
 
-// Runner fires steps at their times against a cluster and measures each
-// from the engine snapshots given to Observe.
+// label names the step in messages: its name, or its spec.
+func (ru *run) label() string {
+	if ru.name != "" {
+		return ru.name
+	}
+	return ru.step.Spec
+}
+
+// Condition is a when: step's condition as the runner watches it
+// (analysis.Trigger is one): Observe takes each tick with the offset of
+// its end from the load's start, Holds says whether the condition holds
+// at such an offset. The runner calls it from one goroutine at a time.
+type Condition interface {
+	Observe(at time.Duration, s *engine.Snapshot)
+	Holds(now time.Duration) bool
+}
+
+// stepWatcher is a condition told when the named steps run (one filtered
+// by step); analysis.Trigger is one.
+type stepWatcher interface {
+	StepStarted(name string, at time.Duration)
+	StepEnded(name string, at time.Duration)
+}
+
+// LoadControl is what a plan's load actions act on (note, set-rate, pause-load,
+// resume-load, stop); the session implements it over its engine. Its
+// methods return at once.
+type LoadControl interface {
+	// SetRate sets the open loop's rate from now on.
+	SetRate(r float64) error
+	// Pause stops sending until Resume; Resume sends again as before.
+	Pause() error
+	Resume() error
+	// Stop ends the load, as the operator's stop does.
+	Stop()
+	// Note marks the run with text.
+	Note(text string)
+}
+
+// Runner fires steps at their triggers against a cluster and the load, and
+// measures each from the engine snapshots given to Observe.
 type Runner struct {
 	c        cluster.Cluster
+	load     LoadControl
+	parse    func(string) (Condition, error)
 	onUpdate func(Result)
 
 	mu     sync.Mutex
 	runs   []*run
+	byName map[string]*run
 	ticks  []Tick
 	events []cluster.Event
 	t0     time.Time
+	// wake tells Run that a step may have become due: a step ended, a
+	// condition held.
+	wake chan struct{}
 }
 
 // RunnerOption configures a Runner.
@@ -156,28 +234,99 @@ type RunnerOption func(*Runner)
 // when a lasting fault's effect ends, from the runner's goroutines.
 func OnUpdate(f func(Result)) RunnerOption { return func(r *Runner) { r.onUpdate = f } }
 
-// NewRunner returns a runner of steps against c.
+// WithLoad gives the runner the load its load actions act on; without
+// it they fail.
+func WithLoad(l LoadControl) RunnerOption { return func(r *Runner) { r.load = l } }
+
+// Conditions gives the runner the parser of when: conditions
+// (analysis.ParseCondition and analysis.NewTrigger); NewPlanRunner needs it
+// for a plan with when: steps.
+func Conditions(parse func(expr string) (Condition, error)) RunnerOption {
+	return func(r *Runner) { r.parse = parse }
+}
+
+// NewRunner returns a runner of timed steps (--step flags) against c.
 func NewRunner(c cluster.Cluster, steps []Step, opts ...RunnerOption) *Runner {
-	r := &Runner{c: c}
-	for _, s := range steps {
-		r.runs = append(r.runs, &run{step: s})
-	}
-	for _, o := range opts {
-		o(r)
-	}
+	r, _ := NewPlanRunner(c, AtSteps(steps), opts...) // no when: step, no error
 	return r
 }
 
-// Observe records an engine snapshot; give it every snapshot
-// (engine.OnSnapshot). It is safe from any goroutine.
+// AtSteps are timed steps (--step flags, ParseSteps) as a plan's unnamed
+// at: steps.
+func AtSteps(steps []Step) []PlanStep {
+	ps := make([]PlanStep, len(steps))
+	for i, s := range steps {
+		ps[i] = PlanStep{Step: s, Trigger: Trigger{Kind: TriggerAt, At: s.At}}
+	}
+	return ps
+}
+
+// NewPlanRunner returns a runner of a plan's steps: cluster actions on c
+// (nil: none; a cluster action then fails), load actions on the LoadControl given
+// (WithLoad), each fired by its trigger: at: from the load's start, after:
+// a delay after the named step completed, when: the first time its
+// condition holds (parsed with the Conditions option). An error is a when:
+// condition that does not parse, or no parser for one.
+func NewPlanRunner(c cluster.Cluster, steps []PlanStep, opts ...RunnerOption) (*Runner, error) {
+	r := &Runner{c: c, byName: map[string]*run{}, wake: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(r)
+	}
+	var errs []error
+	for _, s := range steps {
+		ru := &run{step: s.Step, name: s.Name, trig: s.Trigger, note: s.Note, rate: s.Rate}
+		if s.Trigger.Kind == TriggerWhen {
+			if r.parse == nil {
+				errs = append(errs, fmt.Errorf("step %s: when %q: no condition parser", ru.label(), s.Trigger.When))
+			} else if cond, err := r.parse(s.Trigger.When); err != nil {
+				errs = append(errs, fmt.Errorf("step %s: when: %w", ru.label(), err))
+			} else {
+				ru.cond = cond
+			}
+		}
+		if s.Name != "" {
+			r.byName[s.Name] = ru
+		}
+		r.runs = append(r.runs, ru)
+	}
+	return r, errors.Join(errs...)
+}
+
+// Observe records an engine snapshot and feeds the when: conditions not
+// yet met with it (at its end's offset from the load's start); give it
+// every snapshot (engine.OnSnapshot). It is safe from any goroutine.
 func (r *Runner) Observe(s *engine.Snapshot) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ticks = append(r.ticks, TickOf(s))
+	if r.t0.IsZero() {
+		return // before Run: no offset to judge at
+	}
+	at, held := s.End.Sub(r.t0), false
+	for _, ru := range r.runs {
+		if ru.cond == nil || ru.fired {
+			continue
+		}
+		ru.cond.Observe(at, s)
+		if ru.cond.Holds(at) {
+			ru.fired, ru.firedAt, held = true, time.Now(), true
+		}
+	}
+	if held {
+		r.poke()
+	}
 }
 
-// Run fires each step at start plus its offset, each in its own goroutine,
-// and follows the cluster's events to tell when a lasting fault's effect
+// poke wakes Run to look for steps due.
+func (r *Runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run fires each step at its trigger, each in its own goroutine, and
+// follows the cluster's events to tell when a lasting fault's effect
 // ends. It returns when ctx ends: steps still running are then cut short
 // (their actions see ctx end) and those not yet due never start.
 func (r *Runner) Run(ctx context.Context, start time.Time) {
@@ -197,35 +346,166 @@ func (r *Runner) Run(ctx context.Context, start time.Time) {
 			}
 		})
 	}
-	defer func() { <-ctx.Done() }()
-	for _, ru := range r.runs {
-		t := time.NewTimer(time.Until(start.Add(ru.step.At)))
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		due, next := r.due(time.Now())
+		for _, ru := range due {
+			if ctx.Err() != nil {
+				return
+			}
+			r.fire(ctx, &wg, ru)
+		}
+		var tc <-chan time.Time
+		timer.Stop()
+		if !next.IsZero() {
+			timer.Reset(time.Until(next))
+			tc = timer.C
+		}
+		if len(due) > 0 {
+			continue // an instant step may have made another due
+		}
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C:
+		case <-tc:
+		case <-r.wake:
+		}
+	}
+}
+
+// due returns the steps due at now in the order of their due times, and
+// the next due time after now (zero when none is known yet). It marks the
+// after: steps whose step did not complete as skipped, and reports them.
+func (r *Runner) due(now time.Time) (due []*run, next time.Time) {
+	type dueRun struct {
+		ru *run
+		at time.Time
+	}
+	var ds []dueRun
+	var skipped []*run
+	r.mu.Lock()
+	for changed := true; changed; { // a skip may skip the steps after it
+		changed, ds, next = false, ds[:0], time.Time{}
+		for _, ru := range r.runs {
+			if ru.started || ru.skip != "" {
+				continue
+			}
+			at, ok := r.dueAt(ru)
+			switch {
+			case ru.skip != "":
+				skipped, changed = append(skipped, ru), true
+			case !ok:
+			case at.After(now):
+				if next.IsZero() || at.Before(next) {
+					next = at
+				}
+			default:
+				ds = append(ds, dueRun{ru, at})
+			}
+		}
+	}
+	r.mu.Unlock()
+	for _, ru := range skipped {
+		r.update(ru)
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].at.Before(ds[j].at) })
+	for _, d := range ds {
+		due = append(due, d.ru)
+	}
+	return due, next
+}
+
+// dueAt is when ru is due, false when that is not known yet; it sets
+// ru.skip when ru will never run. r.mu must be held.
+func (r *Runner) dueAt(ru *run) (time.Time, bool) {
+	switch ru.trig.Kind {
+	case TriggerAfter:
+		dep := r.byName[ru.trig.After]
+		switch {
+		case dep == nil:
+			ru.skip = fmt.Sprintf("no step is named %q", ru.trig.After)
+		case dep.skip != "" || dep.done && dep.err != nil:
+			ru.skip = fmt.Sprintf("its step %s did not complete", dep.label())
+		case dep.done:
+			return dep.end.Add(ru.trig.Delay), true
+		}
+		return time.Time{}, false
+	case TriggerWhen:
+		return ru.firedAt, ru.fired
+	}
+	return r.t0.Add(ru.step.At), true
+}
+
+// fire starts ru's action in its own goroutine.
+func (r *Runner) fire(ctx context.Context, wg *sync.WaitGroup, ru *run) {
+	r.mu.Lock()
+	ru.started, ru.start = true, time.Now()
+	r.stepsSee(ru, true)
+	r.mu.Unlock()
+	r.update(ru)
+	wg.Go(func() {
+		err := r.apply(ctx, ru)
+		end := time.Now()
+		cut := err != nil && (ctx.Err() != nil || errors.Is(err, cluster.ErrStopped) || errors.Is(err, cluster.ErrSuperseded))
+		var targets []target
+		if err == nil && lasts(ru.step.Action) && ru.step.Action != string(cluster.FaultBadVersion) {
+			targets = faulted(r.c.State(), ru.step.Fault, ru.start, end)
 		}
 		r.mu.Lock()
-		ru.started, ru.start = true, time.Now()
+		ru.done, ru.end, ru.err, ru.cut = true, end, err, cut
+		ru.tracked, ru.targets = err == nil && lasts(ru.step.Action), targets
+		r.stepsSee(ru, false)
 		r.mu.Unlock()
 		r.update(ru)
-		wg.Go(func() {
-			err := ru.step.Apply(ctx, r.c)
-			end := time.Now()
-			cut := err != nil && (ctx.Err() != nil || errors.Is(err, cluster.ErrStopped) || errors.Is(err, cluster.ErrSuperseded))
-			var targets []target
-			if err == nil && lasts(ru.step.Action) && ru.step.Action != string(cluster.FaultBadVersion) {
-				targets = faulted(r.c.State(), ru.step.Fault, ru.start, end)
-			}
-			r.mu.Lock()
-			ru.done, ru.end, ru.err, ru.cut = true, end, err, cut
-			ru.tracked, ru.targets = err == nil && lasts(ru.step.Action), targets
-			r.mu.Unlock()
-			r.update(ru)
-			r.settle()
-		})
+		r.settle()
+		r.poke() // an after: step may be due
+	})
+}
+
+// stepsSee tells the conditions filtered by step that ru started or
+// ended. r.mu must be held.
+func (r *Runner) stepsSee(ru *run, started bool) {
+	if ru.name == "" {
+		return
 	}
+	for _, o := range r.runs {
+		w, ok := o.cond.(stepWatcher)
+		switch {
+		case !ok || o.fired:
+		case started:
+			w.StepStarted(ru.name, ru.start.Sub(r.t0))
+		default:
+			w.StepEnded(ru.name, ru.end.Sub(r.t0))
+		}
+	}
+}
+
+// apply runs ru's action: a load action on the load, a cluster action on
+// the cluster, blocking until it completed or ctx ended.
+func (r *Runner) apply(ctx context.Context, ru *run) error {
+	if !IsLoadAction(ru.step.Action) {
+		if r.c == nil {
+			return fmt.Errorf("%s: no cluster attached", ru.step.Action)
+		}
+		return ru.step.Apply(ctx, r.c)
+	}
+	if r.load == nil {
+		return fmt.Errorf("%s: no load to act on", ru.step.Action)
+	}
+	switch ru.step.Action {
+	case ActionNote:
+		r.load.Note(ru.note)
+	case ActionSetRate:
+		return r.load.SetRate(ru.rate)
+	case ActionPauseLoad:
+		return r.load.Pause()
+	case ActionResumeLoad:
+		return r.load.Resume()
+	case ActionStop:
+		r.load.Stop()
+	}
+	return nil
 }
 
 // faulted lists the replicas of s that carry the fault f injected between
@@ -346,9 +626,24 @@ func (r *Runner) Results(end time.Time) []Result {
 // result reports one step at end; final when the run ended there. r.mu
 // must be held.
 func (r *Runner) result(ru *run, end time.Time, final bool) Result {
-	res := Result{Spec: ru.step.Spec, Action: ru.step.Action, StartS: round3(ru.step.At.Seconds())}
+	res := Result{Name: ru.name, Spec: ru.step.Spec, Action: ru.step.Action}
+	if ru.trig.Kind == TriggerAt {
+		res.StartS = round3(ru.step.At.Seconds())
+	}
 	if !ru.started {
-		res.Error, res.Cut = "not reached: the run ended before "+ru.step.At.String(), true
+		res.Cut = true
+		switch {
+		case ru.skip != "":
+			res.Error = ru.skip
+		case ru.trig.Kind == TriggerWhen && !ru.fired:
+			res.Error = NotTriggered
+		case ru.trig.Kind == TriggerWhen:
+			res.Error = "not reached: the run ended as its condition held"
+		case ru.trig.Kind == TriggerAfter:
+			res.Error = fmt.Sprintf("not reached: the run ended before %s", ru.trig)
+		default:
+			res.Error = "not reached: the run ended before " + ru.step.At.String()
+		}
 		return res
 	}
 	stop := end
@@ -399,6 +694,8 @@ func describe(s Step) string {
 		return "restarting every replica"
 	case "pause", "resume":
 		return s.Action + " the rollout"
+	case ActionNote, ActionSetRate, ActionPauseLoad, ActionResumeLoad, ActionStop:
+		return s.Spec
 	default:
 		return s.Fault.String()
 	}

@@ -39,7 +39,7 @@ func WriteSteps(w io.Writer, steps []experiments.Result, recorded bool) {
 			avail = fmt.Sprintf("availability %.3f%%", *s.Availability*100)
 		}
 		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
-			s.Spec, s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
+			s.Label(), s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
 	}
 	if failed > 0 {
 		if recorded {

@@ -12,6 +12,8 @@ import (
 
 // Summary is the JSON summary of a run of load, run or demo.
 type Summary struct {
+	// Plan is the name of the plan the run ran (--plan), empty without.
+	Plan string `json:"plan,omitempty"`
 	// Command names the command that made it ("load", "run", "demo").
 	Command string `json:"command"`
 	Target  string `json:"target"` // as printed: redacted unless --show-secrets

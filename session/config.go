@@ -55,8 +55,11 @@ type Config struct {
 	// none). The session subscribes to its events, starts it and stops
 	// it; give it stopped.
 	Cluster Driver
-	// Steps are the scripted steps, run on Cluster from the load's start.
-	Steps []experiments.Step
+	// Steps are the plan's steps (the --step flags' are at: steps), fired
+	// by their triggers from the load's start: cluster actions on Cluster,
+	// load actions (note, set-rate, pause-load, resume-load, stop) on the
+	// load.
+	Steps []experiments.PlanStep
 	// Sinks consume the session, in this order.
 	Sinks []Sink
 	// Hold keeps the session open after the load ended by itself, until
@@ -84,8 +87,12 @@ func (c *Config) check() error {
 	if c.Target.URL == "" && c.Resolve == nil {
 		errs = append(errs, errors.New("session: no target"))
 	}
-	if len(c.Steps) > 0 && c.Cluster == nil {
-		errs = append(errs, errors.New("session: steps need a cluster"))
+	if c.Cluster == nil {
+		for _, st := range c.Steps {
+			if !experiments.IsLoadAction(st.Step.Action) {
+				errs = append(errs, fmt.Errorf("session: step %q: a cluster action needs a cluster", st.Step.Spec))
+			}
+		}
 	}
 	for i, s := range c.Sinks {
 		if s == nil {

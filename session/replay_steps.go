@@ -22,14 +22,20 @@ func recordedSteps(rec *recordings.Recording, ticks []experiments.Tick, end time
 		if e.Source != recordings.FromStep || json.Unmarshal(e.Data, &r) != nil {
 			continue
 		}
-		last[r.Spec] = r
+		last[r.Label()] = r
 	}
 	for spec, r := range last {
 		last[spec] = r.CutAt(end, "the recording ended").Measured(ticks)
 	}
-	if rec.HeaderDamage != "" {
-		// The steps' specs were lost with the settings: those the events
-		// tell, in time order.
+	specs := rec.Header.Steps // 1.4: as data
+	if v := rec.Header.Config["step"]; specs == nil && v != "" {
+		specs = strings.Split(v, "; ") // older files: the --step flags' text
+	}
+	parsed, err := experiments.ParseSteps(specs) // in time order, as the runner had them
+	if rec.HeaderDamage != "" || err != nil {
+		// The steps' specs were lost with the settings, or are a plan's
+		// (after: and when: steps, load actions): those the events tell,
+		// in time order.
 		steps := make([]experiments.Result, 0, len(last))
 		for _, r := range last {
 			steps = append(steps, r)
@@ -39,17 +45,13 @@ func recordedSteps(rec *recordings.Recording, ticks []experiments.Tick, end time
 		})
 		return steps
 	}
-	specs := rec.Header.Steps // 1.4: as data
-	if v := rec.Header.Config["step"]; specs == nil && v != "" {
-		specs = strings.Split(v, "; ") // older files: the --step flags' text
-	}
-	parsed, err := experiments.ParseSteps(specs) // in time order, as the runner had them
-	if err != nil {
-		parsed = nil
+	bySpec := map[string]experiments.Result{} // a plan's at: steps are named, and keyed so
+	for _, r := range last {
+		bySpec[r.Spec] = r
 	}
 	steps := []experiments.Result{}
 	for _, s := range parsed {
-		r, ok := last[s.Spec]
+		r, ok := bySpec[s.Spec]
 		if !ok {
 			r = experiments.Result{Spec: s.Spec, Action: s.Action, StartS: s.At.Seconds(),
 				Error: "not reached: the recording ended before " + s.At.String(), Cut: true}

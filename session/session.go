@@ -19,7 +19,8 @@ type Session struct {
 	fan     *fanout
 	stopped sync.Once
 
-	// mu guards cancelLoad and stopReason: a sink's Control.Stop.
+	// mu guards cancelLoad and stopReason: a sink's Control.Stop, a
+	// plan's stop step.
 	mu         sync.Mutex
 	cancelLoad context.CancelFunc
 	stopReason string
@@ -46,8 +47,9 @@ type Result struct {
 	// the stop: Load is then the ticks received until then, and Partial
 	// says what that misses.
 	Partial string
-	// Stopped is why a sink stopped the load (Control.Stop), empty when
-	// none did.
+	// Stopped says what stopped the load before its window ended (a
+	// sink's Control.Stop, a plan's stop step), empty when nothing did but
+	// the operator or the window.
 	Stopped string
 	// Thresholds are the thresholds' final statuses (ThresholdSink), in
 	// their order; none without thresholds.
@@ -136,8 +138,17 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 		}
 	}
 	var runner *experiments.Runner
-	if c != nil {
-		runner = experiments.NewRunner(c, s.cfg.Steps, experiments.OnUpdate(s.stepEvent))
+	load := &planLoad{s: s}
+	if c != nil || len(s.cfg.Steps) > 0 {
+		var cl cluster.Cluster
+		if c != nil {
+			cl = c
+		}
+		runner, err = experiments.NewPlanRunner(cl, s.cfg.Steps, experiments.OnUpdate(s.stepEvent),
+			experiments.WithLoad(load), experiments.Conditions(parseCondition))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.cfg.Command, err)
+		}
 	}
 	opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
 		engine.Tick(Interval), engine.OnSnapshot(func(snap *engine.Snapshot) {
@@ -153,6 +164,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, &LoadError{Err: err}
 	}
+	load.eng = eng
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
 		Start: time.Now(), Control: Control{s: s}}
 	if c != nil {
@@ -180,8 +192,8 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		res *engine.Result
 		err error
 	}
-	// loadCtx ends the load: the operator's stop (ctx) or a sink's
-	// (Control.Stop).
+	// loadCtx ends the load: the operator's stop (ctx), a sink's
+	// (Control.Stop) or a step's (stopLoad).
 	loadCtx, cancelLoad := context.WithCancel(ctx)
 	defer cancelLoad()
 	s.mu.Lock()
@@ -290,15 +302,16 @@ func (s *Session) stepEvent(r experiments.Result) {
 // StepState names a step result's state as its event's kind ("started",
 // "completed", "failed", "effect-ended") with the event's text.
 func StepState(r experiments.Result) (kind, message string) {
+	l := r.Label()
 	switch {
 	case r.Until != "":
-		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", r.Spec, r.EffectS, r.Until)
+		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", l, r.EffectS, r.Until)
 	case r.Completed:
-		return "completed", fmt.Sprintf("step %s completed in %.1fs", r.Spec, r.DurationS)
+		return "completed", fmt.Sprintf("step %s completed in %.1fs", l, r.DurationS)
 	case r.Error != "":
-		return "failed", "step " + r.Spec + " did not complete: " + r.Error
+		return "failed", "step " + l + " did not complete: " + r.Error
 	}
-	return "started", "step " + r.Spec + " started"
+	return "started", "step " + l + " started"
 }
 
 // verdictOf is the run's verdict from its thresholds' final statuses and

@@ -103,7 +103,7 @@ func TestSessionFansOutEveryTickAndEvent(t *testing.T) {
 		Options: []engine.Option{engine.Rate(200), engine.Duration(1500 * time.Millisecond)},
 		Window:  1500 * time.Millisecond,
 		Cluster: fl,
-		Steps:   steps,
+		Steps:   experiments.AtSteps(steps),
 		Sinks:   []Sink{vandal, witness},
 	})
 	if err != nil {

@@ -156,7 +156,7 @@ func TestThresholdsPassAndFailOnAFleet(t *testing.T) {
 		Options: []engine.Option{engine.Rate(200), engine.Duration(1500 * time.Millisecond)},
 		Window:  1500 * time.Millisecond,
 		Cluster: fl,
-		Steps:   steps,
+		Steps:   experiments.AtSteps(steps),
 		Sinks:   []Sink{judge, peek},
 	})
 	if err != nil {

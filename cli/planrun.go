@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scalelab/scalelab/analysis"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/experiments"
+	"github.com/spf13/pflag"
+)
+
+// planUsage is the --plan flag's help.
+const planUsage = "run the experiment plan FILE (docs/plans.md): its target, load, steps and thresholds; flags given override the file, --step adds steps"
+
+// openPlan reads and checks the plan at path as scalelab plan check does:
+// every problem on errOut, one a line (FILE:LINE: reason), and a bad-input
+// error. A plan with a capacity search is refused: the search does not run
+// yet.
+func openPlan(errOut io.Writer, path string) (*experiments.Plan, error) {
+	p, err := experiments.CheckPlan(path, planChecks())
+	var pe *experiments.PlanError
+	switch {
+	case errors.As(err, &pe):
+		for _, pr := range pe.Problems {
+			fmt.Fprintln(errOut, pr)
+		}
+		return nil, badInput("plan %s: %s", path, count(len(pe.Problems), "problem"))
+	case err != nil:
+		return nil, badInput("plan %s: %v", path, err)
+	}
+	if p.Search != nil {
+		return nil, badInput("%s:%d: search: a capacity search does not run yet (scalelab plan check checks it)", path, p.Search.Line)
+	}
+	return p, nil
+}
+
+// planProblem is a bad-input error at a line of the plan.
+func planProblem(p *experiments.Plan, line int, format string, args ...any) error {
+	return badInput("%s:%d: %s", p.File, line, fmt.Sprintf(format, args...))
+}
+
+// setUnlessGiven sets the flag name to v unless the command line gave it.
+func setUnlessGiven(fs *pflag.FlagSet, name, v string) error {
+	if fs.Changed(name) {
+		return nil
+	}
+	return fs.Set(name, v)
+}
+
+// applyPlanLoad sets the load flags the command line did not give from
+// the plan's load: the model (unless --rate, --concurrency or --stages
+// gives one), the window, the method, the headers and the body.
+func applyPlanLoad(fs *pflag.FlagSet, l experiments.Load) error {
+	var errs []error
+	set := func(name, v string) { errs = append(errs, setUnlessGiven(fs, name, v)) }
+	if !fs.Changed("rate") && !fs.Changed("concurrency") && !fs.Changed("stages") {
+		switch {
+		case l.Rate > 0:
+			set("rate", strconv.FormatFloat(l.Rate, 'g', -1, 64))
+		case len(l.Stages) > 0:
+			parts := make([]string, len(l.Stages))
+			for i, s := range l.Stages {
+				parts[i] = s.Duration.String() + ":" + strconv.FormatFloat(s.Rate, 'g', -1, 64)
+			}
+			set("stages", strings.Join(parts, ","))
+		case l.Connections > 0:
+			set("concurrency", strconv.Itoa(l.Connections))
+		}
+	}
+	if l.Duration > 0 {
+		set("duration", l.Duration.String())
+	}
+	if l.Method != "" {
+		set("method", l.Method)
+	}
+	if !fs.Changed("header") {
+		for _, h := range l.Headers {
+			errs = append(errs, fs.Set("header", h.Name+": "+h.Value))
+		}
+	}
+	if len(l.Body) > 0 && !fs.Changed("body") && !fs.Changed("body-file") {
+		set("body", string(l.Body))
+	}
+	return errors.Join(errs...)
+}
+
+// applyPlanFleet sets the demo's fleet flags the command line did not
+// give from the plan's fleet (the fields it leaves out have the flags'
+// defaults).
+func applyPlanFleet(fs *pflag.FlagSet, df *demoFlags, f *experiments.FleetTarget) error {
+	var errs []error
+	set := func(name, v string) { errs = append(errs, setUnlessGiven(fs, name, v)) }
+	set("replicas", strconv.Itoa(f.Replicas))
+	set("replica-version", f.Version)
+	set("max-surge", strconv.Itoa(f.MaxSurge))
+	set("max-unavailable", strconv.Itoa(f.MaxUnavailable))
+	set("drain", f.Drain.String())
+	set("no-drain", strconv.FormatBool(f.NoDrain))
+	set("startup-delay", f.StartupDelay.String())
+	set("latency", f.Latency)
+	set("listen", f.Listen)
+	df.cpuWork = f.CPUWork
+	return errors.Join(errs...)
+}
+
+// withPath is u with its path and query replaced by path ("" keeps u's).
+func withPath(u, path string) string {
+	if path == "" {
+		return u
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	rest, err := url.Parse(path)
+	if err != nil {
+		return u
+	}
+	pu.Path, pu.RawPath, pu.RawQuery = rest.Path, rest.RawPath, rest.RawQuery
+	return pu.String()
+}
+
+// planSteps are the plan's steps with the --step flags' added as at:
+// steps, checked for the run: every at: step before the end of the window
+// w (0: none), a set-rate only in an open loop, a cluster action only with
+// a cluster c (nil: none) that can run it (experiments.Check for the at:
+// steps, Supported for the others).
+func planSteps(p *experiments.Plan, flagSteps []experiments.Step, w time.Duration, closed bool, c cluster.Cluster) ([]experiments.PlanStep, error) {
+	if err := p.AddSteps(flagSteps); err != nil {
+		return nil, usageError{err}
+	}
+	var errs []error
+	var other []experiments.Step
+	for _, s := range p.Steps {
+		label := strconv.Quote(s.Step.Spec)
+		if s.Name != "" {
+			label = strconv.Quote(s.Name)
+		}
+		at := func(format string, args ...any) {
+			msg := fmt.Sprintf(format, args...)
+			if s.Line > 0 {
+				msg = fmt.Sprintf("%s:%d: %s", p.File, s.Line, msg)
+			}
+			errs = append(errs, errors.New(msg))
+		}
+		switch {
+		case s.Trigger.Kind == experiments.TriggerAt && w > 0 && s.Step.At >= w:
+			at("step %s: at %s, not before the end of the run (%s)", label, s.Step.At, w)
+		case s.Step.Action == experiments.ActionSetRate && closed:
+			at("step %s: set-rate changes an open loop's rate; this load is a closed loop (--concurrency)", label)
+		case experiments.IsLoadAction(s.Step.Action):
+		case c == nil:
+			at("step %s: %s acts on a cluster and none is attached (scalelab demo runs a local fleet, run --k8s a Deployment)", label, s.Step.Action)
+		case s.Trigger.Kind != experiments.TriggerAt:
+			other = append(other, s.Step)
+		}
+	}
+	if len(errs) == 0 && c != nil {
+		if err := experiments.Check(p.TimedSteps(), c); err != nil {
+			errs = append(errs, err)
+		}
+		if err := experiments.Supported(other, c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, usageError{errors.Join(errs...)}
+	}
+	return p.Steps, nil
+}
+
+// planThresholds are the plan's thresholds as the run judges them, each
+// with its object form's options; a problem is at its line.
+func planThresholds(p *experiments.Plan) ([]analysis.Threshold, error) {
+	var out []analysis.Threshold
+	var errs []error
+	for _, t := range p.Thresholds {
+		th, err := analysis.ParseThreshold(t.Metric, t.Expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %v", p.File, t.Line, err))
+			continue
+		}
+		th.AbortOnFail, th.DelayAbortEval, th.Window, th.AllowNoData = t.AbortOnFail, t.DelayAbortEval, t.Window, t.AllowNoData
+		th.Recover = t.Recover
+		if t.Recover > 0 {
+			th.RecoverAfter = th.Metric.Step // the {step:NAME} filter's step
+		}
+		for _, e := range th.Validate() {
+			errs = append(errs, fmt.Errorf("%s:%d: %v", p.File, t.Line, e))
+		}
+		out = append(out, th)
+	}
+	if len(errs) > 0 {
+		return nil, usageError{errors.Join(errs...)}
+	}
+	return out, nil
+}
+
+// planNotes warns of the plan's sections a run does not act on yet.
+func planNotes(w io.Writer, command string, p *experiments.Plan) {
+	var not []string
+	if p.SteadyState != nil {
+		not = append(not, "steady_state")
+	}
+	if len(p.Rollbacks.Actions) > 0 {
+		not = append(not, "rollbacks")
+	}
+	if len(not) > 0 {
+		fmt.Fprintf(w, "scalelab %s: plan %s: %s checked but not run yet\n", command, planName(p), strings.Join(not, " and "))
+	}
+}
+
+// planName is the plan's name, or its file when it has none.
+func planName(p *experiments.Plan) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.File
+}
