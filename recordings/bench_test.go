@@ -105,3 +105,24 @@ func BenchmarkWriteFrame(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeFrame decodes the frames of a minute of a rollout (500
+// requests a second, split by version, a few failed) one after the other
+// with their histograms, as a replay does: the cost of a frame, its
+// block's decompression shared by the frames of the block.
+func BenchmarkDecodeFrame(b *testing.B) {
+	data, _ := record(b, time.Minute, true)
+	r, err := ReadBytes(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := r.Frame(i%r.Len(), Full); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
