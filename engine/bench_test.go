@@ -242,13 +242,37 @@ func BenchmarkSnapshotMerge(b *testing.B) {
 // BenchmarkSnapshotMergeTick is merging a 250 ms tick of a rollout at
 // 500 requests a second (benchTick) into a run total: what a session does
 // per tick for its total, and a replay per frame.
+// Walk is Merge; packed is MergePacked from the tick packed once (Pack,
+// measured by BenchmarkSnapshotPack).
 func BenchmarkSnapshotMergeTick(b *testing.B) {
 	tick := benchTick()
-	total := NewSnapshot()
-	total.Merge(tick)
+	var p Packed
+	p.Pack(tick)
+	for _, packed := range []bool{false, true} {
+		b.Run(map[bool]string{false: "walk", true: "packed"}[packed], func(b *testing.B) {
+			total := NewSnapshot()
+			total.Merge(tick)
+			b.ReportAllocs()
+			for b.Loop() {
+				if packed {
+					total.MergePacked(tick, &p)
+				} else {
+					total.Merge(tick)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshotPack is packing a tick (benchTick) once, for its
+// merges and copies.
+func BenchmarkSnapshotPack(b *testing.B) {
+	tick := benchTick()
+	var p Packed
+	p.Pack(tick)
 	b.ReportAllocs()
 	for b.Loop() {
-		total.Merge(tick)
+		p.Pack(tick)
 	}
 }
 

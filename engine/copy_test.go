@@ -84,12 +84,23 @@ func equalSnapshots(a, b *Snapshot) bool {
 // allocation once the copy has the tick's shape. The tick is one of a
 // rollout at 500 requests a second: 125 requests of 2..10 ms, split
 // between two versions and the unknown one, a few failed.
+// Walk is CopyFrom; packed is CopyFromPacked from the tick packed once.
 func BenchmarkSnapshotCopyFrom(b *testing.B) {
 	src := benchTick()
-	var dst Snapshot
-	dst.CopyFrom(src)
-	b.ReportAllocs()
-	for b.Loop() {
-		dst.CopyFrom(src)
+	var p Packed
+	p.Pack(src)
+	for _, packed := range []bool{false, true} {
+		b.Run(map[bool]string{false: "walk", true: "packed"}[packed], func(b *testing.B) {
+			var dst Snapshot
+			dst.CopyFrom(src)
+			b.ReportAllocs()
+			for b.Loop() {
+				if packed {
+					dst.CopyFromPacked(src, &p)
+				} else {
+					dst.CopyFrom(src)
+				}
+			}
+		})
 	}
 }
