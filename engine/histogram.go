@@ -56,11 +56,15 @@ func (p *Packed) pack(h *hdrhistogram.Histogram) {
 	}
 }
 
-// Twin returns an empty packed histogram that stands for h from now on,
-// for a decoder that records every value it records into h into it too:
-// h must be empty, of NewHistogram's geometry, and get the same records.
-// A histogram that has no twin in p is merged by walking it.
+// Twin returns the packed histogram that stands for h in p, an empty new
+// one when h has none yet, for a decoder that records every value it
+// records into h into it too: h must be empty when its twin is new, of
+// NewHistogram's geometry, and get the same records as the twin. A
+// histogram that has no twin in p is merged by walking it.
 func (p *Packed) Twin(h *hdrhistogram.Histogram) *hdrhistogram.PackedHistogram {
+	if t := p.twins[h]; t != nil {
+		return t
+	}
 	if p.twins == nil {
 		p.twins = map[*hdrhistogram.Histogram]*hdrhistogram.PackedHistogram{}
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scalelab/scalelab/engine"
 )
 
 // hourFile is a synthetic one-hour fleet session at 500 requests a second,
@@ -117,12 +119,26 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := r.Frame(i%r.Len(), Full); err != nil {
-			b.Fatal(err)
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := r.Frame(i%r.Len(), Full); err != nil {
+				b.Fatal(err)
+			}
+			i++
 		}
-		i++
-	}
+	})
+	b.Run("into", func(b *testing.B) { // reused, with packed twins
+		var f Frame
+		var p engine.Packed
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if err := r.FrameInto(i%r.Len(), Full, &f, &p); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }
