@@ -239,6 +239,77 @@ func BenchmarkSnapshotMerge(b *testing.B) {
 	}
 }
 
+// BenchmarkSnapshotMergeTick is merging a 250 ms tick of a rollout at
+// 500 requests a second (benchTick) into a run total: what a session does
+// per tick for its total, and a replay per frame.
+// Walk is Merge; packed is MergePacked from the tick packed once (Pack,
+// measured by BenchmarkSnapshotPack).
+func BenchmarkSnapshotMergeTick(b *testing.B) {
+	tick := benchTick()
+	var p Packed
+	p.Pack(tick)
+	for _, packed := range []bool{false, true} {
+		b.Run(map[bool]string{false: "walk", true: "packed"}[packed], func(b *testing.B) {
+			total := NewSnapshot()
+			total.Merge(tick)
+			b.ReportAllocs()
+			for b.Loop() {
+				if packed {
+					total.MergePacked(tick, &p)
+				} else {
+					total.Merge(tick)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshotPack is packing a tick (benchTick) once, for its
+// merges and copies.
+func BenchmarkSnapshotPack(b *testing.B) {
+	tick := benchTick()
+	var p Packed
+	p.Pack(tick)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Pack(tick)
+	}
+}
+
+// benchTick is a 250 ms tick of a rollout at 500 requests a second: 125
+// requests of 2..10 ms (one in a hundred five times slower), split between
+// v1, v2 and the unknown version, one in fifty failed.
+func benchTick() *Snapshot {
+	s := NewSnapshot()
+	s.Start, s.End = time.Unix(0, 0), time.Unix(0, int64(250*time.Millisecond))
+	for i := range 125 {
+		us := int64(2000 + (i*7919)%8000)
+		if i%100 == 7 {
+			us *= 5
+		}
+		failed := i%50 == 3
+		s.Requests++
+		if failed {
+			s.Status[503]++
+			_ = s.FailedLatency.RecordValue(us)
+		} else {
+			s.Status[200]++
+		}
+		_ = s.Latency.RecordValue(us)
+		_ = s.Service.RecordValue(us - 100)
+		vs := s.VersionEntry([]string{"v1", "v2", UnknownVersion}[i%3])
+		vs.Requests++
+		if failed {
+			vs.Failed++
+		}
+		if vs.Latency == nil {
+			vs.Latency = NewHistogram()
+		}
+		_ = vs.Latency.RecordValue(us)
+	}
+	return s
+}
+
 // BenchmarkEngineClosed runs the whole closed loop with 64 workers for 2 s
 // and reports requests per second: against the in-process server, or the
 // loopback URL in SCALELAB_BENCH_URL (the nginx of bench/peers.sh, for

@@ -6,7 +6,12 @@ import "github.com/HdrHistogram/hdrhistogram-go"
 // and version entries: a consumer that is handed a copy of each tick
 // allocates nothing once its copy has the shape of the ticks. s shares
 // nothing with o afterwards.
-func (s *Snapshot) CopyFrom(o *Snapshot) {
+func (s *Snapshot) CopyFrom(o *Snapshot) { s.CopyFromPacked(o, nil) }
+
+// CopyFromPacked is CopyFrom with o's histograms taken from p, which
+// holds them in packed form (see MergePacked): the same copy, at the cost
+// of clearing s's histograms and adding the buckets in use. p may be nil.
+func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
 	lat, svc, failed := s.Latency, s.Service, s.FailedLatency
 	status, versions := s.Status, s.ByVersion
 	*s = Snapshot{}
@@ -23,7 +28,7 @@ func (s *Snapshot) CopyFrom(o *Snapshot) {
 		}
 		s.ByVersion = versions
 	}
-	s.Merge(o)
+	s.MergePacked(o, p)
 }
 
 // resetHist empties h for reuse (nil stays nil: Merge allocates it).

@@ -169,7 +169,7 @@ func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 // running totals that need no percentiles. A version new to s gets a nil
 // Latency.
 func (s *Snapshot) MergeCounts(o *Snapshot) {
-	s.mergeVersions(o, false)
+	s.mergeVersions(o, false, nil)
 	s.mergeCounters(o)
 }
 
@@ -200,7 +200,13 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 // TargetRate, Concurrency) add when the windows overlap (several agents
 // over one period) and are taken from the later snapshot otherwise (one
 // agent over consecutive periods).
-func (s *Snapshot) Merge(o *Snapshot) {
+func (s *Snapshot) Merge(o *Snapshot) { s.MergePacked(o, nil) }
+
+// MergePacked is Merge with o's histograms taken from p, which holds them
+// in packed form (p.Pack(o), or a decoder's twins): the same result, at
+// the cost of the buckets in use. A histogram of o that p does not hold
+// is merged as Merge does; p may be nil.
+func (s *Snapshot) MergePacked(o *Snapshot, p *Packed) {
 	overlap := !s.Start.IsZero() && o.Start.Before(s.End) && s.Start.Before(o.End)
 	switch {
 	case overlap:
@@ -216,19 +222,9 @@ func (s *Snapshot) Merge(o *Snapshot) {
 	if o.End.After(s.End) {
 		s.End = o.End
 	}
-	s.mergeVersions(o, true) // first: it reads s's counters before o's are in
+	s.mergeVersions(o, true, p) // first: it reads s's counters before o's are in
 	s.mergeCounters(o)
-	for _, h := range []struct {
-		dst **hdrhistogram.Histogram
-		src *hdrhistogram.Histogram
-	}{
-		{&s.Latency, o.Latency}, {&s.Service, o.Service}, {&s.FailedLatency, o.FailedLatency},
-	} {
-		if *h.dst == nil {
-			*h.dst = NewHistogram()
-		}
-		if h.src != nil {
-			(*h.dst).Merge(h.src)
-		}
-	}
+	mergeHist(&s.Latency, o.Latency, p)
+	mergeHist(&s.Service, o.Service, p)
+	mergeHist(&s.FailedLatency, o.FailedLatency, p)
 }

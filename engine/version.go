@@ -200,21 +200,16 @@ func (s *Snapshot) VersionEntry(name string) *VersionStats {
 // mergeVersions adds o's versions into s, their histograms too when hist
 // is set (copied: s never shares o's). When the two hold more than
 // MaxVersions names, they are taken in name order, so that which ones are
-// counted under OtherVersion does not depend on map order.
-func (s *Snapshot) mergeVersions(o *Snapshot, hist bool) {
+// counted under OtherVersion does not depend on map order. o's histograms
+// are taken from p when it holds them (see MergePacked; p may be nil).
+func (s *Snapshot) mergeVersions(o *Snapshot, hist bool, p *Packed) {
 	add := func(name string, ov *VersionStats) {
 		vs := s.VersionEntry(name)
 		vs.Requests += ov.Requests
 		vs.Errors += ov.Errors
 		vs.Failed += ov.Failed
-		if !hist {
-			return
-		}
-		if vs.Latency == nil {
-			vs.Latency = NewHistogram()
-		}
-		if ov.Latency != nil {
-			vs.Latency.Merge(ov.Latency)
+		if hist {
+			mergeHist(&vs.Latency, ov.Latency, p)
 		}
 	}
 	switch {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scalelab/scalelab/engine"
 )
 
 // hourFile is a synthetic one-hour fleet session at 500 requests a second,
@@ -104,4 +106,39 @@ func BenchmarkWriteFrame(b *testing.B) {
 			_ = w.flush()
 		}
 	}
+}
+
+// BenchmarkDecodeFrame decodes the frames of a minute of a rollout (500
+// requests a second, split by version, a few failed) one after the other
+// with their histograms, as a replay does: the cost of a frame, its
+// block's decompression shared by the frames of the block.
+func BenchmarkDecodeFrame(b *testing.B) {
+	data, _ := record(b, time.Minute, true)
+	r, err := ReadBytes(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := r.Frame(i%r.Len(), Full); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("into", func(b *testing.B) { // reused, with packed twins
+		var f Frame
+		var p engine.Packed
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if err := r.FrameInto(i%r.Len(), Full, &f, &p); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }

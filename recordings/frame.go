@@ -294,7 +294,8 @@ func (d *decoder) bytes() []byte {
 type layout struct {
 	origin  time.Time
 	geo     Geometry
-	buckets int // the geometry's number of buckets
+	buckets int  // the geometry's number of buckets
+	engine  bool // the geometry is the engine's: histograms can have packed twins
 
 	once   sync.Once
 	values []int64 // each bucket's lowest value, to record into it
@@ -302,7 +303,7 @@ type layout struct {
 
 func newLayout(origin time.Time, g Geometry) *layout {
 	n := len(hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits)).Export().Counts)
-	return &layout{origin: origin, geo: g, buckets: n}
+	return &layout{origin: origin, geo: g, buckets: n, engine: g == engineGeometry()}
 }
 
 // bucketValues returns each bucket's lowest value (nil if the histogram
@@ -343,28 +344,91 @@ func frameTimes(b []byte, origin time.Time) (start, end time.Time, err error) {
 // are skipped (left nil). Fields after the known ones (a newer minor
 // version's) are ignored.
 func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
+	var f Frame
+	err := decodeFrameInto(b, lay, hist, &f, nil)
+	return f, err
+}
+
+// frameScratch is what decoding a frame into a reused one draws on: the
+// histograms its snapshot had, reset for reuse, and the packed twins to
+// fill (nil for none).
+type frameScratch struct {
+	lay    *layout
+	spare  []*hdrhistogram.Histogram
+	packed *engine.Packed
+}
+
+// histogram returns an empty histogram of the layout's geometry, a spare
+// one when there is one, and its packed twin (nil when none is kept).
+func (sc *frameScratch) histogram() (*hdrhistogram.Histogram, *hdrhistogram.PackedHistogram) {
+	var h *hdrhistogram.Histogram
+	if n := len(sc.spare); n > 0 {
+		h, sc.spare = sc.spare[n-1], sc.spare[:n-1]
+		h.Reset()
+	} else {
+		h = sc.lay.newHistogram()
+	}
+	if sc.packed == nil {
+		return h, nil
+	}
+	return h, sc.packed.Twin(h)
+}
+
+// decode decodes the histogram encoded in b into a new or spare one.
+func (sc *frameScratch) decode(b []byte) (*hdrhistogram.Histogram, error) {
+	h, twin := sc.histogram()
+	if err := decodeHistogramInto(h, twin, b, sc.lay); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// decodeFrameInto decodes a frame into f as decodeFrame does, reusing
+// f.Snapshot's histograms, status map and version map when it has one;
+// with p not nil (and hist), p is made to hold the histograms' packed
+// twins when the layout allows them, and is left empty otherwise.
+func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packed) error {
 	origin := lay.origin
 	d := decoder{b: b}
-	s := &engine.Snapshot{Status: map[int]uint64{}}
-	f := Frame{Snapshot: s}
+	sc := frameScratch{lay: lay}
+	s := f.Snapshot
+	if s == nil {
+		s = &engine.Snapshot{Status: map[int]uint64{}}
+	} else {
+		sc.spare = spareHistograms(s)
+		status, versions := s.Status, s.ByVersion
+		clear(status)
+		clear(versions)
+		*s = engine.Snapshot{Status: status, ByVersion: versions}
+		if s.Status == nil {
+			s.Status = map[int]uint64{}
+		}
+	}
+	*f = Frame{Snapshot: s}
+	if p != nil {
+		p.Reset()
+		if hist && lay.engine && lay.bucketValues() != nil {
+			sc.packed = p
+		}
+	}
 	flags := d.uvarint()
 	s.Start = origin.Add(time.Duration(d.varint()))
 	s.End = s.Start.Add(time.Duration(d.uvarint()))
 	s.Requests = d.uvarint()
 	nStatus := d.uvarint()
 	if nStatus > uint64(len(d.b)) {
-		return f, errCorrupt
+		return errCorrupt
 	}
 	for range nStatus {
 		code, n := d.uvarint(), d.uvarint()
 		if code > math.MaxInt32 {
-			return f, errCorrupt
+			return errCorrupt
 		}
 		s.Status[int(code)] += n
 	}
 	nErr := d.uvarint()
 	if nErr > uint64(len(d.b)) {
-		return f, errCorrupt
+		return errCorrupt
 	}
 	for i := range nErr {
 		n := d.uvarint()
@@ -384,38 +448,54 @@ func decodeFrame(b []byte, lay *layout, hist bool) (Frame, error) {
 	f.Procs = int(min(d.uvarint(), math.MaxInt32))
 	lat, svc := d.bytes(), d.bytes()
 	if d.err != nil {
-		return f, d.err
+		return d.err
 	}
 	if hist {
 		var err1, err2 error
-		s.Latency, err1 = decodeHistogram(lat, lay)
-		s.Service, err2 = decodeHistogram(svc, lay)
+		s.Latency, err1 = sc.decode(lat)
+		s.Service, err2 = sc.decode(svc)
 		if err := errors.Join(err1, err2); err != nil {
-			return f, err
+			return err
 		}
 	}
 	var versions []*engine.VersionStats
 	if flags&frameFlagVersions != 0 {
 		var err error
-		if versions, err = decodeVersions(&d, s, lat, lay, hist); err != nil {
-			return f, err
+		if versions, err = decodeVersions(&d, s, lat, &sc, hist); err != nil {
+			return err
 		}
 	}
 	if flags&frameFlagFailed == 0 {
-		return f, nil
+		return nil
 	}
-	if err := decodeFailed(&d, s, versions, lay, hist); err != nil {
-		return f, err
+	if err := decodeFailed(&d, s, versions, &sc, hist); err != nil {
+		return err
 	}
 	if flags&frameFlagCauses != 0 {
-		return f, decodeCauses(&d, s)
+		return decodeCauses(&d, s)
 	}
-	return f, nil
+	return nil
+}
+
+// spareHistograms are the histograms of s, for reuse.
+func spareHistograms(s *engine.Snapshot) []*hdrhistogram.Histogram {
+	spare := make([]*hdrhistogram.Histogram, 0, 3+len(s.ByVersion))
+	for _, h := range []*hdrhistogram.Histogram{s.Latency, s.Service, s.FailedLatency} {
+		if h != nil {
+			spare = append(spare, h)
+		}
+	}
+	for _, vs := range s.ByVersion {
+		if vs.Latency != nil {
+			spare = append(spare, vs.Latency)
+		}
+	}
+	return spare
 }
 
 // decodeFailed decodes the failed section into s; versions are s's
 // entries in the order the by-version section named them.
-func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStats, lay *layout, hist bool) error {
+func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStats, sc *frameScratch, hist bool) error {
 	failed := d.bytes()
 	for _, vs := range versions {
 		vs.Errors += d.uvarint()
@@ -427,7 +507,7 @@ func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStat
 		return nil
 	}
 	var err error
-	s.FailedLatency, err = decodeHistogram(failed, lay)
+	s.FailedLatency, err = sc.decode(failed)
 	return err
 }
 
@@ -437,12 +517,14 @@ func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStat
 // versions than engine.MaxVersions (none this package writes) gets the
 // rest counted under engine.OtherVersion, as the engine would, so a frame
 // never holds more histograms than that.
-func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, hist bool) ([]*engine.VersionStats, error) {
+func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, sc *frameScratch, hist bool) ([]*engine.VersionStats, error) {
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(d.b)) {
 		return nil, errCorrupt
 	}
-	s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+2))
+	if s.ByVersion == nil {
+		s.ByVersion = make(map[string]*engine.VersionStats, min(n, engine.MaxVersions+2))
+	}
 	order := make([]*engine.VersionStats, 0, n)
 	for range n {
 		vs := s.VersionEntry(string(d.bytes()))
@@ -459,10 +541,14 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 		if !hist {
 			continue
 		}
-		if vs.Latency == nil {
-			vs.Latency = lay.newHistogram()
+		var twin *hdrhistogram.PackedHistogram
+		switch {
+		case vs.Latency == nil:
+			vs.Latency, twin = sc.histogram()
+		case sc.packed != nil: // OtherVersion's, decoded into again
+			twin = sc.packed.Twin(vs.Latency)
 		}
-		if err := decodeHistogramInto(vs.Latency, body, lay); err != nil {
+		if err := decodeHistogramInto(vs.Latency, twin, body, sc.lay); err != nil {
 			return nil, err
 		}
 	}
@@ -472,24 +558,15 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, lay *layout, his
 // duration converts a stored nanosecond count, saturating.
 func duration(v uint64) time.Duration { return time.Duration(min(v, math.MaxInt64)) }
 
-// decodeHistogram rebuilds a histogram of the layout's geometry from its
-// buckets.
-func decodeHistogram(b []byte, lay *layout) (*hdrhistogram.Histogram, error) {
-	h := lay.newHistogram()
-	if err := decodeHistogramInto(h, b, lay); err != nil {
-		return nil, err
-	}
-	return h, nil
-}
-
 // newHistogram returns an empty histogram of the layout's geometry.
 func (lay *layout) newHistogram() *hdrhistogram.Histogram {
 	g := lay.geo
 	return hdrhistogram.New(g.Lowest, g.Highest, int(g.Digits))
 }
 
-// decodeHistogramInto adds the buckets encoded in b to h.
-func decodeHistogramInto(h *hdrhistogram.Histogram, b []byte, lay *layout) error {
+// decodeHistogramInto adds the buckets encoded in b to h, and to its
+// packed twin when it has one (not nil).
+func decodeHistogramInto(h *hdrhistogram.Histogram, twin *hdrhistogram.PackedHistogram, b []byte, lay *layout) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -519,6 +596,9 @@ func decodeHistogramInto(h *hdrhistogram.Histogram, b []byte, lay *layout) error
 	if values := lay.bucketValues(); values != nil {
 		for i, ix := range idx {
 			if h.RecordValues(values[ix], cnt[i]) != nil {
+				return errCorrupt
+			}
+			if twin != nil && twin.RecordValues(values[ix], cnt[i]) != nil {
 				return errCorrupt
 			}
 		}

@@ -487,23 +487,41 @@ func (r *Recording) Seek(d time.Duration) int {
 // Frame decodes frame i (0 <= i < Len()). Its state is shared with the
 // frames of the same state: read it, do not change it.
 func (r *Recording) Frame(i int, detail Detail) (Frame, error) {
+	var f Frame
+	if err := r.FrameInto(i, detail, &f, nil); err != nil {
+		return Frame{}, err
+	}
+	return f, nil
+}
+
+// FrameInto decodes frame i as Frame does into f, reusing the histograms,
+// status map and version map of f.Snapshot when it has one (a new
+// snapshot otherwise): a replay that decodes frame after frame into one
+// Frame allocates no histograms once it has the frames' shape. What f
+// held before is gone, and so is what was handed out of it. With p not
+// nil and detail Full, p is made to hold the frame's histograms in packed
+// form, filled as they are decoded (see engine.Packed), when the file's
+// histograms have the engine's geometry, and is left empty otherwise: a
+// merge or copy of the frame's snapshot with p (engine.Snapshot.MergePacked)
+// then costs the buckets in use. On an error f and p hold part of the
+// frame.
+func (r *Recording) FrameInto(i int, detail Detail, f *Frame, p *engine.Packed) error {
 	if i < 0 || i >= len(r.spans) {
-		return Frame{}, fmt.Errorf("frame %d: out of range (%d frames)", i+1, len(r.spans))
+		return fmt.Errorf("frame %d: out of range (%d frames)", i+1, len(r.spans))
 	}
 	bi := sort.Search(len(r.blocks), func(j int) bool { return r.blocks[j].first+r.blocks[j].frames > i })
 	r.mu.Lock()
 	d, err := r.decodeBlock(bi)
 	r.mu.Unlock()
 	if err != nil {
-		return Frame{}, fmt.Errorf("frame %d: %w", i+1, err)
+		return fmt.Errorf("frame %d: %w", i+1, err)
 	}
 	k := i - r.blocks[bi].first
-	f, err := decodeFrame(d.frames[k], r.lay, detail == Full)
-	if err != nil {
-		return Frame{}, fmt.Errorf("frame %d: %w", i+1, err)
+	if err := decodeFrameInto(d.frames[k], r.lay, detail == Full, f, p); err != nil {
+		return fmt.Errorf("frame %d: %w", i+1, err)
 	}
 	f.State = d.states[k]
-	return f, nil
+	return nil
 }
 
 // decodeBlock returns block bi split into its frames, from the cache or
@@ -573,12 +591,13 @@ func parseState(p []byte) (*cluster.State, error) {
 // summary when the file has none.
 func (r *Recording) Total() (*engine.Snapshot, error) {
 	total := engine.NewSnapshot()
+	var f Frame
+	var p engine.Packed
 	for i := range r.spans {
-		f, err := r.Frame(i, Full)
-		if err != nil {
+		if err := r.FrameInto(i, Full, &f, &p); err != nil {
 			return total, err
 		}
-		total.Merge(f.Snapshot)
+		total.MergePacked(f.Snapshot, &p)
 	}
 	return total, nil
 }

@@ -19,6 +19,7 @@ type fanout struct {
 	sinks   []Sink
 	copies  []engine.Snapshot // one per sink, reused tick after tick
 	cluster cluster.Cluster   // read at each tick; nil without one
+	packed  engine.Packed     // the tick's histograms, packed once for its merge and copies
 	cpu     procstat.Sample
 	open    bool
 	closed  bool
@@ -114,28 +115,30 @@ func (f *fanout) tick(s *engine.Snapshot) {
 			}
 		}
 	}
-	f.tickLocked(t)
+	f.packed.Pack(s)
+	f.tickLocked(t, &f.packed)
 }
 
 // recorded hands t, a tick made elsewhere (a replayed frame), to every
-// sink.
-func (f *fanout) recorded(t Tick) {
+// sink; p holds its histograms packed (engine.Packed), or is empty.
+func (f *fanout) recorded(t Tick, p *engine.Packed) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.closed {
-		f.tickLocked(t)
+		f.tickLocked(t, p)
 	}
 }
 
 // tickLocked merges t's snapshot into the total and hands t to every
-// sink, each with its own copy of the snapshot and the state; f.mu is
+// sink, each with its own copy of the snapshot and the state, the
+// histograms taken from p (see engine.Snapshot.MergePacked); f.mu is
 // held.
-func (f *fanout) tickLocked(t Tick) {
+func (f *fanout) tickLocked(t Tick, p *engine.Packed) {
 	f.begin()
 	defer f.drainLocked()
-	f.total.Merge(t.Snapshot)
+	f.total.MergePacked(t.Snapshot, p)
 	for i, sink := range f.sinks {
-		f.copies[i].CopyFrom(t.Snapshot)
+		f.copies[i].CopyFromPacked(t.Snapshot, p)
 		own := t
 		own.Snapshot = &f.copies[i]
 		if t.State != nil {

@@ -80,6 +80,8 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	next := 0
 	var ticks []experiments.Tick
 	var unread []string
+	var frame recordings.Frame // decoded into frame after frame: the sinks get copies
+	var packed engine.Packed
 	for i := range rec.Len() {
 		if err := ctx.Err(); err != nil {
 			unread = append(unread, fmt.Sprintf("the replay was stopped after %d of %d frames", i, rec.Len()))
@@ -89,12 +91,12 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 		for ; next < len(events) && !events[next].Time.After(end); next++ {
 			fan.event(events[next])
 		}
-		f, err := rec.Frame(i, recordings.Full)
-		if err != nil {
+		if err := rec.FrameInto(i, recordings.Full, &frame, &packed); err != nil {
 			unread = append(unread, err.Error())
 			continue
 		}
-		fan.recorded(Tick{Snapshot: f.Snapshot, CPU: f.CPU, CPUKnown: f.CPUKnown, Procs: f.Procs, State: f.State})
+		f := frame
+		fan.recorded(Tick{Snapshot: f.Snapshot, CPU: f.CPU, CPUKnown: f.CPUKnown, Procs: f.Procs, State: f.State}, &packed)
 		t := experiments.TickOf(f.Snapshot)
 		ticks = append(ticks, t)
 		if t.End.After(res.End) {
