@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"math"
 	"os"
 
 	"github.com/scalelab/scalelab/engine"
@@ -25,7 +23,7 @@ func (f *loadFlags) check(fs *pflag.FlagSet) error {
 		return badInput("--stages sets the duration: drop --duration")
 	}
 	if rateSet {
-		if err := checkRate(f.rate, false); err != nil {
+		if err := engine.CheckRate(f.rate, false); err != nil {
 			return badInput("--rate %g: %v", f.rate, err)
 		}
 	}
@@ -52,28 +50,6 @@ func (f *loadFlags) check(fs *pflag.FlagSet) error {
 		return err
 	}
 	return f.rec.check()
-}
-
-// checkRate returns what is wrong with r as a rate in requests per second,
-// or nil: it must be finite, at most engine.MaxRate, and above 0 unless
-// zero is allowed (a stage may ramp to nothing; a constant rate of 0
-// would send nothing).
-func checkRate(r float64, zero bool) error {
-	switch {
-	case math.IsNaN(r) || math.IsInf(r, 0):
-		if zero {
-			return fmt.Errorf("not a finite number; want 0..%d req/s", engine.MaxRate)
-		}
-		return fmt.Errorf("not a finite number; want above 0 and at most %d req/s", engine.MaxRate)
-	case r < 0 || (r == 0 && !zero):
-		if zero {
-			return fmt.Errorf("want 0..%d req/s", engine.MaxRate)
-		}
-		return fmt.Errorf("want above 0 and at most %d req/s (a rate of 0 sends nothing)", engine.MaxRate)
-	case r > engine.MaxRate:
-		return fmt.Errorf("want at most %d req/s (the most one engine schedules)", engine.MaxRate)
-	}
-	return nil
 }
 
 // parseStages parses --stages as the engine does, with messages naming

@@ -180,6 +180,28 @@ func (c *config) validate() error {
 	return errors.Join(errs...)
 }
 
+// CheckRate says what is wrong with r as a rate a user wrote (a flag, a
+// plan), in words for them: a finite number, at most MaxRate, above 0
+// unless zero is allowed (a stage's target may be 0; a constant rate of 0
+// would send nothing). Nil when nothing is.
+func CheckRate(r float64, zero bool) error {
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		if zero {
+			return fmt.Errorf("not a finite number; want 0..%d req/s", MaxRate)
+		}
+		return fmt.Errorf("not a finite number; want above 0 and at most %d req/s", MaxRate)
+	case r < 0 || (r == 0 && !zero):
+		if zero {
+			return fmt.Errorf("want 0..%d req/s", MaxRate)
+		}
+		return fmt.Errorf("want above 0 and at most %d req/s (a rate of 0 sends nothing)", MaxRate)
+	case r > MaxRate:
+		return fmt.Errorf("want at most %d req/s (the most one engine schedules)", MaxRate)
+	}
+	return nil
+}
+
 // checkRate says what is wrong with an open-loop rate, nil when nothing.
 func checkRate(r float64) error {
 	switch {

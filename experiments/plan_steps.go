@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scalelab/scalelab/engine"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -125,7 +126,7 @@ func ParseAction(action string) (PlanStep, error) {
 		if err != nil || r != r {
 			return ps, fmt.Errorf("set-rate %q: want a rate in requests per second, such as set-rate=500", arg)
 		}
-		if err := checkPlanRate(r, false); err != nil {
+		if err := engine.CheckRate(r, false); err != nil {
 			return ps, fmt.Errorf("set-rate %s: %w", arg, err)
 		}
 		ps.Rate = r

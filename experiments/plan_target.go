@@ -227,7 +227,7 @@ func (d *decoder) load(l *Load, n *yaml.Node, dir string) {
 		{"rate", func(v *yaml.Node) {
 			rateNode = v
 			if r, ok := d.number(v, "load.rate"); ok {
-				if err := checkPlanRate(r, false); err != nil {
+				if err := engine.CheckRate(r, false); err != nil {
 					d.bad(v, "load.rate %s: %v", v.Value, err)
 				} else {
 					l.Rate = r
@@ -325,21 +325,6 @@ func statReason(err error) error {
 	return err
 }
 
-// checkPlanRate returns what is wrong with r as a rate, as --rate's check:
-// finite, at most engine.MaxRate, above 0 unless zero is allowed.
-func checkPlanRate(r float64, zero bool) error {
-	switch {
-	case r < 0 || (r == 0 && !zero):
-		if zero {
-			return fmt.Errorf("want 0..%d req/s", engine.MaxRate)
-		}
-		return fmt.Errorf("want above 0 and at most %d req/s (a rate of 0 sends nothing)", engine.MaxRate)
-	case r > engine.MaxRate:
-		return fmt.Errorf("want at most %d req/s (the most one engine schedules)", engine.MaxRate)
-	}
-	return nil
-}
-
 // stages decodes load.stages: [{duration, target}], as k6's
 // ramping-arrival-rate; every target 0 is refused (nothing would be sent).
 func (d *decoder) stages(n *yaml.Node) []engine.Stage {
@@ -360,7 +345,7 @@ func (d *decoder) stages(n *yaml.Node) []engine.Stage {
 				targetSeen = true
 				r, ok := d.number(v, what+".target")
 				if ok {
-					if err := checkPlanRate(r, true); err != nil {
+					if err := engine.CheckRate(r, true); err != nil {
 						d.bad(v, "%s.target %s: %v", what, v.Value, err)
 						ok = false
 					}

@@ -184,7 +184,7 @@ func (d *decoder) search(n *yaml.Node) *Search {
 		{"from", func(v *yaml.Node) {
 			seen["from"], fromNode = true, v
 			if r, ok := d.number(v, "search.from"); ok {
-				if err := checkPlanRate(r, false); err != nil {
+				if err := engine.CheckRate(r, false); err != nil {
 					d.bad(v, "search.from %s: %v", v.Value, err)
 				} else {
 					s.From = r
@@ -203,7 +203,7 @@ func (d *decoder) search(n *yaml.Node) *Search {
 		{"max", func(v *yaml.Node) {
 			maxNode = v
 			if r, ok := d.number(v, "search.max"); ok {
-				if err := checkPlanRate(r, false); err != nil {
+				if err := engine.CheckRate(r, false); err != nil {
 					d.bad(v, "search.max %s: %v", v.Value, err)
 				} else {
 					s.Max = r
