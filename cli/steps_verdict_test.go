@@ -40,7 +40,7 @@ func TestDemoFailedStepFailsTheRun(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, `scalelab: step "`+failingStep+`" failed: `) || !strings.Contains(last, why) {
 		t.Errorf("stderr's last line %q: want the failed step and why", last)
 	}
-	if !strings.Contains(errOut, "step   "+failingStep+" step failed: ") {
+	if !strings.Contains(errOut, "step   "+failingStep+" failed: ") {
 		t.Errorf("stderr lacks the step's live line:\n%s", errOut)
 	}
 }

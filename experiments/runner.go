@@ -702,3 +702,31 @@ func describe(s Step) string {
 }
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
+
+// A step's states, as its events, recordings and streams name them.
+const (
+	StateStarted     = "started"
+	StateCompleted   = "completed"
+	StateFailed      = "failed" // its action failed (StepFailed): the verdict fails
+	StateCut         = "cut"    // the run ended, or a later action superseded it (Cut)
+	StateEffectEnded = "effect-ended"
+)
+
+// State names r's state (one of the State constants) and says it in the
+// words that follow the step's label: " completed in 1.2s", " started",
+// ": effect ended after 3.0s (healed)", " failed: ...", " did not
+// complete: ..." (cut). The session's step events and the live line both
+// say a step's state with it.
+func (r Result) State() (kind, text string) {
+	switch {
+	case r.Until != "":
+		return StateEffectEnded, fmt.Sprintf(": effect ended after %.1fs (%s)", r.EffectS, r.Until)
+	case r.Completed:
+		return StateCompleted, fmt.Sprintf(" completed in %.1fs", r.DurationS)
+	case r.StepFailed():
+		return StateFailed, " failed: " + r.Error
+	case r.Error != "":
+		return StateCut, " did not complete: " + r.Error
+	}
+	return StateStarted, " started"
+}

@@ -81,16 +81,6 @@ func (p *Secondly) Add(s *engine.Snapshot) {
 // StepLine prints a step's start or end, or the end of a fault's effect,
 // on w, at seconds from the start: the headless run's line for it.
 func StepLine(w io.Writer, at float64, r experiments.Result) {
-	switch {
-	case r.Until != "":
-		fmt.Fprintf(w, "%6.1fs  step   %s: effect ended after %.1fs (%s)\n", at, r.Label(), r.EffectS, r.Until)
-	case r.Completed:
-		fmt.Fprintf(w, "%6.1fs  step   %s completed in %.1fs\n", at, r.Label(), r.DurationS)
-	case r.StepFailed():
-		fmt.Fprintf(w, "%6.1fs  step   %s step failed: %s\n", at, r.Label(), r.Error)
-	case r.Error != "":
-		fmt.Fprintf(w, "%6.1fs  step   %s did not complete: %s\n", at, r.Label(), r.Error)
-	default:
-		fmt.Fprintf(w, "%6.1fs  step   %s started\n", at, r.Label())
-	}
+	_, text := r.State()
+	fmt.Fprintf(w, "%6.1fs  step   %s%s\n", at, r.Label(), text)
 }

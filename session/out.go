@@ -114,7 +114,7 @@ type EventLine struct {
 type StepLine struct {
 	Type string  `json:"type"` // "step"
 	TS   float64 `json:"t_s"`
-	// State is "started", "completed", "failed", "effect-ended", or
+	// State is "started", "completed", "failed", "cut", "effect-ended", or
 	// "final" for its measurement over the run.
 	State string `json:"state"`
 	experiments.Result

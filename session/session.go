@@ -299,19 +299,11 @@ func (s *Session) stepEvent(r experiments.Result) {
 	s.fan.event(Event{Time: time.Now(), Source: FromStep, Kind: kind, Message: msg, Step: &r})
 }
 
-// StepState names a step result's state as its event's kind ("started",
-// "completed", "failed", "effect-ended") with the event's text.
+// StepState names a step result's state as its event's kind (an
+// experiments.State* constant) with the event's text.
 func StepState(r experiments.Result) (kind, message string) {
-	l := r.Label()
-	switch {
-	case r.Until != "":
-		return "effect-ended", fmt.Sprintf("step %s: effect ended after %.1fs (%s)", l, r.EffectS, r.Until)
-	case r.Completed:
-		return "completed", fmt.Sprintf("step %s completed in %.1fs", l, r.DurationS)
-	case r.Error != "":
-		return "failed", "step " + l + " did not complete: " + r.Error
-	}
-	return "started", "step " + l + " started"
+	kind, text := r.State()
+	return kind, "step " + r.Label() + text
 }
 
 // verdictOf is the run's verdict from its thresholds' final statuses and

@@ -142,12 +142,12 @@ func (t *ThresholdSink) step(e Event) {
 	at := max(e.Time.Sub(t.origin), 0)
 	name := t.name(*e.Step)
 	switch e.Kind {
-	case "started":
+	case experiments.StateStarted:
 		t.judge.StepStarted(name, at)
-	case "completed", "failed", "effect-ended":
+	case experiments.StateCompleted, experiments.StateFailed, experiments.StateCut, experiments.StateEffectEnded:
 		// A lasting fault's action completes, then its effect ends: the
 		// step ends with the later (the judge closes the open span once).
-		if e.Kind == "completed" && lasting(*e.Step) {
+		if e.Kind == experiments.StateCompleted && lasting(*e.Step) {
 			return
 		}
 		t.judge.StepEnded(name, at)
