@@ -118,3 +118,47 @@ steps:
 		t.Errorf("bad plan: exit %d, want 2 with lines 3 and 5:\n%s", code, errOut)
 	}
 }
+
+// TestPlanThresholdsJudgeTheRun: a plan's thresholds are judged as the
+// --threshold flags are, together with them, and a {step:NAME} filter
+// names the plan's step: a threshold that cannot hold fails the run
+// (exit 99, named in the JSON with its value), the others hold.
+func TestPlanThresholdsJudgeTheRun(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	plan := writePlan(t, `name: judged
+target: {fleet: {replicas: 2, version: v1, startup_delay: 200ms, drain: 200ms}}
+load: {rate: 100, duration: 2s}
+steps:
+  - {name: grow, at: 500ms, action: "scale=3"}
+thresholds:
+  latency: ["p(99)<0.001"]
+  "availability{step:grow}": ["rate>0.99"]
+`)
+	out, errOut, code := runBin(t, bin, "demo", "--headless", "--no-record", "--json", "--plan", plan,
+		"--threshold", "requests: count>10")
+	if code != 99 {
+		t.Fatalf("exit %d, want 99 (a threshold failed)\n%s", code, errOut)
+	}
+	var sum struct {
+		Verdict    string `json:"verdict"`
+		Thresholds []struct {
+			Metric, Filter, Source string
+			OK                     bool     `json:"ok"`
+			NoData                 bool     `json:"no_data"`
+			Value                  *float64 `json:"value"`
+		} `json:"thresholds"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out)
+	}
+	if sum.Verdict != "fail" || len(sum.Thresholds) != 3 {
+		t.Fatalf("verdict %q, %d thresholds; want fail and the plan's two with the flag's:\n%s", sum.Verdict, len(sum.Thresholds), out)
+	}
+	for i, want := range []bool{false, true, true} {
+		th := sum.Thresholds[i]
+		if th.OK != want || th.NoData || th.Value == nil {
+			t.Errorf("threshold %s%s %s: ok %v, no data %v, value %v; want ok %v with a value", th.Metric, th.Filter, th.Source, th.OK, th.NoData, th.Value, want)
+		}
+	}
+}

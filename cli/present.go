@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,9 +82,9 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
-	if len(r.lf.ths) > 0 {
+	if ths := append(slices.Clip(r.thresholds), r.lf.ths...); len(ths) > 0 {
 		// First: its events and its stop reach the others at once.
-		judge, err := session.NewThresholds(r.lf.ths, nil)
+		judge, err := session.NewThresholds(ths, nil)
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
 		}

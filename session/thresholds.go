@@ -46,8 +46,9 @@ func (a Abort) String() string {
 // ("10s:kill=1"); a plan's named steps will give their name here.
 type StepName func(experiments.Result) string
 
-// SpecName names a step by its spec, the default StepName.
-func SpecName(r experiments.Result) string { return r.Spec }
+// StepLabel names a step by its name (a plan's), else its spec: the
+// default StepName, the name a {step:NAME} filter is written with.
+func StepLabel(r experiments.Result) string { return r.Label() }
 
 // ThresholdSink judges thresholds live: it feeds every tick to an
 // analysis.Judge (at the tick's end less the load's start, the first
@@ -80,14 +81,14 @@ var (
 )
 
 // NewThresholds returns the sink that judges ths, or the problems of their
-// options (analysis.NewJudge). Steps are known by name (nil: SpecName).
+// options (analysis.NewJudge). Steps are known by name (nil: StepLabel).
 func NewThresholds(ths []analysis.Threshold, name StepName) (*ThresholdSink, error) {
 	j, err := analysis.NewJudge(ths)
 	if err != nil {
 		return nil, err
 	}
 	if name == nil {
-		name = SpecName
+		name = StepLabel
 	}
 	ok := make([]bool, len(ths))
 	for i := range ok {
