@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/session"
@@ -173,5 +174,29 @@ func TestNextStep(t *testing.T) {
 	}
 	if got := NextStep(nil, 0); got != "" {
 		t.Errorf("no steps: %q", got)
+	}
+}
+
+// TestThresholdSizes checks that with thresholds and steps every screen
+// size keeps exactly its lines and cells, and the charts stay.
+func TestThresholdSizes(t *testing.T) {
+	base, _ := judgedRun(t, 120, 40, threeThresholds...)
+	for _, sz := range [][2]int{{120, 40}, {100, 32}, {80, 24}, {81, 25}, {200, 60}} {
+		m := update(t, base, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		lines := strings.Split(m.View(), "\n")
+		if len(lines) != sz[1] {
+			t.Fatalf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w != sz[0] {
+				t.Fatalf("%dx%d: line %d is %d cells", sz[0], sz[1], i, w)
+			}
+		}
+		s := view(m)
+		for _, want := range []string{"Throughput", "Latency", "Errors", "thresholds ", "next: 100s upgrade=v2 in 10s"} {
+			if !strings.Contains(s, want) {
+				t.Fatalf("%dx%d lacks %q:\n%s", sz[0], sz[1], want, s)
+			}
+		}
 	}
 }
