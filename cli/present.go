@@ -195,6 +195,13 @@ func (r runSpec) interactive() error {
 	if info.Cluster != nil {
 		ucfg.Cluster, ucfg.Events = info.Cluster, view.Events()
 	}
+	// The UI shows the judge's live statuses and the steps to come.
+	ucfg.Thresholds, ucfg.Steps = r.lf.ths, r.steps
+	for _, sink := range sinks {
+		if j, ok := sink.(*session.ThresholdSink); ok {
+			ucfg.Statuses = j.Statuses
+		}
+	}
 	giveBack := savedTerminal(out)
 	defer restoreOnPanic(giveBack)()
 	// sig handles the signals, bubbletea does not: a stop signal cancels

@@ -291,3 +291,35 @@ func lineOf(s, sub string) string {
 	}
 	return ""
 }
+
+// TestThresholdUIInTerminal runs `scalelab demo` with a latency threshold
+// no service meets in tmux: the thresholds' line shows it failing (✗ with
+// its value), the header counts it, the event log and the time axis show
+// the failure; at
+// the load's end the UI stays on FAIL until q, then the summary says the
+// same verdict and the exit code is 99.
+func TestThresholdUIInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	x := tmuxtest.New(t, 120, 40, shellQuit(bin+" demo --replicas 2 --rate 100 --startup-delay 50ms --drain 200ms --latency 1ms"+
+		" --no-record --duration 4s --threshold \"latency: p(99)<0.001\""))
+	s := x.WaitFor(30*time.Second, "● RUNNING", "thresholds ✗ latency p(99)<0.001 ", "▲✗ p(99)<0.0", "failed: ")
+	if head := strings.SplitN(s, "\n", 2)[0]; !strings.Contains(head, "1 ✗  ● RUNNING") {
+		t.Fatalf("the header must count the failing threshold: %q", head)
+	}
+	if line := lineOf(s, "thresholds ✗"); !regexp.MustCompile(`p\(99\)<0\.001 [0-9.]+m?s`).MatchString(line) {
+		t.Fatalf("the thresholds' line lacks the live value: %q", line)
+	}
+	s = x.WaitFor(30*time.Second, "FAIL", "● FINISHED", "the load ended: FAIL · q quits")
+	if strings.Contains(s, "EXIT=") {
+		t.Fatalf("a judged run must stay on its verdict until q:\n%s", s)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if s = x.Screen(); strings.Contains(s, "EXIT=") || !strings.Contains(s, "● FINISHED") {
+		t.Fatalf("the UI quit by itself:\n%s", s)
+	}
+	x.Keys("q")
+	s = x.WaitFor(30*time.Second, "EXIT=")
+	if !strings.Contains(s, "EXIT=99") || !strings.Contains(s, "verdict: FAIL") || !strings.Contains(s, "✗ latency") {
+		t.Fatalf("want the summary's FAIL and exit 99:\n%s", s)
+	}
+}

@@ -258,7 +258,7 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 	res.Stopped = s.stopReason
 	s.mu.Unlock()
 	s.fan.finish(res)
-	res.Verdict = verdictOf(res)
+	res.Verdict = VerdictOf(res)
 	if s.cfg.Hold {
 		<-ctx.Done()
 	}
@@ -306,9 +306,11 @@ func StepState(r experiments.Result) (kind, message string) {
 	return kind, "step " + r.Label() + text
 }
 
-// verdictOf is the run's verdict from its thresholds' final statuses and
-// its steps: empty when it had neither.
-func verdictOf(res *Result) analysis.Verdict {
+// VerdictOf is the run's verdict from its thresholds' final statuses and
+// its steps: empty when it had neither. The session sets Result.Verdict
+// with it after the Finishers ran; a Finisher that shows the verdict (the
+// UI) calls it on the result it is given.
+func VerdictOf(res *Result) analysis.Verdict {
 	if len(res.Thresholds) == 0 && len(res.Steps) == 0 {
 		return ""
 	}

@@ -25,6 +25,12 @@ type Frame struct {
 	// a cluster (or from Push); Autoscaler its autoscaler's, nil without.
 	State      *cluster.State
 	Autoscaler *cluster.Autoscaler
+	// Judged are the judge's events since the previous frame, in order.
+	Judged []JudgeEvent
+	// End is how the session judged the run, in the frame after the load
+	// ended (nil before). A frame may carry only Judged or End: its
+	// Snapshot is then nil.
+	End *Outcome
 }
 
 // Feed carries the engine's snapshots to the UI without ever blocking the
@@ -44,6 +50,10 @@ type Feed struct {
 	cpuTime  float64
 	cpuKnown bool
 	procs    int
+	// judged and end wait for the next frame taken, with or without a
+	// snapshot.
+	judged []JudgeEvent
+	end    *Outcome
 }
 
 // NewFeed returns an empty feed.
@@ -81,6 +91,26 @@ func (f *Feed) push(s *engine.Snapshot, cpu float64, known bool, procs int, st *
 		f.cpuKnown = false
 	}
 	f.mu.Unlock()
+	f.wake()
+}
+
+// judge hands a judge's event to the UI with the next frame.
+func (f *Feed) judge(j JudgeEvent) {
+	f.mu.Lock()
+	f.judged = append(f.judged, j)
+	f.mu.Unlock()
+	f.wake()
+}
+
+// finish hands the run's outcome to the UI with the next frame.
+func (f *Feed) finish(o Outcome) {
+	f.mu.Lock()
+	f.end = &o
+	f.mu.Unlock()
+	f.wake()
+}
+
+func (f *Feed) wake() {
 	select {
 	case f.ready <- struct{}{}:
 	default:
@@ -112,9 +142,16 @@ func (f *Feed) take() (Frame, bool) {
 	defer f.mu.Unlock()
 	p := f.pending
 	if p == nil {
-		return Frame{}, false
+		if f.judged == nil && f.end == nil {
+			return Frame{}, false
+		}
+		fr := Frame{Judged: f.judged, End: f.end}
+		f.judged, f.end = nil, nil
+		return fr, true
 	}
 	f.pending = nil
+	p.Judged, p.End = f.judged, f.end
+	f.judged, f.end = nil, nil
 	now := procstat.Take()
 	if secs := p.Snapshot.Elapsed().Seconds(); f.cpuKnown && secs > 0 {
 		p.CPU, p.CPUKnown, p.Procs = f.cpuTime/secs, true, f.procs

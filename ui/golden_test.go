@@ -17,6 +17,13 @@ import (
 // answers, and an operator note at 0:42.
 func scenario(t testing.TB, m Model) Model {
 	t.Helper()
+	return judgedScenario(t, m, nil)
+}
+
+// judgedScenario is scenario with each frame passed through judge first
+// (nil: none), which may add the judge's events to it.
+func judgedScenario(t testing.TB, m Model, judge func(FrameMsg) FrameMsg) Model {
+	t.Helper()
 	q := 500 * time.Millisecond
 	for i := range 180 {
 		from, to := time.Duration(i)*q, time.Duration(i+1)*q
@@ -36,7 +43,11 @@ func scenario(t testing.TB, m Model) Model {
 			code = 503
 			lat *= 4
 		}
-		m = update(t, m, frame(from, to, n, lat, code, rate))
+		f := frame(from, to, n, lat, code, rate)
+		if judge != nil {
+			f = judge(f)
+		}
+		m = update(t, m, f)
 		if i == 40 {
 			m = update(t, m, loadMsg{At: t0.Add(20 * time.Second), Value: 800, What: "rate → 800/s", Label: "rate 800", Model: report.OpenModel(800)})
 		}

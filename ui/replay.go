@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -75,12 +76,14 @@ type Replay struct {
 	// columnsFrom is where the history's first column starts: frames
 	// before it only counted in its totals.
 	columnsFrom time.Duration
+	// verdict is the recorded summary's verdict, shown at the end.
+	verdict analysis.Verdict
 }
 
 // NewReplay returns the replay UI of cfg's recording, at its start.
 func NewReplay(cfg ReplayConfig) *Replay {
 	rec := cfg.Recording
-	r := &Replay{rec: rec, keys: common.DefaultReplayKeyMap(), origin: rec.Origin(), playing: !cfg.Paused}
+	r := &Replay{rec: rec, keys: common.DefaultReplayKeyMap(), origin: rec.Origin(), playing: !cfg.Paused, verdict: recordedVerdict(rec)}
 	r.cfg = Config{
 		Target: rec.Header.Target, Model: rec.Header.Model, Window: rec.Header.Window,
 		Load: replayLoad{closed: rec.Header.Closed}, Feed: NewFeed(), Context: context.Background(),
@@ -103,10 +106,13 @@ func NewReplay(cfg ReplayConfig) *Replay {
 }
 
 // replayEntry is the event log entry of a recorded event; ok is false for
-// events the live UI did not show (steps).
+// events the live UI did not show (steps). The judge's show as live.
 func replayEntry(e recordings.Event) (common.Entry, bool) {
 	if ce, ok := e.Cluster(); ok {
 		return eventEntry(ce), true
+	}
+	if e.Source == recordings.FromJudge {
+		return judgeEntry(recordedJudge(e)), true
 	}
 	if e.Source != recordings.FromOperator {
 		return common.Entry{}, false
@@ -120,6 +126,37 @@ func replayEntry(e recordings.Event) (common.Entry, bool) {
 	}
 	en.Major = en.Major || e.Major
 	return en, true
+}
+
+// recordedJudge is a recorded judge's event as the live UI had it: the
+// threshold's status in its data is the summary's (metric, filter,
+// source, text, no_data); without data, the event's label names it.
+func recordedJudge(e recordings.Event) JudgeEvent {
+	j := JudgeEvent{Time: e.Time, Kind: e.Kind, Threshold: e.Label}
+	var st struct {
+		Metric string `json:"metric"`
+		Filter string `json:"filter"`
+		Source string `json:"source"`
+		Text   string `json:"text"`
+		NoData bool   `json:"no_data"`
+	}
+	if json.Unmarshal(e.Data, &st) == nil && st.Source != "" {
+		j.Threshold = st.Metric + st.Filter + " " + st.Source
+		j.Value = ValueText(analysis.Status{Text: st.Text, NoData: st.NoData})
+	}
+	return j
+}
+
+// recordedVerdict is the verdict of the recording's closing summary,
+// empty without one (or a summary without a verdict).
+func recordedVerdict(rec *recordings.Recording) analysis.Verdict {
+	var sum struct {
+		Verdict analysis.Verdict `json:"verdict"`
+	}
+	if rec.Summary == nil || json.Unmarshal(rec.Summary, &sum) != nil {
+		return ""
+	}
+	return sum.Verdict
 }
 
 // OperatorEntry is the event log entry, and the mark, of an operator's
@@ -429,6 +466,9 @@ func (r *Replay) status() {
 	default:
 		r.m.state = "replay paused"
 	}
+	// The recorded verdict in the header at the end, as the live run's.
+	r.m.ended = r.pos >= r.rec.Duration() && r.verdict != ""
+	r.m.verdict = r.verdict
 	if r.m.status != "" {
 		return
 	}

@@ -1,14 +1,16 @@
 package ui
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/session"
 )
 
-// Sink is the UI's part of a session: it hands the ticks to a Feed and
-// the cluster's events to the model's Events channel, never blocking the
+// Sink is the UI's part of a session: it hands the ticks, the judge's
+// events and, once the load ended, the run's outcome to a Feed and the
+// cluster's events to the model's Events channel, never blocking the
 // session (events queue until the model reads them), and tells the
 // presenter when the session opened, with the engine the keys drive.
 type Sink struct {
@@ -57,12 +59,14 @@ func (s *Sink) Tick(t session.Tick) {
 	s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown, t.Procs, t.State, t.Autoscaler)
 }
 
-// Event queues a cluster's event for the model; the operator's events are
-// the model's own, and the steps show through the cluster's events they
-// cause.
+// Event queues a cluster's event for the model and hands the judge's to
+// the Feed; the operator's events are the model's own, and the steps show
+// through the cluster's events they cause.
 func (s *Sink) Event(e session.Event) {
-	if e.Source == session.FromSession && e.Kind == session.LoadEnded {
-		s.Feed.Close() // the model shows the end; the session holds until it quits
+	if e.Source == session.FromJudge {
+		if j, ok := judgeEvent(e); ok {
+			s.Feed.judge(j)
+		}
 		return
 	}
 	if e.Cluster == nil {
@@ -75,6 +79,14 @@ func (s *Sink) Event(e session.Event) {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Finish hands the run's outcome to the Feed once the load ended and
+// the thresholds' sink (registered before) put its final statuses in res:
+// the model shows the end, and the session holds until it quits. The
+// judge's events of its final evaluation follow.
+func (s *Sink) Finish(res *session.Result) {
+	s.Feed.finish(Outcome{Verdict: session.VerdictOf(res), Thresholds: slices.Clone(res.Thresholds)})
 }
 
 // Close ends the Feed (if the load's end did not) and the events.
@@ -113,4 +125,7 @@ func (s *Sink) deliver() {
 	}
 }
 
-var _ session.Sink = (*Sink)(nil)
+var (
+	_ session.Sink     = (*Sink)(nil)
+	_ session.Finisher = (*Sink)(nil)
+)

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/fleet"
 	"github.com/scalelab/scalelab/session"
@@ -46,10 +50,17 @@ func TestSinkFeedsTheUI(t *testing.T) {
 		t.Fatalf("opened %v with %+v: want the engine and the fleet's URL", ok, info)
 	}
 	var requests uint64
+	var ends []*Outcome
 	for {
 		fr, ok := sink.Feed.next()
 		if !ok {
 			break
+		}
+		if fr.End != nil {
+			ends = append(ends, fr.End)
+		}
+		if fr.Snapshot == nil {
+			continue
 		}
 		if !fr.CPUKnown || fr.Procs < 1 {
 			t.Fatalf("frame without its CPU: %+v", fr)
@@ -59,6 +70,9 @@ func TestSinkFeedsTheUI(t *testing.T) {
 	res := <-results
 	if requests == 0 || requests != res.Load.Total.Requests {
 		t.Fatalf("the frames sum to %d requests, the result %d", requests, res.Load.Total.Requests)
+	}
+	if len(ends) != 1 || ends[0].Verdict != "" || ends[0].Thresholds != nil {
+		t.Fatalf("outcomes %+v: want one, without a verdict (no threshold, no step)", ends)
 	}
 	// A second session whose reader keeps up with the events.
 	sink2 := NewSink()
@@ -79,5 +93,61 @@ func TestSinkFeedsTheUI(t *testing.T) {
 	slices.Sort(started)
 	if !slices.Equal(started, []string{"replica-1", "replica-2"}) {
 		t.Fatalf("replicas started %v: want replica-1 and replica-2, the fleet's first events", started)
+	}
+}
+
+// TestSinkJudged runs a session with a threshold no service meets and one
+// that holds before the UI's sink: the judge's failure reaches the Feed
+// as an event with its value, and the outcome after the load's end has
+// the session's verdict (fail) and the final statuses.
+func TestSinkJudged(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	slow, err := analysis.ParseThreshold("latency", "p(99)<0.001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := analysis.ParseThreshold("requests", "count>1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge, err := session.NewThresholds([]analysis.Threshold{slow, many}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := NewSink()
+	s, err := session.New(session.Config{Command: "test", Target: engine.Target{Method: "GET", URL: srv.URL},
+		Options: []engine.Option{engine.Rate(100), engine.Duration(time.Second)}, Sinks: []session.Sink{judge, sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan *session.Result, 1)
+	go func() {
+		res, err := s.Run(t.Context())
+		if err != nil {
+			t.Error(err)
+		}
+		results <- res
+	}()
+	var judged []JudgeEvent
+	var end *Outcome
+	for {
+		fr, ok := sink.Feed.next()
+		if !ok {
+			break
+		}
+		judged = append(judged, fr.Judged...)
+		if fr.End != nil {
+			end = fr.End
+		}
+	}
+	res := <-results
+	if len(judged) != 1 || judged[0].Kind != session.ThresholdFailed || judged[0].Threshold != "latency p(99)<0.001" ||
+		!strings.HasSuffix(judged[0].Value, "ms") || judged[0].Time.IsZero() {
+		t.Fatalf("judged %+v: want the latency threshold's failure with its value", judged)
+	}
+	if end == nil || end.Verdict != analysis.VerdictFail || end.Verdict != res.Verdict || len(end.Thresholds) != 2 ||
+		end.Thresholds[0].OK || !end.Thresholds[1].OK {
+		t.Fatalf("outcome %+v, result's verdict %q: want fail with both statuses", end, res.Verdict)
 	}
 }

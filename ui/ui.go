@@ -20,6 +20,7 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/eventlog"
@@ -85,6 +86,16 @@ type Config struct {
 	// actions), for the recording; it must not block.
 	Recording string
 	OnEntry   func(common.Entry)
+	// Thresholds are the run's thresholds, in the judge's order; Statuses
+	// (a session.ThresholdSink's) reads their statuses at the latest
+	// evaluation, at each frame. With thresholds the UI shows them under
+	// the charts, and at the load's end it stays on the verdict until the
+	// operator quits; without, a bounded run's end quits.
+	Thresholds []analysis.Threshold
+	Statuses   func() []analysis.Status
+	// Steps are the scripted steps: the next one due is shown with its
+	// countdown.
+	Steps []experiments.Step
 }
 
 // mode is what the keys currently drive.
@@ -136,6 +147,14 @@ type Model struct {
 	hpa       cluster.Autoscaler
 	hasHPA    bool
 	quitting  bool
+
+	// statuses are the thresholds' latest statuses; aborting is set once
+	// the judge stopped the load. ended is set once the load ended, with
+	// the session's verdict.
+	statuses []analysis.Status
+	aborting bool
+	ended    bool
+	verdict  analysis.Verdict
 }
 
 // confirmation is an action waiting for the operator's yes.

@@ -35,6 +35,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFrame(Frame(msg))
 	case LoadEndedMsg:
 		m.state = header.Finished
+		if m.holds() {
+			return m, nil // the verdict stays until the operator quits
+		}
 		m.quitting = true
 		return m, tea.Quit
 	case eventMsg:
@@ -110,6 +113,15 @@ func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 	}
 	if f.CPUKnown {
 		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs
+	}
+	m = m.onJudged(f)
+	if f.End != nil {
+		m.ended, m.verdict, m.state = true, f.End.Verdict, header.Finished
+		if !m.holds() {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		m = m.setStatus("the load ended: " + m.endWords() + " · q quits and prints the summary")
 	}
 	cmds := []tea.Cmd{waitFrame(m.cfg.Feed)}
 	switch {
@@ -300,6 +312,9 @@ func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeHelp
 	case key.Matches(k, keys.Close):
 		m.status = ""
+	case m.ended && (key.Matches(k, keys.RateUp) || key.Matches(k, keys.RateDown) ||
+		key.Matches(k, keys.RateSet) || key.Matches(k, keys.Pause)):
+		return m.setError("the load ended: q quits and prints the summary"), nil
 	case m.hist.Last() == nil && (key.Matches(k, keys.RateUp) || key.Matches(k, keys.RateDown) ||
 		key.Matches(k, keys.RateSet) || key.Matches(k, keys.Pause)):
 		// The engine starts with its first frame: changes wait for it.

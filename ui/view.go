@@ -100,7 +100,7 @@ func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
 func (m *Model) layout() {
 	w, h := m.com.Width, m.com.Height
 	m.help.Width = w
-	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows()
+	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows()
 	weight := 0
 	for i, on := range m.show {
 		if on {
@@ -175,6 +175,7 @@ func (m Model) screen() string {
 	if m.versionRows() > 0 {
 		out = append(out, versions.View(m.com.Styles, m.hist.Versions(), w))
 	}
+	out = append(out, m.thresholdLines()...)
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())
 	out = append(out, m.help.View(common.Help{Keys: m.keys(), Cluster: m.cfg.Cluster != nil, Narrow: w < FullWidth}))
@@ -201,6 +202,10 @@ func (m Model) headerInfo() header.Info {
 		Failed:       m.hist.Failed(),
 		Availability: m.hist.Availability(),
 		Recording:    m.recordingLabel(),
+		Failing:      m.failing(),
+	}
+	if m.ended {
+		in.Verdict = VerdictWord(m.verdict)
 	}
 	if last := m.hist.Last(); last != nil {
 		in.TargetRate, in.Concurrency = last.TargetRate, last.Concurrency
@@ -407,8 +412,20 @@ func (m Model) panels() []string {
 	}
 	lw := w - used
 	lg := m.log
-	lg.SetSize(lw-4, inner)
-	boxes = append(boxes, panel.Render(st, "Events", lg.View(m.hist.Origin()), lw, rows))
+	title, logRows, next := "Events", inner, m.nextStep()
+	switch {
+	case next == "":
+	case ansi.StringWidth(title+" · "+next) <= lw-4:
+		title += st.Dim.Render(" · ") + st.Status.Render(next)
+	default:
+		logRows-- // the next step on the body's first line
+	}
+	lg.SetSize(lw-4, logRows)
+	body := lg.View(m.hist.Origin())
+	if logRows < inner {
+		body = st.Status.Render(next) + "\n" + body
+	}
+	boxes = append(boxes, panel.Render(st, title, body, lw, rows))
 	return strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, boxes...), "\n")
 }
 
@@ -430,7 +447,13 @@ func (m Model) compactPanels(rows int) []string {
 	if len(out)+len(gen) >= rows && len(gen) > 1 {
 		gen = gen[:len(gen)-1] // the warning before the figures
 	}
+	if len(out)+len(gen) >= rows-1 && len(gen) > 1 && m.nextStep() != "" {
+		gen = gen[:len(gen)-1] // the warning, before the next step
+	}
 	out = append(out, gen...)
+	if next := m.nextStep(); next != "" {
+		out = append(out, st.Status.Render(next))
+	}
 	lg := m.log
 	lg.SetSize(w, rows-len(out))
 	out = append(out, strings.Split(lg.View(m.hist.Origin()), "\n")...)

@@ -29,12 +29,15 @@ type Styles struct {
 	App, Header, HeaderKey, Title, Dim, Bold lipgloss.Style
 	Running, Paused, Stopping                lipgloss.Style
 	Good, Warn, Bad                          lipgloss.Style
-	Panel, PanelTitle                        lipgloss.Style
-	Marker, MarkerMajor, MarkerLine          lipgloss.Style
-	Prompt, PromptLabel, PromptError         lipgloss.Style
-	MenuItem, MenuSelected                   lipgloss.Style
-	Status, StatusError                      lipgloss.Style
-	HelpKey, HelpDesc, HelpSep, HelpOff      lipgloss.Style
+	// Pass and Fail are the verdict's words in the header (FAIL and
+	// ABORTED are both Fail).
+	Pass, Fail                          lipgloss.Style
+	Panel, PanelTitle                   lipgloss.Style
+	Marker, MarkerMajor, MarkerLine     lipgloss.Style
+	Prompt, PromptLabel, PromptError    lipgloss.Style
+	MenuItem, MenuSelected              lipgloss.Style
+	Status, StatusError                 lipgloss.Style
+	HelpKey, HelpDesc, HelpSep, HelpOff lipgloss.Style
 
 	// Series are chart series colours, in order, as ANSI colour numbers
 	// (for asciigraph) and as lipgloss styles (for legends).
@@ -62,6 +65,8 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 		Good:         fg(colGreen),
 		Warn:         fg(colYellow).Bold(true),
 		Bad:          fg(colRed).Bold(true),
+		Pass:         fg(colGreen).Bold(true).Reverse(true).Padding(0, 1),
+		Fail:         fg(colRed).Bold(true).Reverse(true).Padding(0, 1),
 		Panel:        r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(lipgloss.Color(strconv.Itoa(colGrey))).Padding(0, 1),
 		PanelTitle:   r.NewStyle().Bold(true),
 		Marker:       fg(colGrey),

@@ -43,6 +43,12 @@ type Info struct {
 	// Recording notes where the session is recorded (or which recording
 	// is replayed), shown at the end of the second line when it fits.
 	Recording string
+	// Verdict is the run's verdict once the load ended (PASS, FAIL,
+	// ABORTED; empty before, and for a run without thresholds or steps);
+	// Failing counts the thresholds that fail now, shown (2 ✗) while no
+	// verdict is.
+	Verdict string
+	Failing int
 }
 
 // View renders the header's two lines, each at most width cells.
@@ -53,6 +59,16 @@ func View(st *common.Styles, in Info, width int) string {
 		elapsed += " / " + timeaxis.Clock(in.Window)
 	}
 	right := state + "  " + st.HeaderKey.Render("elapsed ") + elapsed
+	switch {
+	case in.Verdict != "":
+		style := st.Fail
+		if in.Verdict == "PASS" {
+			style = st.Pass
+		}
+		right = style.Render(in.Verdict) + "  " + right
+	case in.Failing > 0:
+		right = st.Bad.Render(fmt.Sprintf("%d ✗", in.Failing)) + "  " + right
+	}
 	line1 := spread(first(st, in, width-lipgloss.Width(right)-1), right, width)
 
 	target := st.HeaderKey.Render("target ") + Rate(in.TargetRate)
