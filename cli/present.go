@@ -82,7 +82,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
-	if ths := append(slices.Clip(r.thresholds), r.lf.ths...); len(ths) > 0 {
+	if ths := r.judged(); len(ths) > 0 {
 		// First: its events and its stop reach the others at once.
 		judge, err := session.NewThresholds(ths, nil)
 		if err != nil {
@@ -94,6 +94,26 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append(sinks, openedSink(r.opened))
 	}
 	return rec, model, append(sinks, outs...), closeOuts, nil
+}
+
+// judged are the thresholds that judge the run: the plan's, then the
+// --threshold flags'.
+func (r runSpec) judged() []analysis.Threshold {
+	return append(slices.Clip(r.thresholds), r.lf.ths...)
+}
+
+// timedSteps are the steps that come at a time (at:), each at it, for the
+// UI's countdown to the next: a triggered step's time is not known ahead.
+func timedSteps(steps []experiments.PlanStep) []experiments.Step {
+	var out []experiments.Step
+	for _, s := range steps {
+		if s.Trigger.Kind == experiments.TriggerAt {
+			st := s.Step
+			st.At = s.Trigger.At
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // config is the session's configuration with sinks; its summary is the
@@ -196,7 +216,7 @@ func (r runSpec) interactive() error {
 		ucfg.Cluster, ucfg.Events = info.Cluster, view.Events()
 	}
 	// The UI shows the judge's live statuses and the steps to come.
-	ucfg.Thresholds, ucfg.Steps = r.lf.ths, r.steps
+	ucfg.Thresholds, ucfg.Steps = r.judged(), timedSteps(r.steps)
 	for _, sink := range sinks {
 		if j, ok := sink.(*session.ThresholdSink); ok {
 			ucfg.Statuses = j.Statuses
