@@ -115,7 +115,9 @@ func NewSearchResult(highest float64, found bool, stoppedBy string, steps []Sear
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-func millis(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*1000) / 1000 }
+func millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Millisecond)*1000) / 1000
+}
 
 // WriteSearch prints the search's step table and its result line:
 //
