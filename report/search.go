@@ -43,6 +43,9 @@ type SearchStepResult struct {
 	Failed   uint64 `json:"failed"`
 	Dropped  uint64 `json:"dropped"`
 	Late     uint64 `json:"late"`
+	// MeanLagMs is the sends' mean scheduling lag (actual minus intended
+	// send), in milliseconds.
+	MeanLagMs float64 `json:"mean_lag_ms"`
 	// P50Ms and P99Ms are the latency's percentiles (from the intended
 	// send), null without a request.
 	P50Ms *float64 `json:"p50_ms"`
@@ -68,6 +71,7 @@ type SearchStep struct {
 	Rate, Achieved                  float64
 	Start, End, Judged              time.Duration
 	Requests, Failed, Dropped, Late uint64
+	MeanLag                         time.Duration
 	P50, P99                        time.Duration
 	NoLatency                       bool
 	Availability                    float64
@@ -82,7 +86,7 @@ type SearchStep struct {
 func NewSearchStep(s SearchStep) SearchStepResult {
 	r := SearchStepResult{RateRPS: round3(s.Rate), AchievedRPS: round3(s.Achieved),
 		StartS: seconds(s.Start), EndS: seconds(s.End), JudgedS: seconds(s.Judged),
-		Requests: s.Requests, Failed: s.Failed, Dropped: s.Dropped, Late: s.Late,
+		Requests: s.Requests, Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, MeanLagMs: millis(s.MeanLag),
 		Availability: s.Availability, Held: s.Held, GeneratorBound: s.Generator != "", Generator: s.Generator,
 		Thresholds: []ThresholdResult{}}
 	if !s.NoLatency {

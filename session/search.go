@@ -77,9 +77,9 @@ var (
 type SearchOption func(*SearchSink)
 
 // TargetInProcess says that the target runs in this process (scalelab
-// demo's fleet), so that the process's CPU is not the generator's alone
-// and does not judge whether it kept up (dropped and late sends still
-// do).
+// demo's fleet), so that the process's CPU and the sends' lag are not
+// the generator's alone and do not judge whether it kept up (dropped
+// sends still do).
 func TargetInProcess() SearchOption { return func(s *SearchSink) { s.cpuShared = true } }
 
 // OnSearchStep calls f with each step as it is judged, from inside the
@@ -245,6 +245,7 @@ func (s *SearchSink) measured() SearchStep {
 		st.CPU, st.CPUKnown = s.cpu/secs, s.cpuAll
 	}
 	if a.Requests > 0 {
+		st.MeanLag = a.LagSum / time.Duration(a.Requests)
 		st.Availability = float64(a.Requests-st.Failed) / float64(a.Requests)
 	}
 	if a.Latency == nil || a.Latency.TotalCount() == 0 {

@@ -12,8 +12,9 @@ func TestSearchStoppingRule(t *testing.T) {
 	ok := analysis.Status{OK: true}
 	bad := analysis.Status{OK: false, Text: "p(99)=312ms"}
 	noData := analysis.Status{OK: false, NoData: true}
-	step := func(req, dropped, late uint64, cpu float64, cpuKnown bool, sts ...analysis.Status) SearchStep {
-		return SearchStep{Rate: 1000, Requests: req, Dropped: dropped, Late: late, CPU: cpu, CPUKnown: cpuKnown, Statuses: sts}
+	const ms = time.Millisecond
+	step := func(req, dropped uint64, lag time.Duration, cpu float64, cpuKnown bool, sts ...analysis.Status) SearchStep {
+		return SearchStep{Rate: 1000, Requests: req, Dropped: dropped, Late: req / 3, MeanLag: lag, CPU: cpu, CPUKnown: cpuKnown, Statuses: sts}
 	}
 	for _, tc := range []struct {
 		name      string
@@ -31,15 +32,16 @@ func TestSearchStoppingRule(t *testing.T) {
 		{"no data fails", step(0, 0, 0, 0.1, true, noData), false, 1200, 2000, "", false, StoppedByThreshold},
 		{"dropped at the bound holds", step(999, 1, 0, 0.5, true, ok), false, 1200, 2000, "", true, ""},
 		{"dropped beyond the bound", step(998, 2, 0, 0.5, true, ok), false, 1200, 2000, "0.2% of sends dropped", false, StoppedByGenerator},
-		{"late at the bound holds", step(1000, 0, 10, 0.5, true, ok), false, 1200, 2000, "", true, ""},
-		{"late beyond the bound", step(1000, 0, 11, 0.5, true, ok), false, 1200, 2000, "1.1% of sends late", false, StoppedByGenerator},
-		{"generator first, thresholds failed too", step(1000, 0, 500, 0.5, true, bad), false, 1200, 2000, "50.0% of sends late", false, StoppedByGenerator},
+		{"a third late, lag at the bound holds", step(1000, 0, 5*ms, 0.5, true, ok), false, 1200, 2000, "", true, ""},
+		{"lag beyond the bound", step(1000, 0, 5*ms+10*time.Microsecond, 0.5, true, ok), false, 1200, 2000, "sends 5.01ms behind schedule on average", false, StoppedByGenerator},
+		{"generator first, thresholds failed too", step(1000, 0, 40*ms, 0.5, true, bad), false, 1200, 2000, "sends 40ms behind schedule on average", false, StoppedByGenerator},
 		{"CPU at its cores", step(1000, 0, 0, 0.9, true, ok), false, 1200, 2000, "CPU at 90.0% of its cores", false, StoppedByGenerator},
 		{"CPU just under", step(1000, 0, 0, 0.89, true, ok), false, 1200, 2000, "", true, ""},
 		{"CPU not measured", step(1000, 0, 0, 0.95, false, ok), false, 1200, 2000, "", true, ""},
 		{"CPU shared with the target", step(1000, 0, 0, 1, true, ok), true, 1200, 2000, "", true, ""},
 		{"shared CPU, the service failed", step(1000, 0, 0, 1, true, bad), true, 1200, 2000, "", false, StoppedByThreshold},
-		{"shared CPU, late still counts", step(1000, 0, 50, 1, true, ok), true, 1200, 2000, "5.0% of sends late", false, StoppedByGenerator},
+		{"shared CPU, lag does not count", step(1000, 0, 60*ms, 1, true, ok), true, 1200, 2000, "", true, ""},
+		{"shared CPU, drops still count", step(900, 100, 0, 1, true, ok), true, 1200, 2000, "10.0% of sends dropped", false, StoppedByGenerator},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := tc.step
