@@ -194,6 +194,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		if err := applyPlanLoad(fs, p.Load); err != nil {
 			return badInput("--plan %s: %v", p.File, err)
 		}
+		if err := applyPlanSearch(fs, p); err != nil {
+			return err
+		}
 		plan = p
 	}
 	if !fs.Changed("rate") && !fs.Changed("concurrency") && lf.stages == "" {
@@ -233,6 +236,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 			return err
 		}
 		if spec.thresholds, err = planThresholds(plan); err != nil {
+			return err
+		}
+		if spec.search, err = planSearch(plan, true, progressOut(df.headless, io.err)); err != nil {
 			return err
 		}
 		spec.plan, path = planName(plan), plan.Load.Path

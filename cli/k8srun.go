@@ -114,6 +114,9 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		if spec.thresholds, err = planThresholds(r.plan); err != nil {
 			return err
 		}
+		if spec.search, err = planSearch(r.plan, false, progressOut(r.headless, r.io.err)); err != nil {
+			return err
+		}
 		spec.plan = planName(r.plan)
 		planNotes(r.io.err, "run", r.plan)
 	}

@@ -20,8 +20,7 @@ const planUsage = "run the experiment plan FILE (docs/plans.md): its target, loa
 
 // openPlan reads and checks the plan at path as scalelab plan check does:
 // every problem on errOut, one a line (FILE:LINE: reason), and a bad-input
-// error. A plan with a capacity search is refused: the search does not run
-// yet.
+// error.
 func openPlan(errOut io.Writer, path string) (*experiments.Plan, error) {
 	p, err := experiments.CheckPlan(path, planChecks())
 	var pe *experiments.PlanError
@@ -33,9 +32,6 @@ func openPlan(errOut io.Writer, path string) (*experiments.Plan, error) {
 		return nil, badInput("plan %s: %s", path, count(len(pe.Problems), "problem"))
 	case err != nil:
 		return nil, badInput("plan %s: %v", path, err)
-	}
-	if p.Search != nil {
-		return nil, badInput("%s:%d: search: a capacity search does not run yet (scalelab plan check checks it)", path, p.Search.Line)
 	}
 	return p, nil
 }
@@ -178,9 +174,15 @@ func planSteps(p *experiments.Plan, flagSteps []experiments.Step, w time.Duratio
 // planThresholds are the plan's thresholds as the run judges them, each
 // with its object form's options; a problem is at its line.
 func planThresholds(p *experiments.Plan) ([]analysis.Threshold, error) {
+	return parsePlanThresholds(p, p.Thresholds)
+}
+
+// parsePlanThresholds parses ts, thresholds of the plan p, with their
+// object form's options; a problem is at its line.
+func parsePlanThresholds(p *experiments.Plan, ts []experiments.Threshold) ([]analysis.Threshold, error) {
 	var out []analysis.Threshold
 	var errs []error
-	for _, t := range p.Thresholds {
+	for _, t := range ts {
 		th, err := analysis.ParseThreshold(t.Metric, t.Expr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %v", p.File, t.Line, err))

@@ -62,6 +62,8 @@ type runSpec struct {
 	plan string
 	// thresholds judge the run (a plan's, --threshold).
 	thresholds []analysis.Threshold
+	// search runs the plan's capacity search, nil without one.
+	search *session.SearchSink
 }
 
 // shown is the target URL as printed: redacted unless --show-secrets.
@@ -89,6 +91,10 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
 		sinks = append([]session.Sink{judge}, sinks...)
+	}
+	if r.search != nil {
+		// First: it sets the rate at the tick that ends a step.
+		sinks = append([]session.Sink{r.search}, sinks...)
 	}
 	if r.opened != nil {
 		sinks = append(sinks, openedSink(r.opened))
@@ -131,6 +137,9 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			}
 			sum.Judged(res.Verdict, res.Thresholds, aborted)
 			sum.Plan = r.plan
+			if r.search != nil {
+				sum.Search = searchResult(r.search.Result())
+			}
 			if r.cluster == nil && len(r.steps) == 0 {
 				return sum
 			}

@@ -83,6 +83,9 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				if spec.thresholds, err = planThresholds(plan); err != nil {
 					return err
 				}
+				if spec.search, err = planSearch(plan, false, progressOut(headless, io.err)); err != nil {
+					return err
+				}
 				spec.plan = planName(plan)
 				planNotes(io.err, "run", plan)
 				fmt.Fprintf(io.err, "scalelab run: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
@@ -143,6 +146,9 @@ func runPlan(fs *pflag.FlagSet, io streams, file string, args []string) (*experi
 	}
 	if err := applyPlanLoad(fs, p.Load); err != nil {
 		return nil, nil, badInput("--plan %s: %v", file, err)
+	}
+	if err := applyPlanSearch(fs, p); err != nil {
+		return nil, nil, err
 	}
 	return p, args, nil
 }

@@ -31,6 +31,8 @@ type Summary struct {
 	Verdict    analysis.Verdict  `json:"verdict,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Aborted    *AbortResult      `json:"aborted,omitempty"`
+	// Search is the capacity search's result, nil without one.
+	Search *SearchResult `json:"search,omitempty"`
 }
 
 // New is the summary of a run of command against target (as printed)

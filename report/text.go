@@ -37,6 +37,9 @@ func (r Summary) WriteText(w io.Writer) {
 	line("availability", "%.3f%%", s.Availability*100)
 	line("bytes", "in %d, out %d", s.BytesIn, s.BytesOut)
 	writeVersions(w, s.ByVersion)
+	if r.Search != nil {
+		r.Search.WriteSearch(w)
+	}
 }
 
 // writeVersions prints the by-version table (failed: transport errors and
