@@ -114,7 +114,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		if spec.thresholds, err = planThresholds(r.plan); err != nil {
 			return err
 		}
-		spec.plan = planName(r.plan)
+		spec.plan, spec.planDef = planName(r.plan), r.plan
 		planNotes(r.io.err, "run", r.plan)
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
