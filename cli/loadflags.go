@@ -25,7 +25,7 @@ type loadFlags struct {
 	concurrency int
 	stages      string
 	// stagePlan is stages parsed, once (see stageList).
-	stagePlan []engine.Stage
+	stagePlan   []engine.Stage
 	duration    time.Duration
 	timeout     time.Duration
 	maxInflight int
