@@ -42,15 +42,19 @@ unavailable: a recording cannot be changed.
 recording without its closing summary (the session was killed) gets one
 computed from its frames, with a warning. A damaged recording replays what
 is readable and says what is not (a damaged header too: what it lost is
-shown as unknown). A replay shows a session, it does not judge it: it exits
-0 even when the recorded run's verdict failed (a failed step is shown
+shown as unknown). The text summary ends with the recorded thresholds and
+verdict. A recording that keeps its thresholds (format 1.5) is judged
+again from its frames: a killed session's computed summary has that
+verdict, and where it differs from the closing summary's a line on stderr
+says so (a bug or a damaged file). A replay shows a session: it exits 0
+even when the recorded run's verdict failed (a failed step is shown
 failed). What is not a recording file (a directory, a FIFO, a device, a
 socket, a file of another kind) is refused, exit 2.
 
 The summary comes from the recorded session replayed through the live
 session's pipeline (its sinks, at once): --out jsonl=FILE and csv=FILE
 write the lines the live run's --out wrote (the same ticks, t_s from the
-same start, the events and the steps). The UI's player reads the frames
+same start, the events, the judge's and the steps). The UI's player reads the frames
 itself, since a stream cannot seek back or jump ahead; its closing summary
 is the pipeline's.`,
 		Example: `  scalelab replay recordings/20260304-101500-demo.scalelab
@@ -158,8 +162,12 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 	if err := json.Unmarshal(js, &d); err != nil {
 		return fmt.Errorf("replay %s: summary: %w", file, err)
 	}
+	if d.Plan != "" {
+		fmt.Fprintf(io.out, "plan: %s\n", d.Plan)
+	}
 	d.WriteText(io.out)
 	report.WriteSteps(io.out, d.Steps, true)
+	d.WriteVerdict(io.out, d.Steps) // the thresholds and the verdict line, when the run had them
 	return nil
 }
 
