@@ -241,7 +241,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		if spec.search, err = planSearch(plan, true, progressOut(df.headless, io.err)); err != nil {
 			return err
 		}
-		spec.plan, path = planName(plan), plan.Load.Path
+		spec.plan, spec.planDef, path = planName(plan), plan, plan.Load.Path
 		planNotes(io.err, "demo", plan)
 	} else {
 		if err := experiments.Check(steps, fl); err != nil {

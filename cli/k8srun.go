@@ -117,7 +117,7 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		if spec.search, err = planSearch(r.plan, false, progressOut(r.headless, r.io.err)); err != nil {
 			return err
 		}
-		spec.plan = planName(r.plan)
+		spec.plan, spec.planDef = planName(r.plan), r.plan
 		planNotes(r.io.err, "run", r.plan)
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,12 +57,20 @@ type runSpec struct {
 	// before the load.
 	opened func(session.Info)
 	// plan is the plan's name (--plan), shown in the summary and
-	// recorded; "" without a plan.
-	plan string
-	// thresholds judge the run (a plan's, --threshold).
+	// recorded; "" without a plan. planDef is the plan, recorded as data.
+	plan    string
+	planDef *experiments.Plan
+	// thresholds are a plan's; the run is judged on them and the
+	// --threshold flags' (judged).
 	thresholds []analysis.Threshold
 	// search runs the plan's capacity search, nil without one.
 	search *session.SearchSink
+}
+
+// judged are the thresholds the run is judged on, in order: the plan's,
+// then the --threshold flags'.
+func (r runSpec) judged() []analysis.Threshold {
+	return append(append([]analysis.Threshold(nil), r.thresholds...), r.lf.ths...)
 }
 
 // shown is the target URL as printed: redacted unless --show-secrets.
@@ -77,14 +84,16 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	if err != nil {
 		return nil, nil, nil, closeOuts, err
 	}
+	ths := r.judged()
 	rec = &recordSink{flags: &r.lf.rec, cmd: r.cmd, errOut: r.io.err, opened: sig.record,
 		info: func(i session.Info) recordInfo {
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
-				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan}
+				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan,
+				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths)}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
-	if ths := r.judged(); len(ths) > 0 {
+	if len(ths) > 0 {
 		// First: its events and its stop reach the others at once.
 		judge, err := session.NewThresholds(ths, nil)
 		if err != nil {
@@ -100,12 +109,6 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append(sinks, openedSink(r.opened))
 	}
 	return rec, model, append(sinks, outs...), closeOuts, nil
-}
-
-// judged are the thresholds that judge the run: the plan's, then the
-// --threshold flags'.
-func (r runSpec) judged() []analysis.Threshold {
-	return append(slices.Clip(r.thresholds), r.lf.ths...)
 }
 
 // timedSteps are the steps that come at a time (at:), each at it, for the

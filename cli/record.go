@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
@@ -51,8 +52,12 @@ type recordInfo struct {
 	// start is the session's opening (session.Info.Start): the header's
 	// start, from which a replay's streams count as the live ones did.
 	start time.Time
-	// plan is the plan's name (--plan), "" without one: Config["plan-name"].
-	plan string
+	// plan is the plan's name (--plan), "" without one: Config["plan-name"];
+	// planDef the plan as data (nil without one).
+	plan    string
+	planDef *recordings.Plan
+	// thresholds are the thresholds the run is judged on, as data.
+	thresholds []recordings.Threshold
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -113,6 +118,9 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Cluster:  info.cluster,
 		Load:     info.load,
 		Steps:    info.steps,
+		// Thresholds and Plan let a replay judge the run again.
+		Thresholds: info.thresholds,
+		Plan:       info.planDef,
 	}
 	if info.plan != "" {
 		h.Config["plan-name"] = info.plan
@@ -334,4 +342,26 @@ func (r *recorder) frame(f recordings.Frame) {
 	if !r.ended {
 		r.w.Frame(f)
 	}
+}
+
+// recordedPlan is the plan p as a recording keeps it, with the steps that
+// ran (its own and the --step flags' added), nil without a plan.
+func recordedPlan(p *experiments.Plan, steps []experiments.PlanStep) *recordings.Plan {
+	if p == nil {
+		return nil
+	}
+	out := &recordings.Plan{Name: p.Name, Description: p.Description, File: p.File, Steps: make([]recordings.PlanStep, 0, len(steps))}
+	for _, s := range steps {
+		ps := recordings.PlanStep{Name: s.Name, Spec: s.Step.Spec}
+		switch t := s.Trigger; t.Kind {
+		case experiments.TriggerAfter:
+			ps.Trigger, ps.After, ps.DelayS = recordings.TriggerAfter, t.After, t.Delay.Seconds()
+		case experiments.TriggerWhen:
+			ps.Trigger, ps.When = recordings.TriggerWhen, t.When
+		default:
+			ps.Trigger, ps.AtS = recordings.TriggerAt, t.At.Seconds()
+		}
+		out.Steps = append(out.Steps, ps)
+	}
+	return out
 }

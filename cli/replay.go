@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -40,15 +42,19 @@ unavailable: a recording cannot be changed.
 recording without its closing summary (the session was killed) gets one
 computed from its frames, with a warning. A damaged recording replays what
 is readable and says what is not (a damaged header too: what it lost is
-shown as unknown). A replay shows a session, it does not judge it: it exits
-0 even when the recorded run's verdict failed (a failed step is shown
+shown as unknown). The text summary ends with the recorded thresholds and
+verdict. A recording that keeps its thresholds (format 1.5) is judged
+again from its frames: a killed session's computed summary has that
+verdict, and where it differs from the closing summary's a line on stderr
+says so (a bug or a damaged file). A replay shows a session: it exits 0
+even when the recorded run's verdict failed (a failed step is shown
 failed). What is not a recording file (a directory, a FIFO, a device, a
 socket, a file of another kind) is refused, exit 2.
 
 The summary comes from the recorded session replayed through the live
 session's pipeline (its sinks, at once): --out jsonl=FILE and csv=FILE
 write the lines the live run's --out wrote (the same ticks, t_s from the
-same start, the events and the steps). The UI's player reads the frames
+same start, the events, the judge's and the steps). The UI's player reads the frames
 itself, since a stream cannot seek back or jump ahead; its closing summary
 is the pipeline's.`,
 		Example: `  scalelab replay recordings/20260304-101500-demo.scalelab
@@ -136,6 +142,11 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 	if res.Partial != "" {
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, res.Partial)
 	}
+	if rec.Summary != nil && rec.Header.Thresholds != nil {
+		for _, d := range rejudged(rec.Summary, res) {
+			fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, d)
+		}
+	}
 	js, err := json.Marshal(res.Summary)
 	if err != nil {
 		return err
@@ -151,8 +162,12 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 	if err := json.Unmarshal(js, &d); err != nil {
 		return fmt.Errorf("replay %s: summary: %w", file, err)
 	}
+	if d.Plan != "" {
+		fmt.Fprintf(io.out, "plan: %s\n", d.Plan)
+	}
 	d.WriteText(io.out)
 	report.WriteSteps(io.out, d.Steps, true)
+	d.WriteVerdict(io.out, d.Steps) // the thresholds and the verdict line, when the run had them
 	return nil
 }
 
@@ -171,12 +186,65 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 		Summarize: func(res *session.Result) any {
 			rep := report.New(h.Command, h.Target, h.Model, res.Load)
 			model.track.Apply(&rep)
-			if h.Cluster == "" {
+			if h.Thresholds == nil { // before 1.5: not judged again
+				if h.Cluster == "" {
+					return rep
+				}
+				return report.NewWithSteps(rep, res.Steps)
+			}
+			rep.Judged(res.Verdict, res.Thresholds, abortResult(res.Aborted))
+			rep.Plan = h.Config["plan-name"]
+			if h.Cluster == "" && len(h.Steps) == 0 {
 				return rep
 			}
 			return report.NewWithSteps(rep, res.Steps)
 		},
 	})
+}
+
+// abortResult is the abort as the summary keeps it, nil when none.
+func abortResult(a *session.Abort) *report.AbortResult {
+	if a == nil {
+		return nil
+	}
+	return report.NewAbortResult(a.Threshold, a.Status, a.At)
+}
+
+// rejudged says where the verdict and the thresholds judged again from
+// a recording's frames (res) differ from its closing summary's (recorded):
+// a bug or a damaged file; nothing when they agree.
+func rejudged(recorded json.RawMessage, res *session.Result) []string {
+	var was struct {
+		Verdict    string                   `json:"verdict"`
+		Thresholds []report.ThresholdResult `json:"thresholds"`
+	}
+	if err := json.Unmarshal(recorded, &was); err != nil {
+		return []string{"its closing summary cannot be read to check its verdict: " + err.Error()}
+	}
+	var now report.Summary
+	now.Judged(res.Verdict, res.Thresholds, abortResult(res.Aborted))
+	var out []string
+	if was.Verdict != string(now.Verdict) {
+		line := now.VerdictLine(res.Steps)
+		if verdict, detail, ok := strings.Cut(line, " "); ok {
+			line = strings.ToLower(verdict) + " " + detail
+		} else {
+			line = cmp.Or(strings.ToLower(line), "none")
+		}
+		out = append(out, fmt.Sprintf("the recording's verdict was %s, judged again from its frames: %s", cmp.Or(was.Verdict, "none"), line))
+	}
+	if len(was.Thresholds) != len(now.Thresholds) {
+		return append(out, fmt.Sprintf("the recording's summary has %d thresholds, its header %d", len(was.Thresholds), len(now.Thresholds)))
+	}
+	for i, t := range now.Thresholds {
+		w, _ := json.Marshal(was.Thresholds[i])
+		g, _ := json.Marshal(t)
+		if !bytes.Equal(w, g) {
+			out = append(out, fmt.Sprintf("threshold %s %s: the recording's summary has %s, judged again from its frames: %s",
+				t.Metric+t.Filter, t.Source, w, g))
+		}
+	}
+	return out
 }
 
 // unknown stands for what a damaged header lost.

@@ -86,7 +86,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				if spec.search, err = planSearch(plan, false, progressOut(headless, io.err)); err != nil {
 					return err
 				}
-				spec.plan = planName(plan)
+				spec.plan, spec.planDef = planName(plan), plan
 				planNotes(io.err, "run", plan)
 				fmt.Fprintf(io.err, "scalelab run: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
 			}

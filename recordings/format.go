@@ -15,7 +15,7 @@ import (
 // frame fields).
 const (
 	FormatMajor = 1
-	FormatMinor = 4
+	FormatMinor = 5
 )
 
 // Extension is a recording file's name extension.

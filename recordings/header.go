@@ -10,7 +10,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.4"), set by the reader from
+	// Format is the file's format version ("1.5"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.
@@ -42,10 +42,72 @@ type Header struct {
 	// array without steps; nil in older files, whose steps are in
 	// Config["step"], joined with "; ").
 	Steps []string `json:"steps"`
+	// Thresholds are the thresholds that judged the session, as data, in
+	// their order (1.5: an empty array without thresholds; nil in older
+	// files, which a replay does not judge again).
+	Thresholds []Threshold `json:"thresholds"`
+	// Plan is the experiment plan the session ran (1.5), nil without one
+	// (and in older files, whose plan's name is in Config["plan-name"]).
+	Plan *Plan `json:"plan,omitempty"`
 	// Histogram is the frames' latency histogram geometry (set by the
 	// writer).
 	Histogram Geometry `json:"histogram"`
 }
+
+// Threshold is a threshold as data: enough to rebuild the one that
+// judged the session (analysis.ParseThreshold(Metric, Expr) and its
+// options), so that a replay judges the frames again.
+type Threshold struct {
+	// Metric is the metric with its filters as written
+	// (latency{version:v2}); Expr the expression (p(99)<200).
+	Metric string `json:"metric"`
+	Expr   string `json:"expr"`
+	// AbortOnFail stops the load when the threshold fails, not before
+	// DelayAbortEvalS seconds from the load's start.
+	AbortOnFail     bool    `json:"abort_on_fail"`
+	DelayAbortEvalS float64 `json:"delay_abort_eval_s"`
+	// WindowS, above 0, judges the last WindowS seconds at each
+	// evaluation rather than the whole run.
+	WindowS float64 `json:"window_s"`
+	// RecoverS forgives the RecoverS seconds after the step RecoverAfter
+	// (its name) started; 0 without a recovery.
+	RecoverS     float64 `json:"recover_s"`
+	RecoverAfter string  `json:"recover_after,omitempty"`
+	// AllowNoData lets the threshold pass without samples.
+	AllowNoData bool `json:"allow_no_data"`
+}
+
+// Plan is the experiment plan a session ran (--plan), as data: its name,
+// description and file, and its steps with their names and triggers (its
+// thresholds are the header's Thresholds; its load the header's Load).
+type Plan struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	File        string     `json:"file"`
+	Steps       []PlanStep `json:"steps"`
+}
+
+// PlanStep is one step of a plan: its name (empty when the plan gives
+// none), its action as its events name it (Spec: "upgrade=v2",
+// "10s:kill=1") and its trigger: Trigger is "at" (AtS seconds from the
+// load's start), "after" (DelayS seconds after the step After completed)
+// or "when" (once the condition When holds).
+type PlanStep struct {
+	Name    string  `json:"name,omitempty"`
+	Spec    string  `json:"spec"`
+	Trigger string  `json:"trigger"`
+	AtS     float64 `json:"at_s,omitempty"`
+	After   string  `json:"after,omitempty"`
+	DelayS  float64 `json:"delay_s,omitempty"`
+	When    string  `json:"when,omitempty"`
+}
+
+// The plan steps' triggers (PlanStep.Trigger).
+const (
+	TriggerAt    = "at"
+	TriggerAfter = "after"
+	TriggerWhen  = "when"
+)
 
 // Load is a session's load model and request settings as data.
 type Load struct {

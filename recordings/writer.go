@@ -136,6 +136,9 @@ func newWriter(out io.Writer, file *os.File, path string, h Header, opts []Optio
 	}
 	h.Format = ""
 	h.Histogram = engineGeometry()
+	if h.Thresholds == nil {
+		h.Thresholds = []Threshold{} // 1.5: a reader takes null for an older file's
+	}
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("record: header: %w", err)

@@ -46,6 +46,18 @@ type ReplayConfig struct {
 // sinks' errors on Close; a stopped ctx ends the replay at the next
 // frame, its result the frames until then, Partial saying so.
 //
+// A recording that keeps its thresholds as data (format 1.5) is judged
+// again: a ThresholdSink built from them (steps known by their specs, as
+// the live run's judge knew them) comes first, as in the live session;
+// its events (FromJudge) reach the other sinks through the fan-out, in
+// place of the recorded ones, and the result has the final Thresholds,
+// Aborted and the Verdict (the steps' included) before Summarize is
+// called: the live run's, from the same frames. Its Control.Stop does
+// nothing (the frames end where the live load did). A recording of an
+// older format, or whose thresholds cannot be rebuilt (Partial says why),
+// is not judged: its recorded judge's events replay as they are and the
+// result has no verdict.
+//
 // The terminal UI's player does not replay through Replay: it seeks
 // (back to the start, forward by minutes), which a stream of ticks
 // cannot; it reads the recording's frames itself, and its closing
@@ -65,18 +77,19 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	if interval <= 0 {
 		interval = Interval
 	}
+	sinks, judged, why := rejudge(h, cfg.Sinks)
+	fan := newFanout(sinks)
 	info := Info{Command: h.Command, Target: engine.Target{URL: h.Target}, Closed: h.Closed, Window: h.Window,
-		Interval: interval, Start: h.Start}
-	fan := newFanout(cfg.Sinks)
-	for _, sink := range cfg.Sinks {
+		Interval: interval, Start: h.Start, Control: Control{fan: fan}}
+	for _, sink := range sinks {
 		if err := sink.Open(info); err != nil {
 			fan.close(nil)
 			return nil, err
 		}
 	}
 	fan.opened(nil) // the recorded ticks carry their state
-	res := &Result{Command: h.Command, Target: info.Target, Start: rec.Origin()}
-	events := replayEvents(rec.Events)
+	res := &Result{Command: h.Command, Target: info.Target, Start: rec.Origin(), Partial: why}
+	events := replayEvents(rec.Events, judged)
 	next := 0
 	var ticks []experiments.Tick
 	var unread []string
@@ -121,6 +134,10 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	for _, u := range unread {
 		res.Partial = joinNotes(res.Partial, u)
 	}
+	if judged {
+		fan.finish(res)
+		res.Verdict = VerdictOf(res)
+	}
 	switch {
 	case rec.Summary != nil:
 		res.Summary = rec.Summary
@@ -133,10 +150,33 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	return res, nil
 }
 
-// replayEvents are the recorded events as the session's.
-func replayEvents(recorded []recordings.Event) []Event {
+// rejudge is the replay's sinks: a ThresholdSink of the header's
+// thresholds first, then sinks, when the recording keeps its thresholds
+// as data (judged); else sinks alone, and why when the thresholds could
+// not be rebuilt.
+func rejudge(h recordings.Header, sinks []Sink) (all []Sink, judged bool, why string) {
+	if h.Thresholds == nil {
+		return sinks, false, ""
+	}
+	ths, err := RecordingThresholds(h.Thresholds)
+	var judge *ThresholdSink
+	if err == nil {
+		judge, err = NewThresholds(ths, nil) // by label, as the live run's judge names steps
+	}
+	if err != nil {
+		return sinks, false, "the recording's thresholds cannot be judged again: " + err.Error()
+	}
+	return append([]Sink{judge}, sinks...), true, ""
+}
+
+// replayEvents are the recorded events as the session's; without the
+// judge's when the replay judges again (its judge emits them).
+func replayEvents(recorded []recordings.Event, judged bool) []Event {
 	out := make([]Event, 0, len(recorded))
 	for _, e := range recorded {
+		if judged && e.Source == recordings.FromJudge {
+			continue
+		}
 		ev := Event{Time: e.Time, Source: Source(e.Source), Kind: e.Kind, Message: e.Message}
 		switch e.Source {
 		case recordings.FromCluster:

@@ -166,7 +166,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	}
 	load.eng = eng
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
-		Start: time.Now(), Control: Control{s: s}}
+		Start: time.Now(), Control: Control{fan: s.fan, stop: s.stopLoad}}
 	if c != nil {
 		info.Cluster = c
 	}

@@ -80,7 +80,7 @@ func TestThresholdAbortStopsTheLoadWithinASecond(t *testing.T) {
 		t.Fatalf("verdict %q, aborted %+v; want aborted", res.Verdict, res.Aborted)
 	}
 	a := res.Aborted
-	if a.Threshold.String() != "availability rate>0.99" || a.Status.NoData || a.Status.Value >= 0.99 || !strings.HasPrefix(a.Status.Text, "rate=") {
+	if a.Threshold.String() != "availability rate>0.99" || a.Status.NoData || a.Status.Value > 0.99 || !strings.HasPrefix(a.Status.Text, "rate=") {
 		t.Fatalf("aborted by %s with %+v", a.Threshold, a.Status)
 	}
 	failing := time.Unix(0, srv.failing.Load())

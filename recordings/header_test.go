@@ -1,0 +1,51 @@
+package recordings
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestHeaderKeepsThresholdsAndPlan (1.5): the thresholds and the plan as
+// data read back as written; a header without thresholds is written with
+// an empty list, so that a reader tells it from an older file's (nil).
+func TestHeaderKeepsThresholdsAndPlan(t *testing.T) {
+	read := func(h Header) Header {
+		t.Helper()
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(buf.String(), "scalelab recording 1.5\n") {
+			t.Fatalf("version line %q", strings.SplitN(buf.String(), "\n", 2)[0])
+		}
+		r, err := ReadBytes(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		return r.Header
+	}
+	h := testHeader()
+	h.Thresholds = []Threshold{
+		{Metric: "latency{version:v2}", Expr: "p(99)<200", AbortOnFail: true, DelayAbortEvalS: 1.5},
+		{Metric: "availability{step:kill}", Expr: "rate>0.999", WindowS: 30, RecoverS: 10, RecoverAfter: "kill", AllowNoData: true},
+	}
+	h.Plan = &Plan{Name: "zero-downtime upgrade", Description: "v1 to v2", File: "plans/upgrade.yaml", Steps: []PlanStep{
+		{Name: "upgrade", Spec: "upgrade=v2", Trigger: TriggerAt, AtS: 10},
+		{Name: "kill", Spec: "kill=1", Trigger: TriggerAfter, After: "upgrade", DelayS: 5},
+		{Spec: "scale=6", Trigger: TriggerWhen, When: "p(99) > 250ms over 5s"},
+	}}
+	got := read(h)
+	if !reflect.DeepEqual(got.Thresholds, h.Thresholds) || !reflect.DeepEqual(got.Plan, h.Plan) {
+		t.Fatalf("read back\n%+v\n%+v\nwant\n%+v\n%+v", got.Thresholds, got.Plan, h.Thresholds, h.Plan)
+	}
+	if got := read(testHeader()); got.Thresholds == nil || len(got.Thresholds) != 0 || got.Plan != nil {
+		t.Fatalf("without thresholds and plan: %#v, %+v", got.Thresholds, got.Plan)
+	}
+}
