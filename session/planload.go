@@ -66,7 +66,6 @@ func (l *planLoad) Note(text string) {
 	l.s.Emit(Event{Source: FromOperator, Kind: "note", Message: "note: " + text, Title: "note"})
 }
 
-
 // parseCondition is a when: step's condition watched on the ticks.
 func parseCondition(expr string) (experiments.Condition, error) {
 	c, err := analysis.ParseCondition(expr)
