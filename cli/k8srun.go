@@ -110,12 +110,9 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
 	}
 	if r.plan != nil {
-		var err error
-		if spec.thresholds, err = planThresholds(r.plan); err != nil {
+		if err := spec.applyPlan(r.plan, d); err != nil {
 			return err
 		}
-		spec.plan = planName(r.plan)
-		planNotes(r.io.err, "run", r.plan)
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
 	if r.headless {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,8 +60,13 @@ type runSpec struct {
 	// plan is the plan's name (--plan), shown in the summary and
 	// recorded; "" without a plan.
 	plan string
-	// thresholds judge the run (a plan's, --threshold).
+	// thresholds judge the run (a plan's; the --threshold flags' are
+	// lf.ths).
 	thresholds []analysis.Threshold
+	// steady is the plan's steady state (nil: none), rollbacks its
+	// rollbacks.
+	steady    *session.SteadyState
+	rollbacks experiments.Rollbacks
 }
 
 // shown is the target URL as printed: redacted unless --show-secrets.
@@ -81,9 +87,9 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
-	if len(r.lf.ths) > 0 {
+	if ths := append(slices.Clone(r.thresholds), r.lf.ths...); len(ths) > 0 {
 		// First: its events and its stop reach the others at once.
-		judge, err := session.NewThresholds(r.lf.ths, nil)
+		judge, err := session.NewThresholds(ths, nil)
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
@@ -101,6 +107,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 	return session.Config{
 		Command: r.command, Target: r.target, Resolve: r.resolve, Options: r.opts, Window: r.lf.window(),
 		Cluster: r.cluster, Steps: r.steps, Sinks: sinks, StopTimeout: r.stopTimeout, Drain: quitDrain,
+		SteadyState: r.steady, Rollbacks: r.rollbacks,
 		Summarize: func(res *session.Result) any {
 			sum := report.New(r.command, r.shown(res.Target.URL), r.model, res.Load)
 			model.track.Apply(&sum)
@@ -109,6 +116,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 				aborted = report.NewAbortResult(a.Threshold, a.Status, a.At)
 			}
 			sum.Judged(res.Verdict, res.Thresholds, aborted)
+			sum.SteadyState, sum.Rollbacks = steadyResult(res.SteadyState), rollbackResults(res.Rollbacks)
 			sum.Plan = r.plan
 			if r.cluster == nil && len(r.steps) == 0 {
 				return sum
@@ -265,6 +273,8 @@ func printSummary(io streams, summary any, jsonOut bool, junit string) error {
 		}
 	}
 	switch sum.Verdict {
+	case analysis.VerdictSteadyStateNotMet:
+		return verdictError{err: errors.New(sum.VerdictLine(steps))}
 	case analysis.VerdictAborted:
 		return verdictError{err: errors.New(sum.VerdictLine(steps)), aborted: true}
 	case analysis.VerdictFail:
@@ -297,4 +307,28 @@ func stepSpecs(steps []experiments.PlanStep) []string {
 		specs = append(specs, s.Step.Spec)
 	}
 	return specs
+}
+
+// steadyResult is the steady state's judgement as the summary keeps it
+// (nil without one).
+func steadyResult(ss *session.SteadyStateResult) *report.SteadyStateResult {
+	if ss == nil {
+		return nil
+	}
+	one := func(h *session.Hypothesis) *report.HypothesisResult {
+		if h == nil {
+			return nil
+		}
+		return report.NewHypothesisResult(h.OK, h.Statuses, h.From, h.To, h.Note)
+	}
+	return &report.SteadyStateResult{Before: one(ss.Before), After: one(ss.After)}
+}
+
+// rollbackResults are the rollbacks run as the summary keeps them.
+func rollbackResults(rbs []session.RollbackResult) []report.RollbackResult {
+	var out []report.RollbackResult
+	for _, r := range rbs {
+		out = append(out, report.RollbackResult{Action: r.Action, OK: r.OK, Error: r.Error, DurationS: r.DurationS})
+	}
+	return out
 }
