@@ -81,6 +81,12 @@ type Config struct {
 	// strategy says so (RollbacksDue), before the summary; they need a
 	// Cluster.
 	Rollbacks experiments.Rollbacks
+	// RollbackTimeout bounds each rollback action (0: StartTimeout, as a
+	// cluster's start: a rollback brings replicas up as a start does; the
+	// stop's bound is too short for a rolling rollback of a few replicas,
+	// which a fleet with its default startup delay and drain takes 4 s
+	// for).
+	RollbackTimeout time.Duration
 	// Drain is how long a stopped load waits for its requests in flight
 	// (engine.Drain); 0 is engine.DefaultDrain.
 	Drain time.Duration

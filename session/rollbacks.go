@@ -46,7 +46,7 @@ func RollbacksDue(strategy experiments.RollbackStrategy, v analysis.Verdict, abo
 
 // rollback runs the plan's rollbacks on the cluster when their strategy
 // says so, once the load ended and the verdict is known: each action
-// once, in order, each bounded by the stop timeout, each reported as its
+// once, in order, each bounded by Config.RollbackTimeout, each reported as its
 // events and in the result.
 func (s *Session) rollback(res *Result) {
 	rb := s.cfg.Rollbacks
@@ -62,9 +62,9 @@ func (s *Session) rollback(res *Result) {
 	if !RollbacksDue(rb.Strategy, res.Verdict, res.Aborted != nil, failed) {
 		return
 	}
-	bound := s.cfg.StopTimeout
+	bound := s.cfg.RollbackTimeout
 	if bound <= 0 {
-		bound = StopTimeout
+		bound = StartTimeout
 	}
 	for _, a := range rb.Actions {
 		r := RollbackResult{Action: a.Spec, Start: time.Now()}
