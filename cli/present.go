@@ -88,8 +88,9 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
 	if ths := append(slices.Clone(r.thresholds), r.lf.ths...); len(ths) > 0 {
-		// First: its events and its stop reach the others at once.
-		judge, err := session.NewThresholds(ths, nil)
+		// First: its events and its stop reach the others at once. Steps
+		// are known by their plan name, or their spec (a --step flag's).
+		judge, err := session.NewThresholds(ths, func(r experiments.Result) string { return r.Label() })
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
