@@ -235,14 +235,13 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		if spec.steps, err = planSteps(plan, steps, lf.window(), lf.concurrency > 0, fl); err != nil {
 			return err
 		}
-		if spec.thresholds, err = planThresholds(plan); err != nil {
+		if err := spec.applyPlan(plan, fl); err != nil {
 			return err
 		}
 		if spec.search, err = planSearch(plan, true, progressOut(df.headless, io.err)); err != nil {
 			return err
 		}
-		spec.plan, spec.planDef, path = planName(plan), plan, plan.Load.Path
-		planNotes(io.err, "demo", plan)
+		path = plan.Load.Path
 	} else {
 		if err := experiments.Check(steps, fl); err != nil {
 			return usageError{err}

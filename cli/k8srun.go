@@ -110,15 +110,14 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
 	}
 	if r.plan != nil {
-		var err error
-		if spec.thresholds, err = planThresholds(r.plan); err != nil {
+		if err := spec.applyPlan(r.plan, d); err != nil {
 			return err
 		}
-		if spec.search, err = planSearch(r.plan, false, progressOut(r.headless, r.io.err)); err != nil {
+		search, err := planSearch(r.plan, false, progressOut(r.headless, r.io.err))
+		if err != nil {
 			return err
 		}
-		spec.plan, spec.planDef = planName(r.plan), r.plan
-		planNotes(r.io.err, "run", r.plan)
+		spec.search = search
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: watching deployment/%s in namespace %s (context %s)…\n", name, conn.Namespace, conn.Context)
 	if r.headless {

@@ -12,6 +12,7 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
 )
 
@@ -172,17 +173,17 @@ func planSteps(p *experiments.Plan, flagSteps []experiments.Step, w time.Duratio
 }
 
 // planThresholds are the plan's thresholds as the run judges them, each
-// with its object form's options; a problem is at its line.
+// problem FILE:LINE (a usage error).
 func planThresholds(p *experiments.Plan) ([]analysis.Threshold, error) {
 	return parsePlanThresholds(p, p.Thresholds)
 }
 
-// parsePlanThresholds parses ts, thresholds of the plan p, with their
-// object form's options; a problem is at its line.
-func parsePlanThresholds(p *experiments.Plan, ts []experiments.Threshold) ([]analysis.Threshold, error) {
+// parsePlanThresholds parses ths, thresholds of the plan p, with their
+// options.
+func parsePlanThresholds(p *experiments.Plan, ths []experiments.Threshold) ([]analysis.Threshold, error) {
 	var out []analysis.Threshold
 	var errs []error
-	for _, t := range ts {
+	for _, t := range ths {
 		th, err := analysis.ParseThreshold(t.Metric, t.Expr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %v", p.File, t.Line, err))
@@ -204,18 +205,34 @@ func parsePlanThresholds(p *experiments.Plan, ts []experiments.Threshold) ([]ana
 	return out, nil
 }
 
-// planNotes warns of the plan's sections a run does not act on yet.
-func planNotes(w io.Writer, command string, p *experiments.Plan) {
-	var not []string
-	if p.SteadyState != nil {
-		not = append(not, "steady_state")
+// applyPlan gives r the plan's thresholds, steady state and rollbacks and
+// its name; c is the run's cluster (nil: none), which the rollbacks need
+// and must be able to run.
+func (r *runSpec) applyPlan(p *experiments.Plan, c cluster.Cluster) error {
+	var err error
+	if r.thresholds, err = planThresholds(p); err != nil {
+		return err
 	}
-	if len(p.Rollbacks.Actions) > 0 {
-		not = append(not, "rollbacks")
+	if ss := p.SteadyState; ss != nil {
+		ths, err := parsePlanThresholds(p, ss.Thresholds)
+		if err != nil {
+			return err
+		}
+		r.steady = &session.SteadyState{Before: ss.Before, After: ss.After, Thresholds: ths}
 	}
-	if len(not) > 0 {
-		fmt.Fprintf(w, "scalelab %s: plan %s: %s checked but not run yet\n", command, planName(p), strings.Join(not, " and "))
+	if rb := p.Rollbacks; len(rb.Actions) > 0 {
+		switch {
+		case c == nil:
+			return planProblem(p, rb.Line, "rollbacks: %s acts on a cluster and none is attached (scalelab demo runs a local fleet, run --k8s a Deployment)", rb.Actions[0].Spec)
+		default:
+			if err := experiments.Supported(rb.Actions, c); err != nil {
+				return planProblem(p, rb.Line, "rollbacks: %v", err)
+			}
+		}
+		r.rollbacks = rb
 	}
+	r.plan, r.planDef = planName(p), p
+	return nil
 }
 
 // planName is the plan's name, or its file when it has none.

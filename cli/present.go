@@ -63,6 +63,10 @@ type runSpec struct {
 	// thresholds are a plan's; the run is judged on them and the
 	// --threshold flags' (judged).
 	thresholds []analysis.Threshold
+	// steady is the plan's steady state (nil: none), rollbacks its
+	// rollbacks.
+	steady    *session.SteadyState
+	rollbacks experiments.Rollbacks
 	// search runs the plan's capacity search, nil without one.
 	search *session.SearchSink
 }
@@ -94,7 +98,8 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
 	if len(ths) > 0 {
-		// First: its events and its stop reach the others at once.
+		// First: its events and its stop reach the others at once. Steps
+		// are known by their plan name, or their spec (a --step flag's).
 		judge, err := session.NewThresholds(ths, nil)
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
@@ -131,6 +136,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 	return session.Config{
 		Command: r.command, Target: r.target, Resolve: r.resolve, Options: r.opts, Window: r.lf.window(),
 		Cluster: r.cluster, Steps: r.steps, Sinks: sinks, StopTimeout: r.stopTimeout, Drain: quitDrain,
+		SteadyState: r.steady, Rollbacks: r.rollbacks,
 		Summarize: func(res *session.Result) any {
 			sum := report.New(r.command, r.shown(res.Target.URL), r.model, res.Load)
 			model.track.Apply(&sum)
@@ -139,6 +145,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 				aborted = report.NewAbortResult(a.Threshold, a.Status, a.At)
 			}
 			sum.Judged(res.Verdict, res.Thresholds, aborted)
+			sum.SteadyState, sum.Rollbacks = steadyResult(res.SteadyState), rollbackResults(res.Rollbacks)
 			sum.Plan = r.plan
 			if r.search != nil {
 				sum.Search = searchResult(r.search.Result())
@@ -305,6 +312,8 @@ func printSummary(io streams, summary any, jsonOut bool, junit string) error {
 		}
 	}
 	switch sum.Verdict {
+	case analysis.VerdictSteadyStateNotMet:
+		return verdictError{err: errors.New(sum.VerdictLine(steps))}
 	case analysis.VerdictAborted:
 		return verdictError{err: errors.New(sum.VerdictLine(steps)), aborted: true}
 	case analysis.VerdictFail:
@@ -337,4 +346,28 @@ func stepSpecs(steps []experiments.PlanStep) []string {
 		specs = append(specs, s.Step.Spec)
 	}
 	return specs
+}
+
+// steadyResult is the steady state's judgement as the summary keeps it
+// (nil without one).
+func steadyResult(ss *session.SteadyStateResult) *report.SteadyStateResult {
+	if ss == nil {
+		return nil
+	}
+	one := func(h *session.Hypothesis) *report.HypothesisResult {
+		if h == nil {
+			return nil
+		}
+		return report.NewHypothesisResult(h.OK, h.Statuses, h.From, h.To, h.Note)
+	}
+	return &report.SteadyStateResult{Before: one(ss.Before), After: one(ss.After)}
+}
+
+// rollbackResults are the rollbacks run as the summary keeps them.
+func rollbackResults(rbs []session.RollbackResult) []report.RollbackResult {
+	var out []report.RollbackResult
+	for _, r := range rbs {
+		out = append(out, report.RollbackResult{Action: r.Action, OK: r.OK, Error: r.Error, DurationS: r.DurationS})
+	}
+	return out
 }

@@ -80,14 +80,12 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				if spec.steps, err = planSteps(plan, steps, f.window(), f.concurrency > 0, nil); err != nil {
 					return err
 				}
-				if spec.thresholds, err = planThresholds(plan); err != nil {
+				if err := spec.applyPlan(plan, nil); err != nil {
 					return err
 				}
 				if spec.search, err = planSearch(plan, false, progressOut(headless, io.err)); err != nil {
 					return err
 				}
-				spec.plan, spec.planDef = planName(plan), plan
-				planNotes(io.err, "run", plan)
 				fmt.Fprintf(io.err, "scalelab run: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
 			}
 			if headless {

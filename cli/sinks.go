@@ -47,6 +47,7 @@ func (r *recordSink) Event(e session.Event) {
 	}
 	switch {
 	case e.Source == session.FromSession: // the recording's frames and summary say it
+	case e.Source == session.FromRollback: // the summary's rollbacks say it
 	case e.Cluster != nil:
 		r.rec.event(recordings.ClusterEvent(*e.Cluster))
 	case e.Step != nil:
@@ -125,6 +126,9 @@ func (p *eventsSink) Event(e session.Event) {
 		fmt.Fprintf(p.w, "%6.1fs  event  %s\n", at, e.Message)
 	case e.Step != nil:
 		report.StepLine(p.w, at, *e.Step)
+	case e.Source == session.FromRollback,
+		e.Source == session.FromJudge && (e.Kind == session.SteadyStateMet || e.Kind == session.SteadyStateNotMet):
+		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	}
 }
 

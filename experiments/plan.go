@@ -227,13 +227,15 @@ type RollbackStrategy string
 
 // The rollback strategies.
 const (
-	// RollbackDefault runs the rollbacks unless the run was aborted.
+	// RollbackDefault runs the rollbacks when the run was aborted or a
+	// step failed.
 	RollbackDefault RollbackStrategy = "default"
 	// RollbackAlways runs them however the run ended.
 	RollbackAlways RollbackStrategy = "always"
 	// RollbackNever never runs them.
 	RollbackNever RollbackStrategy = "never"
-	// RollbackDeviated runs them only when a threshold failed.
+	// RollbackDeviated runs them when the verdict is not a pass (the
+	// steady state not met included).
 	RollbackDeviated RollbackStrategy = "deviated"
 )
 

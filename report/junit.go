@@ -8,8 +8,8 @@ import (
 	"github.com/scalelab/scalelab/experiments"
 )
 
-// JUnitSuite is a run as JUnit XML's testsuite: one testcase a threshold
-// and one a step, so that CI (GitLab, Jenkins, GitHub) shows them
+// JUnitSuite is a run as JUnit XML's testsuite: one testcase a threshold,
+// a step, a steady state's window and a rollback, so that CI (GitLab, Jenkins, GitHub) shows them
 // without a plugin.
 type JUnitSuite struct {
 	XMLName  xml.Name        `xml:"testsuite"`
@@ -21,8 +21,9 @@ type JUnitSuite struct {
 }
 
 // JUnitTestCase is one threshold (Name: the metric with its filter and
-// the expression; Classname thresholds) or one step (Name: its spec;
-// Classname steps).
+// the expression; Classname thresholds), one step (Name: its spec;
+// Classname steps), one steady state's window (Classname steady_state)
+// or one rollback (Name: its action; Classname rollbacks).
 type JUnitTestCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
@@ -56,6 +57,30 @@ func NewJUnit(s Summary, steps []experiments.Result) JUnitSuite {
 		c := JUnitTestCase{Name: st.Spec, Classname: "steps", Time: fmt.Sprintf("%.3f", st.DurationS)}
 		if st.StepFailed() {
 			msg := fmt.Sprintf("step %s failed: %s", st.Spec, st.Error)
+			c.Failure = &JUnitFailure{Message: msg, Text: msg}
+		}
+		js.Cases = append(js.Cases, c)
+	}
+	if ss := s.SteadyState; ss != nil {
+		for _, w := range []struct {
+			name string
+			h    *HypothesisResult
+		}{{"steady state before the method", ss.Before}, {"steady state after the method", ss.After}} {
+			if w.h == nil {
+				continue
+			}
+			c := JUnitTestCase{Name: w.name, Classname: "steady_state", Time: fmt.Sprintf("%.3f", w.h.ToS-w.h.FromS)}
+			if !w.h.OK {
+				msg := w.name + " not met: " + w.h.failed()
+				c.Failure = &JUnitFailure{Message: msg, Text: msg}
+			}
+			js.Cases = append(js.Cases, c)
+		}
+	}
+	for _, rb := range s.Rollbacks {
+		c := JUnitTestCase{Name: rb.Action, Classname: "rollbacks", Time: fmt.Sprintf("%.3f", rb.DurationS)}
+		if !rb.OK {
+			msg := fmt.Sprintf("rollback %s failed: %s", rb.Action, rb.Error)
 			c.Failure = &JUnitFailure{Message: msg, Text: msg}
 		}
 		js.Cases = append(js.Cases, c)

@@ -25,7 +25,7 @@ type Summary struct {
 	ModelChanges []ModelChange `json:"model_changes,omitempty"`
 	Start        time.Time     `json:"start"`
 	engine.Summary
-	// Verdict is the run's (pass, fail, aborted), present when it had
+	// Verdict is the run's (pass, fail, aborted, steady-state-not-met), present when it had
 	// thresholds or steps; Thresholds their final statuses; Aborted the
 	// threshold that stopped it (Judged sets them).
 	Verdict    analysis.Verdict  `json:"verdict,omitempty"`
@@ -33,6 +33,10 @@ type Summary struct {
 	Aborted    *AbortResult      `json:"aborted,omitempty"`
 	// Search is the capacity search's result, nil without one.
 	Search *SearchResult `json:"search,omitempty"`
+	// SteadyState is the steady state's judgement, absent without one;
+	// Rollbacks the rollback actions run, in order (absent when none ran).
+	SteadyState *SteadyStateResult `json:"steady_state,omitempty"`
+	Rollbacks   []RollbackResult   `json:"rollbacks,omitempty"`
 }
 
 // New is the summary of a run of command against target (as printed)

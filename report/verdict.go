@@ -119,6 +119,8 @@ func (r Summary) WriteVerdict(w io.Writer, steps []experiments.Result) {
 			fmt.Fprintf(w, "    %s %-*s  %-16s  %s\n", mark, width, printable(t.Metric+t.Filter), printable(t.Source), printable(t.Text))
 		}
 	}
+	r.writeSteady(w)
+	r.writeRollbacks(w)
 	fmt.Fprintf(w, "\n  verdict: %s\n", r.VerdictLine(steps))
 }
 
@@ -138,6 +140,12 @@ func (r Summary) VerdictLine(steps []experiments.Result) string {
 			return fmt.Sprintf("ABORTED at %.1fs: %s = %s (abortOnFail)", a.AtS, printable(a.Threshold), printable(v))
 		}
 		return "ABORTED"
+	case analysis.VerdictSteadyStateNotMet:
+		why := "steady state not met before the method"
+		if ss := r.SteadyState; ss != nil && ss.Before != nil {
+			why += ": " + ss.Before.failed()
+		}
+		return "STEADY-STATE-NOT-MET (" + why + "; no step ran)"
 	}
 	var parts []string
 	var failed []string
@@ -161,6 +169,9 @@ func (r Summary) VerdictLine(steps []experiments.Result) string {
 	}
 	if len(bad) > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d steps failed: %s", len(bad), len(steps), strings.Join(bad, ", ")))
+	}
+	if ss := r.SteadyState; ss != nil && ss.After != nil && !ss.After.OK {
+		parts = append(parts, "steady state not met after the method: "+ss.After.failed())
 	}
 	if len(parts) == 0 {
 		return strings.ToUpper(string(r.Verdict))

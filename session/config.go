@@ -73,6 +73,20 @@ type Config struct {
 	// sinks close (Result.Summary: what the command prints, and the
 	// recording keeps).
 	Summarize func(*Result) any
+	// SteadyState (optional) is the steady-state hypothesis: with a
+	// baseline (Before) the steps wait until it held, and the load stops
+	// when it did not; After is judged once the last step ended.
+	SteadyState *SteadyState
+	// Rollbacks are cluster actions run once the load ended, when their
+	// strategy says so (RollbacksDue), before the summary; they need a
+	// Cluster.
+	Rollbacks experiments.Rollbacks
+	// RollbackTimeout bounds each rollback action (0: StartTimeout, as a
+	// cluster's start: a rollback brings replicas up as a start does; the
+	// stop's bound is too short for a rolling rollback of a few replicas,
+	// which a fleet with its default startup delay and drain takes 4 s
+	// for).
+	RollbackTimeout time.Duration
 	// Drain is how long a stopped load waits for its requests in flight
 	// (engine.Drain); 0 is engine.DefaultDrain.
 	Drain time.Duration
@@ -92,6 +106,19 @@ func (c *Config) check() error {
 			if !experiments.IsLoadAction(st.Step.Action) {
 				errs = append(errs, fmt.Errorf("session: step %q: a cluster action needs a cluster", st.Step.Spec))
 			}
+		}
+	}
+	if len(c.Rollbacks.Actions) > 0 && c.Cluster == nil {
+		errs = append(errs, errors.New("session: rollbacks need a cluster"))
+	}
+	for _, a := range c.Rollbacks.Actions {
+		if experiments.IsLoadAction(a.Action) {
+			errs = append(errs, fmt.Errorf("session: rollback %q acts on the load, not the cluster", a.Spec))
+		}
+	}
+	if c.SteadyState != nil {
+		if err := c.SteadyState.check(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for i, s := range c.Sinks {

@@ -186,6 +186,10 @@ func (f *fanout) eventLocked(e Event) {
 			st := *e.Threshold
 			own.Threshold = &st
 		}
+		if e.Rollback != nil {
+			r := *e.Rollback
+			own.Rollback = &r
+		}
 		sink.Event(own)
 	}
 }

@@ -25,6 +25,13 @@ type Session struct {
 	cancelLoad context.CancelFunc
 	stopReason string
 	stopAsked  bool
+
+	// steady judges the steady state (nil without one). With a baseline,
+	// the steps wait for it: releaseSteps starts them (startSteps), unless
+	// the load already ended (stepsOver).
+	steady     *steadySink
+	startSteps func()
+	stepsOver  bool
 }
 
 // Result is what a session measured.
@@ -57,8 +64,16 @@ type Result struct {
 	// Aborted says which abortOnFail threshold stopped the run, nil when
 	// none did.
 	Aborted *Abort
-	// Verdict is the run's: aborted, fail (a threshold not OK, or a step
-	// failed), or pass; empty when the run had no threshold and no step.
+	// SteadyState is the steady state's judgement (Config.SteadyState),
+	// nil without one.
+	SteadyState *SteadyStateResult
+	// Rollbacks are the rollback actions run (Config.Rollbacks), in order;
+	// none when their strategy did not run them.
+	Rollbacks []RollbackResult
+	// Verdict is the run's: aborted, steady-state-not-met (the baseline
+	// did not hold: no step ran), fail (a threshold not OK, a step failed,
+	// or the steady state not met after the method), or pass; empty when
+	// the run had no threshold, no step and no steady state.
 	Verdict analysis.Verdict
 }
 
@@ -74,7 +89,27 @@ func New(cfg Config) (*Session, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	return &Session{cfg: cfg, fan: newFanout(cfg.Sinks)}, nil
+	s := &Session{cfg: cfg}
+	sinks := cfg.Sinks
+	if cfg.SteadyState != nil {
+		// First: its stop and its release of the steps come at once.
+		s.steady = newSteadySink(s, *cfg.SteadyState)
+		sinks = append([]Sink{s.steady}, sinks...)
+	}
+	s.fan = newFanout(sinks)
+	return s, nil
+}
+
+// releaseSteps lets the steps run once the baseline held, unless the
+// load ended meanwhile.
+func (s *Session) releaseSteps() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stepsOver || s.startSteps == nil {
+		return
+	}
+	s.startSteps()
+	s.startSteps = nil
 }
 
 // stamped is e with its zero Time made now.
@@ -186,7 +221,14 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 	var steps sync.WaitGroup
 	start := time.Now()
 	if runner != nil {
-		steps.Go(func() { runner.Run(stepsCtx, start) })
+		run := func() { steps.Go(func() { runner.Run(stepsCtx, start) }) }
+		if s.steady != nil && s.steady.base != nil {
+			s.mu.Lock()
+			s.startSteps = run // at the baseline's end, if it held
+			s.mu.Unlock()
+		} else {
+			run()
+		}
 	}
 	type ran struct {
 		res *engine.Result
@@ -215,7 +257,7 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 			res.Partial = fmt.Sprintf("%s: load: %v", s.cfg.Command, r.err)
 		}
 	case <-loadCtx.Done():
-		if s.cfg.Hold && s.cfg.Cluster != nil && ctx.Err() != nil {
+		if s.cfg.Hold && s.cfg.Cluster != nil && ctx.Err() != nil && len(s.cfg.Rollbacks.Actions) == 0 {
 			// The operator quit: the cluster stops while the load drains,
 			// so that quitting takes about the drain.
 			go s.stopCluster()
@@ -249,16 +291,24 @@ func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Ta
 		res.Load = &engine.Result{Total: total, Window: window}
 	}
 	s.fan.event(Event{Time: res.End, Source: FromSession, Kind: LoadEnded, Message: "the load ended"})
+	s.mu.Lock()
+	s.stepsOver = true
+	held := s.startSteps != nil // the baseline never let them run
+	s.mu.Unlock()
 	stopSteps()
 	steps.Wait()
 	if runner != nil {
 		res.Steps = runner.Results(res.End)
+		if held {
+			notRun(res.Steps)
+		}
 	}
 	s.mu.Lock()
 	res.Stopped = s.stopReason
 	s.mu.Unlock()
 	s.fan.finish(res)
 	res.Verdict = VerdictOf(res)
+	s.rollback(res)
 	if s.cfg.Hold {
 		<-ctx.Done()
 	}
@@ -306,12 +356,15 @@ func StepState(r experiments.Result) (kind, message string) {
 	return kind, "step " + r.Label() + text
 }
 
-// VerdictOf is the run's verdict from its thresholds' final statuses and
-// its steps: empty when it had neither. The session sets Result.Verdict
-// with it after the Finishers ran; a Finisher that shows the verdict (the
-// UI) calls it on the result it is given.
+// VerdictOf is the run's verdict from its thresholds' final statuses, its
+// steps and its steady state: empty when it had none of them. The steady
+// state not met before the method is its own verdict (unless an abort
+// came first); not met after it fails the run. The session sets
+// Result.Verdict with it after the Finishers ran; a Finisher that shows
+// the verdict (the UI) calls it on the result it is given.
 func VerdictOf(res *Result) analysis.Verdict {
-	if len(res.Thresholds) == 0 && len(res.Steps) == 0 {
+	ss := res.SteadyState
+	if len(res.Thresholds) == 0 && len(res.Steps) == 0 && ss == nil {
 		return ""
 	}
 	failed := 0
@@ -320,7 +373,31 @@ func VerdictOf(res *Result) analysis.Verdict {
 			failed++
 		}
 	}
-	return analysis.VerdictOf(res.Thresholds, failed)
+	v := analysis.VerdictOf(res.Thresholds, failed)
+	if ss == nil || v == analysis.VerdictAborted {
+		return v
+	}
+	if ss.Before != nil && !ss.Before.OK {
+		return analysis.VerdictSteadyStateNotMet
+	}
+	if ss.After != nil && !ss.After.OK {
+		return analysis.VerdictFail
+	}
+	return v
+}
+
+// NotRunSteadyState is the Error of a step that did not run because the
+// steady state did not hold before the method.
+const NotRunSteadyState = "not run: the steady state was not met before the method"
+
+// notRun marks the steps that never started as not run for the steady
+// state.
+func notRun(steps []experiments.Result) {
+	for i := range steps {
+		if steps[i].From.IsZero() {
+			steps[i].Error, steps[i].Cut = NotRunSteadyState, true
+		}
+	}
 }
 
 func joinNotes(a, b string) string {

@@ -109,6 +109,8 @@ const (
 	FromJudge Source = "judge"
 )
 
+// FromRollback (rollbacks.go) is a rollback action's start or end.
+
 // LoadEnded is the kind of the session's event when the load returned.
 const LoadEnded = "load-ended"
 
@@ -132,4 +134,6 @@ type Event struct {
 	Step *experiments.Result
 	// Threshold is the threshold's status at the change (FromJudge).
 	Threshold *analysis.Status
+	// Rollback is the rollback action's result (FromRollback).
+	Rollback *RollbackResult
 }

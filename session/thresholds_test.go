@@ -189,8 +189,9 @@ func TestThresholdsPassAndFailOnAFleet(t *testing.T) {
 
 // funcSink is a sink of functions.
 type funcSink struct {
-	open func(Info)
-	tick func(Tick)
+	open  func(Info)
+	tick  func(Tick)
+	event func(Event)
 }
 
 func (f *funcSink) Open(i Info) error {
@@ -202,7 +203,11 @@ func (f *funcSink) Tick(t Tick) {
 		f.tick(t)
 	}
 }
-func (f *funcSink) Event(Event)         {}
+func (f *funcSink) Event(e Event) {
+	if f.event != nil {
+		f.event(e)
+	}
+}
 func (f *funcSink) Close(*Result) error { return nil }
 
 // TestControlEmitFromASinkReachesEverySinkInOrder has a sink emit an
