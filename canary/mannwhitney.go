@@ -2,9 +2,9 @@ package canary
 
 import (
 	"math"
+	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/scalelab/scalelab/engine"
 )
 
 // UTest is the Mann-Whitney U test of a canary's latency against its
@@ -39,87 +39,86 @@ type UTest struct {
 	PSlower float64 `json:"p_slower"`
 }
 
-// bucket is one histogram bucket in use: its value and count.
-type bucket struct {
-	value float64
-	n     float64
-}
-
 // MannWhitney tests a canary's latency histogram against its baseline's
-// (nil ones are empty). Histograms of another geometry than
-// engine.NewHistogram's are re-bucketed into it first, so any two compare.
-// Counts are summed in float64: a bucket may hold up to 2^53 values
-// without loss, and the statistic's terms never overflow.
+// (nil ones are empty). A histogram of another geometry than
+// engine.NewHistogram's is re-bucketed into it first, so any two compare.
+// Counts are summed in float64: exact up to 2^53 values a bucket, and the
+// statistic's terms never overflow.
 func MannWhitney(baseline, canary *hdrhistogram.Histogram) UTest {
-	return uTest(bucketsOf(pack(baseline)), bucketsOf(pack(canary)))
+	return uTest(countsOf(baseline), countsOf(canary))
 }
 
-// pack returns h in packed form, in engine.NewHistogram's geometry (empty
-// for a nil h).
-func pack(h *hdrhistogram.Histogram) *hdrhistogram.PackedHistogram {
-	p := newPacked()
-	if h != nil && h.TotalCount() > 0 {
-		p.MergeFrom(h)
+// countsOf returns h's bucket counts in engine.NewHistogram's geometry,
+// indexed in value order (nil for an empty or nil h): a copy, or for
+// another geometry its values re-recorded into it.
+func countsOf(h *hdrhistogram.Histogram) []int64 {
+	if h == nil || h.TotalCount() == 0 {
+		return nil
 	}
-	return p
+	return engineHist(h).Export().Counts
 }
+
+// engineHist returns h when of engine.NewHistogram's geometry, else a new
+// histogram of it with h's buckets re-recorded at their values.
+func engineHist(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	if h.LowestTrackableValue() == histLowest && h.HighestTrackableValue() == histHighest &&
+		h.SignificantFigures() == histSigFigs {
+		return h
+	}
+	p := newPacked()
+	p.MergeFrom(h)
+	e := hdrhistogram.New(histLowest, histHighest, histSigFigs)
+	p.MergeInto(e)
+	return e
+}
+
+// The geometry of engine.NewHistogram's histograms (a test checks it):
+// microseconds from 1 µs to one hour at three significant digits.
+const (
+	histLowest  = 1
+	histHighest = int64(time.Hour / time.Microsecond)
+	histSigFigs = 3
+)
 
 // newPacked returns an empty packed histogram of engine.NewHistogram's
 // geometry.
 func newPacked() *hdrhistogram.PackedHistogram {
-	g := engine.NewHistogram()
-	return hdrhistogram.NewPacked(g.LowestTrackableValue(), g.HighestTrackableValue(), int(g.SignificantFigures()))
+	return hdrhistogram.NewPacked(histLowest, histHighest, histSigFigs)
 }
 
-// bucketsOf lists p's buckets in use, in value order.
-func bucketsOf(p *hdrhistogram.PackedHistogram) []bucket {
-	out := make([]bucket, 0, p.Populated())
-	for v, n := range p.ForEachBucket {
-		out = append(out, bucket{value: float64(v), n: float64(n)})
-	}
-	return out
-}
-
-// uTest computes the test from the two sides' buckets, each in value
-// order, in one merge walk: for every value, the canary's count times the
+// uTest computes the test from the two sides' bucket counts (of one
+// geometry, so one index is one value on both sides; nil for an empty
+// side) in one walk: for every bucket, the canary's count times the
 // baseline's values below it plus half those tied.
-func uTest(base, can []bucket) UTest {
+func uTest(base, can []int64) UTest {
 	var t UTest
-	for _, b := range base {
-		t.N1 += b.n
+	end := 0 // past the last bucket in use on either side
+	for i, n := range base {
+		if n > 0 {
+			t.N1 += float64(n)
+			end = i + 1
+		}
 	}
-	for _, c := range can {
-		t.N2 += c.n
+	for i, n := range can {
+		if n > 0 {
+			t.N2 += float64(n)
+			end = max(end, i+1)
+		}
 	}
 	t.P, t.PSlower = 1, 1
 	if t.N1 == 0 || t.N2 == 0 {
 		return t
 	}
-	var below, ties float64 // baseline values below the walk; Σ(t³−t) over tied groups
-	i, j := 0, 0
-	for i < len(base) || j < len(can) {
-		var v float64
-		switch {
-		case j == len(can):
-			v = base[i].value
-		case i == len(base):
-			v = can[j].value
-		default:
-			v = min(base[i].value, can[j].value)
+	var below, ties float64 // baseline values below the walk; Σ(g³−g) over tied groups
+	for i := range min(end, len(base), len(can)) {
+		if base[i] == 0 && can[i] == 0 {
+			continue
 		}
-		var nb, nc float64
-		if i < len(base) && base[i].value == v {
-			nb = base[i].n
-			i++
-		}
-		if j < len(can) && can[j].value == v {
-			nc = can[j].n
-			j++
-		}
+		nb, nc := float64(base[i]), float64(can[i])
 		t.U += nc * (below + nb/2)
 		below += nb
 		if g := nb + nc; g > 1 {
-			ties += (g - 1) * g * (g + 1) // t³−t without cubing a large t first
+			ties += (g - 1) * g * (g + 1) // g³−g without cubing a large g first
 		}
 	}
 	n := t.N1 + t.N2

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/scalelab/scalelab/engine"
 )
 
 // naiveU is the reference: the canary's U by comparing every pair of raw
@@ -151,5 +153,15 @@ func TestMannWhitneyOtherGeometry(t *testing.T) {
 	got := MannWhitney(hist(t, span(100, 199)), other)
 	if got.U != 5000 || got.P != 1 {
 		t.Errorf("same values in another geometry: U %g p %g, want 5000 and 1", got.U, got.P)
+	}
+}
+
+// TestEngineGeometry: the packed histograms are of the engine's geometry.
+func TestEngineGeometry(t *testing.T) {
+	h, p := engine.NewHistogram(), newPacked()
+	if h.LowestTrackableValue() != p.LowestTrackableValue() || h.HighestTrackableValue() != p.HighestTrackableValue() ||
+		h.SignificantFigures() != p.SignificantFigures() {
+		t.Fatalf("packed %d..%d at %d digits, engine %d..%d at %d", p.LowestTrackableValue(), p.HighestTrackableValue(),
+			p.SignificantFigures(), h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
 	}
 }
