@@ -1,0 +1,259 @@
+package canary
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/scalelab/scalelab/engine"
+)
+
+// Outcome is an interval's outcome.
+type Outcome string
+
+// An interval's outcomes.
+const (
+	// Pass: the canary is no worse than the baseline beyond the tolerances.
+	Pass Outcome = "pass"
+	// Fail: the canary fails more or is slower, significantly and beyond
+	// the tolerances.
+	Fail Outcome = "fail"
+	// Inconclusive: too few requests in either version to judge.
+	Inconclusive Outcome = "inconclusive"
+)
+
+// Metrics an interval's outcome can name (IntervalResult.Metric).
+const (
+	MetricRequests = "requests" // too few: inconclusive
+	MetricErrors   = "errors"   // the failure proportion
+	MetricP50      = "p50"      // the latency's median
+	MetricP99      = "p99"      // the latency's 99th percentile
+)
+
+// Sample is what one version answered over an interval.
+type Sample struct {
+	// Version is the version's name.
+	Version string
+	// Requests counts its requests, Failed those that failed (transport
+	// errors and 5xx answers).
+	Requests, Failed uint64
+	// Latency is their latency histogram in microseconds, of
+	// engine.NewHistogram's geometry; nil before any request with one.
+	Latency *hdrhistogram.Histogram
+}
+
+// Add adds a version's stats from one snapshot (nil adds nothing). The
+// histogram is merged into the sample's own, never shared.
+func (s *Sample) Add(vs *engine.VersionStats) {
+	if vs == nil {
+		return
+	}
+	s.Requests += vs.Requests
+	s.Failed += vs.Failed
+	if vs.Latency != nil && vs.Latency.TotalCount() > 0 {
+		if s.Latency == nil {
+			s.Latency = engine.NewHistogram()
+		}
+		s.Latency.Merge(vs.Latency)
+	}
+}
+
+// SampleOf merges what version answered in each of snaps (engine
+// snapshots split by version, ByVersion) into a sample.
+func SampleOf(version string, snaps []*engine.Snapshot) Sample {
+	s := Sample{Version: version}
+	for _, snap := range snaps {
+		if snap != nil {
+			s.Add(snap.ByVersion[version])
+		}
+	}
+	return s
+}
+
+// Figures are one version's figures over an interval (or several).
+type Figures struct {
+	Version  string `json:"version"`
+	Requests uint64 `json:"requests"`
+	Failed   uint64 `json:"failed"`
+	// ErrorRate is Failed over Requests (0 without requests).
+	ErrorRate float64 `json:"error_rate"`
+	// P50 and P99 are the latency's percentiles in milliseconds (0 without
+	// requests).
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+}
+
+// IntervalResult is an interval's outcome with every figure it was judged
+// on.
+type IntervalResult struct {
+	Outcome Outcome `json:"outcome"`
+	// Metric names what decided the outcome: MetricRequests when
+	// inconclusive, MetricErrors, MetricP50 or MetricP99 when failed;
+	// empty when passed.
+	Metric string `json:"metric,omitempty"`
+	// Reason is the outcome in one line, with its figures.
+	Reason string `json:"reason"`
+	// Baseline and Canary are the two versions' figures.
+	Baseline Figures `json:"baseline"`
+	Canary   Figures `json:"canary"`
+	// P50Ratio and P99Ratio are the canary's percentile over the
+	// baseline's (a percentile of 0 µs counts as 1 µs, the histograms'
+	// resolution); 0 when either version has no latency.
+	P50Ratio float64 `json:"p50_ratio"`
+	P99Ratio float64 `json:"p99_ratio"`
+	// Latency is the U test of the canary's latency against the
+	// baseline's; Errors the test of their failure proportions.
+	Latency UTest    `json:"latency"`
+	Errors  PropTest `json:"errors"`
+
+	// base and can are the two latency histograms' buckets in use, for
+	// Decide's figures over several intervals.
+	base, can []cell
+}
+
+// cell is a histogram bucket in use: its index in engine.NewHistogram's
+// geometry and its count.
+type cell struct {
+	i int32
+	n int64
+}
+
+// Judge judges one interval: the canary's sample against the baseline's.
+// It is inconclusive when either has fewer than cfg.MinSamples requests;
+// it fails when the canary's failure proportion exceeds the baseline's by
+// more than cfg.MaxIncrease at significance cfg.Alpha, or when its latency
+// is significantly slower (the one-sided U test) and its p99 (else p50) is
+// more than cfg.MaxRatio times the baseline's and more than cfg.DeadBand
+// above it; otherwise it passes. Every figure is computed in every case.
+// The samples are only read.
+func Judge(cfg Config, baseline, canary Sample) IntervalResult {
+	var r IntervalResult
+	bc, cc := countsOf(baseline.Latency), countsOf(canary.Latency)
+	r.base, r.can = cells(bc), cells(cc)
+	fill(&r, cfg, side{baseline.Version, baseline.Requests, baseline.Failed, baseline.Latency, bc},
+		side{canary.Version, canary.Requests, canary.Failed, canary.Latency, cc})
+	r.Outcome, r.Metric, r.Reason = outcome(cfg, &r)
+	return r
+}
+
+// side is one version's measurements: counts, latency histogram (nil or
+// empty without) and its bucket counts in engine geometry (countsOf).
+type side struct {
+	name             string
+	requests, failed uint64
+	latency          *hdrhistogram.Histogram
+	counts           []int64
+}
+
+// cells lists the buckets in use of counts.
+func cells(counts []int64) []cell {
+	var n int
+	for _, c := range counts {
+		if c > 0 {
+			n++
+		}
+	}
+	out := make([]cell, 0, n)
+	for i, c := range counts {
+		if c > 0 {
+			out = append(out, cell{int32(i), c})
+		}
+	}
+	return out
+}
+
+// fill computes r's figures and tests.
+func fill(r *IntervalResult, cfg Config, b, c side) {
+	r.Errors = ErrorIncrease(b.failed, b.requests, c.failed, c.requests, cfg.MaxIncrease)
+	r.Latency = uTest(b.counts, c.counts)
+	bp, cp := percentiles(b.latency), percentiles(c.latency)
+	r.Baseline = Figures{Version: b.name, Requests: b.requests, Failed: b.failed, ErrorRate: r.Errors.BaselineRate,
+		P50: ms(bp[0]), P99: ms(bp[1])}
+	r.Canary = Figures{Version: c.name, Requests: c.requests, Failed: c.failed, ErrorRate: r.Errors.CanaryRate,
+		P50: ms(cp[0]), P99: ms(cp[1])}
+	if r.Latency.N1 > 0 && r.Latency.N2 > 0 {
+		r.P50Ratio, r.P99Ratio = ratio(cp[0], bp[0]), ratio(cp[1], bp[1])
+	}
+}
+
+// percentiles is h's p50 and p99 in microseconds (0 when empty), as
+// engine.PercentilesOf reads them.
+func percentiles(h *hdrhistogram.Histogram) [2]int64 {
+	if h == nil || h.TotalCount() == 0 {
+		return [2]int64{}
+	}
+	return [2]int64{h.ValueAtQuantile(50), h.ValueAtQuantile(99)}
+}
+
+// ratio is a/b for latencies in microseconds, each at least 1 µs.
+func ratio(a, b int64) float64 { return float64(max(a, 1)) / float64(max(b, 1)) }
+
+// ms is a latency in microseconds in milliseconds, to the microsecond.
+func ms(us int64) float64 { return float64(us) / 1000 }
+
+// outcome decides an interval from its figures.
+func outcome(cfg Config, r *IntervalResult) (Outcome, string, string) {
+	b, c := r.Baseline, r.Canary
+	if b.Requests < cfg.MinSamples || c.Requests < cfg.MinSamples {
+		return Inconclusive, MetricRequests, fmt.Sprintf("%s %d requests, %s %d: fewer than %d (min_samples)",
+			c.Version, c.Requests, b.Version, b.Requests, cfg.MinSamples)
+	}
+	if r.Errors.P < cfg.Alpha && r.Errors.Increase > cfg.MaxIncrease {
+		return Fail, MetricErrors, errorsLine(r) + fmt.Sprintf(" (+%s pp > %s pp, %s)",
+			pp(r.Errors.Increase), pp(cfg.MaxIncrease), pValue("p", r.Errors.P))
+	}
+	slower := r.Latency.PSlower < cfg.Alpha
+	if metric := latencyMetric(cfg, r); slower && metric != "" {
+		return Fail, metric, latencyLine(r, metric) + fmt.Sprintf(" (%s > %s, U-test %s)",
+			times(ratioOf(r, metric)), times(cfg.MaxRatio), pValue("p", r.Latency.PSlower))
+	}
+	detail := times(r.P99Ratio)
+	switch {
+	case slower: // significant, but within the floors
+		detail += fmt.Sprintf(" within %s, U-test %s", times(cfg.MaxRatio), pValue("p", r.Latency.PSlower))
+	case latencyMetric(cfg, r) != "": // beyond the floors, but not significant
+		detail += fmt.Sprintf(", U-test %s", pValue("p", r.Latency.PSlower))
+	}
+	return Pass, "", fmt.Sprintf("%s (%s), %s", latencyLine(r, MetricP99), detail, errorRates(r))
+}
+
+// latencyMetric is the percentile whose ratio and difference exceed the
+// configuration's floors, p99 first; empty when neither does.
+func latencyMetric(cfg Config, r *IntervalResult) string {
+	band := float64(cfg.DeadBand) / float64(time.Millisecond)
+	if r.P99Ratio > cfg.MaxRatio && r.Canary.P99-r.Baseline.P99 > band {
+		return MetricP99
+	}
+	if r.P50Ratio > cfg.MaxRatio && r.Canary.P50-r.Baseline.P50 > band {
+		return MetricP50
+	}
+	return ""
+}
+
+// ratioOf is r's ratio of metric (MetricP50 or MetricP99).
+func ratioOf(r *IntervalResult, metric string) float64 {
+	if metric == MetricP50 {
+		return r.P50Ratio
+	}
+	return r.P99Ratio
+}
+
+// latencyLine is "v2 p99 38.2 ms vs v1 12.1 ms" for metric.
+func latencyLine(r *IntervalResult, metric string) string {
+	c, b := r.Canary.P99, r.Baseline.P99
+	if metric == MetricP50 {
+		c, b = r.Canary.P50, r.Baseline.P50
+	}
+	return fmt.Sprintf("%s %s %s ms vs %s %s ms", r.Canary.Version, metric, millis(c), r.Baseline.Version, millis(b))
+}
+
+// errorsLine is "v2 errors 30.1% vs v1 0.10%".
+func errorsLine(r *IntervalResult) string {
+	return fmt.Sprintf("%s errors %s vs %s %s", r.Canary.Version, percent(r.Canary.ErrorRate),
+		r.Baseline.Version, percent(r.Baseline.ErrorRate))
+}
+
+// errorRates is "errors 0.10% vs 0.12%", canary first.
+func errorRates(r *IntervalResult) string {
+	return fmt.Sprintf("errors %s vs %s", percent(r.Canary.ErrorRate), percent(r.Baseline.ErrorRate))
+}
