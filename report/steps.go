@@ -38,8 +38,17 @@ func WriteSteps(w io.Writer, steps []experiments.Result, recorded bool) {
 		if s.Availability != nil {
 			avail = fmt.Sprintf("availability %.3f%%", *s.Availability*100)
 		}
-		fmt.Fprintf(w, "    %-24s at %6.1fs  for %5.1fs  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
-			s.Label(), s.StartS, s.DurationS, s.Requests, s.Failed, s.Errors, avail, state)
+		at, took := fmt.Sprintf("%6.1fs", s.StartS), fmt.Sprintf("%5.1fs", s.DurationS)
+		if s.From.IsZero() && s.Error != "" && !s.Completed {
+			// Never started: a triggered step's time is not known, a timed
+			// one's is its schedule, and it ran for no time.
+			if s.StartS == 0 {
+				at = "     —"
+			}
+			took = "    —"
+		}
+		fmt.Fprintf(w, "    %-24s at %s  for %s  %6d requests  %4d failed  %4d transport errors  %-21s  %s\n",
+			s.Label(), at, took, s.Requests, s.Failed, s.Errors, avail, state)
 	}
 	if failed > 0 {
 		if recorded {
