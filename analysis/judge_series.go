@@ -15,6 +15,10 @@ type counts struct {
 	// requests and failed are the requests selected and those of them
 	// that failed; dropped and late the open-loop sends.
 	requests, failed, dropped, late uint64
+	// answered counts the selected requests that got an HTTP answer: a
+	// latency judged on none (a dead target refuses every request) has no
+	// data, however fast the refusals came.
+	answered uint64
 	// seconds is the time the ticks covered.
 	seconds float64
 }
@@ -22,6 +26,7 @@ type counts struct {
 func (c *counts) add(o counts) {
 	c.base += o.base
 	c.requests += o.requests
+	c.answered += o.answered
 	c.failed += o.failed
 	c.dropped += o.dropped
 	c.late += o.late
@@ -38,12 +43,14 @@ func take(m Metric, s *engine.Snapshot) (counts, *hdrhistogram.Histogram) {
 	case m.Version != "":
 		if vs := s.ByVersion[m.Version]; vs != nil {
 			c.requests, c.failed, h = vs.Requests, vs.Failed, vs.Latency
+			c.answered = vs.Requests - min(vs.Errors, vs.Requests)
 		}
 		c.base = c.requests
 	case !m.Status.IsZero():
 		for code, n := range s.Status {
 			if m.Status.Matches(code) {
 				c.requests += n
+				c.answered += n
 				if code >= 500 {
 					c.failed += n
 				}
@@ -52,6 +59,7 @@ func take(m Metric, s *engine.Snapshot) (counts, *hdrhistogram.Histogram) {
 		c.base = s.Requests
 	default:
 		c.requests, c.failed, c.dropped, c.late = s.Requests, s.Failed(), s.Dropped, s.Late
+		c.answered = s.Requests - min(s.TotalErrors(), s.Requests)
 		c.base = s.Requests
 		if m.Name == MetricDropped || m.Name == MetricLate {
 			c.base += s.Dropped
@@ -185,7 +193,7 @@ func (s *series) measure(now time.Duration, agg Aggregation) (float64, bool) {
 		return 0, false
 	}
 	if s.trend {
-		if h == nil || h.TotalCount() == 0 {
+		if c.answered == 0 || h == nil || h.TotalCount() == 0 {
 			return 0, false
 		}
 		ms := func(us int64) float64 { return float64(us) / 1000 }

@@ -396,3 +396,45 @@ func TestObserveAllocatesNothing(t *testing.T) {
 		t.Errorf("%g allocations a tick, want 0", n)
 	}
 }
+
+// TestDeadTargetLatencyNoData: against a dead target (every request
+// refused at once) latency has no data, not a pass on the fast
+// refusals; availability has data and fails; with one answer among the
+// refusals latency has data again.
+func TestDeadTargetLatencyNoData(t *testing.T) {
+	refused := func(from time.Duration, answered int) *engine.Snapshot {
+		s := engine.NewSnapshot()
+		s.Start, s.End = t0.Add(from), t0.Add(from+250*time.Millisecond)
+		s.Requests = 100
+		s.Errors[engine.ErrRefused] = uint64(100 - answered)
+		s.Status = map[int]uint64{}
+		if answered > 0 {
+			s.Status[200] = uint64(answered)
+		}
+		for i := 0; i < 100; i++ {
+			_ = s.Latency.RecordValue(300)
+			_ = s.Service.RecordValue(300)
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name     string
+		answered int
+		noData   bool
+	}{{"all refused", 0, true}, {"one answer", 1, false}} {
+		j := mustJudge(t,
+			mustThreshold(t, "latency", "p(99)<200", nil),
+			mustThreshold(t, "availability", "rate>0.99", nil),
+		)
+		for i := 0; i < 4; i++ {
+			j.Observe(time.Duration(i+1)*250*time.Millisecond, refused(time.Duration(i)*250*time.Millisecond, c.answered))
+		}
+		st := j.Evaluate(time.Second)
+		if st[0].NoData != c.noData || (c.noData && st[0].OK) {
+			t.Errorf("%s: latency %+v, want no data %v (and not ok)", c.name, st[0], c.noData)
+		}
+		if st[2].NoData || st[2].OK {
+			t.Errorf("%s: availability %+v, want data and a failure", c.name, st[2])
+		}
+	}
+}

@@ -16,6 +16,8 @@ type MetricName string
 const (
 	// MetricLatency is every request's latency, timed from the intended
 	// send in open loop (engine.Snapshot.Latency). k6: http_req_duration.
+	// Without a request that got an HTTP answer it has no data (a dead
+	// target's fast refusals are not a latency), as service_time.
 	MetricLatency MetricName = "latency"
 	// MetricServiceTime is latency timed from the actual send
 	// (engine.Snapshot.Service).
