@@ -433,8 +433,8 @@ func TestDeadTargetLatencyNoData(t *testing.T) {
 		if st[0].NoData != c.noData || (c.noData && st[0].OK) {
 			t.Errorf("%s: latency %+v, want no data %v (and not ok)", c.name, st[0], c.noData)
 		}
-		if st[2].NoData || st[2].OK {
-			t.Errorf("%s: availability %+v, want data and a failure", c.name, st[2])
+		if st[1].NoData || st[1].OK {
+			t.Errorf("%s: availability %+v, want data and a failure", c.name, st[1])
 		}
 	}
 }
