@@ -31,6 +31,7 @@ type demoFlags struct {
 	latency        string
 	listen         string
 	steps          []string
+	badVersions    []string
 	headless       bool
 	// plan is --plan's file; cpuWork a plan fleet's cpu_work (no flag).
 	plan    string
@@ -48,6 +49,7 @@ func (f *demoFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.latency, "latency", "2ms..10ms", "time each replica's answer takes: fixed (20ms) or a uniform range")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "the fleet's load balancer address, loopback only: 127.0.0.1:PORT or [::1]:PORT (port 0 picks one); the replicas listen on the same host")
 	fs.StringArrayVar(&f.steps, "step", nil, "scripted step "+experiments.Syntax+" (repeatable)")
+	fs.StringArrayVar(&f.badVersions, "bad-version", nil, "a bad build: every replica of this version answers 30% 500s, slower, however it rolls out (upgrade, canary, scale); repeatable")
 	fs.BoolVar(&f.headless, "headless", false, "no UI: a live line a second and the events on stderr, the summary at the end")
 	fs.StringVar(&f.plan, "plan", "", planUsage)
 }
@@ -68,7 +70,7 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 	opts := []fleet.Option{
 		fleet.Replicas(f.replicas), fleet.InitialVersion(f.version),
 		fleet.MaxSurge(f.maxSurge), fleet.MaxUnavailable(f.maxUnavailable),
-		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...),
+		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...), fleet.BadVersions(f.badVersions...),
 	}
 	return opts, nil
 }
@@ -89,6 +91,11 @@ func (f *demoFlags) check() error {
 	}
 	if err := cluster.CheckVersion(f.version); err != nil {
 		return badInput("--replica-version: %v", err)
+	}
+	for _, v := range f.badVersions {
+		if err := cluster.CheckVersion(v); err != nil {
+			return badInput("--bad-version: %v", err)
+		}
 	}
 	if _, err := cluster.ParseLatency(f.latency); err != nil {
 		return badInput("--latency: %v", err)
@@ -151,6 +158,10 @@ defined): give them different times, 10s and 10.1s run in that order.
   --step 40s:latency=1:200ms   add latency to 1 random replica (or NAME:, or 5ms..50ms)
   --step 40s:errors=1:30%      1 random replica answers 30% 500s
   --step 45s:bad-version=v3    roll out a version whose replicas fail or slow down
+  --step 20s:canary=v2:25%     a canary: v2 on a quarter of the replicas (rounded up), held
+  --step 40s:promote           the held canary's rollout completes (rollback: all back on v1)
+  --step 20s:pause             pause the rollout in progress (resume: it goes on)
+  --bad-version v3             every replica of v3 fails or slows down, however it rolls out
   --step 50s:heal              clear the hang, latency and errors faults (heal=replica-2: of that one)
   --step 50s:rollback          roll back to the previous version`,
 		Example: `  scalelab demo --duration 30s --step 5s:scale=5 --step 12s:upgrade=v2 --step 22s:kill=1

@@ -103,6 +103,9 @@ func applyPlanFleet(fs *pflag.FlagSet, df *demoFlags, f *experiments.FleetTarget
 	set("latency", f.Latency)
 	set("listen", f.Listen)
 	df.cpuWork = f.CPUWork
+	if !fs.Changed("bad-version") {
+		df.badVersions = f.BadVersions
+	}
 	return errors.Join(errs...)
 }
 

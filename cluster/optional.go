@@ -2,11 +2,13 @@ package cluster
 
 import (
 	"context"
+	"math"
 	"slices"
 )
 
 // The optional interfaces below are what only some drivers have (a
-// Kubernetes Deployment has them, the local fleet does not). Consumers
+// Kubernetes Deployment has them all; the local fleet pauses, resumes
+// and runs canaries, but does not restart or autoscale). Consumers
 // discover them with a type assertion and offer their actions only then.
 
 // RolloutPauser pauses and resumes a rollout in progress, as `kubectl
@@ -82,4 +84,35 @@ type Plan struct {
 	// CheckName returns what is wrong with a replica name none of the
 	// driver's replicas can ever carry, or nil; nil accepts every name.
 	CheckName func(name string) error
+}
+
+// Canary is implemented by a driver that can run a canary with its own
+// rollout: the new version brought up on some replicas beside the old,
+// held there while both serve behind the same balancer or Service, then
+// promoted or aborted. It needs no extra controller: a rolling upgrade
+// paused once the canary's replicas of the new version are ready, as
+// `kubectl rollout pause` holds a Deployment.
+type Canary interface {
+	// StartCanary starts the rolling upgrade to version and returns once
+	// exactly replicas replicas of it are ready (1 up to one less than the
+	// desired replicas), the others still on the current version, and the
+	// rollout is held there (paused).
+	StartCanary(ctx context.Context, version string, replicas int) error
+	// PromoteCanary completes the held rollout (resumes it) and returns
+	// when every replica runs the canary's version.
+	PromoteCanary(ctx context.Context) error
+	// AbortCanary ends the canary the other way: every replica back on
+	// the version it ran before, returning when they are (a Rollback of a
+	// driver holding a canary does the same).
+	AbortCanary(ctx context.Context) error
+}
+
+// CanaryReplicas is how many of desired replicas a canary takes: replicas
+// when it is above 0, else percent of desired rounded up; at least 1.
+func CanaryReplicas(desired, replicas int, percent float64) int {
+	if replicas > 0 {
+		return replicas
+	}
+	n := int(math.Ceil(float64(desired) * percent / 100))
+	return max(n, 1)
 }

@@ -15,7 +15,8 @@ import (
 // cluster as the steps before it leave it: a replica name none of its
 // replicas can carry, more replicas (or a share) than it has then, a
 // scale beyond its cap, a rollback with no earlier version, a bad version
-// it runs then. Steps are in time order (ParseSteps).
+// or a canary of the version it runs then, a canary of all its replicas or
+// while one is held, a promote without one. Steps are in time order (ParseSteps).
 //
 // Two steps at the same instant are refused: each step runs in its own
 // goroutine from its time on, so which of the two acted first would not be
@@ -46,14 +47,40 @@ func checkPlan(steps []Step, p cluster.Plan) []error {
 		errs = append(errs, fmt.Errorf("step %q: %s", s.Spec, fmt.Sprintf(format, args...)))
 	}
 	replicas, current, previous := p.Replicas, p.Version, p.Previous
+	held := false // a canary is held
 	rollTo := func(v string) {
 		if v != current {
 			current, previous = v, current
 		}
+		held = false
 	}
 	for _, s := range steps {
 		switch s.Action {
+		case "canary":
+			switch n := s.CanaryReplicas(replicas); {
+			case held:
+				bad(s, "a canary of %s is held then: promote or roll it back first", current)
+				continue
+			case s.Version == current:
+				bad(s, "%s is the version the cluster runs then: nothing would roll out", current)
+				continue
+			case n >= replicas:
+				bad(s, "%d of the %d replicas the cluster has then: a canary leaves at least one on %s", n, replicas, current)
+				continue
+			}
+			rollTo(s.Version)
+			held = true
+		case "promote":
+			if !held {
+				bad(s, "no canary is held then (a canary= step starts one)")
+				continue
+			}
+			held = false
 		case "scale":
+			if held {
+				bad(s, "a canary is held then: the scale would wait for its promote or rollback")
+				continue
+			}
 			if p.MaxReplicas > 0 && s.Replicas > p.MaxReplicas {
 				bad(s, "%d replicas: beyond the cluster's cap of %d", s.Replicas, p.MaxReplicas)
 				continue
@@ -67,6 +94,7 @@ func checkPlan(steps []Step, p cluster.Plan) []error {
 				continue
 			}
 			current, previous = previous, current
+			held = false
 		case "bad-version":
 			if s.Fault.Version == current {
 				bad(s, "%s is the version the cluster runs then: nothing would roll out", current)

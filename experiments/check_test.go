@@ -52,7 +52,18 @@ func TestCheckJudgesStepsOnTheFleetBeforeTheRun(t *testing.T) {
 		"1s:kill=replica-999":                             "", // a name the fleet may reach: judged in the run
 		"1s:kill=1 1s:hang=1":                             `steps "1s:kill=1" and "1s:hang=1" are both at 1s: which would act first is not defined; give them different times, such as 1s and 1.1s`,
 		"1s:kill=1 1.1s:hang=1":                           "",
-		"2s:pause":                                        `step "2s:pause": pause is not available on this cluster`,
+		"2s:pause 3s:resume":                              "", // the fleet pauses too
+		"1s:canary=v2 2s:promote":                         "",
+		"1s:canary=v2:50% 2s:rollback 3s:canary=v3:2 4s:promote 5s:rollback": "",
+		"1s:canary=v1":                          `step "1s:canary=v1": v1 is the version the cluster runs then: nothing would roll out`,
+		"1s:canary=v2:3":                        `step "1s:canary=v2:3": 3 of the 3 replicas the cluster has then: a canary leaves at least one on v1`,
+		"1s:scale=1 2s:canary=v2":               `1 of the 1 replicas`,
+		"1s:promote":                            `step "1s:promote": no canary is held then`,
+		"1s:canary=v2 2s:promote 3s:promote":    `step "3s:promote": no canary is held then`,
+		"1s:canary=v2 2s:rollback 3s:promote":   `step "3s:promote"`,
+		"1s:canary=v2 2s:canary=v3":             `step "2s:canary=v3": a canary of v2 is held then`,
+		"1s:canary=v2 2s:scale=5":               `step "2s:scale=5": a canary is held then`,
+		"1s:canary=v2 2s:upgrade=v3 3s:promote": `step "3s:promote"`,
 	} {
 		steps, err := ParseSteps(strings.Fields(specs))
 		if err != nil {

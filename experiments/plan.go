@@ -83,6 +83,9 @@ type FleetTarget struct {
 	CPUWork time.Duration
 	// Listen is the balancer's address, loopback only.
 	Listen string
+	// BadVersions are bad builds (scalelab demo's --bad-version): every
+	// replica of each misbehaves as a bad-version fault's do.
+	BadVersions []string
 }
 
 // Fleet defaults, as scalelab demo's flags.
@@ -113,7 +116,7 @@ func (f FleetTarget) Options() []fleet.Option {
 	return []fleet.Option{
 		fleet.Replicas(f.Replicas), fleet.InitialVersion(f.Version),
 		fleet.MaxSurge(f.MaxSurge), fleet.MaxUnavailable(f.MaxUnavailable),
-		fleet.Listen(f.Listen), fleet.ReplicaDefaults(ropts...),
+		fleet.Listen(f.Listen), fleet.ReplicaDefaults(ropts...), fleet.BadVersions(f.BadVersions...),
 	}
 }
 

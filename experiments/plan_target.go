@@ -122,6 +122,18 @@ func (d *decoder) fleet(f *FleetTarget, n *yaml.Node) {
 				}
 			}
 		}},
+		{"bad_versions", func(v *yaml.Node) {
+			d.list(v, "target.fleet.bad_versions", "[v3]", func(i int, item *yaml.Node) {
+				what := fmt.Sprintf("target.fleet.bad_versions[%d]", i)
+				if s, ok := d.text(item, what); ok {
+					if err := cluster.CheckVersion(s); err != nil {
+						d.bad(item, "%s: %v", what, err)
+					} else {
+						f.BadVersions = append(f.BadVersions, s)
+					}
+				}
+			})
+		}},
 		{"listen", func(v *yaml.Node) {
 			if s, ok := d.text(v, "target.fleet.listen"); ok {
 				if err := checkLoopback(s); err != nil {

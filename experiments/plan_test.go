@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ func TestBadPlansReportEveryProblemAtItsLine(t *testing.T) {
 		{"bad version", "target: {fleet: {version: \"v 2\"}}\n", []want{{1, "target.fleet.version"}}},
 		{"bad latency", "target: {fleet: {latency: fast}}\n", []want{{1, "target.fleet.latency"}}},
 		{"listen not loopback", "target: {fleet: {listen: \"10.0.0.1:0\"}}\n", []want{{1, "not a loopback address"}}},
+		{"bad version empty", "target: {fleet: {bad_versions: [v3, \"\"]}}\n", []want{{1, "target.fleet.bad_versions[1]: version \"\": empty"}}},
 		{"wrong type: no_drain", "target: {fleet: {no_drain: yes please}}\n", []want{{1, "want true or false"}}},
 		{"wrong type: load a list", "target: {fleet: {}}\nload: [rate]\n", []want{{2, "load: want a mapping"}}},
 		{"negative rate", "target: {fleet: {}}\nload: {rate: -5}\n", []want{{2, "load.rate -5: want above 0"}}},
@@ -209,7 +211,7 @@ func TestParsePlanDecodesEveryField(t *testing.T) {
 	src := `name: every field
 description: all of them
 target:
-  fleet: {replicas: 4, version: v2, max_surge: 2, max_unavailable: 1, drain: 1s, no_drain: true, startup_delay: 200ms, latency: 1ms..3ms, cpu_work: 1ms, listen: "[::1]:0"}
+  fleet: {replicas: 4, version: v2, max_surge: 2, max_unavailable: 1, drain: 1s, no_drain: true, startup_delay: 200ms, latency: 1ms..3ms, cpu_work: 1ms, listen: "[::1]:0", bad_versions: [v3, v4]}
 load:
   stages: [{duration: 5s, target: 100}, {duration: 1m, target: 0}]
   method: POST
@@ -244,8 +246,9 @@ agents: 1
 		t.Fatalf("target %+v", p.Target)
 	}
 	wantFleet := FleetTarget{Replicas: 4, Version: "v2", MaxSurge: 2, MaxUnavailable: 1, Drain: time.Second, NoDrain: true,
-		StartupDelay: 200 * time.Millisecond, Latency: "1ms..3ms", CPUWork: time.Millisecond, Listen: "[::1]:0"}
-	if *f != wantFleet {
+		StartupDelay: 200 * time.Millisecond, Latency: "1ms..3ms", CPUWork: time.Millisecond, Listen: "[::1]:0",
+		BadVersions: []string{"v3", "v4"}}
+	if !reflect.DeepEqual(*f, wantFleet) {
 		t.Errorf("fleet %+v, want %+v", *f, wantFleet)
 	}
 	l := p.Load
@@ -304,7 +307,7 @@ func TestParsePlanDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *p.Target.Fleet != defaultFleet() || p.Target.Fleet.Replicas != 3 || p.Target.Fleet.Latency != "2ms..10ms" {
+	if !reflect.DeepEqual(*p.Target.Fleet, defaultFleet()) || p.Target.Fleet.Replicas != 3 || p.Target.Fleet.Latency != "2ms..10ms" {
 		t.Errorf("fleet %+v", *p.Target.Fleet)
 	}
 	if p.Load.EngineOptions() != nil || p.Load.Window() != 0 || p.Rollbacks.Strategy != RollbackDefault || p.Search != nil || p.SteadyState != nil {

@@ -694,6 +694,10 @@ func describe(s Step) string {
 		return "restarting every replica"
 	case "pause", "resume":
 		return s.Action + " the rollout"
+	case "canary":
+		return "bringing up canary " + s.Version
+	case "promote":
+		return "promoting the canary"
 	case ActionNote, ActionSetRate, ActionPauseLoad, ActionResumeLoad, ActionStop:
 		return s.Spec
 	default:

@@ -19,12 +19,16 @@ type Step struct {
 	// Spec is the step as written ("20s:upgrade=v2").
 	Spec string
 	// Action names what it does: scale, upgrade, rollback, restart,
-	// pause, resume, or a fault kind (kill, hang, latency, errors,
-	// bad-version, heal).
+	// pause, resume, canary, promote, or a fault kind (kill, hang,
+	// latency, errors, bad-version, heal).
 	Action string
-	// Replicas is the scale target.
+	// Replicas is the scale target, and a canary's replicas (0: its
+	// Percent).
 	Replicas int
-	// Version is the upgrade's version.
+	// Percent is a canary's share of the replicas, in percent (0: its
+	// Replicas; neither: 1 replica).
+	Percent float64
+	// Version is the upgrade's or the canary's version.
 	Version string
 	// Fault is the fault to inject.
 	Fault cluster.Fault
@@ -32,8 +36,8 @@ type Step struct {
 
 // Syntax is the step syntax in one line, for help texts and errors.
 const Syntax = "AT:ACTION such as 10s:scale=5, 20s:upgrade=v2, 30s:rollback, 40s:kill=1, 40s:kill=replica-2, " +
-	"kill=25%, kill=1:force, hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3, heal, heal=NAME; " +
-	"Kubernetes also: restart, pause, resume"
+	"kill=25%, kill=1:force, hang=N|NAME, latency=[N|NAME:]200ms, errors=[N|NAME:]30%, bad-version=v3, heal, heal=NAME, " +
+	"pause, resume, canary=v2[:25%|:1] (held until promote or rollback), promote; Kubernetes also: restart"
 
 // ParseStep parses "AT:ACTION[=ARG]". The error is one line naming the
 // step and what was expected.
@@ -75,7 +79,9 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 			return fmt.Errorf("%w: %s", err, usage[name])
 		}
 		s.Version = arg
-	case "rollback", "restart", "pause", "resume":
+	case "canary":
+		return s.parseCanary(arg)
+	case "rollback", "restart", "pause", "resume", "promote":
 		if hasArg {
 			return fmt.Errorf("%s takes no argument: %s", name, noArgUsage[name])
 		}
@@ -100,7 +106,7 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 		}
 		s.Fault = cluster.Fault{Kind: cluster.FaultBadVersion, Version: arg}
 	default:
-		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, restart, pause, resume, kill, hang, latency, errors, bad-version or heal)", name)
+		return fmt.Errorf("unknown action %q (want scale, upgrade, rollback, restart, pause, resume, canary, promote, kill, hang, latency, errors, bad-version or heal)", name)
 	}
 	return nil
 }
@@ -108,9 +114,10 @@ func (s *Step) parseAction(name, arg string, hasArg bool) error {
 // noArg lists the actions without an argument; noArgUsage says what each
 // does.
 var (
-	noArg      = map[string]bool{"rollback": true, "restart": true, "pause": true, "resume": true}
+	noArg      = map[string]bool{"rollback": true, "restart": true, "pause": true, "resume": true, "promote": true}
 	noArgUsage = map[string]string{
-		"rollback": "rollback goes to the previous version",
+		"rollback": "rollback goes to the previous version (a held canary's replicas too)",
+		"promote":  "promote completes the held canary's rollout",
 		"restart":  "restart restarts every replica with a rolling update",
 		"pause":    "pause pauses the rollout in progress",
 		"resume":   "resume resumes a paused rollout",
@@ -126,7 +133,42 @@ var usage = map[string]string{
 	"latency":     "latency=[N|NAME:]LATENCY such as latency=200ms, latency=2:5ms..50ms or latency=replica-1:100ms",
 	"errors":      "errors=[N|NAME:]RATE such as errors=30%, errors=2:0.5 or errors=replica-1:100%",
 	"bad-version": "bad-version=VERSION such as bad-version=v3",
+	"canary":      "canary=VERSION[:SHARE] such as canary=v2 (1 replica), canary=v2:25% (a share of the replicas, rounded up) or canary=v2:2 (replicas)",
 	"heal":        "heal (every replica) or heal=NAME such as heal=replica-2: clears hang, latency and errors faults",
+}
+
+// parseCanary parses canary=VERSION, canary=VERSION:P% and
+// canary=VERSION:N.
+func (s *Step) parseCanary(arg string) error {
+	version, share, hasShare := strings.Cut(arg, ":")
+	if err := cluster.CheckVersion(version); err != nil {
+		return fmt.Errorf("%w: %s", err, usage["canary"])
+	}
+	s.Version = version
+	if !hasShare {
+		s.Replicas = 1
+		return nil
+	}
+	if p, ok := strings.CutSuffix(share, "%"); ok {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || !(v > 0 && v < 100) { // NaN is neither
+			return fmt.Errorf("%q is not a share of the replicas (above 0%% and below 100%%): %s", share, usage["canary"])
+		}
+		s.Percent = v
+		return nil
+	}
+	n, err := strconv.Atoi(share)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q is neither a share (25%%) nor a replica count (1 or more): %s", share, usage["canary"])
+	}
+	s.Replicas = n
+	return nil
+}
+
+// CanaryReplicas is how many of desired replicas a canary step takes: its
+// Replicas, or its Percent of desired rounded up, at least 1.
+func (s Step) CanaryReplicas(desired int) int {
+	return cluster.CanaryReplicas(desired, s.Replicas, s.Percent)
 }
 
 // parseValueFault parses latency and errors faults: an optional target
@@ -242,7 +284,11 @@ func (s Step) Apply(ctx context.Context, c cluster.Cluster) error {
 	case "upgrade":
 		return c.Upgrade(ctx, s.Version)
 	case "rollback":
-		return c.Rollback(ctx)
+		return c.Rollback(ctx) // a held canary's too
+	case "canary":
+		return c.(cluster.Canary).StartCanary(ctx, s.Version, s.CanaryReplicas(c.State().Desired))
+	case "promote":
+		return c.(cluster.Canary).PromoteCanary(ctx)
 	case "restart":
 		return c.(cluster.Restarter).Restart(ctx)
 	case "pause":
@@ -255,8 +301,9 @@ func (s Step) Apply(ctx context.Context, c cluster.Cluster) error {
 }
 
 // Supported returns an error naming the first step c cannot run (restart,
-// pause and resume need a cluster that has them, a Kubernetes
-// Deployment; a fault needs a cluster that accepts its kind), or nil. Check it before the run starts.
+// pause, resume, canary and promote need a cluster that has them; a fault
+// needs a cluster that accepts its kind), or nil. Check it before the run
+// starts.
 func Supported(steps []Step, c cluster.Cluster) error {
 	for _, s := range steps {
 		ok := true
@@ -265,6 +312,8 @@ func Supported(steps []Step, c cluster.Cluster) error {
 			_, ok = c.(cluster.Restarter)
 		case "pause", "resume":
 			_, ok = c.(cluster.RolloutPauser)
+		case "canary", "promote":
+			_, ok = c.(cluster.Canary)
 		case "scale", "upgrade", "rollback":
 		default:
 			ok = cluster.SupportsFault(c, s.Fault.Kind)

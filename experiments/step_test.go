@@ -36,6 +36,10 @@ func TestParseStep(t *testing.T) {
 		{"30s:restart", Step{At: 30 * time.Second, Action: "restart"}},
 		{"31s:pause", Step{At: 31 * time.Second, Action: "pause"}},
 		{"32s:resume", Step{At: 32 * time.Second, Action: "resume"}},
+		{"10s:canary=v2", Step{At: 10 * time.Second, Action: "canary", Version: "v2", Replicas: 1}},
+		{"10s:canary=v2:25%", Step{At: 10 * time.Second, Action: "canary", Version: "v2", Percent: 25}},
+		{"10s:canary=v2:2", Step{At: 10 * time.Second, Action: "canary", Version: "v2", Replicas: 2}},
+		{"40s:promote", Step{At: 40 * time.Second, Action: "promote"}},
 		{"25s:bad-version=v3", Step{At: 25 * time.Second, Action: "bad-version", Fault: cluster.Fault{Kind: cluster.FaultBadVersion, Version: "v3"}}},
 	} {
 		got, err := ParseStep(tc.spec)
@@ -65,6 +69,13 @@ func TestParseStepErrorsAreOneClearLine(t *testing.T) {
 		"10s:bad-version=":         "bad-version needs an argument",
 		"10s:restart=now":          "restart takes no argument",
 		"10s:pause=1":              "pause takes no argument",
+		"10s:canary":               "canary needs an argument: canary=VERSION[:SHARE]",
+		"10s:canary=v2:0%":         "is not a share of the replicas",
+		"10s:canary=v2:100%":       "is not a share of the replicas",
+		"10s:canary=v2:0":          "is neither a share (25%) nor a replica count",
+		"10s:canary=v2:x":          "is neither a share",
+		"10s:canary=:1":            "empty",
+		"10s:promote=v2":           "promote takes no argument",
 		"10s:kill=150%":            "is not a share of the replicas",
 		"10s:kill=0%":              "is not a share of the replicas",
 		"10s:kill=:force":          "is neither a replica count nor a replica name",
@@ -101,9 +112,9 @@ func TestParseStepsSortsAndReportsEveryError(t *testing.T) {
 	}
 }
 
-// TestSupportedNamesTheStepTheClusterLacks checks that restart, pause and
-// resume are refused before the run on a cluster without them (the local
-// fleet) and accepted on one that has them.
+// TestSupportedNamesTheStepTheClusterLacks checks that restart, pause,
+// resume and canary are refused before the run on a cluster without them
+// and accepted on one that has them.
 func TestSupportedNamesTheStepTheClusterLacks(t *testing.T) {
 	steps, err := ParseSteps([]string{"1s:scale=2", "2s:pause", "3s:resume"})
 	if err != nil {
@@ -115,6 +126,16 @@ func TestSupportedNamesTheStepTheClusterLacks(t *testing.T) {
 	}
 	if err := Supported(steps, pausable{}); err != nil {
 		t.Fatalf("Supported on a pausable cluster = %v", err)
+	}
+	canary, err := ParseSteps([]string{"1s:canary=v2", "2s:promote"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Supported(canary, plainCluster{}); err == nil || !strings.Contains(err.Error(), `step "1s:canary=v2": canary is not available on this cluster`) {
+		t.Fatalf("a canary on a plain cluster = %v", err)
+	}
+	if err := Supported(canary, newFleet(t)); err != nil {
+		t.Fatalf("a canary on the fleet = %v", err)
 	}
 	if err := Supported(steps[:1], plainCluster{}); err != nil {
 		t.Fatalf("scale alone: %v", err)
@@ -166,5 +187,26 @@ func TestParseHeal(t *testing.T) {
 	}
 	if err := Supported(steps, pausable{}); err == nil || !strings.Contains(err.Error(), "heal is not available") {
 		t.Errorf("heal on a cluster that only kills: %v", err)
+	}
+}
+
+// TestCanaryReplicas checks a canary step's replicas of a fleet's: a
+// share rounded up, at least 1; a count as given.
+func TestCanaryReplicas(t *testing.T) {
+	for _, c := range []struct {
+		spec    string
+		desired int
+		want    int
+	}{
+		{"1s:canary=v2", 4, 1}, {"1s:canary=v2:25%", 4, 1}, {"1s:canary=v2:25%", 5, 2}, {"1s:canary=v2:10%", 3, 1},
+		{"1s:canary=v2:50%", 10, 5}, {"1s:canary=v2:30%", 10, 3}, {"1s:canary=v2:1%", 200, 2}, {"1s:canary=v2:3", 10, 3},
+	} {
+		s, err := ParseStep(c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.CanaryReplicas(c.desired); got != c.want {
+			t.Errorf("%s of %d replicas: %d, want %d", c.spec, c.desired, got, c.want)
+		}
 	}
 }

@@ -83,6 +83,12 @@ func (f *Fleet) rollTo(ctx context.Context, what, version string, bad bool) erro
 // startRollout changes the desired version, the current one becoming the
 // previous; f.mu must be held.
 func (f *Fleet) startRollout(kind cluster.EventKind, version, msg string) {
+	if c := f.canary; c != nil { // a new rollout ends the canary
+		f.canary = nil
+		if f.paused {
+			f.setPaused(false, fmt.Sprintf("canary %s ended", c.version))
+		}
+	}
 	f.emit(cluster.Event{Kind: kind, Version: version, Message: msg})
 	f.previous, f.version = f.version, version
 	f.versionGen++
@@ -103,7 +109,9 @@ func (f *Fleet) waitRollout(ctx context.Context, what string, gen uint64) error 
 }
 
 // Rollback rolls back to the previous version, also in the middle of a
-// rollout, and returns when every replica runs it and is ready.
+// rollout or a canary (it aborts the canary), and returns when every
+// replica runs it and is ready. Like kubectl rollout undo, it refuses a
+// rollout paused by PauseRollout.
 func (f *Fleet) Rollback(ctx context.Context) error {
 	f.mu.Lock()
 	if err := f.usable("rollback"); err != nil {
@@ -114,7 +122,14 @@ func (f *Fleet) Rollback(ctx context.Context) error {
 		f.mu.Unlock()
 		return fmt.Errorf("rollback: no previous version (the fleet has only run %s)", f.version)
 	}
+	if f.paused && f.canary == nil {
+		f.mu.Unlock()
+		return errors.New("rollback: the rollout is paused: resume it first (as kubectl rollout undo refuses a paused deployment)")
+	}
 	to := f.previous
+	if c := f.canary; c != nil {
+		to = c.from
+	}
 	f.startRollout(cluster.Rollback, to, fmt.Sprintf("rollback %s → %s", f.version, to))
 	gen := f.versionGen
 	f.mu.Unlock()
@@ -168,7 +183,7 @@ func (f *Fleet) Inject(ctx context.Context, ft cluster.Fault) error {
 				return false, nil
 			}
 		}
-		return f.converged(), nil
+		return f.settled(), nil
 	})
 }
 

@@ -72,22 +72,26 @@ func (f *Fleet) step(now time.Time) (changed bool, retry time.Time) {
 		}
 	}
 	n := f.desired
-	start := n - live
+	if f.paused && len(oldLive) > 0 {
+		return f.stepPaused(now, live)
+	}
+	// A canary's rollout stops at its replicas of the new version.
+	newWant := n
+	if f.canary != nil {
+		newWant = min(f.canary.replicas, n)
+	}
+	start, version := n-live, f.version
 	if len(oldLive) > 0 {
-		start = min(n+f.cfg.maxSurge-live, n-len(newLive))
+		start = min(n+f.cfg.maxSurge-live, newWant-len(newLive))
+		if start <= 0 && live < n { // a canary's old replica died: its version replaces it
+			start, version = n-live, oldLive[0].version
+		}
 	}
 	if start <= 0 {
 		f.toReplace = nil
 	}
 	if start > 0 {
-		if len(f.toReplace) > 0 && now.Before(f.holdUntil) {
-			return false, f.holdUntil
-		}
-		if err := f.startMember(f.version); err != nil {
-			f.emit(cluster.Event{Kind: cluster.Note, Message: err.Error()})
-			return false, now.Add(time.Second)
-		}
-		return true, time.Time{}
+		return f.startOne(now, version)
 	}
 	// Too many replicas of the desired version (a scale down): drain the
 	// excess, unready and newest first.
@@ -97,6 +101,9 @@ func (f *Fleet) step(now time.Time) (changed bool, retry time.Time) {
 	}
 	if len(oldLive) == 0 {
 		return false, time.Time{}
+	}
+	if len(oldLive) <= n-newWant { // a canary has all its replicas
+		return f.holdCanary(len(newLive), newUnready), time.Time{}
 	}
 	// A rollout: drain an old replica if availability allows.
 	minAvailable := n - f.cfg.maxUnavailable
@@ -109,6 +116,53 @@ func (f *Fleet) step(now time.Time) (changed bool, retry time.Time) {
 	}
 	f.drainMember(victim, "rollout to "+f.version)
 	return true, time.Time{}
+}
+
+// startOne starts a replica of version, unless a replacement must wait
+// for its delay; f.mu must be held.
+func (f *Fleet) startOne(now time.Time, version string) (changed bool, retry time.Time) {
+	if len(f.toReplace) > 0 && now.Before(f.holdUntil) {
+		return false, f.holdUntil
+	}
+	if err := f.startMember(version); err != nil {
+		f.emit(cluster.Event{Kind: cluster.Note, Message: err.Error()})
+		return false, now.Add(time.Second)
+	}
+	return true, time.Time{}
+}
+
+// stepPaused is the controller's step while a rollout is paused: it only
+// replaces a replica that died, by one of its version, or starts one a
+// scale up asks for, of the desired version, and drains nothing, so the
+// versions keep their replicas. f.mu must be held.
+func (f *Fleet) stepPaused(now time.Time, live int) (changed bool, retry time.Time) {
+	if live >= f.desired {
+		return false, time.Time{}
+	}
+	version := f.version
+	if len(f.toReplace) > 0 {
+		if m := f.member(f.toReplace[0]); m != nil {
+			version = m.version
+		}
+	}
+	return f.startOne(now, version)
+}
+
+// holdCanary pauses a canary's rollout once its new replicas (newLive of
+// them, newUnready not ready yet) are all ready and no replaced one is
+// still draining, and reports whether it did; f.mu must be held.
+func (f *Fleet) holdCanary(newLive, newUnready int) bool {
+	c := f.canary
+	if c == nil || f.paused || newLive != c.replicas || newUnready > 0 {
+		return false
+	}
+	for _, m := range f.members {
+		if m.phase == cluster.Draining {
+			return false
+		}
+	}
+	f.setPaused(true, fmt.Sprintf("canary %s held on %d of %d replicas (%s on the others)", c.version, c.replicas, f.desired, c.from))
+	return true
 }
 
 // pickToDrain chooses which replica to take out: one that is not ready,
@@ -135,6 +189,28 @@ func (f *Fleet) converged() bool {
 			return false
 		case !m.phase.Live():
 		case m.phase != cluster.Ready || m.version != f.version:
+			return false
+		default:
+			live++
+		}
+	}
+	return live == f.desired
+}
+
+// settled reports the fleet converged, or, with its rollout paused, held
+// as it was paused: the desired number of replicas, all ready, none
+// draining, whatever their versions. f.mu must be held.
+func (f *Fleet) settled() bool {
+	if !f.paused {
+		return f.converged()
+	}
+	live := 0
+	for _, m := range f.members {
+		switch {
+		case m.phase == cluster.Draining:
+			return false
+		case !m.phase.Live():
+		case m.phase != cluster.Ready:
 			return false
 		default:
 			live++

@@ -35,6 +35,8 @@ type Fleet struct {
 	versionGen uint64
 	scaling    bool // a scale has not converged yet
 	rolling    bool // a rollout has not converged yet
+	paused     bool // the rollout is paused (PauseRollout, or a canary held)
+	canary     *canaryHold
 	progress   string
 	holdUntil  time.Time
 	toReplace  []string // dead replicas waiting for a replacement
@@ -80,6 +82,9 @@ func New(opts ...Option) (*Fleet, error) {
 		retired:    map[string]ReplicaStats{},
 		shares:     map[string]float64{},
 		nextID:     1,
+	}
+	for _, v := range cfg.badVersions {
+		f.bad[v] = true
 	}
 	f.lifeCtx, f.cancelLife = context.WithCancel(context.Background())
 	bopts := append([]BalancerOption{}, cfg.balancerOpts...)
@@ -172,7 +177,7 @@ func (f *Fleet) State() cluster.State {
 		MaxSurge:       f.cfg.maxSurge,
 		MaxUnavailable: f.cfg.maxUnavailable,
 		Replicas:       make([]cluster.Replica, 0, len(f.members)),
-		Rollout:        cluster.Rollout{Version: f.version, Desired: f.desired},
+		Rollout:        cluster.Rollout{Version: f.version, Desired: f.desired, Paused: f.paused},
 	}
 	for _, m := range f.members {
 		share, known := f.shares[m.name]

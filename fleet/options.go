@@ -38,6 +38,7 @@ type config struct {
 	retainStopped    time.Duration
 	badErrorRate     float64
 	badLatency       cluster.LatencyRange
+	badVersions      []string
 }
 
 func defaultConfig() config {
@@ -116,6 +117,14 @@ func BadVersion(errorRate float64, latency cluster.LatencyRange) Option {
 	return func(c *config) { c.badErrorRate, c.badLatency = errorRate, latency }
 }
 
+// BadVersions declares versions bad builds: every replica of each, however
+// it comes to run (the initial version, an upgrade, a canary, a scale),
+// misbehaves as a bad-version fault's replicas do (BadVersion's error rate
+// and latency). Repeatable.
+func BadVersions(versions ...string) Option {
+	return func(c *config) { c.badVersions = append(c.badVersions, versions...) }
+}
+
 // validate returns every problem with the configuration at once.
 func (c *config) validate() error {
 	var errs []error
@@ -147,6 +156,11 @@ func (c *config) validate() error {
 	}
 	if err := c.badLatency.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("bad version: %w", err))
+	}
+	for _, v := range c.badVersions {
+		if err := cluster.CheckVersion(v); err != nil {
+			errs = append(errs, fmt.Errorf("bad version: %w", err))
+		}
 	}
 	rc := defaultReplicaConfig()
 	for _, o := range c.replicaOpts {

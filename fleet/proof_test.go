@@ -97,11 +97,12 @@ func (e *events) of(k cluster.EventKind) []string {
 
 // underLoad sends open-loop load to the fleet while action runs, with a
 // short steady period before and after, and returns what the engine
-// measured. The action's error fails the test.
-func underLoad(t *testing.T, f *fleet.Fleet, timeout time.Duration, action func(context.Context) error) *engine.Snapshot {
+// measured. The action's error fails the test; opts add to the engine's
+// options.
+func underLoad(t *testing.T, f *fleet.Fleet, timeout time.Duration, action func(context.Context) error, opts ...engine.Option) *engine.Snapshot {
 	t.Helper()
-	eng, err := engine.New(engine.Target{URL: f.URL()}, engine.Rate(proofRate), engine.Timeout(timeout),
-		engine.Tick(100*time.Millisecond))
+	opts = append([]engine.Option{engine.Rate(proofRate), engine.Timeout(timeout), engine.Tick(100 * time.Millisecond)}, opts...)
+	eng, err := engine.New(engine.Target{URL: f.URL()}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

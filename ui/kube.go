@@ -38,10 +38,11 @@ func (m Model) optional() common.Optional {
 // offers them.
 func (m Model) keys() *common.KeyMap { return m.com.Keys.With(m.optional()) }
 
-// kube reports a cluster that is not the local fleet: one that pauses
-// rollouts, as a Kubernetes Deployment does.
+// kube reports a cluster that is not the local fleet: one that restarts
+// its replicas, as a Kubernetes Deployment does (the fleet pauses
+// rollouts too).
 func (m Model) kube() bool {
-	_, ok := m.cfg.Cluster.(cluster.RolloutPauser)
+	_, ok := m.cfg.Cluster.(cluster.Restarter)
 	return ok
 }
 

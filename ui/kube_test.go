@@ -171,12 +171,15 @@ func TestKubeKeysOnlyWhenAvailable(t *testing.T) {
 	plain := newModel(t, Config{Load: idleEngine(t), Cluster: f}, 120, 40)
 	plain, _ = exec(t, plain, fetchState(f))
 	v := view(plain)
-	for _, absent := range []string{"pause rollout", "resume rollout", "restart", "HPA"} {
+	for _, absent := range []string{"resume rollout", "restart", "HPA"} {
 		if strings.Contains(v, absent) {
 			t.Errorf("the local fleet's screen shows %q:\n%s", absent, v)
 		}
 	}
-	for _, k := range []string{"P", "R"} {
+	if !strings.Contains(helpBar(v), "P pause rollout") { // the fleet pauses rollouts too
+		t.Errorf("the local fleet's help bar has no pause rollout: %q", helpBar(v))
+	}
+	for _, k := range []string{"R"} {
 		m, cmd := press(t, plain, k)
 		if cmd != nil || m.mode != modeNormal {
 			t.Fatalf("%s on the local fleet must do nothing", k)
@@ -186,7 +189,7 @@ func TestKubeKeysOnlyWhenAvailable(t *testing.T) {
 		}
 	}
 	h, _ := press(t, plain, "?")
-	if v := view(h); strings.Contains(v, "rolling restart") || strings.Contains(v, "pause rollout") {
+	if v := view(h); strings.Contains(v, "rolling restart") {
 		t.Errorf("the local fleet's help lists the Kubernetes keys:\n%s", v)
 	}
 	none := newModel(t, Config{Load: idleEngine(t)}, 120, 40)
