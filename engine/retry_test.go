@@ -220,3 +220,42 @@ func TestRetryPolicyBad(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryFiguresMergeAndCopy: the effective figures add in Merge and
+// MergePacked, and CopyFrom copies them exactly.
+func TestRetryFiguresMergeAndCopy(t *testing.T) {
+	t.Parallel()
+	tick := func(reqs, failed, retries, exhausted uint64, us int64) *engine.Snapshot {
+		s := engine.NewSnapshot()
+		s.Requests, s.Status = reqs+retries, map[int]uint64{200: reqs + retries}
+		s.EffectiveRequests, s.EffectiveFailed, s.Retries, s.RetriesBudgetExhausted = reqs, failed, retries, exhausted
+		s.Effective = engine.NewHistogram()
+		for i := uint64(0); i < reqs; i++ {
+			_ = s.Effective.RecordValue(us)
+		}
+		return s
+	}
+	a, b := tick(10, 1, 2, 1, 1000), tick(20, 3, 4, 0, 5000)
+	var p engine.Packed
+	p.Pack(b)
+	for name, merge := range map[string]func(s, o *engine.Snapshot){
+		"Merge":       func(s, o *engine.Snapshot) { s.Merge(o) },
+		"MergePacked": func(s, o *engine.Snapshot) { s.MergePacked(o, &p) },
+	} {
+		s := a.Clone()
+		merge(s, b)
+		if s.EffectiveRequests != 30 || s.EffectiveFailed != 4 || s.Retries != 6 || s.RetriesBudgetExhausted != 1 ||
+			s.Effective.TotalCount() != 30 || s.Effective.Max() < 5000 {
+			t.Errorf("%s: requests %d failed %d retries %d exhausted %d effective %d", name, s.EffectiveRequests,
+				s.EffectiveFailed, s.Retries, s.RetriesBudgetExhausted, s.Effective.TotalCount())
+		}
+		if got := s.Amplification(); got != 36.0/30 {
+			t.Errorf("%s: amplification %g, want 1.2", name, got)
+		}
+		c := engine.NewSnapshot()
+		c.CopyFrom(s)
+		if c.EffectiveRequests != s.EffectiveRequests || c.Retries != s.Retries || !c.Effective.Equals(s.Effective) {
+			t.Errorf("%s: the copy differs", name)
+		}
+	}
+}
