@@ -40,7 +40,10 @@ var loadBad = map[string][]string{
 		"latency: p(99)<200\x01", "latency: p(99)<２００", "latency{version:v2: p(99)<200", "latency{colour:red}: p(99)<200",
 		"latency: p(99)<200, abortOnFal", "latency: p(99)<200, delayAbortEval=5s", "latency: p(99)<200, abortOnFail, delayAbortEval=-1s",
 		"latency: p(99)<200, abortOnFail, delayAbortEval=NaN", "latency: p(99)<200, abortOnFail=true", "latency: p(99)<200,"},
-	"junit": {"", "/", "/nonexistent/junit.xml", "junit\x00.xml"},
+	"retries":      {"NaN", "Inf", "11", "9223372036854775808", "-1", "", "1\x01", "２", "1e1"},
+	"retry-on":     {"", " ", ",", "5xx,", "200", "600", "499x", "bogus", "5xx\x01", "５xx", "NaN", "reset\u200b"},
+	"retry-budget": {"", "0%", "-1%", "1001%", "NaN%", "Inf%", "20", "20%%", " 20%", "2\x010%", "２０%", "1e309%"},
+	"junit":        {"", "/", "/nonexistent/junit.xml", "junit\x00.xml"},
 	"out": {"", "=", "xml=f", "jsonl", "jsonl=", "csv=", "JSONL=f", "jsonl\x01=f", "jsonl=/", "jsonl=/dev/null",
 		"jsonl=/nonexistent/f", "jsonl=f\x00", "ｊｓｏｎｌ=f", "NaN=f"},
 }
@@ -122,6 +125,9 @@ func badRows(url, dir string) []badRow {
 		for _, cmd := range []string{"load", "run --headless", "run", "demo", "run --k8s"} {
 			for _, v := range values {
 				args := append([]string{}, commands[cmd]...)
+				if flag == "retry-on" || flag == "retry-budget" {
+					args = append(args, "--retries", "2") // else refused for wanting it
+				}
 				if flag == "duration" || flag == "stages" {
 					args = args[:len(args)-2] // the window is the flag's
 				}
@@ -162,6 +168,8 @@ func badRows(url, dir string) []badRow {
 	add(`step "1s:scale=2"`, append(append([]string{}, commands["run --k8s"]...), "--step", "1s:scale=2")...) // destructive without --yes
 	add(`step "1s:pause"`, append(append([]string{}, commands["run --k8s"]...), "--read-only", "--step", "1s:pause")...)
 	add("--step", "run", url, "--headless", "--step", "1s:scale=2")
+	add("--retry-on", "load", url, "--duration", "1s", "--retry-on", "5xx")
+	add("--retry-budget", "load", url, "--duration", "1s", "--retries", "0", "--retry-budget", "5%")
 	add("--body and --body-file", "load", url, "--body", "x", "--body-file", os.Args[0])
 	add("--record and --no-record", "load", url, "--duration", "1s", "--record", filepath.Join(dir, "r.scalelab"), "--no-record")
 	for flag, values := range k8sBad {

@@ -49,6 +49,9 @@ func (f *loadFlags) check(fs *pflag.FlagSet) error {
 	if err := f.checkRequest(); err != nil {
 		return err
 	}
+	if err := f.checkRetries(fs); err != nil {
+		return err
+	}
 	return f.rec.check()
 }
 

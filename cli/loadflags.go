@@ -44,6 +44,12 @@ type loadFlags struct {
 	thresholds []string
 	ths        []analysis.Threshold
 	junit      string
+	// retries, retryOn and retryBudget are the retry flags; retry the
+	// policy they make (check).
+	retries     int
+	retryOn     string
+	retryBudget string
+	retry       engine.RetryPolicy
 }
 
 // register adds the flags to fs.
@@ -64,6 +70,9 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.showSecrets, showSecretsFlag, false, "print the target URL and errors with their secrets (user information, tokens) instead of REDACTED; the recording stays redacted")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, thresholdHelp)
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML to this file: a testcase a threshold and a step, for CI")
+	fs.IntVar(&f.retries, "retries", 0, fmt.Sprintf("retry a failed request up to N times as a client would (0..%d; 0: no retries): backoff 25ms..1s with full jitter, Retry-After honoured", engine.MaxRetries))
+	fs.StringVar(&f.retryOn, "retry-on", "", "with --retries: what is retried, a list of 5xx, 4xx, status codes and error classes (default reset,refused,timeout,502,503,504)")
+	fs.StringVar(&f.retryBudget, "retry-budget", "20%", "with --retries: the most retries as a share of requests over 10 s (at least 10/s), such as 20%")
 	f.rec.register(fs)
 	f.out.register(fs)
 }
@@ -141,6 +150,9 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 		engine.MaxInflight(f.maxInflight),
 		engine.KeepAlive(!f.noKeepAlive),
 		engine.Insecure(f.insecure),
+	}
+	if f.retry.Max > 0 {
+		opts = append(opts, engine.Retries(f.retry))
 	}
 	switch {
 	case fs.Changed("stages"):

@@ -388,3 +388,45 @@ func BenchmarkEngineOpen(b *testing.B) {
 	b.ReportMetric(float64(dropped)/float64(b.N), "dropped/run")
 	b.ReportMetric(float64(late)/float64(b.N), "late/run")
 }
+
+// BenchmarkWorkerDoRetries is BenchmarkWorkerDo with retries on against
+// a server whose every 10th answer is a 503: the retry's decision,
+// budget, backoff (1 ms at most) and effective counting on the hot path
+// (0 allocs/op).
+func BenchmarkWorkerDoRetries(b *testing.B) {
+	var n atomic.Uint64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatalf("listen: %v", err)
+	}
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		if n.Add(1)%10 == 0 {
+			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+		}
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Shutdown() })
+	e, err := New(Target{URL: "http://" + ln.Addr().String() + "/"}, Concurrency(1), Timeout(5*time.Second),
+		Retries(RetryPolicy{Max: 2, Initial: time.Millisecond, MaxBackoff: time.Millisecond}))
+	if err != nil {
+		b.Fatalf("new engine: %v", err)
+	}
+	e.start = time.Now()
+	w := e.newWorker(0)
+	b.Cleanup(w.hangUp)
+	for i := 0; i < 20; i++ {
+		w.do(e.since()) // open the connection and the backoff's timer outside the timing
+	}
+	e.rec.collect(NewSnapshot())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.do(e.since())
+	}
+	b.StopTimer()
+	s := NewSnapshot()
+	e.rec.collect(s)
+	if s.EffectiveRequests != uint64(b.N) || (b.N >= 100 && s.Retries == 0) {
+		b.Fatalf("%d requests, %d retries: want %d requests and some retries", s.EffectiveRequests, s.Retries, b.N)
+	}
+}

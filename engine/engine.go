@@ -22,7 +22,9 @@ type Engine struct {
 	client *client
 	bal    *balancer // nil without Balance
 	rec    *recorder
-	start  time.Time // monotonic origin of every offset
+	retry  *retrier      // nil without retries
+	halt   chan struct{} // closed once Run's context is done
+	start  time.Time     // monotonic origin of every offset
 
 	// plan is the authoritative open-loop schedule, read by the collector
 	// for the target rate; the sender keeps its own copy in step through
@@ -77,11 +79,16 @@ func New(t Target, opts ...Option) (*Engine, error) {
 		cfg:     cfg,
 		client:  c,
 		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
+		halt:    make(chan struct{}),
 		changes: make(chan rateChange, 64),
 		sleeper: newSleeper(),
 		concCh:  make(chan int, 1),
 	}
 	e.readers.New = func() any { return bufio.NewReaderSize(nil, readBufferSize) }
+	if cfg.retry.Max > 0 {
+		e.retry = newRetrier(cfg.retry.withDefaults())
+		e.rec.keepEffective()
+	}
 	if cfg.endpoints != nil {
 		e.bal = newBalancer(cfg.endpoints)
 	}
@@ -176,6 +183,8 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	e.planMu.Lock()
 	e.start = time.Now()
 	e.planMu.Unlock()
+	stopHalt := context.AfterFunc(ctx, func() { close(e.halt) })
+	defer stopHalt()
 	total := NewSnapshot()
 	total.Start = e.start
 	total.End = e.start

@@ -37,6 +37,7 @@ func (p *Packed) Pack(s *Snapshot) {
 	p.pack(s.Latency)
 	p.pack(s.Service)
 	p.pack(s.FailedLatency)
+	p.pack(s.Effective)
 	for _, vs := range s.ByVersion {
 		p.pack(vs.Latency)
 	}

@@ -55,6 +55,7 @@ type config struct {
 	onSnapshot  func(*Snapshot)
 	endpoints   *Endpoints
 	balance     bool // Balance was given
+	retry       RetryPolicy
 }
 
 func defaultConfig() config {
@@ -173,6 +174,10 @@ func (c *config) validate() error {
 	}
 	if c.drain < 0 {
 		errs = append(errs, fmt.Errorf("drain %s: must not be negative", c.drain))
+	}
+	if c.retry != (RetryPolicy{}) {
+		p := c.retry.withDefaults()
+		errs = append(errs, p.check()...)
 	}
 	if c.tick < MinTick {
 		errs = append(errs, fmt.Errorf("tick %s: must be at least %s", c.tick, MinTick))

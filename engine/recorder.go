@@ -19,6 +19,11 @@ type counts struct {
 	lagMax, lagSum    time.Duration
 	latency, service  *hdrhistogram.Histogram
 	failedLat         *hdrhistogram.Histogram // latency of the failed requests
+	// With retries: the retries among the requests (attempts), the
+	// logical requests ended, the failed among them, those whose retry
+	// the budget refused, and their latency (nil without retries).
+	retries, effRequests, effFailed, exhausted uint64
+	effective                                  *hdrhistogram.Histogram
 	// versions holds the requests with a version, by version (nil until
 	// the first; see addVersion).
 	versions map[string]*versionCounts
@@ -31,11 +36,14 @@ func newCounts() *counts {
 // reset empties c for reuse, keeping its histograms' memory and the
 // entries of the versions it saw.
 func (c *counts) reset() {
-	lat, svc, failed, versions := c.latency, c.service, c.failedLat, c.versions
+	lat, svc, failed, eff, versions := c.latency, c.service, c.failedLat, c.effective, c.versions
 	lat.Reset()
 	svc.Reset()
 	failed.Reset()
-	*c = counts{latency: lat, service: svc, failedLat: failed, versions: versions}
+	if eff != nil {
+		eff.Reset()
+	}
+	*c = counts{latency: lat, service: svc, failedLat: failed, effective: eff, versions: versions}
 	c.resetVersions()
 }
 
@@ -46,6 +54,12 @@ type result struct {
 	class                ErrorClass
 	cause                ErrorCause // for a Detailed class
 	bytesIn, bytesOut    uint64
+	// first is the intended send of the request's first attempt, retry
+	// marks an attempt after the first, retryAfter is the answer's
+	// Retry-After (429 and 503 with retries on; -1 when none).
+	first      time.Duration
+	retry      bool
+	retryAfter time.Duration
 	// version names who answered (see VersionHeader and Balance), nil when
 	// unknown. It may point into the worker's response: it is valid until
 	// the worker's next request, so record the result before that.
@@ -99,22 +113,73 @@ func (s *stripe) begin(w *worker, intended time.Duration) bool {
 	if s.closed {
 		return false
 	}
-	w.res = result{intended: intended, bytesOut: w.e.client.bodySize}
+	w.res = result{intended: intended, first: intended, bytesOut: w.e.client.bodySize}
 	w.sent.Store(int64(intended))
-	w.busy = true
+	w.busy, w.open = true, true
 	s.inflight.Add(1)
 	return true
 }
 
-// finish counts w's request, unless abandon counted it already.
-func (s *stripe) finish(w *worker) {
+// retry begins the next attempt of w's request, due at offset intended:
+// false, with nothing begun, once abandon ended the request.
+func (s *stripe) retry(w *worker, intended time.Duration) bool {
 	s.mu.Lock()
-	if w.busy {
+	defer s.mu.Unlock()
+	if s.closed || !w.open {
+		return false
+	}
+	w.res = result{intended: intended, first: w.res.first, retry: true, bytesOut: w.e.client.bodySize}
+	w.sent.Store(int64(intended))
+	w.busy = true
+	return true
+}
+
+// finish counts w's attempt, unless abandon counted it already (then it
+// returns false: the request is over). final ends the request too, with
+// this attempt's outcome (with retries: counted in the effective figures,
+// exhausted when the budget refused its retry); else it stays open for
+// its next attempt (see retry).
+func (s *stripe) finish(w *worker, final, exhausted bool) bool {
+	s.mu.Lock()
+	ok := w.busy
+	if ok {
 		w.busy = false
-		s.inflight.Add(-1)
 		s.count(&w.res)
+		if final {
+			s.end(w, &w.res, w.res.done, exhausted)
+		}
 	}
 	s.mu.Unlock()
+	return ok
+}
+
+// giveUp ends w's request, between two attempts, at offset at with its
+// last attempt's outcome (already counted), unless abandon ended it.
+func (s *stripe) giveUp(w *worker, at time.Duration) {
+	s.mu.Lock()
+	if w.open && !w.busy {
+		s.end(w, &w.res, at, false)
+	}
+	s.mu.Unlock()
+}
+
+// end ends w's open request at offset at, under mu: with retries, its
+// last attempt's outcome r counts in the effective figures.
+func (s *stripe) end(w *worker, r *result, at time.Duration, exhausted bool) {
+	w.open = false
+	s.inflight.Add(-1)
+	c := s.cur
+	if c.effective == nil {
+		return
+	}
+	c.effRequests++
+	if r.status == 0 || serverError(r.status) {
+		c.effFailed++
+	}
+	if exhausted {
+		c.exhausted++
+	}
+	_ = c.effective.RecordValue(clamp(int64((at - r.first) / time.Microsecond)))
 }
 
 // abandon closes the stripe and counts each request still in flight as
@@ -126,14 +191,20 @@ func (s *stripe) abandon(at time.Duration, class ErrorClass) {
 	defer s.mu.Unlock()
 	s.closed = true
 	for _, w := range s.workers {
+		if !w.open {
+			continue
+		}
 		if !w.busy {
+			// Between two attempts: the request ends with its last one's
+			// outcome (the worker writes w.res only under mu then).
+			s.end(w, &w.res, at, false)
 			continue
 		}
 		w.busy = false
-		s.inflight.Add(-1)
-		r := result{intended: w.res.intended, sent: time.Duration(w.sent.Load()), done: at, class: class,
-			bytesOut: w.res.bytesOut}
+		r := result{intended: w.res.intended, first: w.res.first, retry: w.res.retry,
+			sent: time.Duration(w.sent.Load()), done: at, class: class, bytesOut: w.res.bytesOut}
 		s.count(&r)
+		s.end(w, &r, at, false)
 	}
 }
 
@@ -174,6 +245,9 @@ func (s *stripe) count(r *result) {
 	}
 	_ = c.latency.RecordValue(lat)
 	_ = c.service.RecordValue(svc)
+	if r.retry {
+		c.retries++
+	}
 	if len(r.version) > 0 {
 		c.addVersion(r.version, lat, failed, r.status == 0)
 	}
@@ -181,6 +255,15 @@ func (s *stripe) count(r *result) {
 
 func clamp(us int64) int64 {
 	return min(max(us, histLowest), histHighest)
+}
+
+// keepEffective makes the recorder count the effective figures (with
+// retries): before any request.
+func (r *recorder) keepEffective() {
+	for i := range r.stripes {
+		r.stripes[i].cur.effective = NewHistogram()
+		r.stripes[i].spare.effective = NewHistogram()
+	}
 }
 
 // recorder collects results from all workers and cuts them into snapshots.
@@ -229,7 +312,7 @@ func (r *recorder) collect(snap *Snapshot) {
 		s.cur = s.spare
 		s.mu.Unlock()
 		s.spare = c
-		if c.requests > 0 {
+		if c.requests > 0 || c.effRequests > 0 {
 			addCounts(snap, c)
 			c.reset()
 		}
@@ -259,5 +342,12 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
 	snap.FailedLatency.Merge(c.failedLat)
+	if c.effective != nil {
+		snap.Retries += c.retries
+		snap.EffectiveRequests += c.effRequests
+		snap.EffectiveFailed += c.effFailed
+		snap.RetriesBudgetExhausted += c.exhausted
+		mergeHist(&snap.Effective, c.effective, nil)
+	}
 	addVersionCounts(snap, c)
 }

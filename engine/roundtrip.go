@@ -9,7 +9,7 @@ import (
 // roundTrip sends the request on the worker's connection, opening one when
 // needed, and reads the answer into r, discarding its body as it comes.
 // The request's timeout bounds it all, connecting included. Any error
-// closes the connection: nothing is retried.
+// closes the connection (retries, when on, are the caller's: see send).
 func (w *worker) roundTrip(r *result) error {
 	cl := w.e.client
 	deadline := w.e.start.Add(r.sent + cl.timeout)
@@ -39,6 +39,9 @@ func (w *worker) roundTrip(r *result) error {
 		return inPhase(err, errProtocol)
 	}
 	r.status = w.resp.StatusCode()
+	if w.e.retry != nil && (r.status == 429 || r.status == 503) {
+		r.retryAfter = parseRetryAfter(w.resp.Header.Peek("Retry-After"))
+	}
 	if r.version == nil {
 		r.version = w.resp.Header.Peek(VersionHeader)
 	}

@@ -69,6 +69,17 @@ type Snapshot struct {
 	// fails fast, shows there instead of as a faster service. Nil or empty
 	// in a snapshot read from a recording made before it was kept.
 	FailedLatency *hdrhistogram.Histogram
+	// With retries (see Retries), the figures above are raw: each attempt
+	// counts. Retries counts the attempts after a request's first, so
+	// that Requests = EffectiveRequests + Retries over a whole run.
+	// EffectiveRequests counts the (logical) requests that ended, each
+	// with its last attempt's outcome, EffectiveFailed those that failed
+	// (transport errors and 5xx, as Failed), RetriesBudgetExhausted those
+	// whose retry the budget refused. Effective is their latency in
+	// microseconds, timed from the first attempt's intended send to the
+	// last's end. All zero, Effective nil or empty, without retries.
+	Retries, EffectiveRequests, EffectiveFailed, RetriesBudgetExhausted uint64
+	Effective                                                           *hdrhistogram.Histogram
 	// ByVersion splits the requests by the version of the service that
 	// answered them: with Balance, the version of the endpoint each was
 	// sent to; otherwise the VersionHeader of the answer. During a rollout
@@ -164,7 +175,7 @@ func serverError(code int) bool { return code >= 500 }
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 
 // MergeCounts adds o's counters into s (requests, statuses, errors, bytes,
-// dropped, late, lag, and each version's requests, errors and failures), leaving
+// dropped, late, lag, retries and the effective counts, and each version's requests, errors and failures), leaving
 // the window, gauges and histograms alone: the cheap part of Merge, for
 // running totals that need no percentiles. A version new to s gets a nil
 // Latency.
@@ -192,6 +203,10 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 	s.Late += o.Late
 	s.LagSum += o.LagSum
 	s.LagMax = max(s.LagMax, o.LagMax)
+	s.Retries += o.Retries
+	s.EffectiveRequests += o.EffectiveRequests
+	s.EffectiveFailed += o.EffectiveFailed
+	s.RetriesBudgetExhausted += o.RetriesBudgetExhausted
 }
 
 // Merge adds o into s exactly: counters and histograms add, those of
@@ -227,4 +242,22 @@ func (s *Snapshot) MergePacked(o *Snapshot, p *Packed) {
 	mergeHist(&s.Latency, o.Latency, p)
 	mergeHist(&s.Service, o.Service, p)
 	mergeHist(&s.FailedLatency, o.FailedLatency, p)
+	if o.Effective != nil && o.Effective.TotalCount() > 0 {
+		mergeHist(&s.Effective, o.Effective, p)
+	}
+}
+
+// EffectiveAvailability is (EffectiveRequests - EffectiveFailed) /
+// EffectiveRequests, 0 without effective requests.
+func (s *Snapshot) EffectiveAvailability() float64 {
+	return availability(s.EffectiveRequests, s.EffectiveFailed)
+}
+
+// Amplification is the attempts per request: Requests over
+// EffectiveRequests, 0 without effective requests.
+func (s *Snapshot) Amplification() float64 {
+	if s.EffectiveRequests == 0 {
+		return 0
+	}
+	return float64(s.Requests) / float64(s.EffectiveRequests)
 }

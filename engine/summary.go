@@ -83,6 +83,53 @@ type Summary struct {
 	// that the entries sum to Requests; absent when no request had a
 	// version.
 	ByVersion map[string]VersionSummary `json:"by_version,omitempty"`
+	// RetrySummary holds the effective figures, nil without retries (its
+	// fields are then absent from the JSON). With retries every figure
+	// above is raw: Requests counts attempts.
+	*RetrySummary
+}
+
+// RetrySummary is what the retries did: each attempt counts in the raw
+// figures, each request (its retries in it) in the effective ones.
+type RetrySummary struct {
+	// EffectiveRequests counts the requests, EffectiveFailed those whose
+	// last attempt failed; EffectiveAvailability is (EffectiveRequests -
+	// EffectiveFailed) / EffectiveRequests, RawAvailability the share of
+	// attempts that did not fail (the summary's Availability).
+	EffectiveRequests     uint64  `json:"effective_requests"`
+	EffectiveFailed       uint64  `json:"effective_failed"`
+	EffectiveAvailability float64 `json:"effective_availability"`
+	RawAvailability       float64 `json:"raw_availability"`
+	// Attempts counts every attempt (the summary's Requests), Retries
+	// those after a request's first, Amplification the attempts per
+	// request; RetriesBudgetExhausted the requests whose retry the budget
+	// refused.
+	Attempts               uint64  `json:"attempts"`
+	Retries                uint64  `json:"retries"`
+	Amplification          float64 `json:"amplification"`
+	RetriesBudgetExhausted uint64  `json:"retries_budget_exhausted"`
+	// EffectiveLatencyMs is the requests' latency, timed from their first
+	// attempt's intended send (open loop) to their last attempt's end.
+	EffectiveLatencyMs Percentiles `json:"effective_latency_ms"`
+}
+
+// summarizeRetries reports the effective figures, nil when the snapshot
+// has none (no retries).
+func summarizeRetries(total *Snapshot) *RetrySummary {
+	if total.EffectiveRequests == 0 {
+		return nil
+	}
+	return &RetrySummary{
+		EffectiveRequests:      total.EffectiveRequests,
+		EffectiveFailed:        total.EffectiveFailed,
+		EffectiveAvailability:  total.EffectiveAvailability(),
+		RawAvailability:        availability(total.Requests, total.Failed()),
+		Attempts:               total.Requests,
+		Retries:                total.Retries,
+		Amplification:          round3(total.Amplification()),
+		RetriesBudgetExhausted: total.RetriesBudgetExhausted,
+		EffectiveLatencyMs:     PercentilesOf(total.Effective),
+	}
 }
 
 // VersionSummary is what one version of the service answered over a run.
@@ -147,6 +194,7 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 		BytesOut:        total.BytesOut,
 		LagMaxMs:        round3(float64(total.LagMax.Microseconds()) / 1000),
 		ByVersion:       summarizeVersions(total),
+		RetrySummary:    summarizeRetries(total),
 	}
 	if s.DurationS > 0 {
 		s.RPS = round3(float64(total.Requests) / s.DurationS)

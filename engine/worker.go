@@ -35,12 +35,19 @@ type worker struct {
 	// abandon reads.
 	busy bool
 	sent atomic.Int64
+	// open is set, under the stripe's lock, from a request's begin to its
+	// end: across its attempts and the backoffs between them (retries).
+	open bool
+	// rng draws the backoff's jitter; backoff times it (made at the
+	// worker's first retry, then reused).
+	rng     uint64
+	backoff *time.Timer
 }
 
 // newWorker returns a worker of the engine, counted in its stripe until
 // exit is called.
 func (e *Engine) newWorker(id int) *worker {
-	w := &worker{e: e, id: id, stripe: e.rec.stripe(id)}
+	w := &worker{e: e, id: id, stripe: e.rec.stripe(id), rng: uint64(id) ^ uint64(e.start.UnixNano())}
 	w.resp.StreamBody = true // bodies are read as they come and discarded
 	w.resp.SkipBody = e.client.head
 	w.stripe.join(w)
@@ -55,10 +62,47 @@ func (w *worker) do(intended time.Duration) {
 	}
 }
 
-// send sends the request begun (see stripe.begin) and records its outcome.
+// send sends the request begun (see stripe.begin), retrying it as the
+// engine's retry policy says, and records its outcome.
 func (w *worker) send() {
+	rt := w.e.retry
+	if rt == nil {
+		w.attempt()
+		w.stripe.finish(w, true, false)
+		return
+	}
+	rt.budget.deposit(w.res.first)
+	for n := 0; ; n++ {
+		w.attempt()
+		r := &w.res
+		wait, again := rt.wait(r, n, &w.rng)
+		if !again {
+			w.stripe.finish(w, true, false)
+			return
+		}
+		if !rt.budget.withdraw(r.done) {
+			w.stripe.finish(w, true, true)
+			return
+		}
+		if !w.stripe.finish(w, false, false) {
+			return // abandoned
+		}
+		due := r.done + wait // timed from here: a late wake is the retry's lag
+		if !w.sleep(wait) {
+			w.stripe.giveUp(w, w.e.since())
+			return
+		}
+		if !w.stripe.retry(w, due) {
+			return
+		}
+	}
+}
+
+// attempt sends the attempt begun and fills in its outcome.
+func (w *worker) attempt() {
 	r := &w.res
 	r.sent = w.e.since()
+	r.retryAfter = -1
 	w.sent.Store(int64(r.sent))
 	if err := w.roundTrip(r); err != nil {
 		r.status, r.class = 0, Classify(err)
@@ -67,7 +111,23 @@ func (w *worker) send() {
 		}
 	}
 	r.done = w.e.since()
-	w.stripe.finish(w)
+}
+
+// sleep waits d before a retry: false when the run was stopped
+// meanwhile (its requests are not retried then).
+func (w *worker) sleep(d time.Duration) bool {
+	if w.backoff == nil {
+		w.backoff = time.NewTimer(d)
+	} else {
+		w.backoff.Reset(d)
+	}
+	select {
+	case <-w.backoff.C:
+		return true
+	case <-w.e.halt:
+		w.backoff.Stop()
+		return false
+	}
 }
 
 // exit closes the worker's connection and leaves its stripe.

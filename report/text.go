@@ -34,7 +34,15 @@ func (r Summary) WriteText(w io.Writer) {
 	}
 	line("failed", "%d (transport errors and 5xx)", s.Failed)
 	line("dropped", "%d   late %d   max lag %s", s.Dropped, s.Late, ms(s.LagMaxMs))
-	line("availability", "%.3f%%", s.Availability*100)
+	if rs := s.RetrySummary; rs != nil {
+		line("availability", "%.3f%% raw (each attempt)   %.3f%% effective (each request)", rs.RawAvailability*100,
+			rs.EffectiveAvailability*100)
+		line("retries", "%d for %d requests: %d attempts, %.3f per request; budget exhausted %d", rs.Retries,
+			rs.EffectiveRequests, rs.Attempts, rs.Amplification, rs.RetriesBudgetExhausted)
+		line("effective latency", "%s", pctLine(rs.EffectiveLatencyMs))
+	} else {
+		line("availability", "%.3f%%", s.Availability*100)
+	}
 	line("bytes", "in %d, out %d", s.BytesIn, s.BytesOut)
 	writeVersions(w, s.ByVersion)
 	if r.Search != nil {
