@@ -85,7 +85,7 @@ var stepBad = []string{
 	"1s:errors=NaN", "1s:errors=Inf", "1s:errors=1e309", "1s:errors=-1%", "1s:errors=", "1s:errors=0.1\x01", "1s:errors=0.５", "1s:errors=0:10%",
 	"1s:bad-version=v1", "1s:bad-version=", "1s:bad-version=v\x01",
 	"1s:heal=0", "1s:heal=\x01", "1s:heal=é",
-	"1s:rollback", "1s:rollback=1", "1s:restart", "1s:pause",
+	"1s:rollback", "1s:rollback=1", "1s:restart", "1s:promote",
 	"1s:explode", "1s:", "", "\u200b",
 }
 
