@@ -44,6 +44,7 @@ type loadFlags struct {
 	thresholds []string
 	ths        []analysis.Threshold
 	junit      string
+	canary     canaryFlags
 }
 
 // register adds the flags to fs.
@@ -66,6 +67,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML to this file: a testcase a threshold and a step, for CI")
 	f.rec.register(fs)
 	f.out.register(fs)
+	f.canary.register(fs)
 }
 
 // oneURL is the argument rule of the commands that take exactly one URL.
