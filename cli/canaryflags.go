@@ -55,3 +55,14 @@ func canaryResult(c *session.CanaryResult) *report.CanaryResult {
 	}
 	return report.NewCanaryResult(c.Step, c.Version, c.Baseline, c.Decision, c.Intervals, c.Action, c.Acted, c.Note, c.Passed())
 }
+
+// canaryLine is a canary event as the headless run prints it: an
+// interval's and the decision's with their title first ("canary 2/6
+// pass: v2 p99 ..."), the action's as they are ("canary v2: promoted in
+// 2.1s").
+func canaryLine(e session.Event) string {
+	if (e.Kind == session.CanaryIntervalJudged || e.Kind == session.CanaryDecided) && e.Title != "" {
+		return e.Title + ": " + e.Message
+	}
+	return e.Message
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -64,5 +65,25 @@ func TestCanaryResultOfTheSession(t *testing.T) {
 	if r.Step != "canary" || r.Version != "v2" || r.Baseline != "v1" || r.Decision != "rollback" || r.Reason != c.Decision.Reason ||
 		r.Action != "rollback" || !r.Acted || r.Passed || len(r.Intervals) != 1 || r.Intervals[0].Outcome != "fail" {
 		t.Fatalf("summary canary %+v", r)
+	}
+}
+
+// TestCanaryEventsPrinted: a headless run prints the canary's events,
+// an interval's and the decision's with their title.
+func TestCanaryEventsPrinted(t *testing.T) {
+	var b bytes.Buffer
+	p := newEventsSink(&b)
+	t0 := p.origin
+	p.Event(session.Event{Time: t0.Add(12 * time.Second), Source: session.FromCanary, Kind: session.CanaryIntervalJudged,
+		Title: "canary 1/6 fail", Message: "v2 p99 41.9 ms vs v1 14.0 ms (3.0× > 1.20×, U-test p < 0.001)"})
+	p.Event(session.Event{Time: t0.Add(12 * time.Second), Source: session.FromCanary, Kind: session.CanaryDecided,
+		Title: "canary rollback", Message: "v2 p99 41.9 ms vs v1 14.0 ms (3.0×, U-test p < 0.001, in 1 of 1 interval): roll back"})
+	p.Event(session.Event{Time: t0.Add(14 * time.Second), Source: session.FromCanary, Kind: session.CanaryRolledBack,
+		Title: "canary rolled back", Message: "canary v2: rolled back in 2.1s"})
+	want := "  12.0s  canary 1/6 fail: v2 p99 41.9 ms vs v1 14.0 ms (3.0× > 1.20×, U-test p < 0.001)\n" +
+		"  12.0s  canary rollback: v2 p99 41.9 ms vs v1 14.0 ms (3.0×, U-test p < 0.001, in 1 of 1 interval): roll back\n" +
+		"  14.0s  canary v2: rolled back in 2.1s\n"
+	if b.String() != want {
+		t.Errorf("printed:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
