@@ -50,6 +50,8 @@ type loadFlags struct {
 	retryOn     string
 	retryBudget string
 	retry       engine.RetryPolicy
+	// canary are the canary's flags.
+	canary canaryFlags
 }
 
 // register adds the flags to fs.
@@ -75,6 +77,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.retryBudget, "retry-budget", "20%", "with --retries: the most retries as a share of requests over 10 s (at least 10/s), such as 20%")
 	f.rec.register(fs)
 	f.out.register(fs)
+	f.canary.register(fs)
 }
 
 // oneURL is the argument rule of the commands that take exactly one URL.

@@ -106,6 +106,12 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}
 		sinks = append([]session.Sink{judge}, sinks...)
 	}
+	if cs, err := r.lf.canary.canarySink(r.steps); err != nil {
+		return nil, nil, nil, closeOuts, err
+	} else if cs != nil {
+		// First: its events reach the others at once.
+		sinks = append([]session.Sink{cs}, sinks...)
+	}
 	if r.search != nil {
 		// First: it sets the rate at the tick that ends a step.
 		sinks = append([]session.Sink{r.search}, sinks...)
@@ -147,6 +153,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			sum.Judged(res.Verdict, res.Thresholds, aborted)
 			sum.SteadyState, sum.Rollbacks = steadyResult(res.SteadyState), rollbackResults(res.Rollbacks)
 			sum.Plan = r.plan
+			sum.Canary = canaryResult(res.Canary)
 			if r.search != nil {
 				sum.Search = searchResult(r.search.Result())
 			}

@@ -129,6 +129,8 @@ func (p *eventsSink) Event(e session.Event) {
 	case e.Source == session.FromRollback,
 		e.Source == session.FromJudge && (e.Kind == session.SteadyStateMet || e.Kind == session.SteadyStateNotMet):
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
+	case e.Source == session.FromCanary:
+		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, canaryLine(e))
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // JUnitSuite is a run as JUnit XML's testsuite: one testcase a threshold,
-// a step, a steady state's window and a rollback, so that CI (GitLab, Jenkins, GitHub) shows them
+// a step, a steady state's window, the canary and a rollback, so that CI (GitLab, Jenkins, GitHub) shows them
 // without a plugin.
 type JUnitSuite struct {
 	XMLName  xml.Name        `xml:"testsuite"`
@@ -22,8 +22,8 @@ type JUnitSuite struct {
 
 // JUnitTestCase is one threshold (Name: the metric with its filter and
 // the expression; Classname thresholds), one step (Name: its spec;
-// Classname steps), one steady state's window (Classname steady_state)
-// or one rollback (Name: its action; Classname rollbacks).
+// Classname steps), one steady state's window (Classname steady_state),
+// the canary (Name: canary VERSION; Classname canary) or one rollback (Name: its action; Classname rollbacks).
 type JUnitTestCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
@@ -76,6 +76,14 @@ func NewJUnit(s Summary, steps []experiments.Result) JUnitSuite {
 			}
 			js.Cases = append(js.Cases, c)
 		}
+	}
+	if cn := s.Canary; cn != nil {
+		c := JUnitTestCase{Name: "canary " + cn.Version, Classname: "canary", Time: js.Time}
+		if !cn.Passed {
+			msg := cn.failed()
+			c.Failure = &JUnitFailure{Message: msg, Text: msg}
+		}
+		js.Cases = append(js.Cases, c)
 	}
 	for _, rb := range s.Rollbacks {
 		c := JUnitTestCase{Name: rb.Action, Classname: "rollbacks", Time: fmt.Sprintf("%.3f", rb.DurationS)}

@@ -33,6 +33,8 @@ type Summary struct {
 	Aborted    *AbortResult      `json:"aborted,omitempty"`
 	// Search is the capacity search's result, nil without one.
 	Search *SearchResult `json:"search,omitempty"`
+	// Canary is the canary's analysis, nil without a canary step judged.
+	Canary *CanaryResult `json:"canary,omitempty"`
 	// SteadyState is the steady state's judgement, absent without one;
 	// Rollbacks the rollback actions run, in order (absent when none ran).
 	SteadyState *SteadyStateResult `json:"steady_state,omitempty"`

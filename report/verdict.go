@@ -120,6 +120,7 @@ func (r Summary) WriteVerdict(w io.Writer, steps []experiments.Result) {
 		}
 	}
 	r.writeSteady(w)
+	r.writeCanary(w)
 	r.writeRollbacks(w)
 	fmt.Fprintf(w, "\n  verdict: %s\n", r.VerdictLine(steps))
 }
@@ -172,6 +173,9 @@ func (r Summary) VerdictLine(steps []experiments.Result) string {
 	}
 	if ss := r.SteadyState; ss != nil && ss.After != nil && !ss.After.OK {
 		parts = append(parts, "steady state not met after the method: "+ss.After.failed())
+	}
+	if c := r.Canary; c != nil && !c.Passed {
+		parts = append(parts, c.failed())
 	}
 	if len(parts) == 0 {
 		return strings.ToUpper(string(r.Verdict))

@@ -70,9 +70,13 @@ type Result struct {
 	// Rollbacks are the rollback actions run (Config.Rollbacks), in order;
 	// none when their strategy did not run them.
 	Rollbacks []RollbackResult
+	// Canary is the canary's analysis (CanarySink), nil without a canary
+	// step judged.
+	Canary *CanaryResult
 	// Verdict is the run's: aborted, steady-state-not-met (the baseline
 	// did not hold: no step ran), fail (a threshold not OK, a step failed,
-	// or the steady state not met after the method), or pass; empty when
+	// the steady state not met after the method, or a canary not
+	// promoted: CanaryResult.Passed), or pass; empty when
 	// the run had no threshold, no step and no steady state.
 	Verdict analysis.Verdict
 }
@@ -357,14 +361,15 @@ func StepState(r experiments.Result) (kind, message string) {
 }
 
 // VerdictOf is the run's verdict from its thresholds' final statuses, its
-// steps and its steady state: empty when it had none of them. The steady
-// state not met before the method is its own verdict (unless an abort
-// came first); not met after it fails the run. The session sets
+// steps, its steady state and its canary: empty when it had none of them.
+// The steady state not met before the method is its own verdict (unless
+// an abort came first); not met after it fails the run, as a canary not
+// promoted does. The session sets
 // Result.Verdict with it after the Finishers ran; a Finisher that shows
 // the verdict (the UI) calls it on the result it is given.
 func VerdictOf(res *Result) analysis.Verdict {
 	ss := res.SteadyState
-	if len(res.Thresholds) == 0 && len(res.Steps) == 0 && ss == nil {
+	if len(res.Thresholds) == 0 && len(res.Steps) == 0 && ss == nil && res.Canary == nil {
 		return ""
 	}
 	failed := 0
@@ -374,6 +379,9 @@ func VerdictOf(res *Result) analysis.Verdict {
 		}
 	}
 	v := analysis.VerdictOf(res.Thresholds, failed)
+	if v == analysis.VerdictPass && res.Canary != nil && !res.Canary.Passed() {
+		v = analysis.VerdictFail
+	}
 	if ss == nil || v == analysis.VerdictAborted {
 		return v
 	}

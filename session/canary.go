@@ -1,0 +1,375 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scalelab/scalelab/canary"
+	"github.com/scalelab/scalelab/cluster"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
+)
+
+// FromCanary is the canary judge's events (CanarySink): each interval
+// judged (CanaryIntervalJudged), the decision (CanaryDecided), and the
+// end of the action it took (CanaryPromoted, CanaryRolledBack,
+// CanaryActionFailed).
+const FromCanary Source = "canary"
+
+// The kinds of the canary judge's events (FromCanary).
+const (
+	// CanaryIntervalJudged: an interval was judged; the message is its
+	// reason (canary.IntervalResult.Reason).
+	CanaryIntervalJudged = "canary-interval"
+	// CanaryDecided: the intervals decided; the message is the verdict's
+	// line (canary.Decision.Reason), and says so when the cluster cannot
+	// act on it.
+	CanaryDecided = "canary-decision"
+	// CanaryPromoted and CanaryRolledBack: the cluster completed the
+	// action the decision called for.
+	CanaryPromoted   = "canary-promoted"
+	CanaryRolledBack = "canary-rolled-back"
+	// CanaryActionFailed: the cluster's promotion or rollback failed or
+	// did not end within its timeout.
+	CanaryActionFailed = "canary-action-failed"
+)
+
+// ActionCanary is the Action of a canary step (canary=v2[:25%|:N]).
+const ActionCanary = "canary"
+
+// CanaryActionTimeout bounds a promotion or a rollback of the canary by
+// default (CanaryActionBound sets another).
+const CanaryActionTimeout = 2 * time.Minute
+
+// NoCanaryCapability is CanaryResult.Note when the cluster cannot promote
+// or roll back a canary: the sink judged and reported only.
+const NoCanaryCapability = "not acted on: the cluster cannot promote or roll back a canary"
+
+// canaryCluster is a cluster that can end a held canary: promote it
+// (complete the rollout to its version) or abort it (every replica back
+// to the baseline's version): the part of cluster.Canary the sink uses
+// (the local fleet has it), found by type assertion on Info.Cluster.
+type canaryCluster interface {
+	PromoteCanary(ctx context.Context) error
+	AbortCanary(ctx context.Context) error
+}
+
+var _ canaryCluster = cluster.Canary(nil)
+
+// CanaryResult is a canary's analysis and what the run did with it.
+type CanaryResult struct {
+	// Step is the canary step's label (its plan name, else its spec).
+	Step string
+	// Version is the canary's version, Baseline the version it was judged
+	// against (empty when no other version answered).
+	Version, Baseline string
+	// Decision is the intervals' decision. A run that ended before they
+	// decided is InconclusiveDecision, its reason saying how many were
+	// judged.
+	Decision canary.Decision
+	// Intervals are the intervals judged, in order (the decision took the
+	// first Decision.Judged of them: all).
+	Intervals []canary.IntervalResult
+	// Action is what the run did on the decision: promote or rollback (a
+	// headless run's reading of an inconclusive one, canary.Config.Headless);
+	// Undecided when the canary's step failed before any decision.
+	Action canary.Action
+	// Acted is set when the cluster completed Action. Note says why not
+	// otherwise: NoCanaryCapability, or the action's error (ActionFailed
+	// set).
+	Acted        bool
+	ActionFailed bool
+	Note         string
+}
+
+// Passed reports whether the canary passes the run: promoted, and its
+// promotion did not fail. A rolled-back canary (also an inconclusive one
+// a headless run rolls back) fails the run.
+func (c *CanaryResult) Passed() bool { return c.Action == canary.Promote && !c.ActionFailed }
+
+// CanarySink judges a held canary live: when a canary step starts
+// (ActionCanary; its version from the spec, canary=v2...), it adds each
+// tick's requests of every version to the current interval, the first
+// starting with the first tick the canary answers in (at the latest one
+// interval after the step started); every cfg.Interval it judges the
+// canary against the baseline (the version other than the canary's and
+// unknown that answered the most requests in the first interval judged,
+// kept from then on), emits CanaryIntervalJudged, and once canary.Decide
+// decides, emits CanaryDecided and acts: it promotes or rolls back
+// through the cluster's canary capability, in its own goroutine bounded
+// by a timeout, and an inconclusive decision is read as a headless run
+// reads it (cfg.Headless). Without the capability (a cluster that lacks
+// it, a replay) it judges and reports but cannot act, and says so. Finish
+// waits for the action (within its timeout) and puts the analysis in
+// Result.Canary. It judges the first canary step of a run; a run ending
+// before the decision is inconclusive, acted on the same way.
+type CanarySink struct {
+	cfg   canary.Config
+	bound time.Duration
+
+	control Control
+	cl      canaryCluster
+
+	mu      sync.Mutex // guards res, read by Result from elsewhere
+	res     *CanaryResult
+	started time.Time // the canary step's start
+	active  bool      // between the step's start and the decision
+	begun   bool      // the first interval has begun
+	from    time.Time // the current interval's start
+	cur     map[string]*canary.Sample
+	acting  chan struct{} // closed when the action ended; nil without one
+}
+
+var (
+	_ Sink     = (*CanarySink)(nil)
+	_ Finisher = (*CanarySink)(nil)
+)
+
+// CanaryOption configures a CanarySink.
+type CanaryOption func(*CanarySink)
+
+// CanaryActionBound bounds each promotion or rollback by d (0:
+// CanaryActionTimeout).
+func CanaryActionBound(d time.Duration) CanaryOption {
+	return func(s *CanarySink) {
+		if d > 0 {
+			s.bound = d
+		}
+	}
+}
+
+// NewCanary returns the sink that judges a run's canary step with cfg
+// (canary.Config.Validate's problems are the caller's to check first).
+func NewCanary(cfg canary.Config, opts ...CanaryOption) *CanarySink {
+	s := &CanarySink{cfg: cfg, bound: CanaryActionTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// CanaryVersion is the version a canary step's spec starts
+// ("10s:canary=v2:25%": v2), empty when the spec has no canary=.
+func CanaryVersion(spec string) string {
+	i := strings.LastIndex(spec, ActionCanary+"=")
+	if i < 0 {
+		return ""
+	}
+	v, _, _ := strings.Cut(spec[i+len(ActionCanary)+1:], ":")
+	return strings.TrimSpace(v)
+}
+
+// Open keeps the session's Control and the cluster's canary capability,
+// if it has one.
+func (s *CanarySink) Open(i Info) error {
+	s.control = i.Control
+	s.cl, _ = i.Cluster.(canaryCluster)
+	return nil
+}
+
+// Result is the canary's analysis so far (a copy), nil before a canary
+// step started. Safe for concurrent use.
+func (s *CanarySink) Result() *CanaryResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.res == nil {
+		return nil
+	}
+	r := *s.res
+	r.Intervals = slices.Clone(r.Intervals)
+	return &r
+}
+
+// Event starts the analysis with the first canary step, and ends it
+// undecided when that step fails.
+func (s *CanarySink) Event(e Event) {
+	if e.Step == nil || e.Step.Action != ActionCanary {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case e.Kind == experiments.StateStarted && s.res == nil:
+		s.res = &CanaryResult{Step: e.Step.Label(), Version: CanaryVersion(e.Step.Spec)}
+		s.started, s.active = e.Time, true
+		s.cur = map[string]*canary.Sample{}
+	case e.Kind == experiments.StateFailed && s.active && s.res.Step == e.Step.Label():
+		// The canary never held: nothing to judge, nothing to end.
+		s.active = false
+		s.res.Decision = canary.Decide(s.cfg, s.res.Intervals)
+		s.res.Decision.Action = canary.InconclusiveDecision
+		s.res.Decision.Reason = fmt.Sprintf("step %s failed after %s: inconclusive", s.res.Step,
+			plural(len(s.res.Intervals), "interval"))
+		s.res.Note = "not acted on: the canary's step failed"
+		s.emitLocked(CanaryDecided, s.res.Decision.Reason, "canary inconclusive")
+	}
+}
+
+// Tick adds the tick's requests to the current interval and judges it
+// once it lasted cfg.Interval.
+func (s *CanarySink) Tick(k Tick) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.active {
+		return
+	}
+	snap := k.Snapshot
+	if !s.begun {
+		if vs := snap.ByVersion[s.res.Version]; (vs == nil || vs.Requests == 0) && snap.Start.Sub(s.started) < s.cfg.Interval {
+			return
+		}
+		s.begun, s.from = true, snap.Start
+	}
+	for name, vs := range snap.ByVersion {
+		if name == engine.UnknownVersion || vs == nil || vs.Requests == 0 {
+			continue
+		}
+		smp := s.cur[name]
+		if smp == nil {
+			smp = &canary.Sample{Version: name}
+			s.cur[name] = smp
+		}
+		smp.Add(vs)
+	}
+	if snap.End.Sub(s.from) < s.cfg.Interval {
+		return
+	}
+	s.judgeLocked()
+	s.from = snap.End
+	clear(s.cur)
+	if d := canary.Decide(s.cfg, s.res.Intervals); d.Action != canary.Undecided {
+		s.decideLocked(d)
+	}
+}
+
+// judgeLocked judges the current interval and emits its outcome.
+func (s *CanarySink) judgeLocked() {
+	if s.res.Baseline == "" {
+		s.res.Baseline = s.baselineLocked()
+	}
+	base := canary.Sample{Version: s.res.Baseline}
+	if s.res.Baseline == "" {
+		base.Version = "baseline" // no other version answered: judged against nothing
+	} else if smp := s.cur[s.res.Baseline]; smp != nil {
+		base = *smp
+	}
+	can := canary.Sample{Version: s.res.Version}
+	if smp := s.cur[s.res.Version]; smp != nil {
+		can = *smp
+	}
+	r := canary.Judge(s.cfg, base, can)
+	s.res.Intervals = append(s.res.Intervals, r)
+	s.emitLocked(CanaryIntervalJudged, r.Reason,
+		fmt.Sprintf("canary %d/%d %s", len(s.res.Intervals), s.cfg.Count, r.Outcome))
+}
+
+// baselineLocked is the version besides the canary's that answered the
+// most requests in the current interval (by name on a tie), empty when
+// none did.
+func (s *CanarySink) baselineLocked() string {
+	var best string
+	var most uint64
+	for name, smp := range s.cur {
+		if name == s.res.Version || smp.Requests == 0 {
+			continue
+		}
+		if smp.Requests > most || (smp.Requests == most && name < best) {
+			best, most = name, smp.Requests
+		}
+	}
+	return best
+}
+
+// decideLocked records d, emits it and acts on it.
+func (s *CanarySink) decideLocked(d canary.Decision) {
+	s.active = false
+	s.res.Decision = d
+	s.res.Action = s.cfg.Headless(d)
+	msg := d.Reason
+	if s.cl == nil {
+		s.res.Note = NoCanaryCapability
+		msg += " (" + NoCanaryCapability + ")"
+	}
+	s.emitLocked(CanaryDecided, msg, "canary "+string(d.Action))
+	if s.cl == nil {
+		return
+	}
+	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
+	if s.res.Action == canary.Promote {
+		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
+	}
+	s.acting = make(chan struct{})
+	go s.act(act, done, verb, s.acting)
+}
+
+// act runs the cluster's promotion or rollback within the sink's bound,
+// records its end and emits it, then closes ended.
+func (s *CanarySink) act(act func(context.Context) error, done, verb string, ended chan struct{}) {
+	defer close(ended)
+	ctx, cancel := context.WithTimeout(context.Background(), s.bound)
+	defer cancel()
+	start := time.Now()
+	err := act(ctx)
+	took := time.Since(start).Round(time.Millisecond)
+	// Emitted unlocked: from outside a delivery, Emit delivers at once,
+	// to this sink too.
+	s.mu.Lock()
+	kind, msg, title := done, fmt.Sprintf("canary %s: %s in %s", s.res.Version, pastTense(verb), took), "canary "+pastTense(verb)
+	if err != nil {
+		s.res.ActionFailed = true
+		s.res.Note = fmt.Sprintf("%s %s: %v", verb, s.res.Version, err)
+		kind, msg, title = CanaryActionFailed, "canary: "+s.res.Note, "canary "+verb+" failed"
+	} else {
+		s.res.Acted = true
+	}
+	s.mu.Unlock()
+	s.control.Emit(Event{Source: FromCanary, Kind: kind, Message: msg, Title: title})
+}
+
+// pastTense is "promoted" or "rolled back".
+func pastTense(verb string) string {
+	if verb == "promote" {
+		return "promoted"
+	}
+	return "rolled back"
+}
+
+// emitLocked emits a FromCanary event from inside the sink's calls
+// (Control.Emit queues it until the call returned, so s.mu may be held).
+func (s *CanarySink) emitLocked(kind, msg, title string) {
+	s.control.Emit(Event{Source: FromCanary, Kind: kind, Message: msg, Title: title})
+}
+
+// Finish decides a canary the run ended before its intervals did
+// (inconclusive, acted on as a headless run does), waits for the action
+// within its bound, and puts the analysis in the result.
+func (s *CanarySink) Finish(res *Result) {
+	s.mu.Lock()
+	if s.active {
+		d := canary.Decide(s.cfg, s.res.Intervals)
+		d.Action = canary.InconclusiveDecision
+		d.Reason = fmt.Sprintf("the run ended after %s of %d: inconclusive", plural(len(s.res.Intervals), "interval"), s.cfg.Count)
+		s.decideLocked(d)
+	}
+	acting := s.acting
+	s.mu.Unlock()
+	if acting != nil {
+		<-acting // act is bounded by s.bound
+	}
+	res.Canary = s.Result()
+}
+
+// Close does nothing: Finish made the result's analysis.
+func (s *CanarySink) Close(*Result) error { return nil }
+
+// plural writes "1 interval", "6 intervals".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
