@@ -84,12 +84,20 @@ type CanaryResult struct {
 	Acted        bool
 	ActionFailed bool
 	Note         string
+	// EndedBy is the scripted step (promote, rollback) that ended the
+	// canary before the judge decided: the plan's decision, not the
+	// judge's; the step's own result says how it went.
+	EndedBy string
 }
 
 // Passed reports whether the canary passes the run: promoted, and its
 // promotion did not fail. A rolled-back canary (also an inconclusive one
 // a headless run rolls back) fails the run.
-func (c *CanaryResult) Passed() bool { return c.Action == canary.Promote && !c.ActionFailed }
+// A canary a scripted step ended before the judge decided passes: the
+// plan decided it.
+func (c *CanaryResult) Passed() bool {
+	return c.EndedBy != "" || (c.Action == canary.Promote && !c.ActionFailed)
+}
 
 // CanarySink judges a held canary live: when a canary step starts
 // (ActionCanary; its version from the spec, canary=v2...), it adds each
@@ -187,11 +195,25 @@ func (s *CanarySink) Result() *CanaryResult {
 // Event starts the analysis with the first canary step, and ends it
 // undecided when that step fails.
 func (s *CanarySink) Event(e Event) {
-	if e.Step == nil || e.Step.Action != ActionCanary {
+	if e.Step == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if a := e.Step.Action; (a == "promote" || a == "rollback") && e.Kind == experiments.StateStarted && s.active {
+		// The plan ends the canary itself: the judge stops, undecided.
+		s.active = false
+		s.res.Decision = canary.Decide(s.cfg, s.res.Intervals)
+		s.res.EndedBy = e.Step.Label()
+		s.res.Decision.Reason = fmt.Sprintf("step %s ended the canary after %s judged, before the judge decided", s.res.EndedBy,
+			plural(len(s.res.Intervals), "interval"))
+		s.res.Note = "ended by the plan's step " + s.res.EndedBy
+		s.emitLocked(CanaryDecided, s.res.Decision.Reason, "canary ended by "+a)
+		return
+	}
+	if e.Step.Action != ActionCanary {
+		return
+	}
 	switch {
 	case e.Kind == experiments.StateStarted && s.res == nil:
 		s.res = &CanaryResult{Step: e.Step.Label(), Version: CanaryVersion(e.Step.Spec)}
