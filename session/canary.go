@@ -49,17 +49,6 @@ const CanaryActionTimeout = 2 * time.Minute
 // or roll back a canary: the sink judged and reported only.
 const NoCanaryCapability = "not acted on: the cluster cannot promote or roll back a canary"
 
-// canaryCluster is a cluster that can end a held canary: promote it
-// (complete the rollout to its version) or abort it (every replica back
-// to the baseline's version): the part of cluster.Canary the sink uses
-// (the local fleet has it), found by type assertion on Info.Cluster.
-type canaryCluster interface {
-	PromoteCanary(ctx context.Context) error
-	AbortCanary(ctx context.Context) error
-}
-
-var _ canaryCluster = cluster.Canary(nil)
-
 // CanaryResult is a canary's analysis and what the run did with it.
 type CanaryResult struct {
 	// Step is the canary step's label (its plan name, else its spec).
@@ -120,7 +109,7 @@ type CanarySink struct {
 	bound time.Duration
 
 	control Control
-	cl      canaryCluster
+	cl      cluster.Canary
 
 	mu      sync.Mutex // guards res, read by Result from elsewhere
 	res     *CanaryResult
@@ -175,7 +164,7 @@ func CanaryVersion(spec string) string {
 // if it has one.
 func (s *CanarySink) Open(i Info) error {
 	s.control = i.Control
-	s.cl, _ = i.Cluster.(canaryCluster)
+	s.cl, _ = i.Cluster.(cluster.Canary)
 	return nil
 }
 

@@ -16,11 +16,11 @@ import (
 	"github.com/scalelab/scalelab/fleet"
 )
 
-// canaryRecorder is a test double for a capability not yet on main: the
-// fleet's and Kubernetes' promotion and abort of a held canary are being
-// written beside this sink, so this is a real fleet (never started: the
-// sink does not touch it) whose PromoteCanary and AbortCanary record
-// their calls and return err.
+// canaryRecorder is a real fleet (never started: the sink does not touch
+// it) whose PromoteCanary and AbortCanary record their calls and return
+// err (or hang), so that the sink's acting, its bound and its failures
+// are seen without a rollout; the real fleet's canary is proved in cli's
+// canary tests.
 type canaryRecorder struct {
 	*fleet.Fleet
 	err   error
