@@ -82,9 +82,13 @@ func (f *fanout) drainLocked() {
 	}
 }
 
-// emit is a sink's event (Control.Emit): queued when a delivery is in
+// emit is a sink's event (Control.Emit). It never waits for a delivery
+// in progress, which may be waiting for the goroutine that emits (a
+// sink's Finish awaiting the action it started): queued when one is in
 // progress (the sink emits from inside its call, or another goroutine
-// emits meanwhile), else handed out as any event.
+// emits meanwhile), else handed out at once, or, when the lock is taken
+// by a delivery that has drained its queue already, by a goroutine of
+// its own as soon as that delivery ends.
 func (f *fanout) emit(e Event) {
 	f.qmu.Lock()
 	if f.inside {
@@ -93,7 +97,36 @@ func (f *fanout) emit(e Event) {
 		return
 	}
 	f.qmu.Unlock()
-	f.event(e)
+	if f.mu.TryLock() {
+		defer f.mu.Unlock()
+		f.eventHeld(e)
+		return
+	}
+	f.qmu.Lock()
+	f.queue = append(f.queue, e)
+	later := !f.inside
+	f.qmu.Unlock()
+	if later {
+		go f.flush()
+	}
+}
+
+// flush hands out the queued events (see emit).
+func (f *fanout) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	if !f.open {
+		f.qmu.Lock()
+		f.pending = append(f.pending, f.queue...)
+		f.queue = nil
+		f.qmu.Unlock()
+		return
+	}
+	f.begin()
+	f.drainLocked()
 }
 
 // tick hands s, which the engine gave up, to every sink.
@@ -159,6 +192,11 @@ func (f *fanout) tickLocked(t Tick, p *engine.Packed) {
 func (f *fanout) event(e Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.eventHeld(e)
+}
+
+// eventHeld is event with f.mu held.
+func (f *fanout) eventHeld(e Event) {
 	if f.closed {
 		return
 	}
