@@ -55,6 +55,10 @@ type openLoop struct {
 	low    int     // the fewest idle workers since the last reap, the sender on time
 	queue  ring    // due requests waiting for a worker, oldest first
 	closed bool
+	// answered counts the requests workers finished; the sender notes in
+	// answeredAt when it last saw it change (answeredSeen), see stuck.
+	answered, answeredSeen uint64
+	answeredAt             time.Duration
 }
 
 // runOpen sends on schedule until the window ends or ctx is done and

@@ -11,10 +11,12 @@ import (
 // which leaves the others idle long enough to be retired), or waits in a
 // FIFO queue when none is idle; workers are added as spawnAfter says.
 
-// slot is how an idle worker receives its next request, begun already.
+// slot is how an idle worker receives its next request, begun already;
+// served once the worker sent one.
 type slot struct {
-	w  *worker
-	ch chan time.Duration
+	w      *worker
+	ch     chan time.Duration
+	served bool
 }
 
 // quitWork tells an idle worker to exit.
@@ -49,7 +51,8 @@ const quitWork = time.Duration(-1)
 // 1 of 30 dropped and the rest waiting for the next due request before).
 // Only a generator short of processor time itself (cpuShort) adds none.
 //
-// Nor is a worker added for a queue whose oldest request waited backlogOld:
+// Nor is a worker added for a queue whose oldest request waited backlogOld
+// while the target still answers (a request finished within backlogOld):
 // workers come at most one per spawnGap, so a queue that old is one that
 // more connections did not drain, a backlog of an overloaded run (the
 // generator, or the target, short of processor time) which only more
@@ -61,7 +64,12 @@ const quitWork = time.Duration(-1)
 // process, the connections grew to the 10,000 of MaxInflight in 15 s (400
 // MB, and resets from a target that keeps 4,096). A stall that begins with
 // the queue empty still gets its workers, one per stuckAfter, as long as
-// they keep the queue young.
+// they keep the queue young; and so does a queue that got old while the
+// target answered nothing for backlogOld (all its connections held, as a
+// target that hangs does): else one stall of the generator beyond
+// backlogOld (a loaded machine, measured in CI: 12 of 30 dropped at 10/s
+// against a target that never answers) left every later request queued
+// for good.
 const (
 	spawnAfter = 200 * time.Microsecond
 	spawnGap   = 50 * time.Microsecond
@@ -163,14 +171,19 @@ func (o *openLoop) unstick(now time.Duration) {
 // whether the oldest queued request needs a worker now: every worker is
 // busy, and it waited spawnAfter while the generator has processor time
 // (the sender is not behind, its last sleep ended on time), or stuckAfter
-// whatever the sender's lag; but not once it waited backlogOld.
+// whatever the sender's lag; once it waited backlogOld, only when the
+// target answered nothing over the last backlogOld (as far as the sender,
+// which notes the answers here, saw), one per stuckAfter.
 func (o *openLoop) stuck(now time.Duration, behind bool) bool {
 	if o.cpuShort || o.busy.Load() < int64(o.workers) {
 		return false
 	}
+	if o.answered != o.answeredSeen {
+		o.answeredSeen, o.answeredAt = o.answered, now
+	}
 	wait := now - o.queue.front().at
 	if wait >= backlogOld {
-		return false
+		return now-o.answeredAt >= backlogOld && now-o.spawned >= stuckAfter
 	}
 	if wait >= stuckAfter && now-o.spawned >= stuckAfter {
 		return true
@@ -206,6 +219,10 @@ func (o *openLoop) queued() int {
 // waited idle; false when it must exit.
 func (o *openLoop) next(s *slot) bool {
 	o.mu.Lock()
+	if s.served {
+		o.answered++
+	}
+	s.served = true
 	for o.queue.len() > 0 {
 		q := o.queue.pop()
 		// Begun under mu, so that no request is ever out of the queue and
