@@ -21,7 +21,7 @@ import (
 // nothing.
 func TestReplayMeasuresStepsAsLive(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "demo.scalelab")
-	code, live, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--duration", "3s", "--rate", "200",
+	code, live, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--duration", "3s", "--rate", "100",
 		"--replicas", "2", "--startup-delay", "50ms", "--drain", "300ms", "--latency", "1ms",
 		"--step", "500ms:errors=replica-1:100%", "--step", "1500ms:heal", "--step", "2s:latency=replica-2:1ms",
 		"--step", "1s:scale=3", "--record", file)
@@ -77,7 +77,7 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 	for _, r := range replayedSteps() {
 		switch r.Spec {
 		case "1s:scale=3", "500ms:errors=replica-1:100%":
-			if r.Requests < 300 || r.Availability == nil || *r.Availability == 0 || !strings.Contains(r.Error, "the recording ended while it ran") {
+			if r.Requests < 150 || r.Availability == nil || *r.Availability == 0 || !strings.Contains(r.Error, "the recording ended while it ran") {
 				t.Errorf("step %s cut by the end of the recording: %+v, want it measured up to the end", r.Spec, r)
 			}
 		}
@@ -85,7 +85,9 @@ func TestReplayMeasuresStepsAsLive(t *testing.T) {
 }
 
 // checkHealHasNoAvailability checks that the heal, a step no request ended
-// in, has no availability rather than 0 (an outage): null in the live JSON
+// in (at 100 req/s, a 250 ms tick holds 25; the heal's few milliseconds
+// get under half a request of it, measured at 200 req/s the 5 ms a loaded
+// machine took counted 1), has no availability rather than 0 (an outage): null in the live JSON
 // summary and in the steps replay measures, "no requests" in the replayed
 // text summary.
 func checkHealHasNoAvailability(t *testing.T, live string, replayed []experiments.Result, file string) {
