@@ -96,7 +96,10 @@ type Canary interface {
 	// StartCanary starts the rolling upgrade to version and returns once
 	// exactly replicas replicas of it are ready (1 up to one less than the
 	// desired replicas), the others still on the current version, and the
-	// rollout is held there (paused).
+	// rollout is held there (paused). The fleet replaces that many of the
+	// old replicas; a Deployment that surges adds them beside its desired
+	// count (one that does not surge replaces them), so the canary's share
+	// of the requests is what the load measures by version.
 	StartCanary(ctx context.Context, version string, replicas int) error
 	// PromoteCanary completes the held rollout (resumes it) and returns
 	// when every replica runs the canary's version.

@@ -91,6 +91,9 @@ func (d *Deployment) Upgrade(ctx context.Context, version string) error {
 	if err := d.o.refuseReadOnly("upgrade"); err != nil {
 		return err
 	}
+	if err := d.refuseHeldCanary(what); err != nil {
+		return err
+	}
 	dep, err := d.current(what)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ var deploymentKind = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 
 // Deployment is a Kubernetes Deployment driven and watched as a
 // cluster.Cluster. It also implements cluster.RolloutPauser,
-// cluster.Restarter, cluster.Autoscaled and the UI's confirmation
+// cluster.Restarter, cluster.Autoscaled, cluster.Canary and the UI's confirmation
 // interface (ConfirmActions). Create it with New, then Start it; its
 // methods are safe for concurrent use.
 type Deployment struct {
@@ -57,6 +57,7 @@ type Deployment struct {
 	scaleGen    uint64        // grows with every Scale
 	templateGen uint64        // grows with every upgrade, rollback, restart
 	track       tracker       // what the events reported last
+	canary      *canaryHold   // the canary held, nil when none
 }
 
 // New returns a driver for the Deployment o names, through client (a

@@ -22,8 +22,12 @@ const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
 // Rollback rolls back to the previous revision with kubectl's
 // DeploymentRollbacker (`kubectl rollout undo`), also in the middle of a
 // rollout, and returns when it rolled out. A paused Deployment must be
-// resumed first (kubectl's rule).
+// resumed first (kubectl's rule). A held canary is rolled back as
+// AbortCanary does.
 func (d *Deployment) Rollback(ctx context.Context) error {
+	if d.heldCanary() != nil {
+		return d.AbortCanary(ctx)
+	}
 	what := "roll back " + d.Name()
 	if err := d.o.refuseReadOnly("rollback"); err != nil {
 		return err
@@ -88,8 +92,18 @@ func (d *Deployment) PauseRollout(ctx context.Context) error {
 
 // ResumeRollout resumes a paused rollout (`kubectl rollout resume`) and
 // returns once the deployment controller saw it, not when the rollout
-// completed.
+// completed. A held canary is promoted: its rollout resumes with the
+// Deployment's own strategy (see PromoteCanary, which also waits for it).
 func (d *Deployment) ResumeRollout(ctx context.Context) error {
+	if d.heldCanary() != nil {
+		_, res, _, err := d.endCanary(ctx, "resume the rollout of "+d.Name(), true)
+		if err != nil || res == nil {
+			return err
+		}
+		return d.wait(ctx, "resume the rollout of "+d.Name(), func(dep *appsv1.Deployment) (bool, error) {
+			return dep.Status.ObservedGeneration >= res.Generation && !dep.Spec.Paused, nil
+		})
+	}
 	return d.setPaused(ctx, false)
 }
 
@@ -134,6 +148,9 @@ func (d *Deployment) setPaused(ctx context.Context, paused bool) error {
 func (d *Deployment) Restart(ctx context.Context) error {
 	what := "restart " + d.Name()
 	if err := d.o.refuseReadOnly("restart"); err != nil {
+		return err
+	}
+	if err := d.refuseHeldCanary(what); err != nil {
 		return err
 	}
 	dep, err := d.current(what)

@@ -43,9 +43,10 @@ type kubelet struct {
 	options []fleet.ReplicaOption // for every replica (drain, startup delay)
 	probe   *http.Client
 
-	mu   sync.Mutex
-	pods map[types.UID]*podRun
-	errs []error // status updates that failed for good
+	mu        sync.Mutex
+	pods      map[types.UID]*podRun
+	byVersion map[string][]fleet.ReplicaOption // for the replicas of a version, after options
+	errs      []error                          // status updates that failed for good
 }
 
 // podRun is one pod's running demo service.
@@ -129,13 +130,26 @@ func (k *kubelet) sync(ctx context.Context, obj any) {
 	}
 }
 
+// versionOptions makes the pods of version that start from now on run
+// with opts too (after the kubelet's own): a bad build, say.
+func (k *kubelet) versionOptions(version string, opts ...fleet.ReplicaOption) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.byVersion == nil {
+		k.byVersion = map[string][]fleet.ReplicaOption{}
+	}
+	k.byVersion[version] = opts
+}
+
 // startLocked allocates an address and starts the pod's demo service.
 func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, error) {
 	ip, err := k.ips.take()
 	if err != nil {
 		return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-	opts := append([]fleet.ReplicaOption{fleet.Name(pod.Name), fleet.Version(imageVersion(pod))}, k.options...)
+	v := imageVersion(pod)
+	opts := append([]fleet.ReplicaOption{fleet.Name(pod.Name), fleet.Version(v)}, k.options...)
+	opts = append(opts, k.byVersion[v]...)
 	r, err := fleet.NewReplica(opts...)
 	if err == nil {
 		err = r.Start(net.JoinHostPort(ip, fmt.Sprint(podPort)))
