@@ -39,7 +39,7 @@ const (
 )
 
 // ActionCanary is the Action of a canary step (canary=v2[:25%|:N]).
-const ActionCanary = "canary"
+const ActionCanary = experiments.ActionCanary
 
 // CanaryActionTimeout bounds a promotion or a rollback of the canary by
 // default (CanaryActionBound sets another).
