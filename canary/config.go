@@ -12,8 +12,8 @@ import (
 // OnInconclusive values: what a headless run does with an inconclusive
 // decision (the UI asks the operator instead).
 const (
-	// OnInconclusiveFail rolls the canary back and fails the run.
-	OnInconclusiveFail = "fail"
+	// OnInconclusiveRollback rolls the canary back and fails the run.
+	OnInconclusiveRollback = "rollback"
 	// OnInconclusivePromote promotes the canary.
 	OnInconclusivePromote = "promote"
 )
@@ -49,14 +49,15 @@ type Config struct {
 	// one more makes the decision inconclusive.
 	InconclusiveLimit int
 	// OnInconclusive is what a headless run does with an inconclusive
-	// decision: OnInconclusiveFail or OnInconclusivePromote.
+	// decision: OnInconclusiveRollback or OnInconclusivePromote.
 	OnInconclusive string
 }
 
 // DefaultConfig returns the analysis's defaults: 6 intervals of 10s, 200
 // requests per version, errors up by at most 0.5 percentage points,
 // latency at most 1.2× and 1 ms worse, alpha 0.05, no failed interval, one
-// inconclusive one, and an inconclusive decision failing a headless run.
+// inconclusive one, and an inconclusive decision rolled back (failing the
+// run) headless.
 func DefaultConfig() Config {
 	return Config{
 		Interval:          10 * time.Second,
@@ -68,7 +69,7 @@ func DefaultConfig() Config {
 		Alpha:             0.05,
 		FailureLimit:      0,
 		InconclusiveLimit: 1,
-		OnInconclusive:    OnInconclusiveFail,
+		OnInconclusive:    OnInconclusiveRollback,
 	}
 }
 
@@ -104,8 +105,8 @@ func (c Config) Validate() error {
 	if c.InconclusiveLimit < 0 {
 		bad("inconclusive_limit %d: must not be negative", c.InconclusiveLimit)
 	}
-	if c.OnInconclusive != OnInconclusiveFail && c.OnInconclusive != OnInconclusivePromote {
-		bad("on_inconclusive %q: want %s or %s", c.OnInconclusive, OnInconclusivePromote, OnInconclusiveFail)
+	if c.OnInconclusive != OnInconclusiveRollback && c.OnInconclusive != OnInconclusivePromote {
+		bad("on_inconclusive %q: want %s or %s", c.OnInconclusive, OnInconclusivePromote, OnInconclusiveRollback)
 	}
 	return errors.Join(errs...)
 }
@@ -122,7 +123,7 @@ func (c Config) Validate() error {
 //	alpha: 0.05
 //	failure_limit: 0
 //	inconclusive_limit: 1
-//	on_inconclusive: fail    # or promote
+//	on_inconclusive: rollback    # or promote
 type Spec struct {
 	Interval          string   `yaml:"interval" json:"interval,omitempty"`
 	Count             *int     `yaml:"count" json:"count,omitempty"`

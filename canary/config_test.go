@@ -33,7 +33,7 @@ func TestSpecConfig(t *testing.T) {
 			errs: []string{"interval -1s: must be positive", "count 0: at least 1", "max_increase 100%: want 0% to below 100%",
 				"max_ratio 0.9: at least 1", "dead_band -1ms: must not be negative", "alpha 1: want between 0 and 1",
 				"failure_limit -1: must not be negative", "inconclusive_limit -2: must not be negative",
-				`on_inconclusive "ask": want promote or fail`}},
+				`on_inconclusive "ask": want promote or rollback`}},
 		{name: "a bad percentage", spec: Spec{MaxIncrease: "x%"}, errs: []string{`max_increase "x%": not a percentage (as 0.5%)`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

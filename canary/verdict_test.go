@@ -83,11 +83,11 @@ func TestHeadless(t *testing.T) {
 		d    Action
 		want Action
 	}{
-		{OnInconclusiveFail, InconclusiveDecision, Rollback},
+		{OnInconclusiveRollback, InconclusiveDecision, Rollback},
 		{OnInconclusivePromote, InconclusiveDecision, Promote},
 		{OnInconclusivePromote, Rollback, Rollback},
-		{OnInconclusiveFail, Promote, Promote},
-		{OnInconclusiveFail, Undecided, Undecided},
+		{OnInconclusiveRollback, Promote, Promote},
+		{OnInconclusiveRollback, Undecided, Undecided},
 	} {
 		cfg.OnInconclusive = tc.on
 		if got := cfg.Headless(Decision{Action: tc.d}); got != tc.want {

@@ -10,8 +10,9 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// canaryFlags are the canary analysis's flags: today --canary-interval
-// (the plan's analysis block comes with the canary step's parser).
+// canaryFlags are the canary analysis's flags: --canary-interval, which
+// overrides the interval of every canary step's analysis (a plan step's
+// analysis: block, or the defaults).
 type canaryFlags struct {
 	// interval is how long each judged interval lasts, 0: the default.
 	interval time.Duration
@@ -20,16 +21,34 @@ type canaryFlags struct {
 // register adds the flags to fs.
 func (f *canaryFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.interval, "canary-interval", 0,
-		"a canary step's judged interval (default 10s): each compares the canary's requests with the baseline's")
+		"a canary step's judged interval (default 10s, or its plan analysis's): each compares the canary's requests with the baseline's")
 }
 
 // canarySink is the sink that judges the run's canary step, nil when no
-// step's action is canary; a bad analysis (or --canary-interval without a
-// canary step) is bad input.
+// step's action is canary: each canary step with its plan analysis block
+// (canary.DefaultConfig without one), --canary-interval overriding the
+// interval. A bad analysis (or --canary-interval without a canary step)
+// is bad input.
 func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySink, error) {
+	var opts []session.CanaryOption
 	has := false
 	for _, s := range steps {
-		has = has || s.Step.Action == session.ActionCanary
+		if s.Step.Action != session.ActionCanary {
+			continue
+		}
+		has = true
+		if s.Analysis == nil {
+			continue
+		}
+		cfg, err := f.apply(*s.Analysis)
+		if err != nil {
+			return nil, err
+		}
+		label := s.Name
+		if label == "" {
+			label = s.Step.Spec
+		}
+		opts = append(opts, session.CanaryStepConfig(label, cfg))
 	}
 	if !has {
 		if f.interval != 0 {
@@ -37,14 +56,22 @@ func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySi
 		}
 		return nil, nil
 	}
-	cfg := canary.DefaultConfig()
+	cfg, err := f.apply(canary.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	return session.NewCanary(cfg, opts...), nil
+}
+
+// apply is cfg with the flags' overrides, checked.
+func (f canaryFlags) apply(cfg canary.Config) (canary.Config, error) {
 	if f.interval != 0 {
 		cfg.Interval = f.interval
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, badInput("--canary-interval: %v", err)
+		return cfg, badInput("--canary-interval: %v", err)
 	}
-	return session.NewCanary(cfg), nil
+	return cfg, nil
 }
 
 // canaryResult is the canary's analysis as the summary keeps it, nil

@@ -202,7 +202,7 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 				return badInput("--plan %s: %v", p.File, err)
 			}
 		}
-		if err := applyPlanLoad(fs, p.Load); err != nil {
+		if err := applyPlanLoad(fs, lf, p.Load); err != nil {
 			return badInput("--plan %s: %v", p.File, err)
 		}
 		if err := applyPlanSearch(fs, p); err != nil {

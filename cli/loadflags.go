@@ -49,7 +49,11 @@ type loadFlags struct {
 	retries     int
 	retryOn     string
 	retryBudget string
-	retry       engine.RetryPolicy
+	// retryInitial, retryMax and retryMultiplier are the backoff of a
+	// plan's retry block (no flags; 0: the engine's defaults).
+	retryInitial, retryMax time.Duration
+	retryMultiplier        float64
+	retry                  engine.RetryPolicy
 	// canary are the canary's flags.
 	canary canaryFlags
 }

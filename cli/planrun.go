@@ -52,8 +52,11 @@ func setUnlessGiven(fs *pflag.FlagSet, name, v string) error {
 
 // applyPlanLoad sets the load flags the command line did not give from
 // the plan's load: the model (unless --rate, --concurrency or --stages
-// gives one), the window, the method, the headers and the body.
-func applyPlanLoad(fs *pflag.FlagSet, l experiments.Load) error {
+// gives one), the window, the method, the headers, the body and the
+// retries (--retries, --retry-on, --retry-budget; the backoff, which has
+// no flags, into lf, unless the command line's --retries 0 turns the
+// retries off).
+func applyPlanLoad(fs *pflag.FlagSet, lf *loadFlags, l experiments.Load) error {
 	var errs []error
 	set := func(name, v string) { errs = append(errs, setUnlessGiven(fs, name, v)) }
 	if !fs.Changed("rate") && !fs.Changed("concurrency") && !fs.Changed("stages") {
@@ -83,6 +86,18 @@ func applyPlanLoad(fs *pflag.FlagSet, l experiments.Load) error {
 	}
 	if len(l.Body) > 0 && !fs.Changed("body") && !fs.Changed("body-file") {
 		set("body", string(l.Body))
+	}
+	if r := l.Retry; r != nil {
+		set("retries", strconv.Itoa(r.Retries))
+		if n, err := fs.GetInt("retries"); err == nil && n > 0 {
+			if r.On != "" {
+				set("retry-on", r.On)
+			}
+			if b := r.BudgetFlag(); b != "" {
+				set("retry-budget", b)
+			}
+			lf.retryInitial, lf.retryMax, lf.retryMultiplier = r.Initial, r.Max, r.Multiplier
+		}
 	}
 	return errors.Join(errs...)
 }

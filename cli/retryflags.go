@@ -25,7 +25,7 @@ func (f *loadFlags) checkRetries(fs *pflag.FlagSet) error {
 		}
 		return nil
 	}
-	p := engine.RetryPolicy{Max: f.retries}
+	p := engine.RetryPolicy{Max: f.retries, Initial: f.retryInitial, MaxBackoff: f.retryMax, Multiplier: f.retryMultiplier}
 	if fs.Changed("retry-on") {
 		on, err := engine.ParseRetryOn(f.retryOn)
 		if err != nil {

@@ -52,7 +52,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var plan *experiments.Plan
 			if cmd.Flags().Changed("plan") {
-				p, where, err := runPlan(cmd.Flags(), io, planFile, args)
+				p, where, err := runPlan(cmd.Flags(), io, &f, planFile, args)
 				if err != nil {
 					return err
 				}
@@ -115,7 +115,7 @@ func firstArg(args []string) string {
 // and the arguments, the plan's URL added when there was none. A plan on
 // a local fleet needs scalelab demo, unless the command line gives a
 // target.
-func runPlan(fs *pflag.FlagSet, io streams, file string, args []string) (*experiments.Plan, []string, error) {
+func runPlan(fs *pflag.FlagSet, io streams, lf *loadFlags, file string, args []string) (*experiments.Plan, []string, error) {
 	p, err := openPlan(io.err, file)
 	if err != nil {
 		return nil, nil, err
@@ -142,7 +142,7 @@ func runPlan(fs *pflag.FlagSet, io streams, file string, args []string) (*experi
 	default:
 		return nil, nil, badInput("run --plan %s: the plan has no target: give a URL or --k8s deployment/NAME", file)
 	}
-	if err := applyPlanLoad(fs, p.Load); err != nil {
+	if err := applyPlanLoad(fs, lf, p.Load); err != nil {
 		return nil, nil, badInput("--plan %s: %v", file, err)
 	}
 	if err := applyPlanSearch(fs, p); err != nil {

@@ -157,6 +157,9 @@ type Load struct {
 	// BodyFile is the body's file as found (relative to the plan's
 	// folder), "" when the body is inline or absent.
 	BodyFile string
+	// Retry is what the client retries (the retry: block), nil when the
+	// file gives none.
+	Retry *Retry
 	// Line is the load's line in the file.
 	Line int
 }
@@ -173,8 +176,8 @@ func (l Load) Window() time.Duration {
 // ClosedLoop reports a closed loop load.
 func (l Load) ClosedLoop() bool { return l.Connections > 0 }
 
-// EngineOptions returns the engine options of the load model and
-// window (none for a load that sets no model).
+// EngineOptions returns the engine options of the load model, the
+// window and the retries (none for a load that sets none of them).
 func (l Load) EngineOptions() []engine.Option {
 	var opts []engine.Option
 	switch {
@@ -187,6 +190,9 @@ func (l Load) EngineOptions() []engine.Option {
 	}
 	if l.Duration > 0 {
 		opts = append(opts, engine.Duration(l.Duration))
+	}
+	if l.Retry != nil && l.Retry.Retries > 0 {
+		opts = append(opts, engine.Retries(l.Retry.Policy()))
 	}
 	return opts
 }

@@ -24,6 +24,8 @@ func TestPlanDocsNameEveryField(t *testing.T) {
 		"target: {fleet: {}}\nload: {zz: 1}\n",
 		"target: {fleet: {}}\nload: {stages: [{zz: 1}]}\n",
 		"target: {fleet: {}}\nsteps: [{zz: 1}]\n",
+		"target: {fleet: {}}\nload: {retry: {zz: 1}}\n",
+		"target: {fleet: {}}\nsteps: [{at: 1s, action: canary=v2, analysis: {zz: 1}}]\n",
 		"target: {fleet: {}}\nthresholds: {latency: [{zz: 1}]}\n",
 		"target: {fleet: {}}\nsteady_state: {zz: 1}\n",
 		"target: {fleet: {}}\nrollbacks: {zz: 1}\n",
@@ -54,7 +56,7 @@ func errString(err error) string {
 // FuzzParsePlan checks ParsePlan never panics and that every problem it
 // reports is one line with a line number inside the file.
 func FuzzParsePlan(f *testing.F) {
-	for _, name := range []string{"zero-downtime-upgrade", "canary-bad-version", "kill-and-recover", "capacity-search", "closed-loop"} {
+	for _, name := range []string{"zero-downtime-upgrade", "canary-bad-version", "canary-analysis", "kill-and-recover", "capacity-search", "closed-loop"} {
 		data, err := os.ReadFile("examples/" + name + ".yaml")
 		if err != nil {
 			f.Fatal(err)

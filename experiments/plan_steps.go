@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scalelab/scalelab/canary"
 	"github.com/scalelab/scalelab/engine"
 	"go.yaml.in/yaml/v3"
 )
@@ -28,6 +29,9 @@ type PlanStep struct {
 	Rate float64
 	// Trigger is what fires the step.
 	Trigger Trigger
+	// Analysis is a canary step's analysis: block over
+	// canary.DefaultConfig, nil when the step has none (the defaults).
+	Analysis *canary.Config
 	// Line is the step's line in the file (0: from a --step flag).
 	Line int
 }
@@ -193,6 +197,7 @@ func (d *decoder) step(n *yaml.Node, what string, closed bool) (PlanStep, bool) 
 	var triggers []string
 	actionSeen, good := false, true
 	var trig Trigger
+	var analysisNode *yaml.Node
 	if !d.fields(n, what, []field{
 		{"name", func(v *yaml.Node) {
 			s, ok := d.text(v, what+".name")
@@ -257,6 +262,7 @@ func (d *decoder) step(n *yaml.Node, what string, closed bool) (PlanStep, bool) 
 			}
 			trig = t
 		}},
+		{"analysis", func(v *yaml.Node) { analysisNode = v }},
 		{"when", func(v *yaml.Node) {
 			triggers = append(triggers, "when")
 			s, ok := d.line(v, what+".when")
@@ -270,6 +276,16 @@ func (d *decoder) step(n *yaml.Node, what string, closed bool) (PlanStep, bool) 
 		return ps, false
 	}
 	ps.Line = n.Line
+	if analysisNode != nil {
+		switch {
+		case ps.Step.Action != "" && ps.Step.Action != ActionCanary:
+			d.bad(analysisNode, "%s.analysis: only a canary step (action: canary=VERSION) is judged; this step's action is %s", what, ps.Step.Action)
+			good = false
+		case ps.Step.Action == ActionCanary:
+			ps.Analysis = d.analysis(analysisNode, what+".analysis")
+			good = good && ps.Analysis != nil
+		}
+	}
 	if !actionSeen {
 		d.bad(n, "%s: no action: give action: such as %q", what, "upgrade=v2")
 		good = false

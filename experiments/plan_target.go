@@ -271,6 +271,7 @@ func (d *decoder) load(l *Load, n *yaml.Node, dir string) {
 			}
 		}},
 		{"headers", func(v *yaml.Node) { l.Headers = d.headers(v) }},
+		{"retry", func(v *yaml.Node) { l.Retry = d.retry(v) }},
 		{"body", func(v *yaml.Node) {
 			if bodySet {
 				d.bad(v, "load: body and body_file: choose one")

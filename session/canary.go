@@ -39,7 +39,7 @@ const (
 )
 
 // ActionCanary is the Action of a canary step (canary=v2[:25%|:N]).
-const ActionCanary = "canary"
+const ActionCanary = experiments.ActionCanary
 
 // CanaryActionTimeout bounds a promotion or a rollback of the canary by
 // default (CanaryActionBound sets another).
@@ -102,11 +102,15 @@ func (c *CanaryResult) Passed() bool {
 // reads it (cfg.Headless). Without the capability (a cluster that lacks
 // it, a replay) it judges and reports but cannot act, and says so. Finish
 // waits for the action (within its timeout) and puts the analysis in
-// Result.Canary. It judges the first canary step of a run; a run ending
-// before the decision is inconclusive, acted on the same way.
+// Result.Canary. It judges the first canary step of a run, with that
+// step's own analysis when CanaryStepConfig gave one; a run ending before
+// the decision is inconclusive, acted on the same way.
 type CanarySink struct {
 	cfg   canary.Config
 	bound time.Duration
+	// steps are the analyses of particular canary steps, by label
+	// (CanaryStepConfig): the step judged takes its own when it has one.
+	steps map[string]canary.Config
 
 	control Control
 	cl      cluster.Canary
@@ -136,6 +140,18 @@ func CanaryActionBound(d time.Duration) CanaryOption {
 		if d > 0 {
 			s.bound = d
 		}
+	}
+}
+
+// CanaryStepConfig judges the canary step labelled label (its plan
+// name, else its spec, as experiments.Result.Label) with cfg instead of
+// NewCanary's: a plan step's own analysis block.
+func CanaryStepConfig(label string, cfg canary.Config) CanaryOption {
+	return func(s *CanarySink) {
+		if s.steps == nil {
+			s.steps = map[string]canary.Config{}
+		}
+		s.steps[label] = cfg
 	}
 }
 
@@ -205,6 +221,9 @@ func (s *CanarySink) Event(e Event) {
 	}
 	switch {
 	case e.Kind == experiments.StateStarted && s.res == nil:
+		if cfg, ok := s.steps[e.Step.Label()]; ok {
+			s.cfg = cfg
+		}
 		s.res = &CanaryResult{Step: e.Step.Label(), Version: CanaryVersion(e.Step.Spec)}
 		s.started, s.active = e.Time, true
 		s.cur = map[string]*canary.Sample{}
