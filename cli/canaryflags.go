@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalelab/scalelab/canary"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
@@ -27,6 +28,17 @@ func (f *canaryFlags) register(fs *pflag.FlagSet) {
 // step's action is canary; a bad analysis (or --canary-interval without a
 // canary step) is bad input.
 func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySink, error) {
+	cfg, err := f.analysis(steps)
+	if cfg == nil || err != nil {
+		return nil, err
+	}
+	return session.NewCanary(*cfg), nil
+}
+
+// analysis is the canary step's analysis, nil when no step's action is
+// canary; a bad one (or --canary-interval without a canary step) is bad
+// input.
+func (f canaryFlags) analysis(steps []experiments.PlanStep) (*canary.Config, error) {
 	has := false
 	for _, s := range steps {
 		has = has || s.Step.Action == session.ActionCanary
@@ -44,7 +56,18 @@ func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySi
 	if err := cfg.Validate(); err != nil {
 		return nil, badInput("--canary-interval: %v", err)
 	}
-	return session.NewCanary(cfg), nil
+	return &cfg, nil
+}
+
+// recordedCanary is the canary step's analysis as a recording keeps it,
+// nil without a canary step (or with a bad analysis, which the run
+// refuses before recording).
+func (f canaryFlags) recordedCanary(steps []experiments.PlanStep) *recordings.CanaryAnalysis {
+	cfg, err := f.analysis(steps)
+	if cfg == nil || err != nil {
+		return nil
+	}
+	return session.RecordedCanary(*cfg)
 }
 
 // canaryResult is the canary's analysis as the summary keeps it, nil
