@@ -5,6 +5,7 @@ import (
 
 	"github.com/scalelab/scalelab/canary"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
@@ -24,43 +25,65 @@ func (f *canaryFlags) register(fs *pflag.FlagSet) {
 		"a canary step's judged interval (default 10s, or its plan analysis's): each compares the canary's requests with the baseline's")
 }
 
+// canaryAnalyses are the canary steps' analyses: Default for a step
+// without a plan analysis block, Steps by label for those with one, and
+// First the first canary step's (what a recording keeps).
+type canaryAnalyses struct {
+	Default, First canary.Config
+	Steps          map[string]canary.Config
+}
+
+// analyses reads the canary steps' analyses, each with --canary-interval
+// overriding its interval; nil when no step's action is canary. A bad
+// analysis (or --canary-interval without a canary step) is bad input.
+func (f canaryFlags) analyses(steps []experiments.PlanStep) (*canaryAnalyses, error) {
+	def, err := f.apply(canary.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	var a *canaryAnalyses
+	for _, s := range steps {
+		if s.Step.Action != session.ActionCanary {
+			continue
+		}
+		cfg := def
+		if s.Analysis != nil {
+			if cfg, err = f.apply(*s.Analysis); err != nil {
+				return nil, err
+			}
+		}
+		if a == nil {
+			a = &canaryAnalyses{Default: def, First: cfg, Steps: map[string]canary.Config{}}
+		}
+		if s.Analysis != nil {
+			label := s.Name
+			if label == "" {
+				label = s.Step.Spec
+			}
+			a.Steps[label] = cfg
+		}
+	}
+	if a == nil && f.interval != 0 {
+		return nil, badInput("--canary-interval %s: no step is a canary (canary=VERSION)", f.interval)
+	}
+	return a, nil
+}
+
 // canarySink is the sink that judges the run's canary step, nil when no
 // step's action is canary: each canary step with its plan analysis block
 // (canary.DefaultConfig without one), --canary-interval overriding the
 // interval. A bad analysis (or --canary-interval without a canary step)
 // is bad input.
 func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySink, error) {
-	var opts []session.CanaryOption
-	has := false
-	for _, s := range steps {
-		if s.Step.Action != session.ActionCanary {
-			continue
-		}
-		has = true
-		if s.Analysis == nil {
-			continue
-		}
-		cfg, err := f.apply(*s.Analysis)
-		if err != nil {
-			return nil, err
-		}
-		label := s.Name
-		if label == "" {
-			label = s.Step.Spec
-		}
-		opts = append(opts, session.CanaryStepConfig(label, cfg))
-	}
-	if !has {
-		if f.interval != 0 {
-			return nil, badInput("--canary-interval %s: no step is a canary (canary=VERSION)", f.interval)
-		}
-		return nil, nil
-	}
-	cfg, err := f.apply(canary.DefaultConfig())
-	if err != nil {
+	a, err := f.analyses(steps)
+	if a == nil || err != nil {
 		return nil, err
 	}
-	return session.NewCanary(cfg, opts...), nil
+	var opts []session.CanaryOption
+	for label, cfg := range a.Steps {
+		opts = append(opts, session.CanaryStepConfig(label, cfg))
+	}
+	return session.NewCanary(a.Default, opts...), nil
 }
 
 // apply is cfg with the flags' overrides, checked.
@@ -72,6 +95,17 @@ func (f canaryFlags) apply(cfg canary.Config) (canary.Config, error) {
 		return cfg, badInput("--canary-interval: %v", err)
 	}
 	return cfg, nil
+}
+
+// recordedCanary is the canary step's analysis as a recording keeps it
+// (the first canary step's, the one judged), nil without a canary step
+// (or with a bad analysis, which the run refuses before recording).
+func (f canaryFlags) recordedCanary(steps []experiments.PlanStep) *recordings.CanaryAnalysis {
+	a, err := f.analyses(steps)
+	if a == nil || err != nil {
+		return nil
+	}
+	return session.RecordedCanary(a.First)
 }
 
 // canaryResult is the canary's analysis as the summary keeps it, nil

@@ -93,7 +93,8 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		info: func(i session.Info) recordInfo {
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
 				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan,
-				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths)}
+				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths),
+				canary: r.lf.canary.recordedCanary(r.steps)}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}

@@ -56,8 +56,10 @@ type recordInfo struct {
 	// planDef the plan as data (nil without one).
 	plan    string
 	planDef *recordings.Plan
-	// thresholds are the thresholds the run is judged on, as data.
+	// thresholds are the thresholds the run is judged on, as data;
+	// canary its canary step's analysis (nil without one).
 	thresholds []recordings.Threshold
+	canary     *recordings.CanaryAnalysis
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -121,6 +123,7 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		// Thresholds and Plan let a replay judge the run again.
 		Thresholds: info.thresholds,
 		Plan:       info.planDef,
+		Canary:     info.canary,
 	}
 	if info.plan != "" {
 		h.Config["plan-name"] = info.plan
@@ -225,6 +228,16 @@ func (r *recorder) judge(e session.Event) {
 		data, _ = json.Marshal(report.NewThresholdResult(*e.Threshold))
 	}
 	r.event(recordings.Event{Time: e.Time, Source: recordings.FromJudge, Kind: e.Kind, Message: e.Message, Label: e.Title, Data: data})
+}
+
+// canary records the canary judge's event: an interval judged, the
+// decision, or the end of the action taken on it (a replay judges the
+// first two again from the frames, and takes the last as recorded).
+func (r *recorder) canary(e session.Event) {
+	if r == nil {
+		return
+	}
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromCanary, Kind: e.Kind, Message: e.Message, Label: e.Title})
 }
 
 // warn reports a recording problem: to the UI while one runs, else on

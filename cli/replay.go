@@ -46,7 +46,9 @@ shown as unknown). The text summary ends with the recorded thresholds and
 verdict. A recording that keeps its thresholds (format 1.5) is judged
 again from its frames: a killed session's computed summary has that
 verdict, and where it differs from the closing summary's a line on stderr
-says so (a bug or a damaged file). A replay shows a session: it exits 0
+says so (a bug or a damaged file). So is a canary step of a recording
+that keeps its analysis (format 1.6), with the same judge: its promotion
+or rollback as the recorded events say it ended. A replay shows a session: it exits 0
 even when the recorded run's verdict failed (a failed step is shown
 failed). What is not a recording file (a directory, a FIFO, a device, a
 socket, a file of another kind) is refused, exit 2.
@@ -143,7 +145,7 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, res.Partial)
 	}
 	if rec.Summary != nil && rec.Header.Thresholds != nil {
-		for _, d := range rejudged(rec.Summary, res) {
+		for _, d := range rejudged(rec.Summary, res, rec.Header.Canary != nil) {
 			fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, d)
 		}
 	}
@@ -193,6 +195,7 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 				return report.NewWithSteps(rep, res.Steps)
 			}
 			rep.Judged(res.Verdict, res.Thresholds, abortResult(res.Aborted))
+			rep.Canary = canaryResult(res.Canary) // judged again (1.6), nil before
 			rep.Plan = h.Config["plan-name"]
 			if h.Cluster == "" && len(h.Steps) == 0 {
 				return rep
@@ -212,11 +215,13 @@ func abortResult(a *session.Abort) *report.AbortResult {
 
 // rejudged says where the verdict and the thresholds judged again from
 // a recording's frames (res) differ from its closing summary's (recorded):
-// a bug or a damaged file; nothing when they agree.
-func rejudged(recorded json.RawMessage, res *session.Result) []string {
+// a bug or a damaged file; nothing when they agree. canary is set when
+// the canary was judged again (the header keeps its analysis: 1.6).
+func rejudged(recorded json.RawMessage, res *session.Result, canary bool) []string {
 	var was struct {
 		Verdict    string                   `json:"verdict"`
 		Thresholds []report.ThresholdResult `json:"thresholds"`
+		Canary     json.RawMessage          `json:"canary"`
 	}
 	if err := json.Unmarshal(recorded, &was); err != nil {
 		return []string{"its closing summary cannot be read to check its verdict: " + err.Error()}
@@ -232,6 +237,17 @@ func rejudged(recorded json.RawMessage, res *session.Result) []string {
 			line = cmp.Or(strings.ToLower(line), "none")
 		}
 		out = append(out, fmt.Sprintf("the recording's verdict was %s, judged again from its frames: %s", cmp.Or(was.Verdict, "none"), line))
+	}
+	if canary && (res.Canary != nil || was.Canary != nil) {
+		g, _ := json.Marshal(canaryResult(res.Canary))
+		w := bytes.NewBufferString("null")
+		if was.Canary != nil {
+			w.Reset()
+			_ = json.Compact(w, was.Canary)
+		}
+		if !bytes.Equal(w.Bytes(), g) {
+			out = append(out, fmt.Sprintf("canary: the recording's summary has %s, judged again from its frames: %s", was.Canary, g))
+		}
 	}
 	if len(was.Thresholds) != len(now.Thresholds) {
 		return append(out, fmt.Sprintf("the recording's summary has %d thresholds, its header %d", len(was.Thresholds), len(now.Thresholds)))

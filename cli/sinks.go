@@ -54,6 +54,8 @@ func (r *recordSink) Event(e session.Event) {
 		r.rec.step(e)
 	case e.Source == session.FromJudge:
 		r.rec.judge(e)
+	case e.Source == session.FromCanary:
+		r.rec.canary(e)
 	default:
 		r.rec.operator(e)
 	}

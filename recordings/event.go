@@ -25,6 +25,12 @@ const (
 	// threshold stopped the run ("aborted"); Data holds the threshold's
 	// status as in the summary's thresholds.
 	FromJudge Source = "judge"
+	// FromCanary is the canary judge (1.6; an older file has its events
+	// from the operator): an interval judged ("canary-interval"), the
+	// decision ("canary-decision") and the end of the action taken on it
+	// ("canary-promoted", "canary-rolled-back", "canary-action-failed").
+	// Label is the event's title ("canary 2/6 pass").
+	FromCanary Source = "canary"
 )
 
 // Event is one timestamped thing that happened in a session.

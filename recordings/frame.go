@@ -19,7 +19,9 @@ type Frame struct {
 	// read without histograms (Recording.Frame with Counters) has nil
 	// Latency, Service and FailedLatency. A frame of a file older than
 	// format 1.2 has no FailedLatency (nil) and no transport errors by
-	// version (0); one older than 1.3 no transport errors by cause.
+	// version (0); one older than 1.3 no transport errors by cause; one
+	// older than 1.6 no retry figures (Retries, the effective counts and
+	// Effective: zero and nil, as a run without retries).
 	Snapshot *engine.Snapshot
 	// CPU is the process's CPU use over the frame, as a share of its Procs
 	// processors; CPUKnown is false when it was not measured.
@@ -38,6 +40,7 @@ const (
 	frameFlagVersions = 1 << 1 // the by-version section follows the histograms (format 1.1)
 	frameFlagFailed   = 1 << 2 // the failed section follows (format 1.2): failed latency, versions' errors
 	frameFlagCauses   = 1 << 3 // the causes section follows the failed one (format 1.3)
+	frameFlagRetries  = 1 << 4 // the retries section follows (format 1.6)
 )
 
 // versionFlagSameLatency marks a version whose latency histogram is the
@@ -60,6 +63,9 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	flags |= frameFlagFailed
 	if hasCauses(s) {
 		flags |= frameFlagCauses
+	}
+	if hasRetries(s) {
+		flags |= frameFlagRetries
 	}
 	dst = binary.AppendUvarint(dst, flags)
 	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
@@ -97,7 +103,42 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	if flags&frameFlagCauses != 0 {
 		dst = appendCauses(dst, s)
 	}
+	if flags&frameFlagRetries != 0 {
+		dst = appendRetries(dst, s)
+	}
 	return dst
+}
+
+// hasRetries reports whether s has any retry figure: the engine retried
+// (a frame of a run without retries has none, and no retries section).
+func hasRetries(s *engine.Snapshot) bool {
+	return s.Retries != 0 || s.EffectiveRequests != 0 || s.EffectiveFailed != 0 || s.RetriesBudgetExhausted != 0 ||
+		(s.Effective != nil && s.Effective.TotalCount() > 0)
+}
+
+// appendRetries encodes the retries section: the retries, the effective
+// requests, the effective failed, the requests whose retry the budget
+// refused, then the effective latency histogram.
+func appendRetries(dst []byte, s *engine.Snapshot) []byte {
+	dst = binary.AppendUvarint(dst, s.Retries)
+	dst = binary.AppendUvarint(dst, s.EffectiveRequests)
+	dst = binary.AppendUvarint(dst, s.EffectiveFailed)
+	dst = binary.AppendUvarint(dst, s.RetriesBudgetExhausted)
+	return appendHistogram(dst, s.Effective)
+}
+
+// decodeRetries decodes the retries section into s; with hist false its
+// histogram is skipped (Effective left nil).
+func decodeRetries(d *decoder, s *engine.Snapshot, sc *frameScratch, hist bool) error {
+	s.Retries, s.EffectiveRequests = d.uvarint(), d.uvarint()
+	s.EffectiveFailed, s.RetriesBudgetExhausted = d.uvarint(), d.uvarint()
+	eff := d.bytes()
+	if d.err != nil || !hist {
+		return d.err
+	}
+	var err error
+	s.Effective, err = sc.decode(eff)
+	return err
 }
 
 // hasCauses reports whether s counts any transport error by cause.
@@ -472,15 +513,20 @@ func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packe
 		return err
 	}
 	if flags&frameFlagCauses != 0 {
-		return decodeCauses(&d, s)
+		if err := decodeCauses(&d, s); err != nil {
+			return err
+		}
+	}
+	if flags&frameFlagRetries != 0 {
+		return decodeRetries(&d, s, &sc, hist)
 	}
 	return nil
 }
 
 // spareHistograms are the histograms of s, for reuse.
 func spareHistograms(s *engine.Snapshot) []*hdrhistogram.Histogram {
-	spare := make([]*hdrhistogram.Histogram, 0, 3+len(s.ByVersion))
-	for _, h := range []*hdrhistogram.Histogram{s.Latency, s.Service, s.FailedLatency} {
+	spare := make([]*hdrhistogram.Histogram, 0, 4+len(s.ByVersion))
+	for _, h := range []*hdrhistogram.Histogram{s.Latency, s.Service, s.FailedLatency, s.Effective} {
 		if h != nil {
 			spare = append(spare, h)
 		}

@@ -10,7 +10,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.5"), set by the reader from
+	// Format is the file's format version ("1.6"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.
@@ -49,9 +49,29 @@ type Header struct {
 	// Plan is the experiment plan the session ran (1.5), nil without one
 	// (and in older files, whose plan's name is in Config["plan-name"]).
 	Plan *Plan `json:"plan,omitempty"`
+	// Canary is the canary analysis that judged the session's canary step
+	// (1.6), nil without a canary step (and in older files, which a replay
+	// does not judge again).
+	Canary *CanaryAnalysis `json:"canary,omitempty"`
 	// Histogram is the frames' latency histogram geometry (set by the
 	// writer).
 	Histogram Geometry `json:"histogram"`
+}
+
+// CanaryAnalysis is a canary step's analysis as data (canary.Config):
+// enough to rebuild the judge that judged the session's canary, so that a
+// replay judges the frames again. Durations are in seconds.
+type CanaryAnalysis struct {
+	IntervalS         float64 `json:"interval_s"`
+	Count             int     `json:"count"`
+	MinSamples        uint64  `json:"min_samples"`
+	MaxIncrease       float64 `json:"max_increase"`
+	MaxRatio          float64 `json:"max_ratio"`
+	DeadBandS         float64 `json:"dead_band_s"`
+	Alpha             float64 `json:"alpha"`
+	FailureLimit      int     `json:"failure_limit"`
+	InconclusiveLimit int     `json:"inconclusive_limit"`
+	OnInconclusive    string  `json:"on_inconclusive"`
 }
 
 // Threshold is a threshold as data: enough to rebuild the one that

@@ -115,8 +115,11 @@ type CanarySink struct {
 	control Control
 	cl      cluster.Canary
 
+	replayed bool // a replay's: the recorded events say how the action ended
+
 	mu      sync.Mutex // guards res, read by Result from elsewhere
 	res     *CanaryResult
+	at      time.Time // the last tick's end or event's time: its events' time
 	started time.Time // the canary step's start
 	active  bool      // between the step's start and the decision
 	begun   bool      // the first interval has begun
@@ -154,6 +157,12 @@ func CanaryStepConfig(label string, cfg canary.Config) CanaryOption {
 		s.steps[label] = cfg
 	}
 }
+
+// CanaryReplayed makes the sink a replay's: it judges the recorded frames
+// and decides as the live one did, never acts (nor says it cannot), and
+// takes how the live action ended from the recorded events
+// (CanaryPromoted, CanaryRolledBack, CanaryActionFailed) it is handed.
+func CanaryReplayed() CanaryOption { return func(s *CanarySink) { s.replayed = true } }
 
 // NewCanary returns the sink that judges a run's canary step with cfg
 // (canary.Config.Validate's problems are the caller's to check first).
@@ -200,11 +209,16 @@ func (s *CanarySink) Result() *CanaryResult {
 // Event starts the analysis with the first canary step, and ends it
 // undecided when that step fails.
 func (s *CanarySink) Event(e Event) {
+	if s.replayed && e.Source == FromCanary {
+		s.recordedAction(e)
+		return
+	}
 	if e.Step == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.at = e.Time
 	if a := e.Step.Action; (a == "promote" || a == "rollback") && e.Kind == experiments.StateStarted && s.active {
 		// The plan ends the canary itself: the judge stops, undecided.
 		s.active = false
@@ -248,6 +262,7 @@ func (s *CanarySink) Tick(k Tick) {
 		return
 	}
 	snap := k.Snapshot
+	s.at = snap.End
 	if !s.begun {
 		if vs := snap.ByVersion[s.res.Version]; (vs == nil || vs.Requests == 0) && snap.Start.Sub(s.started) < s.cfg.Interval {
 			return
@@ -320,7 +335,7 @@ func (s *CanarySink) decideLocked(d canary.Decision) {
 	s.res.Decision = d
 	s.res.Action = s.cfg.Headless(d)
 	msg := d.Reason
-	if s.cl == nil {
+	if s.cl == nil && !s.replayed {
 		s.res.Note = NoCanaryCapability
 		msg += " (" + NoCanaryCapability + ")"
 	}
@@ -369,9 +384,28 @@ func pastTense(verb string) string {
 }
 
 // emitLocked emits a FromCanary event from inside the sink's calls
-// (Control.Emit queues it until the call returned, so s.mu may be held).
+// (Control.Emit queues it until the call returned, so s.mu may be held),
+// at the time of the tick or event it judged (a replay's as the live
+// one's).
 func (s *CanarySink) emitLocked(kind, msg, title string) {
-	s.control.Emit(Event{Source: FromCanary, Kind: kind, Message: msg, Title: title})
+	s.control.Emit(Event{Time: s.at, Source: FromCanary, Kind: kind, Message: msg, Title: title})
+}
+
+// recordedAction takes how the live run's action ended from its recorded
+// event (a replay's sink).
+func (s *CanarySink) recordedAction(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.res == nil {
+		return
+	}
+	switch e.Kind {
+	case CanaryPromoted, CanaryRolledBack:
+		s.res.Acted = true
+	case CanaryActionFailed:
+		s.res.ActionFailed = true
+		s.res.Note = strings.TrimPrefix(e.Message, "canary: ")
+	}
 }
 
 // Finish decides a canary the run ended before its intervals did
@@ -384,6 +418,9 @@ func (s *CanarySink) Finish(res *Result) {
 		d.Action = canary.InconclusiveDecision
 		d.Reason = fmt.Sprintf("the run ended after %s of %d: inconclusive", plural(len(s.res.Intervals), "interval"), s.cfg.Count)
 		s.decideLocked(d)
+	}
+	if r := s.res; s.replayed && r != nil && r.Action != canary.Undecided && !r.Acted && !r.ActionFailed && r.Note == "" {
+		r.Note = "not known: the recording ended before the " + string(r.Action) + " did"
 	}
 	acting := s.acting
 	s.mu.Unlock()

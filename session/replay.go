@@ -58,6 +58,14 @@ type ReplayConfig struct {
 // is not judged: its recorded judge's events replay as they are and the
 // result has no verdict.
 //
+// A recording that keeps its canary analysis (format 1.6) has its canary
+// judged again the same way: a CanarySink of that analysis (CanaryReplayed)
+// comes first, judges the frames as the live one did and emits the
+// intervals and the decision in place of the recorded ones; how the
+// live run's promotion or rollback ended is the recorded events' (they
+// replay as recorded, and the sink takes them). The result's Canary is
+// then the live run's analysis, and its verdict counts it.
+//
 // The terminal UI's player does not replay through Replay: it seeks
 // (back to the start, forward by minutes), which a stream of ticks
 // cannot; it reads the recording's frames itself, and its closing
@@ -78,6 +86,10 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 		interval = Interval
 	}
 	sinks, judged, why := rejudge(h, cfg.Sinks)
+	sinks, canaryJudged, whyCanary := rejudgeCanary(h, sinks)
+	if whyCanary != "" {
+		why = joinNotes(why, whyCanary)
+	}
 	fan := newFanout(sinks)
 	info := Info{Command: h.Command, Target: engine.Target{URL: h.Target}, Closed: h.Closed, Window: h.Window,
 		Interval: interval, Start: h.Start, Control: Control{fan: fan}}
@@ -89,7 +101,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	}
 	fan.opened(nil) // the recorded ticks carry their state
 	res := &Result{Command: h.Command, Target: info.Target, Start: rec.Origin(), Partial: why}
-	events := replayEvents(rec.Events, judged)
+	events := replayEvents(rec.Events, judged, canaryJudged)
 	next := 0
 	var ticks []experiments.Tick
 	var unread []string
@@ -134,7 +146,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	for _, u := range unread {
 		res.Partial = joinNotes(res.Partial, u)
 	}
-	if judged {
+	if judged || canaryJudged {
 		fan.finish(res)
 		res.Verdict = VerdictOf(res)
 	}
@@ -170,11 +182,13 @@ func rejudge(h recordings.Header, sinks []Sink) (all []Sink, judged bool, why st
 }
 
 // replayEvents are the recorded events as the session's; without the
-// judge's when the replay judges again (its judge emits them).
-func replayEvents(recorded []recordings.Event, judged bool) []Event {
+// judge's when the replay judges again (its judge emits them), and
+// without the canary judge's intervals and decision when it judges the
+// canary again (canary).
+func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 	out := make([]Event, 0, len(recorded))
 	for _, e := range recorded {
-		if judged && e.Source == recordings.FromJudge {
+		if judged && e.Source == recordings.FromJudge || canary && judgedAgain(e) {
 			continue
 		}
 		ev := Event{Time: e.Time, Source: Source(e.Source), Kind: e.Kind, Message: e.Message}
@@ -182,7 +196,7 @@ func replayEvents(recorded []recordings.Event, judged bool) []Event {
 		case recordings.FromCluster:
 			c, _ := e.Cluster()
 			ev.Cluster = &c
-		case recordings.FromOperator:
+		case recordings.FromOperator, recordings.FromCanary:
 			ev.Title = e.Label
 		case recordings.FromStep:
 			var r experiments.Result
