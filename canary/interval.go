@@ -2,6 +2,7 @@ package canary
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -102,8 +103,11 @@ type IntervalResult struct {
 	P50Ratio float64 `json:"p50_ratio"`
 	P99Ratio float64 `json:"p99_ratio"`
 	// Latency is the U test of the canary's latency against the
-	// baseline's; Errors the test of their failure proportions.
+	// baseline's; Tail the test of their shares slower than the
+	// baseline's p99 (TailTest); Errors the test of their failure
+	// proportions.
 	Latency UTest    `json:"latency"`
+	Tail    PropTest `json:"tail"`
 	Errors  PropTest `json:"errors"`
 
 	// base and can are the two latency histograms' buckets in use, for
@@ -166,6 +170,7 @@ func cells(counts []int64) []cell {
 func fill(r *IntervalResult, cfg Config, b, c side) {
 	r.Errors = ErrorIncrease(b.failed, b.requests, c.failed, c.requests, cfg.MaxIncrease)
 	r.Latency = uTest(b.counts, c.counts)
+	r.Tail = tailTest(b.counts, c.counts)
 	bp, cp := percentiles(b.latency), percentiles(c.latency)
 	r.Baseline = Figures{Version: b.name, Requests: b.requests, Failed: b.failed, ErrorRate: r.Errors.BaselineRate,
 		P50: ms(bp[0]), P99: ms(bp[1])}
@@ -202,19 +207,67 @@ func outcome(cfg Config, r *IntervalResult) (Outcome, string, string) {
 		return Fail, MetricErrors, errorsLine(r) + fmt.Sprintf(" (+%s pp > %s pp, %s)",
 			pp(r.Errors.Increase), pp(cfg.MaxIncrease), pValue("p", r.Errors.P))
 	}
-	slower := r.Latency.PSlower < cfg.Alpha
-	if metric := latencyMetric(cfg, r); slower && metric != "" {
-		return Fail, metric, latencyLine(r, metric) + fmt.Sprintf(" (%s > %s, U-test %s)",
-			times(ratioOf(r, metric)), times(cfg.MaxRatio), pValue("p", r.Latency.PSlower))
+	metric := latencyMetric(cfg, r)
+	if test, p := latencyTest(r, metric, cfg.Alpha); metric != "" && p < cfg.Alpha {
+		return Fail, metric, latencyLine(r, metric) + fmt.Sprintf(" (%s > %s, %s %s)",
+			times(ratioOf(r, metric)), times(cfg.MaxRatio), test, pValue("p", p))
 	}
 	detail := times(r.P99Ratio)
 	switch {
-	case slower: // significant, but within the floors
+	case metric != "": // beyond the floors, but not significant
+		test, p := latencyTest(r, metric, cfg.Alpha)
+		detail += fmt.Sprintf(", %s %s", test, pValue("p", p))
+	case r.Latency.PSlower < cfg.Alpha: // significant, but within the floors
 		detail += fmt.Sprintf(" within %s, U-test %s", times(cfg.MaxRatio), pValue("p", r.Latency.PSlower))
-	case latencyMetric(cfg, r) != "": // beyond the floors, but not significant
-		detail += fmt.Sprintf(", U-test %s", pValue("p", r.Latency.PSlower))
 	}
 	return Pass, "", fmt.Sprintf("%s (%s), %s", latencyLine(r, MetricP99), detail, errorRates(r))
+}
+
+// latencyTest is the test that judges metric's slowdown and its
+// p-value: the U test for the median (and the whole distribution); for
+// p99 the U test too when significant at alpha, else the tail test when
+// more significant (a slow tail moves few ranks: the U test misses it).
+func latencyTest(r *IntervalResult, metric string, alpha float64) (string, float64) {
+	if metric == MetricP99 && r.Latency.PSlower >= alpha && r.Tail.P < r.Latency.PSlower {
+		return "tail test", r.Tail.P
+	}
+	return "U-test", r.Latency.PSlower
+}
+
+// tailTest is the one-sided test that a larger share of the canary's
+// requests is slower than the baseline's p99 than of the baseline's own
+// (about 1%): both counted above the bucket that holds the baseline's
+// p99, in the histograms' common geometry, and compared as two
+// proportions (ErrorIncrease, no tolerance). A canary whose slowest
+// requests got slower, its median unchanged, fails it; P is 1 without
+// requests on either side.
+func tailTest(base, can []int64) PropTest {
+	var nb, nc int64
+	for _, n := range base {
+		nb += n
+	}
+	for _, n := range can {
+		nc += n
+	}
+	if nb == 0 || nc == 0 {
+		return PropTest{P: 1}
+	}
+	rank := int64(math.Ceil(0.99 * float64(nb)))
+	k, seen := 0, int64(0)
+	for i, n := range base {
+		if seen += n; seen >= rank {
+			k = i
+			break
+		}
+	}
+	var be, ce int64
+	for i := k + 1; i < len(base); i++ {
+		be += base[i]
+	}
+	for i := k + 1; i < len(can); i++ {
+		ce += can[i]
+	}
+	return ErrorIncrease(uint64(be), uint64(nb), uint64(ce), uint64(nc), 0)
 }
 
 // latencyMetric is the percentile whose ratio and difference exceed the

@@ -50,9 +50,14 @@ func TestJudge(t *testing.T) {
 			outcome: Pass, reason: "v2 p99 2.09 ms vs v1 1.40 ms (1.50× within 1.20×, U-test p < 0.001), errors 0.00% vs 0.00%",
 			p50r: 1.5, p99r: 1.5, slower: true},
 		// The slowest 2% four times slower: their ranks do not move, so the U
-		// test sees nothing and the interval passes, showing the ratio and p.
-		{name: "tail only", base: sample(t, "v1", base, 0), can: sample(t, "v2", tail, 0), outcome: Pass,
-			reason: "v2 p99 44.0 ms vs v1 11.0 ms (4.0×, U-test p = 0.494), errors 0.00% vs 0.00%", p50r: 1, p99r: 4},
+		// test sees nothing (p = 0.494); the tail test sees 2% of v2 above
+		// the bucket of v1's p99 against v1's own 0.8%, and fails it.
+		{name: "tail only", base: sample(t, "v1", base, 0), can: sample(t, "v2", tail, 0), outcome: Fail, metric: MetricP99,
+			reason: "v2 p99 44.0 ms vs v1 11.0 ms (4.0× > 1.20×, tail test p = 0.011)", p50r: 1, p99r: 4},
+		// A slow tail of 4 in 300 (1.3% against v1's 0.8%) is no evidence:
+		// beyond the floors but not significant, a pass that says so.
+		{name: "tail only, few", base: sample(t, "v1", base, 0), can: sample(t, "v2", append(span(10_000, 10_295), 43_000, 43_000, 43_000, 43_100), 0),
+			outcome: Pass, reason: "v2 p99 43.0 ms vs v1 11.0 ms (3.9×, tail test p = 0.198), errors 0.00% vs 0.00%", p50r: 0.97, p99r: 3.91},
 		{name: "30% errors", base: sample(t, "v1", base, 1), can: sample(t, "v2", base, 300), outcome: Fail, metric: MetricErrors,
 			reason: "v2 errors 30.0% vs v1 0.10% (+29.9 pp > 0.5 pp, p < 0.001)", p50r: 1, p99r: 1, errsP: true},
 		// Errors checked before latency: both bad, errors named.

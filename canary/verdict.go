@@ -83,7 +83,7 @@ func Decide(cfg Config, intervals []IntervalResult) Decision {
 	d.Overall = overall(cfg, intervals[:d.Judged])
 	switch d.Action {
 	case Rollback:
-		d.Reason = fmt.Sprintf("%s, in %d of %s): roll back", strings.TrimSuffix(failedLine(last), ")"),
+		d.Reason = fmt.Sprintf("%s, in %d of %s): roll back", strings.TrimSuffix(failedLine(last, cfg.Alpha), ")"),
 			d.Failed, plural(d.Judged, "interval"))
 	case InconclusiveDecision:
 		d.Reason = fmt.Sprintf("%s in %d of %s (inconclusive_limit %d): inconclusive",
@@ -111,12 +111,12 @@ func (cfg Config) Headless(d Decision) Action {
 
 // failedLine is a failed interval's figures in the words of a decision:
 // "v2 p99 38.2 ms vs v1 12.1 ms (3.2×, U-test p < 0.001)".
-func failedLine(r IntervalResult) string {
+func failedLine(r IntervalResult, alpha float64) string {
 	if r.Metric == MetricErrors {
 		return fmt.Sprintf("%s (+%s pp, %s)", errorsLine(&r), pp(r.Errors.Increase), pValue("p", r.Errors.P))
 	}
-	return fmt.Sprintf("%s (%s, U-test %s)", latencyLine(&r, r.Metric), times(ratioOf(&r, r.Metric)),
-		pValue("p", r.Latency.PSlower))
+	test, p := latencyTest(&r, r.Metric, alpha)
+	return fmt.Sprintf("%s (%s, %s %s)", latencyLine(&r, r.Metric), times(ratioOf(&r, r.Metric)), test, pValue("p", p))
 }
 
 // overall merges the intervals' counts and latency buckets and computes

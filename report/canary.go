@@ -30,7 +30,8 @@ type CanaryResult struct {
 // inconclusive), the metric that decided a fail or an inconclusive one
 // (requests, errors, p50, p99), its reason, both versions' figures, the
 // canary's p99 over the baseline's (0 without latency on either side) and
-// the one-sided U test's p-value (the canary slower), with the errors'.
+// the one-sided p-values of the U test (the canary slower), of the tail
+// test (more of it above the baseline's p99) and of the errors' test.
 type CanaryInterval struct {
 	Outcome  string        `json:"outcome"`
 	Metric   string        `json:"metric,omitempty"`
@@ -40,6 +41,7 @@ type CanaryInterval struct {
 	P50Ratio float64       `json:"p50_ratio"`
 	P99Ratio float64       `json:"p99_ratio"`
 	UP       float64       `json:"u_p"`
+	TailP    float64       `json:"tail_p"`
 	ErrorsP  float64       `json:"errors_p"`
 }
 
@@ -64,7 +66,7 @@ func NewCanaryResult(step, version, baseline string, d canary.Decision, interval
 	for _, r := range intervals {
 		c.Intervals = append(c.Intervals, CanaryInterval{Outcome: string(r.Outcome), Metric: r.Metric, Reason: r.Reason,
 			Baseline: canaryFigures(r.Baseline), Canary: canaryFigures(r.Canary), P50Ratio: r.P50Ratio,
-			P99Ratio: r.P99Ratio, UP: r.Latency.PSlower, ErrorsP: r.Errors.P})
+			P99Ratio: r.P99Ratio, UP: r.Latency.PSlower, TailP: r.Tail.P, ErrorsP: r.Errors.P})
 	}
 	return c
 }
