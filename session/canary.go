@@ -77,6 +77,10 @@ type CanaryResult struct {
 	// canary before the judge decided: the plan's decision, not the
 	// judge's; the step's own result says how it went.
 	EndedBy string
+	// Awaiting is set while the operator is asked to confirm the action
+	// (CanaryConfirm); Confirmed once they answered (Action is then
+	// theirs).
+	Awaiting, Confirmed bool
 }
 
 // Passed reports whether the canary passes the run: promoted, and its
@@ -110,6 +114,8 @@ type CanarySink struct {
 
 	control Control
 	cl      cluster.Canary
+	cluster cluster.Cluster // the session's, for Start
+	confirm CanaryConfirmer // nil: act at once (headless)
 
 	mu      sync.Mutex // guards res, read by Result from elsewhere
 	res     *CanaryResult
@@ -119,6 +125,11 @@ type CanarySink struct {
 	from    time.Time // the current interval's start
 	cur     map[string]*canary.Sample
 	acting  chan struct{} // closed when the action ended; nil without one
+	// asking cancels the operator's question (Finish: the run ended
+	// unanswered); nil when none is asked.
+	asking context.CancelFunc
+	// finishing is set once Finish decides: no question then.
+	finishing bool
 }
 
 var (
@@ -164,6 +175,7 @@ func CanaryVersion(spec string) string {
 // if it has one.
 func (s *CanarySink) Open(i Info) error {
 	s.control = i.Control
+	s.cluster = i.Cluster
 	s.cl, _ = i.Cluster.(cluster.Canary)
 	return nil
 }
@@ -309,18 +321,25 @@ func (s *CanarySink) decideLocked(d canary.Decision) {
 	if s.cl == nil {
 		return
 	}
-	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
-	if s.res.Action == canary.Promote {
-		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
-	}
 	s.acting = make(chan struct{})
-	go s.act(act, done, verb, s.acting)
+	if s.confirm != nil && !s.finishing {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.asking, s.res.Awaiting = cancel, true
+		q := CanaryQuestion{Version: s.res.Version, Baseline: s.res.Baseline, Decision: d, Proposed: s.res.Action}
+		go s.askAndAct(ctx, q, s.acting)
+		return
+	}
+	go s.act(s.res.Action, s.acting)
 }
 
-// act runs the cluster's promotion or rollback within the sink's bound,
-// records its end and emits it, then closes ended.
-func (s *CanarySink) act(act func(context.Context) error, done, verb string, ended chan struct{}) {
+// act runs the cluster's promotion or rollback (action) within the
+// sink's bound, records its end and emits it, then closes ended.
+func (s *CanarySink) act(action canary.Action, ended chan struct{}) {
 	defer close(ended)
+	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
+	if action == canary.Promote {
+		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.bound)
 	defer cancel()
 	start := time.Now()
@@ -360,6 +379,10 @@ func (s *CanarySink) emitLocked(kind, msg, title string) {
 // within its bound, and puts the analysis in the result.
 func (s *CanarySink) Finish(res *Result) {
 	s.mu.Lock()
+	s.finishing = true
+	if s.asking != nil {
+		s.asking() // unanswered when the run ended: the headless action
+	}
 	if s.active {
 		d := canary.Decide(s.cfg, s.res.Intervals)
 		d.Action = canary.InconclusiveDecision
