@@ -63,6 +63,10 @@ type CanaryResult struct {
 	// Intervals are the intervals judged, in order (the decision took the
 	// first Decision.Judged of them: all).
 	Intervals []canary.IntervalResult
+	// Spans are the intervals' lengths, in order (an interval ends with
+	// the first tick that makes it last the analysis's interval): their
+	// requests over it are each version's rate.
+	Spans []time.Duration
 	// Action is what the run did on the decision: promote or rollback (a
 	// headless run's reading of an inconclusive one, canary.Config.Headless);
 	// Undecided when the canary's step failed before any decision.
@@ -171,6 +175,9 @@ func CanaryVersion(spec string) string {
 	return strings.TrimSpace(v)
 }
 
+// Config is the analysis the sink judges with.
+func (s *CanarySink) Config() canary.Config { return s.cfg }
+
 // Open keeps the session's Control and the cluster's canary capability,
 // if it has one.
 func (s *CanarySink) Open(i Info) error {
@@ -189,7 +196,7 @@ func (s *CanarySink) Result() *CanaryResult {
 		return nil
 	}
 	r := *s.res
-	r.Intervals = slices.Clone(r.Intervals)
+	r.Intervals, r.Spans = slices.Clone(r.Intervals), slices.Clone(r.Spans)
 	return &r
 }
 
@@ -261,7 +268,7 @@ func (s *CanarySink) Tick(k Tick) {
 	if snap.End.Sub(s.from) < s.cfg.Interval {
 		return
 	}
-	s.judgeLocked()
+	s.judgeLocked(snap.End.Sub(s.from))
 	s.from = snap.End
 	clear(s.cur)
 	if d := canary.Decide(s.cfg, s.res.Intervals); d.Action != canary.Undecided {
@@ -269,8 +276,9 @@ func (s *CanarySink) Tick(k Tick) {
 	}
 }
 
-// judgeLocked judges the current interval and emits its outcome.
-func (s *CanarySink) judgeLocked() {
+// judgeLocked judges the current interval, which lasted span, and emits
+// its outcome.
+func (s *CanarySink) judgeLocked(span time.Duration) {
 	if s.res.Baseline == "" {
 		s.res.Baseline = s.baselineLocked()
 	}
@@ -286,6 +294,7 @@ func (s *CanarySink) judgeLocked() {
 	}
 	r := canary.Judge(s.cfg, base, can)
 	s.res.Intervals = append(s.res.Intervals, r)
+	s.res.Spans = append(s.res.Spans, span)
 	s.emitLocked(CanaryIntervalJudged, r.Reason,
 		fmt.Sprintf("canary %d/%d %s", len(s.res.Intervals), s.cfg.Count, r.Outcome))
 }
