@@ -99,14 +99,20 @@ func View(st *common.Styles, in Info, width int) string {
 	// The figures stay whole: narrower gaps, then without the achieved
 	// rate (the throughput chart shows it), before anything is cut.
 	var line2 string
-	for _, gap := range []string{"   ", "  ", " ", ""} {
-		r := rate
-		if gap == "" {
-			r, gap = target, " "
+	for _, v := range []struct {
+		gap         string
+		rate, label bool
+	}{{"   ", true, true}, {"  ", true, true}, {" ", true, true}, {" ", false, true}, {" ", false, false}} {
+		r, label := rate, "availability "
+		if !v.rate {
+			r = target
 		}
-		line2 = r + st.HeaderKey.Render(gap+"availability ") + avail +
-			st.HeaderKey.Render(gap+"requests ") + fmt.Sprintf("%d", in.Requests) +
-			st.HeaderKey.Render(gap+"failed ") + fmt.Sprintf("%d", in.Failed)
+		if !v.label && in.Retries != nil {
+			label = "" // raw and effective say it
+		}
+		line2 = r + st.HeaderKey.Render(v.gap+label) + avail +
+			st.HeaderKey.Render(v.gap+"requests ") + fmt.Sprintf("%d", in.Requests) +
+			st.HeaderKey.Render(v.gap+"failed ") + fmt.Sprintf("%d", in.Failed)
 		if lipgloss.Width(line2) <= width {
 			break
 		}
@@ -142,9 +148,16 @@ func retriesLine(st *common.Styles, r Retries, width int) string {
 		exhausted = st.Warn.Render(exhausted)
 	}
 	sep := st.Dim.Render(" · ")
-	line := st.HeaderKey.Render("retries ") + fmt.Sprintf("%d (%s)", r.Retries, Rate(r.PerSecond)) + sep +
-		st.HeaderKey.Render("amplification ") + fmt.Sprintf("%.3f", r.Amplification) + st.Dim.Render(" attempts per request") + sep +
-		st.HeaderKey.Render("retries budget exhausted ") + exhausted
+	var line string
+	for _, v := range []struct{ per, budget string }{
+		{" attempts per request", "retries budget exhausted "}, {"", "retries budget exhausted "}, {"", "budget exhausted "}} {
+		line = st.HeaderKey.Render("retries ") + fmt.Sprintf("%d (%s)", r.Retries, Rate(r.PerSecond)) + sep +
+			st.HeaderKey.Render("amplification ") + fmt.Sprintf("%.3f", r.Amplification) + st.Dim.Render(v.per) + sep +
+			st.HeaderKey.Render(v.budget) + exhausted
+		if lipgloss.Width(line) <= width {
+			break
+		}
+	}
 	return ansi.Truncate(line, width, "…")
 }
 
