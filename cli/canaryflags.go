@@ -25,9 +25,11 @@ func (f *canaryFlags) register(fs *pflag.FlagSet) {
 
 // canarySink is the sink that judges the run's canary step, nil when no
 // step's action is canary; a bad analysis (or --canary-interval without a
-// canary step) is bad input.
-func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySink, error) {
-	has := false
+// canary step) is bad input. With ui.canary the sink is there in any case
+// (idle until the operator's canary key starts one), with ui's options
+// (the operator's confirmation).
+func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI) (*session.CanarySink, error) {
+	has := ui.canary
 	for _, s := range steps {
 		has = has || s.Step.Action == session.ActionCanary
 	}
@@ -44,7 +46,15 @@ func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySi
 	if err := cfg.Validate(); err != nil {
 		return nil, badInput("--canary-interval: %v", err)
 	}
-	return session.NewCanary(cfg), nil
+	return session.NewCanary(cfg, ui.opts...), nil
+}
+
+// canaryUI is what the terminal UI asks of the canary judge: canary, to
+// be registered even without a canary step (the operator may start
+// one), and its options.
+type canaryUI struct {
+	canary bool
+	opts   []session.CanaryOption
 }
 
 // canaryResult is the canary's analysis as the summary keeps it, nil
