@@ -11,6 +11,7 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui/common"
 	cpanel "github.com/scalelab/scalelab/ui/components/canary"
 )
 
@@ -205,4 +206,33 @@ func (m Model) confirmHint() string {
 	h := m.help
 	h.Width = 0
 	return h.ShortHelpView(m.confirm.hint)
+}
+
+// canaryEvent is the UI's view of a canary judge's event.
+func canaryEvent(e session.Event) JudgeEvent {
+	return JudgeEvent{Time: e.Time, Kind: e.Kind, Value: e.Message, Title: e.Title}
+}
+
+// canaryEntry is the event log entry, and the mark, of a canary judge's
+// event (ok false for another's): an interval's outcome marks the time
+// axis, the decision and a failed action draw a line through the charts.
+func canaryEntry(j JudgeEvent) (common.Entry, bool) {
+	// The markers' room is a dozen cells: "canary 2/6 fail" is "2/6 fail",
+	// "canary rollback" is "rollback".
+	en := common.Entry{Time: j.Time, Text: j.Value, Label: label(strings.TrimPrefix(j.Title, "canary "), "canary")}
+	switch j.Kind {
+	case session.CanaryIntervalJudged:
+		en.Text = j.Title + ": " + j.Value
+		if strings.HasSuffix(j.Title, string(canary.Fail)) {
+			en.Level = common.Warn
+		}
+	case session.CanaryDecided:
+		en.Text, en.Major = j.Title+": "+j.Value, true
+	case session.CanaryActionFailed:
+		en.Major, en.Level = true, common.Error
+	case session.CanaryAnswered, session.CanaryPromoted, session.CanaryRolledBack:
+	default:
+		return common.Entry{}, false
+	}
+	return en, true
 }

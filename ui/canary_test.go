@@ -261,3 +261,33 @@ func TestCanaryKey(t *testing.T) {
 		t.Fatalf("a bad canary was not refused in the prompt:\n%s", view(m))
 	}
 }
+
+// TestCanaryEventsLogged: the canary judge's events reach the event log
+// through the sink, the decision marked through the charts.
+func TestCanaryEventsLogged(t *testing.T) {
+	s := NewSink()
+	defer s.Close(nil)
+	at := t0.Add(60 * time.Second)
+	s.Event(session.Event{Time: at, Source: session.FromCanary, Kind: session.CanaryIntervalJudged, Title: "canary 1/6 fail",
+		Message: "v2 errors 30.9% vs v1 0.00% (+30.9 pp > 0.5 pp, p < 0.001)"})
+	s.Event(session.Event{Time: at, Source: session.FromCanary, Kind: session.CanaryDecided, Title: "canary rollback",
+		Message: "v2 errors 30.9% vs v1 0.00% (+30.9 pp, p < 0.001, in 1 of 1 interval): roll back"})
+	s.Event(session.Event{Time: at.Add(time.Second), Source: session.FromCanary, Kind: session.CanaryRolledBack,
+		Title: "canary rolled back", Message: "canary v2: rolled back in 1.2s"})
+	fr, ok := s.Feed.take()
+	if !ok || len(fr.Judged) != 3 {
+		t.Fatalf("the feed has %d canary events, want 3", len(fr.Judged))
+	}
+	m := update(t, scenario(t, newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute}, 120, 40)), FrameMsg(fr))
+	es := m.Entries()
+	got := es[len(es)-3:]
+	if got[0].Text != "canary 1/6 fail: v2 errors 30.9% vs v1 0.00% (+30.9 pp > 0.5 pp, p < 0.001)" || got[0].Major {
+		t.Errorf("interval entry %+v", got[0])
+	}
+	if !got[1].Major || !strings.HasSuffix(got[1].Text, "): roll back") || got[1].Label != "rollback" {
+		t.Errorf("decision entry %+v: want a major mark with the verdict", got[1])
+	}
+	if got[2].Text != "canary v2: rolled back in 1.2s" {
+		t.Errorf("action entry %+v", got[2])
+	}
+}
