@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scalelab/scalelab/canary"
@@ -73,17 +74,37 @@ func (f canaryFlags) analyses(steps []experiments.PlanStep) (*canaryAnalyses, er
 // step's action is canary: each canary step with its plan analysis block
 // (canary.DefaultConfig without one), --canary-interval overriding the
 // interval. A bad analysis (or --canary-interval without a canary step)
-// is bad input.
-func (f canaryFlags) canarySink(steps []experiments.PlanStep) (*session.CanarySink, error) {
+// is bad input. With ui.canary the sink is there in any case (idle until
+// the operator's canary key starts one), with ui's options (the
+// operator's confirmation).
+func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI) (*session.CanarySink, error) {
 	a, err := f.analyses(steps)
-	if a == nil || err != nil {
+	if err != nil {
 		return nil, err
 	}
-	var opts []session.CanaryOption
+	if a == nil {
+		if !ui.canary {
+			return nil, nil
+		}
+		def, err := f.apply(canary.DefaultConfig())
+		if err != nil {
+			return nil, err
+		}
+		a = &canaryAnalyses{Default: def, First: def}
+	}
+	opts := slices.Clone(ui.opts)
 	for label, cfg := range a.Steps {
 		opts = append(opts, session.CanaryStepConfig(label, cfg))
 	}
 	return session.NewCanary(a.Default, opts...), nil
+}
+
+// canaryUI is what the terminal UI asks of the canary judge: canary, to
+// be registered even without a canary step (the operator may start
+// one), and its options.
+type canaryUI struct {
+	canary bool
+	opts   []session.CanaryOption
 }
 
 // apply is cfg with the flags' overrides, checked.
@@ -98,12 +119,20 @@ func (f canaryFlags) apply(cfg canary.Config) (canary.Config, error) {
 }
 
 // recordedCanary is the canary step's analysis as a recording keeps it
-// (the first canary step's, the one judged), nil without a canary step
+// (the first canary step's, the one judged; with ui.canary and no canary
+// step, the one the operator's canary would have), nil without a canary
 // (or with a bad analysis, which the run refuses before recording).
-func (f canaryFlags) recordedCanary(steps []experiments.PlanStep) *recordings.CanaryAnalysis {
+func (f canaryFlags) recordedCanary(steps []experiments.PlanStep, ui canaryUI) *recordings.CanaryAnalysis {
 	a, err := f.analyses(steps)
-	if a == nil || err != nil {
+	if err != nil {
 		return nil
+	}
+	if a == nil {
+		def, err := f.apply(canary.DefaultConfig())
+		if !ui.canary || err != nil {
+			return nil
+		}
+		return session.RecordedCanary(def)
 	}
 	return session.RecordedCanary(a.First)
 }

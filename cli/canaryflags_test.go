@@ -35,7 +35,7 @@ func TestCanarySinkRegistration(t *testing.T) {
 			err: "--canary-interval: interval -1s: must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := canaryFlags{interval: tc.interval}.canarySink(tc.steps)
+			s, err := canaryFlags{interval: tc.interval}.canarySink(tc.steps, canaryUI{})
 			var usage usageError
 			switch {
 			case tc.err != "":

@@ -69,6 +69,8 @@ type runSpec struct {
 	rollbacks experiments.Rollbacks
 	// search runs the plan's capacity search, nil without one.
 	search *session.SearchSink
+	// canaryUI is the UI's part in the canary judge (interactive only).
+	canaryUI canaryUI
 }
 
 // judged are the thresholds the run is judged on, in order: the plan's,
@@ -94,7 +96,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
 				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan,
 				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths),
-				canary: r.lf.canary.recordedCanary(r.steps)}
+				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model}
@@ -107,7 +109,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}
 		sinks = append([]session.Sink{judge}, sinks...)
 	}
-	if cs, err := r.lf.canary.canarySink(r.steps); err != nil {
+	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if cs != nil {
 		// First: its events reach the others at once.
@@ -204,6 +206,8 @@ func (r runSpec) interactive() error {
 	}
 	sig := newInterrupt(r.cmd.Context(), r.io.err)
 	defer sig.stop()
+	asker := ui.NewCanaryAsker()
+	r.canaryUI = canaryUI{canary: true, opts: []session.CanaryOption{session.CanaryConfirm(asker.Ask)}}
 	rec, model, sinks, closeOuts, err := r.sinks(sig)
 	defer closeOuts()
 	if err != nil {
@@ -247,6 +251,9 @@ func (r runSpec) interactive() error {
 	for _, sink := range sinks {
 		if j, ok := sink.(*session.ThresholdSink); ok {
 			ucfg.Statuses = j.Statuses
+		}
+		if c, ok := sink.(*session.CanarySink); ok {
+			ucfg.Canary, ucfg.Asks = c, asker.Asks() // the panel, the c key and the operator's yes or no
 		}
 	}
 	giveBack := savedTerminal(out)

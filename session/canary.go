@@ -63,6 +63,10 @@ type CanaryResult struct {
 	// Intervals are the intervals judged, in order (the decision took the
 	// first Decision.Judged of them: all).
 	Intervals []canary.IntervalResult
+	// Spans are the intervals' lengths, in order (an interval ends with
+	// the first tick that makes it last the analysis's interval): their
+	// requests over it are each version's rate.
+	Spans []time.Duration
 	// Action is what the run did on the decision: promote or rollback (a
 	// headless run's reading of an inconclusive one, canary.Config.Headless);
 	// Undecided when the canary's step failed before any decision.
@@ -77,6 +81,10 @@ type CanaryResult struct {
 	// canary before the judge decided: the plan's decision, not the
 	// judge's; the step's own result says how it went.
 	EndedBy string
+	// Awaiting is set while the operator is asked to confirm the action
+	// (CanaryConfirm); Confirmed once they answered (Action is then
+	// theirs).
+	Awaiting, Confirmed bool
 }
 
 // Passed reports whether the canary passes the run: promoted, and its
@@ -114,6 +122,8 @@ type CanarySink struct {
 
 	control Control
 	cl      cluster.Canary
+	cluster cluster.Cluster // the session's, for Start
+	confirm CanaryConfirmer // nil: act at once (headless)
 
 	replayed bool // a replay's: the recorded events say how the action ended
 
@@ -126,6 +136,11 @@ type CanarySink struct {
 	from    time.Time // the current interval's start
 	cur     map[string]*canary.Sample
 	acting  chan struct{} // closed when the action ended; nil without one
+	// asking cancels the operator's question (Finish: the run ended
+	// unanswered); nil when none is asked.
+	asking context.CancelFunc
+	// finishing is set once Finish decides: no question then.
+	finishing bool
 }
 
 var (
@@ -185,10 +200,14 @@ func CanaryVersion(spec string) string {
 	return strings.TrimSpace(v)
 }
 
+// Config is the analysis the sink judges with.
+func (s *CanarySink) Config() canary.Config { return s.cfg }
+
 // Open keeps the session's Control and the cluster's canary capability,
 // if it has one.
 func (s *CanarySink) Open(i Info) error {
 	s.control = i.Control
+	s.cluster = i.Cluster
 	s.cl, _ = i.Cluster.(cluster.Canary)
 	return nil
 }
@@ -202,7 +221,7 @@ func (s *CanarySink) Result() *CanaryResult {
 		return nil
 	}
 	r := *s.res
-	r.Intervals = slices.Clone(r.Intervals)
+	r.Intervals, r.Spans = slices.Clone(r.Intervals), slices.Clone(r.Spans)
 	return &r
 }
 
@@ -283,7 +302,7 @@ func (s *CanarySink) Tick(k Tick) {
 	if snap.End.Sub(s.from) < s.cfg.Interval {
 		return
 	}
-	s.judgeLocked()
+	s.judgeLocked(snap.End.Sub(s.from))
 	s.from = snap.End
 	clear(s.cur)
 	if d := canary.Decide(s.cfg, s.res.Intervals); d.Action != canary.Undecided {
@@ -291,8 +310,9 @@ func (s *CanarySink) Tick(k Tick) {
 	}
 }
 
-// judgeLocked judges the current interval and emits its outcome.
-func (s *CanarySink) judgeLocked() {
+// judgeLocked judges the current interval, which lasted span, and emits
+// its outcome.
+func (s *CanarySink) judgeLocked(span time.Duration) {
 	if s.res.Baseline == "" {
 		s.res.Baseline = s.baselineLocked()
 	}
@@ -308,6 +328,7 @@ func (s *CanarySink) judgeLocked() {
 	}
 	r := canary.Judge(s.cfg, base, can)
 	s.res.Intervals = append(s.res.Intervals, r)
+	s.res.Spans = append(s.res.Spans, span)
 	s.emitLocked(CanaryIntervalJudged, r.Reason,
 		fmt.Sprintf("canary %d/%d %s", len(s.res.Intervals), s.cfg.Count, r.Outcome))
 }
@@ -343,18 +364,25 @@ func (s *CanarySink) decideLocked(d canary.Decision) {
 	if s.cl == nil {
 		return
 	}
-	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
-	if s.res.Action == canary.Promote {
-		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
-	}
 	s.acting = make(chan struct{})
-	go s.act(act, done, verb, s.acting)
+	if s.confirm != nil && !s.finishing {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.asking, s.res.Awaiting = cancel, true
+		q := CanaryQuestion{Version: s.res.Version, Baseline: s.res.Baseline, Decision: d, Proposed: s.res.Action}
+		go s.askAndAct(ctx, q, s.acting)
+		return
+	}
+	go s.act(s.res.Action, s.acting)
 }
 
-// act runs the cluster's promotion or rollback within the sink's bound,
-// records its end and emits it, then closes ended.
-func (s *CanarySink) act(act func(context.Context) error, done, verb string, ended chan struct{}) {
+// act runs the cluster's promotion or rollback (action) within the
+// sink's bound, records its end and emits it, then closes ended.
+func (s *CanarySink) act(action canary.Action, ended chan struct{}) {
 	defer close(ended)
+	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
+	if action == canary.Promote {
+		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.bound)
 	defer cancel()
 	start := time.Now()
@@ -413,6 +441,10 @@ func (s *CanarySink) recordedAction(e Event) {
 // within its bound, and puts the analysis in the result.
 func (s *CanarySink) Finish(res *Result) {
 	s.mu.Lock()
+	s.finishing = true
+	if s.asking != nil {
+		s.asking() // unanswered when the run ended: the headless action
+	}
 	if s.active {
 		d := canary.Decide(s.cfg, s.res.Intervals)
 		d.Action = canary.InconclusiveDecision

@@ -21,6 +21,9 @@ type JudgeEvent struct {
 	// Value is its value then as the panel shows it (312ms, no data).
 	Threshold string
 	Value     string
+	// Title is a canary event's marker (FromCanary: Kind is one of its
+	// kinds, Value its message).
+	Title string
 }
 
 // judgeEvent is the UI's view of a judge's session event; ok is false
@@ -65,6 +68,9 @@ func judgeEntry(j JudgeEvent) common.Entry {
 	src := j.Threshold
 	if _, s, ok := strings.Cut(src, " "); ok {
 		src = s // the expression: the marker's room is a dozen cells
+	}
+	if e, ok := canaryEntry(j); ok {
+		return e
 	}
 	en := common.Entry{Time: j.Time}
 	switch j.Kind {

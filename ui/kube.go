@@ -31,7 +31,8 @@ const (
 func (m Model) optional() common.Optional {
 	_, pause := m.cfg.Cluster.(cluster.RolloutPauser)
 	_, restart := m.cfg.Cluster.(cluster.Restarter)
-	return common.Optional{Pause: pause, Paused: pause && m.cstate.Rollout.Paused, Restart: restart}
+	_, can := m.cfg.Cluster.(cluster.Canary)
+	return common.Optional{Pause: pause, Paused: pause && m.cstate.Rollout.Paused, Restart: restart, Canary: can && m.cfg.Canary != nil}
 }
 
 // keys is the key map with the optional keys enabled as the cluster

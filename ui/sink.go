@@ -69,6 +69,10 @@ func (s *Sink) Event(e session.Event) {
 		}
 		return
 	}
+	if e.Source == session.FromCanary {
+		s.Feed.judge(canaryEvent(e)) // the event log's, with the frames
+		return
+	}
 	if e.Cluster == nil {
 		return
 	}

@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/eventlog"
@@ -96,6 +98,12 @@ type Config struct {
 	// Steps are the scripted steps: the next one due is shown with its
 	// countdown.
 	Steps []experiments.Step
+	// Canary (optional) is the session's canary judge: its panel shows
+	// while a canary is judged and after, and the canary key starts one
+	// on a cluster that runs canaries. Asks (optional) are its questions
+	// before it acts (a CanaryAsker's).
+	Canary Canary
+	Asks   <-chan CanaryAsk
 }
 
 // mode is what the keys currently drive.
@@ -155,6 +163,9 @@ type Model struct {
 	aborting bool
 	ended    bool
 	verdict  analysis.Verdict
+	// canary is the canary's analysis at the latest frame, nil before
+	// one started.
+	canary *session.CanaryResult
 }
 
 // confirmation is an action waiting for the operator's yes.
@@ -163,6 +174,14 @@ type confirmation struct {
 	what     string
 	cmd      tea.Cmd
 	scale    int // a scale to this many replicas, instead of cmd
+	// A canary's question: detail is its reason, no (noWhat) what n does
+	// instead of cancelling, hint the keys the box shows; must: esc does
+	// not answer it.
+	detail string
+	no     tea.Cmd
+	noWhat string
+	hint   []key.Binding
+	must   bool
 }
 
 // New returns the UI's model for cfg.
@@ -207,6 +226,9 @@ func (m Model) Init() tea.Cmd {
 	}
 	if m.cfg.Cluster != nil {
 		cmds = append(cmds, fetchState(m.cfg.Cluster))
+	}
+	if m.cfg.Asks != nil {
+		cmds = append(cmds, waitAsk(m.cfg.Asks))
 	}
 	return tea.Batch(cmds...)
 }

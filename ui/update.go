@@ -61,6 +61,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onChosen(msg)
 	case prompt.SubmitMsg:
 		return m.onSubmit(msg)
+	case CanaryAsk:
+		return m.onCanaryAsk(msg)
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
 			return m.onRunes(msg)
@@ -105,16 +107,16 @@ func (m Model) onRunes(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 // onFrame takes one engine frame.
 func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 	if f.Snapshot != nil {
-		split := m.versionRows()
+		split, head := m.versionRows(), m.headerRows()
 		m.hist.Add(f.Snapshot)
-		if m.versionRows() != split {
-			m.layout() // the split by version's line comes or goes
+		if m.versionRows() != split || m.headerRows() != head {
+			m.layout() // the split by version's line comes or goes, the retries' line comes
 		}
 	}
 	if f.CPUKnown {
 		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs
 	}
-	m = m.onJudged(f)
+	m = m.onJudged(f).onCanary()
 	if f.End != nil {
 		m.ended, m.verdict, m.state = true, f.End.Verdict, header.Finished
 		if !m.holds() {
@@ -357,6 +359,11 @@ func (m Model) onNormalKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.layout()
 	case key.Matches(k, keys.ToggleMax):
 		m.showMax = !m.showMax
+	case key.Matches(k, keys.Canary):
+		if m.cfg.Cluster == nil {
+			return m.setError("no cluster attached: " + k.String() + " needs one (scalelab demo runs a local fleet)"), nil
+		}
+		return m.onCanaryKey()
 	case key.Matches(k, keys.ScaleUp), key.Matches(k, keys.ScaleDown),
 		key.Matches(k, keys.Upgrade), key.Matches(k, keys.Rollback), key.Matches(k, keys.Fault):
 		return m.onClusterKey(k)
@@ -440,7 +447,10 @@ func (m Model) onConfirmKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m = m.setStatus(m.confirm.what + "…")
 		return m, m.confirm.cmd
-	case key.Matches(k, keys.No), key.Matches(k, keys.Close):
+	case key.Matches(k, keys.No) && m.confirm.no != nil:
+		m.mode = modeNormal
+		return m.setStatus(m.confirm.noWhat + "…"), m.confirm.no
+	case key.Matches(k, keys.No), key.Matches(k, keys.Close) && !m.confirm.must:
 		m.mode = modeNormal
 		return m.setStatus(m.confirm.what + ": cancelled"), nil
 	}
@@ -482,6 +492,8 @@ func (m Model) onSubmit(msg prompt.SubmitMsg) (tea.Model, tea.Cmd) {
 		}
 		m.journal(OperatorEntry(m.cfg.Clock(), "note", "note: "+msg.Value, label(msg.Value, "note")))
 		return m.setStatus("note added"), nil
+	case idCanary:
+		return m.onCanarySubmit(msg.Value)
 	case idUpgrade:
 		if msg.Value == "" || strings.ContainsAny(msg.Value, " \t") {
 			m.prompt.SetError("want a version such as v2")

@@ -32,7 +32,6 @@ const (
 
 // Fixed heights of the layout's parts.
 const (
-	headerRows    = 2
 	statusRows    = 1
 	helpRows      = 1
 	fullPanelRows = 10
@@ -63,7 +62,7 @@ func (m Model) markerRows() int {
 // layout, on a tall enough screen, up to two more rows when the rollout's
 // status message and an autoscaler sit above the replicas.
 func (m Model) panelRows() int {
-	fixed := headerRows + statusRows + helpRows + m.versionRows()
+	fixed := m.headerRows() + statusRows + helpRows + m.versionRows() + m.canaryRows()
 	if !m.anyChart() {
 		return m.com.Height - fixed
 	}
@@ -100,7 +99,7 @@ func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
 func (m *Model) layout() {
 	w, h := m.com.Width, m.com.Height
 	m.help.Width = w
-	rows := h - headerRows - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows()
+	rows := h - m.headerRows() - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows() - m.canaryRows()
 	weight := 0
 	for i, on := range m.show {
 		if on {
@@ -145,7 +144,11 @@ func (m Model) View() string {
 	case modeMenu:
 		box = st.Prompt.Render(m.menu.View())
 	case modeConfirm:
-		box = st.Prompt.Render(st.Warn.Render(m.confirm.question) + "\n" + st.Dim.Render("y to go ahead · n or esc to cancel"))
+		q := st.Warn.Render(m.confirm.question)
+		if m.confirm.detail != "" {
+			q += "\n" + ansi.Truncate(m.confirm.detail, max(w-8, 20), "…")
+		}
+		box = st.Prompt.Render(q + "\n" + m.confirmHint())
 	}
 	if box != "" {
 		screen = overlay(screen, box, w, h)
@@ -175,6 +178,7 @@ func (m Model) screen() string {
 	if m.versionRows() > 0 {
 		out = append(out, versions.View(m.com.Styles, m.hist.Versions(), w))
 	}
+	out = append(out, m.canaryLines()...)
 	out = append(out, m.thresholdLines()...)
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())
@@ -203,6 +207,7 @@ func (m Model) headerInfo() header.Info {
 		Availability: m.hist.Availability(),
 		Recording:    m.recordingLabel(),
 		Failing:      m.failing(),
+		Retries:      m.retriesInfo(),
 	}
 	if m.ended {
 		in.Verdict = VerdictWord(m.verdict)

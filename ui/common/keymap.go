@@ -8,6 +8,8 @@ type KeyMap struct {
 	RateUp, RateDown, RateSet, Pause key.Binding
 	// Cluster.
 	ScaleUp, ScaleDown, Upgrade, Rollback, Fault key.Binding
+	// Canary starts a canary (a cluster that runs canaries).
+	Canary key.Binding
 	// Optional cluster actions (a Kubernetes Deployment has them): enabled
 	// only where the cluster offers them (see With).
 	PauseRollout, ResumeRollout, Restart key.Binding
@@ -34,6 +36,7 @@ func DefaultKeyMap() *KeyMap {
 		Upgrade:          b([]string{"u"}, "u", "upgrade"),
 		Rollback:         b([]string{"b"}, "b", "rollback"),
 		Fault:            b([]string{"f"}, "f", "faults"),
+		Canary:           b([]string{"c"}, "c", "canary"),
 		PauseRollout:     b([]string{"P"}, "P", "pause rollout"),
 		ResumeRollout:    b([]string{"P"}, "P", "resume rollout"),
 		Restart:          b([]string{"R"}, "R", "restart"),
@@ -55,7 +58,7 @@ func DefaultKeyMap() *KeyMap {
 
 // ClusterKeys are the bindings that need a cluster.
 func (k *KeyMap) ClusterKeys() []key.Binding {
-	return []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault, k.PauseRollout, k.ResumeRollout, k.Restart}
+	return []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback, k.Fault, k.Canary, k.PauseRollout, k.ResumeRollout, k.Restart}
 }
 
 // OptionalKeys are the bindings of the optional cluster actions.
@@ -70,6 +73,9 @@ type Optional struct {
 	Pause, Paused bool
 	// Restart: the cluster restarts its replicas (cluster.Restarter).
 	Restart bool
+	// Canary: the cluster runs canaries (cluster.Canary) and a canary
+	// judge is attached.
+	Canary bool
 }
 
 // With returns a copy of k whose optional keys are enabled only when o
@@ -79,6 +85,7 @@ func (k KeyMap) With(o Optional) *KeyMap {
 	k.PauseRollout.SetEnabled(o.Pause && !o.Paused)
 	k.ResumeRollout.SetEnabled(o.Pause && o.Paused)
 	k.Restart.SetEnabled(o.Restart)
+	k.Canary.SetEnabled(o.Canary)
 	return &k
 }
 
@@ -114,6 +121,7 @@ func (h Help) ShortHelp() []key.Binding {
 	if h.Cluster {
 		out = append(out, pair(k.ScaleUp, k.ScaleDown, "+/-", "scale"), k.Upgrade, k.Rollback, k.Fault)
 		if !h.Narrow {
+			out = append(out, k.Canary)
 			out = append(out, k.OptionalKeys()...)
 		}
 	} else {
@@ -127,7 +135,7 @@ func (h Help) FullHelp() [][]key.Binding {
 	k := h.Keys
 	cl := []key.Binding{k.ScaleUp, k.ScaleDown, k.Upgrade, k.Rollback,
 		describe(k.Fault, "faults: kill, hang, latency,"), key.NewBinding(key.WithKeys(""), key.WithHelp(" ", "errors, bad version, heal"))}
-	cl = append(cl, k.PauseRollout, k.ResumeRollout, describe(k.Restart, "rolling restart"))
+	cl = append(cl, describe(k.Canary, "canary: judge a new version"), k.PauseRollout, k.ResumeRollout, describe(k.Restart, "rolling restart"))
 	return [][]key.Binding{
 		{k.RateUp, k.RateDown, k.RateSet, describe(k.Pause, "pause / resume")},
 		cl,

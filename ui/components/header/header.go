@@ -49,6 +49,21 @@ type Info struct {
 	// verdict is.
 	Verdict string
 	Failing int
+	// Retries are the client retries' figures, nil when retries are off:
+	// the header then says raw and effective availability side by side
+	// and has a third line, the retries'.
+	Retries *Retries
+}
+
+// Retries are the run's client retries, in the summary's words: raw
+// availability (each attempt; Info.Availability) and effective
+// availability (each logical request), amplification (attempts per
+// request), retries (attempts after a request's first, PerSecond over
+// the run), retries budget exhausted (retries the budget refused).
+type Retries struct {
+	Raw, Effective, Amplification float64
+	Retries, BudgetExhausted      uint64
+	PerSecond                     float64
 }
 
 // View renders the header's two lines, each at most width cells.
@@ -76,26 +91,28 @@ func View(st *common.Styles, in Info, width int) string {
 		target = st.HeaderKey.Render("connections ") + fmt.Sprintf("%d", in.Concurrency)
 	}
 	rate := target + st.HeaderKey.Render("  achieved ") + Rate(in.Achieved)
-	avail := fmt.Sprintf("%.3f%%", in.Availability*100)
-	switch {
-	case in.Failed == 0:
-		avail = st.Good.Render(avail)
-	case in.Availability >= 0.99:
-		avail = st.Warn.Render(avail)
-	default:
-		avail = st.Bad.Render(avail)
+	avail := availability(st, in.Availability, in.Failed == 0)
+	if r := in.Retries; r != nil {
+		avail = st.HeaderKey.Render("raw ") + avail + st.HeaderKey.Render(" · effective ") +
+			availability(st, r.Effective, r.Effective == 1)
 	}
 	// The figures stay whole: narrower gaps, then without the achieved
 	// rate (the throughput chart shows it), before anything is cut.
 	var line2 string
-	for _, gap := range []string{"   ", "  ", " ", ""} {
-		r := rate
-		if gap == "" {
-			r, gap = target, " "
+	for _, v := range []struct {
+		gap         string
+		rate, label bool
+	}{{"   ", true, true}, {"  ", true, true}, {" ", true, true}, {" ", false, true}, {" ", false, false}} {
+		r, label := rate, "availability "
+		if !v.rate {
+			r = target
 		}
-		line2 = r + st.HeaderKey.Render(gap+"availability ") + avail +
-			st.HeaderKey.Render(gap+"requests ") + fmt.Sprintf("%d", in.Requests) +
-			st.HeaderKey.Render(gap+"failed ") + fmt.Sprintf("%d", in.Failed)
+		if !v.label && in.Retries != nil {
+			label = "" // raw and effective say it
+		}
+		line2 = r + st.HeaderKey.Render(v.gap+label) + avail +
+			st.HeaderKey.Render(v.gap+"requests ") + fmt.Sprintf("%d", in.Requests) +
+			st.HeaderKey.Render(v.gap+"failed ") + fmt.Sprintf("%d", in.Failed)
 		if lipgloss.Width(line2) <= width {
 			break
 		}
@@ -103,7 +120,45 @@ func View(st *common.Styles, in Info, width int) string {
 	if room := width - lipgloss.Width(line2) - 2; in.Recording != "" && room >= 12 {
 		line2 = spread(line2, st.Dim.Render(ansi.Truncate(in.Recording, room, "…")), width)
 	}
-	return line1 + "\n" + ansi.Truncate(line2, width, "…")
+	out := line1 + "\n" + ansi.Truncate(line2, width, "…")
+	if r := in.Retries; r != nil {
+		out += "\n" + retriesLine(st, *r, width)
+	}
+	return out
+}
+
+// availability colours a share: good without failures, a warning from
+// 99%, bad below.
+func availability(st *common.Styles, v float64, none bool) string {
+	s := fmt.Sprintf("%.3f%%", v*100)
+	switch {
+	case none:
+		return st.Good.Render(s)
+	case v >= 0.99:
+		return st.Warn.Render(s)
+	}
+	return st.Bad.Render(s)
+}
+
+// retriesLine is the third line: "retries 1234 (12.3/s) · amplification
+// 1.102 attempts per request · budget exhausted 5".
+func retriesLine(st *common.Styles, r Retries, width int) string {
+	exhausted := fmt.Sprintf("%d", r.BudgetExhausted)
+	if r.BudgetExhausted > 0 {
+		exhausted = st.Warn.Render(exhausted)
+	}
+	sep := st.Dim.Render(" · ")
+	var line string
+	for _, v := range []struct{ per, budget string }{
+		{" attempts per request", "retries budget exhausted "}, {"", "retries budget exhausted "}, {"", "budget exhausted "}} {
+		line = st.HeaderKey.Render("retries ") + fmt.Sprintf("%d (%s)", r.Retries, Rate(r.PerSecond)) + sep +
+			st.HeaderKey.Render("amplification ") + fmt.Sprintf("%.3f", r.Amplification) + st.Dim.Render(v.per) + sep +
+			st.HeaderKey.Render(v.budget) + exhausted
+		if lipgloss.Width(line) <= width {
+			break
+		}
+	}
+	return ansi.Truncate(line, width, "…")
 }
 
 // first is the first line's left part in at most room cells: the name,
