@@ -114,6 +114,9 @@ func replayEntry(e recordings.Event) (common.Entry, bool) {
 	if e.Source == recordings.FromJudge {
 		return judgeEntry(recordedJudge(e)), true
 	}
+	if e.Source == recordings.FromCanary { // 1.6: the canary judge's, as live
+		return canaryEntry(JudgeEvent{Time: e.Time, Kind: e.Kind, Value: e.Message, Title: e.Label})
+	}
 	if e.Source != recordings.FromOperator {
 		return common.Entry{}, false
 	}
