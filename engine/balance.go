@@ -141,14 +141,21 @@ func (v *epView) share() int64 {
 
 // pick returns the endpoint for a new connection and counts the connection
 // on it: the one with the fewest connections, passing over those whose dial
-// failed within dialBackoff while others remain; ties go to the first from
-// index start on, so that workers spread.
-func (v *epView) pick(start int, now time.Duration) *epEntry {
+// failed within dialBackoff while others remain, and over avoid (the
+// endpoint a retry leaves, nil for none) while it is not the only one;
+// ties go to the first from index start on, so that workers spread.
+func (v *epView) pick(start int, now time.Duration, avoid *epState) *epEntry {
+	if len(v.eps) < 2 {
+		avoid = nil
+	}
 	for attempt := 0; ; attempt++ {
 		best, least, bestOK := -1, int64(0), false
 		for k := range v.eps {
 			i := (start + k) % len(v.eps)
 			st := v.eps[i].st
+			if st == avoid {
+				continue
+			}
 			ok, n := st.dialable(now), st.conns.Load()
 			if best < 0 || (ok && !bestOK) || (ok == bestOK && n < least) {
 				best, least, bestOK = i, n, ok

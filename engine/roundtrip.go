@@ -86,7 +86,8 @@ func (w *worker) connect(now time.Duration, deadline time.Time) error {
 	addr := cl.addr
 	var ep *epEntry
 	if v != nil {
-		ep = v.pick(w.id, now)
+		ep = v.pick(w.id, now, w.avoid)
+		w.avoid = nil
 		addr = ep.st.addr
 	}
 	nc, rc, err := dial(cl, addr, deadline)

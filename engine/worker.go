@@ -28,8 +28,9 @@ type worker struct {
 	lendReaders bool
 	cn          wconn
 	res         result
-	view        *epView // Balance: the set's generation last followed
-	empty       bool    // Balance: the last request found the set empty
+	view        *epView  // Balance: the set's generation last followed
+	empty       bool     // Balance: the last request found the set empty
+	avoid       *epState // Balance: the endpoint a retry leaves, for its next dial
 	// busy is set while a request is in flight, under the stripe's lock;
 	// sent is its actual send offset (its intended one until sent), which
 	// abandon reads.
@@ -95,7 +96,22 @@ func (w *worker) send() {
 		if !w.stripe.retry(w, due) {
 			return
 		}
+		w.elsewhere()
 	}
+}
+
+// elsewhere sends a retry under Balance to another endpoint than the
+// attempt's, as a client retrying through its balancer does (gRPC's and
+// Linkerd's retries pick again; Envoy's previous_hosts predicate): the
+// connection is closed and the next dial passes it by, unless it is the
+// only endpoint. A replica that refuses or fails every request then costs
+// a request one retry, not all of them.
+func (w *worker) elsewhere() {
+	if w.e.bal == nil || w.cn.ep == nil {
+		return
+	}
+	w.avoid = w.cn.ep
+	w.hangUp()
 }
 
 // attempt sends the attempt begun and fills in its outcome.
