@@ -114,7 +114,7 @@ func replayInteractive(ctx context.Context, io streams, file string, rec *record
 		return err
 	}
 	defer restoreTerminal(out)()
-	model := ui.NewReplay(ui.ReplayConfig{Recording: rec, File: file, Renderer: lipgloss.NewRenderer(out)})
+	model := ui.NewReplay(replayUI(ctx, rec, file, lipgloss.NewRenderer(out)))
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out)}
 	if !term.IsTerminal(os.Stdin.Fd()) {
 		popts = append(popts, tea.WithInputTTY())
@@ -124,6 +124,21 @@ func replayInteractive(ctx context.Context, io streams, file string, rec *record
 		return fmt.Errorf("replay: terminal UI: %w", err)
 	}
 	return replaySummary(ctx, io, file, rec, jsonOut, outs)
+}
+
+// replayUI is the replay UI's configuration of rec. With a recorded
+// canary analysis (1.6) the canary is judged again from the frames first,
+// as the summary after the UI is, for the panel to show as it stood at
+// each position.
+func replayUI(ctx context.Context, rec *recordings.Recording, file string, r *lipgloss.Renderer) ui.ReplayConfig {
+	cfg := ui.ReplayConfig{Recording: rec, File: file, Renderer: r}
+	if a := rec.Header.Canary; a != nil {
+		c, cerr := session.RecordingCanary(a)
+		if res, err := replayed(ctx, rec); cerr == nil && err == nil && res.Canary != nil {
+			cfg.Canary, cfg.CanaryConfig = res.Canary, c
+		}
+	}
+	return cfg
 }
 
 // replaySummary replays the recording through the session's sinks (the

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scalelab/scalelab/canary"
+	"github.com/scalelab/scalelab/session"
 	"math"
 	"sort"
 	"strings"
@@ -46,6 +48,11 @@ type ReplayConfig struct {
 	// Paused starts the replay paused at its start (it plays at 1× by
 	// default).
 	Paused bool
+	// Canary is the recording's canary judged again from its frames
+	// (session.Replay's), nil without one: the canary panel shows it as it
+	// stood at each position; CanaryConfig is its recorded analysis.
+	Canary       *session.CanaryResult
+	CanaryConfig canary.Config
 }
 
 // Replay is the replay UI: the live UI's Model, fed the recording's
@@ -64,6 +71,7 @@ type Replay struct {
 	origin  time.Time
 
 	pos     time.Duration // the position, from the recording's origin
+	fedTo   time.Time     // the end of the frame being fed (the origin before the first)
 	frame   int           // the next frame to feed
 	event   int           // the next event to feed
 	state   *cluster.State
@@ -96,6 +104,10 @@ func NewReplay(cfg ReplayConfig) *Replay {
 	}
 	r.events = append([]recordings.Event(nil), rec.Events...)
 	sort.SliceStable(r.events, func(i, j int) bool { return r.events[i].Time.Before(r.events[j].Time) })
+	if cfg.Canary != nil {
+		// The panel reads it at each frame: as it stood at the frame's end.
+		r.cfg.Canary = newReplayCanary(cfg.Canary, cfg.CanaryConfig, r.events, func() time.Time { return r.fedTo })
+	}
 	for _, e := range r.events {
 		if en, ok := replayEntry(e); ok && en.Major {
 			r.markers = append(r.markers, max(e.Time.Sub(r.origin), 0))
@@ -192,7 +204,7 @@ func (r *Replay) reset() {
 	if r.cluster != nil {
 		r.cluster.set(cluster.State{})
 	}
-	r.frame, r.event, r.state, r.pos, r.columnsFrom = 0, 0, nil, 0, 0
+	r.frame, r.event, r.state, r.pos, r.columnsFrom, r.fedTo = 0, 0, nil, 0, 0, r.origin
 	r.status()
 }
 
@@ -230,7 +242,8 @@ func (r *Replay) feedTo(p time.Duration) {
 	until := r.origin.Add(p)
 	full := r.rec.Seek(p - r.span())
 	for r.frame < r.rec.Len() && !r.rec.FrameEnd(r.frame).After(until) {
-		r.feedEvents(r.rec.FrameEnd(r.frame))
+		r.fedTo = r.rec.FrameEnd(r.frame)
+		r.feedEvents(r.fedTo)
 		old := r.frame < full && r.m.hist.Current() < 0
 		detail := recordings.Full
 		if old {
