@@ -36,7 +36,7 @@ type canaryAnalyses struct {
 
 // analyses reads the canary steps' analyses, each with --canary-interval
 // overriding its interval; nil when no step's action is canary. A bad
-// analysis (or --canary-interval without a canary step) is bad input.
+// analysis is bad input.
 func (f canaryFlags) analyses(steps []experiments.PlanStep) (*canaryAnalyses, error) {
 	def, err := f.apply(canary.DefaultConfig())
 	if err != nil {
@@ -64,9 +64,6 @@ func (f canaryFlags) analyses(steps []experiments.PlanStep) (*canaryAnalyses, er
 			a.Steps[label] = cfg
 		}
 	}
-	if a == nil && f.interval != 0 {
-		return nil, badInput("--canary-interval %s: no step is a canary (canary=VERSION)", f.interval)
-	}
 	return a, nil
 }
 
@@ -84,6 +81,9 @@ func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI) (*ses
 	}
 	if a == nil {
 		if !ui.canary {
+			if f.interval != 0 {
+				return nil, badInput("--canary-interval %s: no step is a canary (canary=VERSION)", f.interval)
+			}
 			return nil, nil
 		}
 		def, err := f.apply(canary.DefaultConfig())
