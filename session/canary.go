@@ -139,6 +139,9 @@ type CanarySink struct {
 	// asking cancels the operator's question (Finish: the run ended
 	// unanswered); nil when none is asked.
 	asking context.CancelFunc
+	// preempted is the plan's promote or rollback step that acted while
+	// the operator was asked (its action the answer).
+	preempted string
 	// finishing is set once Finish decides: no question then.
 	finishing bool
 }
@@ -238,6 +241,17 @@ func (s *CanarySink) Event(e Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.at = e.Time
+	if a := e.Step.Action; (a == "promote" || a == "rollback") && e.Kind == experiments.StateStarted && s.asking != nil {
+		// The plan acts while the operator is asked: its step's action is
+		// the answer, the question is withdrawn and the sink does not act.
+		s.preempted = e.Step.Label()
+		s.res.Action = canary.Rollback
+		if a == "promote" {
+			s.res.Action = canary.Promote
+		}
+		s.asking()
+		return
+	}
 	if a := e.Step.Action; (a == "promote" || a == "rollback") && e.Kind == experiments.StateStarted && s.active {
 		// The plan ends the canary itself: the judge stops, undecided.
 		s.active = false

@@ -56,6 +56,16 @@ func (s *CanarySink) askAndAct(ctx context.Context, q CanaryQuestion, ended chan
 	a, err := s.confirm(ctx, q)
 	s.mu.Lock()
 	s.res.Awaiting, s.asking = false, nil
+	if step := s.preempted; step != "" {
+		action := s.res.Action
+		s.res.Note = fmt.Sprintf("the plan's step %s acted (%s) before the operator answered", step, words(action))
+		s.mu.Unlock()
+		s.control.Emit(Event{Source: FromCanary, Kind: CanaryAnswered, Title: "canary " + string(action),
+			Message: fmt.Sprintf("canary %s: the plan's step %s acted (%s) before the operator answered: the question is withdrawn",
+				q.Version, step, words(action))})
+		close(ended)
+		return
+	}
 	msg := fmt.Sprintf("canary %s: the run ended unanswered: %s", q.Version, words(q.Proposed))
 	if err == nil && (a == canary.Promote || a == canary.Rollback) {
 		s.res.Action, s.res.Confirmed = a, true

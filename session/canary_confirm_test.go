@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalelab/scalelab/canary"
+	"github.com/scalelab/scalelab/experiments"
 )
 
 // TestCanaryConfirm: with a confirmer the sink asks before acting, with
@@ -88,5 +90,40 @@ func TestCanaryStartRefused(t *testing.T) {
 	}
 	if s.Result() != nil {
 		t.Errorf("a refused start began an analysis: %+v", s.Result())
+	}
+}
+
+// TestCanaryQuestionPreempted: a plan's rollback step that starts while
+// the operator is asked answers for them: the question is withdrawn, the
+// sink does not act (the step does: the cluster is called once, by it),
+// and the result says so.
+func TestCanaryQuestionPreempted(t *testing.T) {
+	slow := func(i int) int64 { return 3 * steady(i) }
+	bad := []load{{version: "v1", rps: 300, lat: steady}, {version: "v2", rps: 100, lat: slow}}
+	asked := make(chan struct{}, 1)
+	ask := func(ctx context.Context, q CanaryQuestion) (canary.Action, error) {
+		asked <- struct{}{}
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	cl := newCanaryRecorder(t)
+	rollback := experiments.Result{Spec: "9s:rollback", Action: "rollback"}
+	res, events := runCanaryThen(t, NewCanary(canaryConfig(), CanaryConfirm(ask)), cl, canaryTicks(t, 7, bad...),
+		Event{Time: canaryT0.Add(9 * time.Second), Source: FromStep, Kind: experiments.StateStarted, Step: &rollback})
+	select {
+	case <-asked:
+	default:
+		t.Fatal("the operator was never asked")
+	}
+	c := res.Canary
+	if got := cl.called(); len(got) != 0 {
+		t.Errorf("the sink called the cluster %q: want the plan's step alone to act", got)
+	}
+	if c.Action != canary.Rollback || c.Acted || c.Awaiting || c.Confirmed || !strings.Contains(c.Note, "9s:rollback acted (roll back)") || c.Passed() {
+		t.Errorf("result %+v: want the step's rollback, not acted by the sink, not passed", c)
+	}
+	want := []string{CanaryIntervalJudged, CanaryDecided, CanaryAnswered}
+	if strings.Join(kinds(events), " ") != strings.Join(want, " ") || !strings.Contains(events[2].Message, "the question is withdrawn") {
+		t.Fatalf("events %+v, want %q, the answer withdrawn", events, want)
 	}
 }

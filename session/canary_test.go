@@ -114,6 +114,13 @@ var canaryStep = experiments.Result{Name: "canary", Spec: "canary=v2:25%", Actio
 // with its verdict, and the FromCanary events every sink saw, in order.
 func runCanary(t *testing.T, s *CanarySink, cl cluster.Cluster, ticks []*engine.Snapshot) (*Result, []Event) {
 	t.Helper()
+	return runCanaryThen(t, s, cl, ticks)
+}
+
+// runCanaryThen is runCanary with more events handed out after the
+// ticks, before the run finishes.
+func runCanaryThen(t *testing.T, s *CanarySink, cl cluster.Cluster, ticks []*engine.Snapshot, then ...Event) (*Result, []Event) {
+	t.Helper()
 	var events []Event
 	witness := &funcSink{open: func(Info) {}, event: func(e Event) {
 		if e.Source == FromCanary {
@@ -132,6 +139,9 @@ func runCanary(t *testing.T, s *CanarySink, cl cluster.Cluster, ticks []*engine.
 	f.event(Event{Time: canaryT0, Source: FromStep, Kind: experiments.StateStarted, Step: &step})
 	for _, snap := range ticks {
 		f.tick(snap)
+	}
+	for _, e := range then {
+		f.event(e)
 	}
 	res := &Result{Command: "test", Steps: []experiments.Result{canaryStep}}
 	f.finish(res)
