@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -163,11 +164,32 @@ func (m Model) onCanary() Model {
 		return m
 	}
 	rows := m.canaryRows()
+	prev := m.canary
 	m.canary = m.cfg.Canary.Result()
 	if m.canaryRows() != rows {
 		m.layout()
 	}
+	c := m.canary
+	switch {
+	case c == nil:
+	case m.mode == modeConfirm && m.confirm.must && prev != nil && prev.Awaiting && !c.Awaiting && !c.Confirmed:
+		// Withdrawn: a plan's step answered, or the run ended.
+		m.mode, m.confirm = modeNormal, confirmation{}
+		m = m.setStatus(fmt.Sprintf("canary %s: the question is withdrawn: %s", c.Version, cmp.Or(c.Note, "the run ended")))
+	case prev != nil && !prev.Acted && c.Acted:
+		m = m.setStatus(fmt.Sprintf("canary %s: %s", c.Version, pastTense(verbOf(c.Action))))
+	case prev != nil && !prev.ActionFailed && c.ActionFailed:
+		m = m.setError(fmt.Sprintf("canary %s: %s", c.Version, c.Note))
+	}
 	return m
+}
+
+// pastTense is "promoted", "rolled back".
+func pastTense(verb string) string {
+	if verb == "promote" {
+		return "promoted"
+	}
+	return "rolled back"
 }
 
 // canaryRows is the panel's height: none before a canary started.

@@ -291,3 +291,33 @@ func TestCanaryEventsLogged(t *testing.T) {
 		t.Errorf("action entry %+v", got[2])
 	}
 }
+
+// TestCanaryQuestionWithdrawn: a plan's rollback step that acts while the
+// operator is asked withdraws the question: the box closes at the next
+// frame and the status line says why, the cluster left to the step.
+func TestCanaryQuestionWithdrawn(t *testing.T) {
+	cl := newCanaryFleet(t)
+	asker := NewCanaryAsker()
+	s := judged(t, cl, 5, 3, 0, session.CanaryConfirm(asker.Ask))
+	ask := <-asker.Asks()
+	m := update(t, canaryModel(t, cl, s, asker.Asks()), ask)
+	if m.mode != modeConfirm {
+		t.Fatalf("no question on the screen:\n%s", view(m))
+	}
+	step := experiments.Result{Spec: "60s:rollback", Action: "rollback"}
+	s.Event(session.Event{Time: t0.Add(60 * time.Second), Source: session.FromStep, Kind: experiments.StateStarted, Step: &step})
+	for deadline := time.Now().Add(5 * time.Second); s.Result().Awaiting; {
+		if time.Now().After(deadline) {
+			t.Fatal("the question was not withdrawn")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	m = update(t, m, FrameMsg{})
+	if m.mode == modeConfirm || !strings.Contains(m.status, "canary v2: the question is withdrawn: the plan's step 60s:rollback acted") {
+		t.Fatalf("mode %v, status %q: want the box closed and why", m.mode, m.status)
+	}
+	s.Finish(&session.Result{})
+	if got := cl.called(); len(got) != 0 {
+		t.Errorf("the judge called the cluster %q: the step acts alone", got)
+	}
+}
