@@ -91,3 +91,32 @@ func TestRetryFlagsJSONAndText(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoRetriesSeedsArithmetic: the seeds' arithmetic on the fleet, for
+// real: one replica of three answering 30% of its requests 500, so about
+// 10% of the attempts fail (raw ≈ 90%), and two retries on 5xx lift the
+// requests to at least 99.5% (each fails only when all three attempts
+// do: about 0.1%), 1.1 attempts per request.
+func TestDemoRetriesSeedsArithmetic(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI(t, context.Background(), "demo", "--headless", "--json", "--replicas", "3", "--rate", "400",
+		"--duration", "3s", "--latency", "1ms", "--startup-delay", "50ms", "--drain", "300ms",
+		"--step", "0s:errors=1:30%", "--retries", "2", "--retry-on", "5xx")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var s retrySummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.RawAvailability == nil || s.EffectiveAvailability == nil || s.Amplification == nil {
+		t.Fatalf("json (%v) without the retry fields:\n%s", err, out)
+	}
+	if math.Abs(*s.RawAvailability-0.9) > 0.03 {
+		t.Errorf("raw availability %.4f, want about 0.9", *s.RawAvailability)
+	}
+	if *s.EffectiveAvailability < 0.995 {
+		t.Errorf("effective availability %.4f, want at least 0.995", *s.EffectiveAvailability)
+	}
+	if math.Abs(*s.Amplification-1.1) > 0.04 {
+		t.Errorf("amplification %.3f, want about 1.1", *s.Amplification)
+	}
+	t.Logf("raw %.4f, effective %.4f, amplification %.3f", *s.RawAvailability, *s.EffectiveAvailability, *s.Amplification)
+}
