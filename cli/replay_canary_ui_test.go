@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,6 +65,39 @@ func TestReplayUIShowsTheCanary(t *testing.T) {
 			if strings.Contains(view, l) {
 				t.Errorf("at %s: the screen shows %q too early:\n%s", c.at, l, view)
 			}
+		}
+	}
+}
+
+// TestReplayUIShowsRetries records a demo with retries and plays it: the
+// replay's header has raw and effective availability side by side and
+// the retries line, with the live run's figures.
+func TestReplayUIShowsRetries(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "retries.scalelab")
+	code, live, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--replicas", "3", "--rate", "300",
+		"--duration", "2s", "--latency", "1ms", "--startup-delay", "50ms", "--drain", "300ms",
+		"--step", "0s:errors=1:30%", "--retries", "2", "--retry-on", "5xx", "--record", file)
+	if code != exitOK {
+		t.Fatalf("demo: exit %d: %s", code, errOut)
+	}
+	var sum struct {
+		Retries uint64 `json:"retries"`
+	}
+	if err := json.Unmarshal([]byte(live), &sum); err != nil || sum.Retries == 0 {
+		t.Fatalf("live summary (%v) without retries:\n%s", err, live)
+	}
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	r := ui.NewReplay(replayUI(t.Context(), rec, file, nil))
+	r.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	r.Seek(10 * time.Minute)
+	view := r.View()
+	for _, w := range []string{"availability raw", "effective", fmt.Sprintf("retries %d", sum.Retries), "amplification"} {
+		if !strings.Contains(view, w) {
+			t.Errorf("the replay's screen lacks %q:\n%s", w, view)
 		}
 	}
 }
