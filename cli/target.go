@@ -115,6 +115,7 @@ func (f *targetFlags) options() ([]fleet.ReplicaOption, error) {
 	opts := []fleet.ReplicaOption{
 		fleet.Name(name), fleet.Version(f.version), fleet.Latency(lat), fleet.ErrorRate(rate),
 		fleet.StartupDelay(f.startupDelay), fleet.CPUWork(f.cpuWork), fleet.Drain(f.drain),
+		fleet.ProcessMetrics(), // its own process: its CPU and memory are the target's
 	}
 	if f.noDrain {
 		opts = append(opts, fleet.NoDrain())
@@ -130,7 +131,8 @@ func newTargetCmd(io streams) *cobra.Command {
 		Long: `Run the demo service that the local fleet runs for each replica (and a
 Kubernetes demo Deployment runs in each pod): GET / answers its version and
 name (also in the X-Scalelab-Version and X-Scalelab-Replica headers),
-/healthz is liveness, /readyz readiness, /metrics Prometheus metrics.
+/healthz is liveness, /readyz readiness, /metrics Prometheus metrics (with
+the process's CPU and memory: process_cpu_seconds_total, ...).
 
 On SIGTERM or Ctrl-C it fails readiness first, keeps serving for --drain,
 then closes keep-alive connections politely and exits. A second signal

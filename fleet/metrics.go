@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
@@ -22,7 +23,7 @@ type replicaMetrics struct {
 	ok, failed, starting, draining prometheus.Counter
 }
 
-func newReplicaMetrics(name, version string) *replicaMetrics {
+func newReplicaMetrics(name, version string, process bool) *replicaMetrics {
 	m := &replicaMetrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -57,6 +58,9 @@ func newReplicaMetrics(name, version string) *replicaMetrics {
 	m.starting, m.draining = m.notReady.WithLabelValues("starting"), m.notReady.WithLabelValues("draining")
 	m.reg.MustRegister(m.requests, m.notReady, m.duration, m.inflight, m.ready, info,
 		prometheus.NewGoCollector())
+	if process {
+		m.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	m.handler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	return m
 }

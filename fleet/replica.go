@@ -92,7 +92,7 @@ func NewReplica(opts ...ReplicaOption) (*Replica, error) {
 	}
 	r := &Replica{
 		cfg:     cfg,
-		metrics: newReplicaMetrics(cfg.name, cfg.version),
+		metrics: newReplicaMetrics(cfg.name, cfg.version, cfg.process),
 		body:    fmt.Appendf(nil, "{\"version\":%q,\"replica\":%q}\n", cfg.version, cfg.name),
 		release: make(chan struct{}),
 		done:    make(chan struct{}),

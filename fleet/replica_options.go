@@ -26,6 +26,7 @@ type replicaConfig struct {
 	cpuWork      time.Duration
 	drain        time.Duration
 	noDrain      bool
+	process      bool // the process's own metrics on /metrics
 }
 
 func defaultReplicaConfig() replicaConfig {
@@ -34,6 +35,13 @@ func defaultReplicaConfig() replicaConfig {
 
 // ReplicaOption configures a Replica.
 type ReplicaOption func(*replicaConfig)
+
+// ProcessMetrics adds the process's standard metrics (CPU seconds,
+// resident memory, file descriptors: process_cpu_seconds_total...) to
+// /metrics: for a replica that is a process of its own (`scalelab
+// target`), never for the fleet's in-process replicas, whose process is
+// the generator's.
+func ProcessMetrics() ReplicaOption { return func(c *replicaConfig) { c.process = true } }
 
 // Name sets the replica's name, answered by GET / (default "replica").
 func Name(n string) ReplicaOption { return func(c *replicaConfig) { c.name = n } }
