@@ -8,6 +8,7 @@
 package scrape
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -70,23 +71,36 @@ type Options struct {
 	Metrics []string
 	// Client does the requests (a client with DefaultTimeout when nil).
 	Client *http.Client
+	// Get, when set, reads the exposition instead of an HTTP GET of the
+	// URL (which then only names the endpoint): a Kubernetes pod's
+	// /metrics through the API server's pod proxy, say. It returns the
+	// body and its Content-Type ("" for the text format).
+	Get func(ctx context.Context) (body []byte, contentType string, err error)
 }
 
 // Scraper scrapes one endpoint; its Scrape is for one goroutine at a time.
 type Scraper struct {
 	url    string
 	client *http.Client
+	get    func(ctx context.Context) ([]byte, string, error)
 	names  []string
 	prev   map[string]float64 // counters at the previous scrape
 	prevAt time.Time
 }
 
 // New returns a Scraper of the endpoint at rawURL (http or https), or why
-// the URL cannot be scraped.
+// the URL cannot be scraped; with Options.Get, rawURL only names the
+// endpoint.
 func New(rawURL string, o Options) (*Scraper, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("scrape %q: want an http:// or https:// URL such as http://127.0.0.1:8080/metrics", rawURL)
+	name := rawURL
+	if o.Get == nil {
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("scrape %q: want an http:// or https:// URL such as http://127.0.0.1:8080/metrics", rawURL)
+		}
+		name = u.String()
+	} else if rawURL == "" {
+		return nil, errors.New("scrape: an endpoint without a name")
 	}
 	for _, n := range o.Metrics {
 		if n == "" {
@@ -97,7 +111,7 @@ func New(rawURL string, o Options) (*Scraper, error) {
 	if c == nil {
 		c = &http.Client{Timeout: DefaultTimeout}
 	}
-	return &Scraper{url: u.String(), client: c, names: append([]string(nil), o.Metrics...), prev: map[string]float64{}}, nil
+	return &Scraper{url: name, client: c, get: o.Get, names: append([]string(nil), o.Metrics...), prev: map[string]float64{}}, nil
 }
 
 // URL is the endpoint scraped.
@@ -147,6 +161,17 @@ func (s *Scraper) Scrape(ctx context.Context) (Sample, error) {
 // fetch GETs and parses the exposition (text or protobuf, as the
 // endpoint answers).
 func (s *Scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error) {
+	if s.get != nil {
+		body, ct, err := s.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h := http.Header{}
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		return decode(bytes.NewReader(body), h)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
 		return nil, err
@@ -160,7 +185,12 @@ func (s *Scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, erro
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	dec := expfmt.NewDecoder(io.LimitReader(resp.Body, maxBody), expfmt.ResponseFormat(resp.Header))
+	return decode(io.LimitReader(resp.Body, maxBody), resp.Header)
+}
+
+// decode parses an exposition in the format its header says.
+func decode(r io.Reader, h http.Header) (map[string]*dto.MetricFamily, error) {
+	dec := expfmt.NewDecoder(r, expfmt.ResponseFormat(h))
 	fams := map[string]*dto.MetricFamily{}
 	for {
 		var f dto.MetricFamily
