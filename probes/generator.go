@@ -51,8 +51,9 @@ func (g *Generator) Sample(now time.Time) GeneratorSample {
 		s.CPU.Cores = float64(cpu-g.prevCPU) / float64(s.Interval)
 	}
 	g.prevAt, g.prevCPU, g.cpuOK = now, cpu, ok
+	s.RunQueue.Online = runtime.NumCPU()
 	g.kernel.sample(&s, false)
-	s.CPU.Limit = float64(s.CPU.Procs)
+	s.CPU.Limit = float64(min(s.CPU.Procs, s.RunQueue.Online))
 	if q := s.Cgroup.Quota; q > 0 && q < s.CPU.Limit {
 		s.CPU.Limit = q
 	}

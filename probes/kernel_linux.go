@@ -3,7 +3,6 @@ package probes
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 )
 
@@ -68,7 +67,6 @@ func (k *kernel) sample(s *GeneratorSample, baseline bool) {
 }
 
 func (k *kernel) runQueue(r *RunQueue, interval time.Duration, baseline bool) {
-	r.Online = runtime.NumCPU()
 	delay, ok, note := k.threads.delay(&k.buf, baseline)
 	r.Note = note
 	if b, lok := k.loadavg.read(&k.buf); lok {

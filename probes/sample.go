@@ -30,8 +30,9 @@ type ProcessCPU struct {
 	// Cores is the processor time used per second of the interval: 2 is
 	// two cores busy all along.
 	Cores float64 `json:"cores"`
-	// Procs is GOMAXPROCS; Limit the cores the process may use: Procs, or
-	// the cgroup's quota when that is smaller.
+	// Procs is GOMAXPROCS; Limit the cores the process may use: the
+	// smaller of Procs, the CPUs it may run on (RunQueue.Online) and the
+	// cgroup's quota.
 	Procs int     `json:"procs"`
 	Limit float64 `json:"limit"`
 }
