@@ -11,6 +11,7 @@ import (
 type kernel struct {
 	buf                                      []byte
 	loadavg, statm, snmp, netstat, sockstat  procFile
+	sockstat6                                procFile
 	ports                                    procFile
 	psi                                      [3]procFile
 	cg                                       cgroupDir
@@ -28,7 +29,7 @@ func newKernel(root string) *kernel {
 	}
 	k := &kernel{
 		loadavg: p("proc/loadavg"), statm: p("proc/self/statm"),
-		snmp: p("proc/net/snmp"), netstat: p("proc/net/netstat"), sockstat: p("proc/net/sockstat"),
+		snmp: p("proc/net/snmp"), netstat: p("proc/net/netstat"), sockstat: p("proc/net/sockstat"), sockstat6: p("proc/net/sockstat6"),
 		ports:   p("proc/sys/net/ipv4/ip_local_port_range"),
 		threads: newThreads(filepath.Join(root, "proc/self/task"), filepath.Join(root, "proc/self/schedstat")),
 		page:    int64(os.Getpagesize()),
@@ -194,6 +195,10 @@ func (k *kernel) network(n *Network, baseline bool) {
 		n.Sockets, _ = lineValue(b, "sockets:", "used")
 		n.TCPInUse, _ = lineValue(b, "TCP:", "inuse")
 		n.TimeWait, _ = lineValue(b, "TCP:", "tw")
+		if b, ok = k.sockstat6.read(&k.buf); ok {
+			v6, _ := lineValue(b, "TCP6:", "inuse")
+			n.TCPInUse += v6
+		}
 		if b, ok = k.ports.read(&k.buf); ok {
 			if lo, hi, ok := parsePair(b); ok && hi >= lo && lo > 0 {
 				n.PortsLeft = max(0, hi-lo+1-n.TCPInUse-n.TimeWait)
@@ -203,7 +208,7 @@ func (k *kernel) network(n *Network, baseline bool) {
 }
 
 func (k *kernel) close() {
-	for _, f := range []*procFile{&k.loadavg, &k.statm, &k.snmp, &k.netstat, &k.sockstat, &k.ports,
+	for _, f := range []*procFile{&k.loadavg, &k.statm, &k.snmp, &k.netstat, &k.sockstat, &k.sockstat6, &k.ports,
 		&k.psi[0], &k.psi[1], &k.psi[2], &k.cpuStat, &k.cpuMax, &k.cfsQuota, &k.cfsPeriod} {
 		f.close()
 	}

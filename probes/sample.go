@@ -129,8 +129,9 @@ type Network struct {
 	ListenDrops     int64 `json:"listen_drops"`
 	TCPTimeouts     int64 `json:"tcp_timeouts"`
 	TCPSynRetrans   int64 `json:"tcp_syn_retrans"`
-	// From /proc/net/sockstat: sockets of every kind in use, TCP sockets
-	// in use, and TCP sockets in TIME_WAIT.
+	// From /proc/net/sockstat (and sockstat6): sockets of every kind in
+	// use, TCP sockets in use (IPv4 and IPv6), and TCP sockets in
+	// TIME_WAIT.
 	Sockets  int64 `json:"sockets"`
 	TCPInUse int64 `json:"tcp_inuse"`
 	TimeWait int64 `json:"time_wait"`
