@@ -187,3 +187,76 @@ func BenchmarkGeneratorSample(b *testing.B) {
 		g.Sample(time.Now())
 	}
 }
+
+func TestGeneratorQuota(t *testing.T) {
+	for _, c := range []struct {
+		tree, file, content string
+		want                float64
+	}{
+		{"v1", "sys/fs/cgroup/cpu/scalelab/gen/cpu.cfs_quota_us", "-1\n", 0},
+		{"v1", "sys/fs/cgroup/cpu/scalelab/gen/cpu.cfs_quota_us", "150000\n", 1.5},
+		{"v2", "sys/fs/cgroup/user.slice/app.scope/cpu.max", "max 100000\n", 0},
+		{"v2", "sys/fs/cgroup/user.slice/app.scope/cpu.max", "20000 100000\n", 0.2},
+	} {
+		dir := t.TempDir()
+		copyTree(t, c.tree, dir)
+		if err := os.WriteFile(filepath.Join(dir, c.file), []byte(c.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g := NewGenerator(Options{Root: dir})
+		s := g.Sample(time.Now())
+		g.Close()
+		if s.Cgroup.Quota != c.want || (c.want == 0) != (s.Cgroup.Note == "no quota") {
+			t.Errorf("%s %q: quota %v note %q, want %v", c.tree, c.content, s.Cgroup.Quota, s.Cgroup.Note, c.want)
+		}
+	}
+}
+
+// TestParseThisMachine runs each parser on this machine's own file,
+// skipping the files this kernel does not have.
+func TestParseThisMachine(t *testing.T) {
+	for _, c := range []struct {
+		path  string
+		parse func([]byte) bool
+	}{
+		{"/proc/loadavg", func(b []byte) bool { _, ok := parseLoadavg(b); return ok }},
+		{"/proc/self/statm", func(b []byte) bool { _, ok := parseStatm(b); return ok }},
+		{"/proc/self/schedstat", func(b []byte) bool { _, _, ok := parseSchedstat(b); return ok }},
+		{"/proc/pressure/cpu", func(b []byte) bool { _, ok := parsePressure(b); return ok }},
+		{"/proc/pressure/memory", func(b []byte) bool { _, ok := parsePressure(b); return ok }},
+		{"/proc/pressure/io", func(b []byte) bool { _, ok := parsePressure(b); return ok }},
+		{"/proc/net/snmp", func(b []byte) bool {
+			out := make([]int64, 4)
+			return tableValues(b, "Tcp:", snmpNames, out) && !slices.Contains(out, -1)
+		}},
+		{"/proc/net/netstat", func(b []byte) bool {
+			out := make([]int64, 4)
+			return tableValues(b, "TcpExt:", netstatNames, out) && !slices.Contains(out, -1)
+		}},
+		{"/proc/net/sockstat", func(b []byte) bool { _, ok := lineValue(b, "TCP:", "tw"); return ok }},
+		{"/proc/sys/net/ipv4/ip_local_port_range", func(b []byte) bool { _, _, ok := parsePair(b); return ok }},
+	} {
+		b, err := os.ReadFile(c.path)
+		if err != nil || len(b) == 0 {
+			t.Logf("%s: absent here (%v)", c.path, err)
+			continue
+		}
+		if !c.parse(b) {
+			t.Errorf("%s does not parse:\n%s", c.path, b)
+		}
+	}
+	cg, _ := os.ReadFile("/proc/self/cgroup")
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	d := findCgroup("/", cg, mi)
+	if d.version == 0 {
+		t.Log("no CPU cgroup here")
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(d.dir, "cpu.stat"))
+	if err != nil {
+		t.Fatalf("cgroup v%d at %s: %v", d.version, d.dir, err)
+	}
+	if _, ok := keyValue(b, "nr_throttled"); !ok {
+		t.Logf("cgroup v%d at %s has no nr_throttled (no CPU controller)", d.version, d.dir)
+	}
+}
