@@ -24,6 +24,7 @@ var needs = []struct {
 	{"apps", "deployments/scale", []string{"get", "update", "patch"}, "scale"},
 	{"apps", "replicasets", []string{"get", "list", "watch"}, "informer: revisions, versions, rollback's target"},
 	{"", "pods", []string{"get", "list", "watch", "delete"}, "informer; kill faults"},
+	{"", "pods/proxy", []string{"get"}, "the pods' /metrics (k8s.Deployment.PodScraper)"},
 	{"", "services", []string{"get", "list", "watch"}, "the Service selecting the pods"},
 	{"discovery.k8s.io", "endpointslices", []string{"get", "list", "watch"}, "the endpoints the load balances across"},
 	{"", "events", []string{"get", "list", "watch"}, "the event log"},
