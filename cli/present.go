@@ -15,6 +15,7 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui"
@@ -99,7 +100,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
 		}}
 	model = &modelSink{model: r.model}
-	sinks = []session.Sink{rec, model}
+	sinks = []session.Sink{rec, model, session.NewGenerator(probes.Thresholds{}, probes.Options{})}
 	if len(ths) > 0 {
 		// First: its events and its stop reach the others at once. Steps
 		// are known by their plan name, or their spec (a --step flag's).
@@ -157,6 +158,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			sum.SteadyState, sum.Rollbacks = steadyResult(res.SteadyState), rollbackResults(res.Rollbacks)
 			sum.Plan = r.plan
 			sum.Canary = canaryResult(res.Canary)
+			sum.Generator = generatorResult(res.Generator)
 			if r.search != nil {
 				sum.Search = searchResult(r.search.Result())
 			}

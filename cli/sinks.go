@@ -133,6 +133,8 @@ func (p *eventsSink) Event(e session.Event) {
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	case e.Source == session.FromCanary:
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, canaryLine(e))
+	case e.Source == session.FromGenerator:
+		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	}
 }
 

@@ -35,6 +35,9 @@ type Summary struct {
 	Search *SearchResult `json:"search,omitempty"`
 	// Canary is the canary's analysis, nil without a canary step judged.
 	Canary *CanaryResult `json:"canary,omitempty"`
+	// Generator is the judgement on the generator's own saturation, nil
+	// without its probes (a run shorter than their first second).
+	Generator *GeneratorResult `json:"generator,omitempty"`
 	// SteadyState is the steady state's judgement, absent without one;
 	// Rollbacks the rollback actions run, in order (absent when none ran).
 	SteadyState *SteadyStateResult `json:"steady_state,omitempty"`

@@ -34,6 +34,9 @@ func (r Summary) WriteText(w io.Writer) {
 	}
 	line("failed", "%d (transport errors and 5xx)", s.Failed)
 	line("dropped", "%d   late %d   max lag %s", s.Dropped, s.Late, ms(s.LagMaxMs))
+	if g := r.Generator; g != nil {
+		line("generator", "%s", g.line())
+	}
 	if rs := s.RetrySummary; rs != nil {
 		line("availability", "%.3f%% raw (each attempt)   %.3f%% effective (each request)", rs.RawAvailability*100,
 			rs.EffectiveAvailability*100)

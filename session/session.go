@@ -73,6 +73,9 @@ type Result struct {
 	// Canary is the canary's analysis (CanarySink), nil without a canary
 	// step judged.
 	Canary *CanaryResult
+	// Generator is the run's judgement on its own generator
+	// (GeneratorSink), nil without the probes.
+	Generator *GeneratorResult
 	// Verdict is the run's: aborted, steady-state-not-met (the baseline
 	// did not hold: no step ran), fail (a threshold not OK, a step failed,
 	// the steady state not met after the method, or a canary not

@@ -1,0 +1,269 @@
+package session
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scalelab/scalelab/probes"
+)
+
+// FromGenerator is the generator probes' events (GeneratorSink): the
+// generator started setting the pace (GeneratorSaturated), and stopped
+// (GeneratorRecovered).
+const FromGenerator Source = "generator"
+
+// The kinds of the generator probes' events.
+const (
+	GeneratorSaturated = "generator-saturated"
+	GeneratorRecovered = "generator-recovered"
+)
+
+// GeneratorSampleEvery is how often the generator probes are sampled.
+const GeneratorSampleEvery = time.Second
+
+// GeneratorBoundShare is the share of the sampled seconds at or above
+// which a run is generator-bound: a second or two of a loaded machine
+// does not make a minute's run worthless, a tenth of it does.
+const GeneratorBoundShare = 0.1
+
+// lateShare is the share of an interval's sends that may be late (over
+// 1 ms behind schedule) before lateness counts as saturation: a few late
+// sends on a busy machine are the scheduler's noise.
+const lateShare = 0.01
+
+// minLate is the fewest late sends in a second that count as saturation.
+const minLate = 10
+
+// runDelayPerCore is the run delay (the threads' wait for a CPU, summed
+// over them) per second and per core the process may use at or above
+// which it is saturated, unless the thresholds set one: 100 ms, a tenth
+// of each core's time.
+const runDelayPerCore = 100 * time.Millisecond
+
+// GeneratorResult is the run's judgement on its own generator: Saturated
+// (the run is generator-bound) when at least GeneratorBoundShare of the
+// sampled seconds were, with each reason's kind, how many seconds it
+// held and its worst reading ("cpu 1.96 of 2 cores (12 of 60 s)").
+type GeneratorResult struct {
+	Saturated bool     `json:"saturated"`
+	Reasons   []string `json:"reasons"`
+	// SaturatedS and SampledS are the seconds judged saturated and the
+	// seconds sampled.
+	SaturatedS float64 `json:"saturated_s"`
+	SampledS   float64 `json:"sampled_s"`
+	// Cgroup is the cgroup version the process runs under (1 or 2, 0 when
+	// unknown), Quota its CPU quota in cores (0: none).
+	Cgroup int     `json:"cgroup,omitempty"`
+	Quota  float64 `json:"quota_cores,omitempty"`
+}
+
+// GeneratorSink samples the generator's probes once a second of the
+// load's ticks (probes.Generator: CPU against its cores or quota,
+// throttling, run delay, the engine's late and dropped sends), judges
+// each second (probes.Judge), says when the generator starts and stops
+// setting the pace (FromGenerator events), and judges the run at its end
+// (Result.Generator). Its Last is the latest sample and judgement, for
+// the UI's saturation panel.
+type GeneratorSink struct {
+	th   probes.Thresholds
+	opts probes.Options
+
+	mu       sync.Mutex
+	g        *probes.Generator
+	control  Control
+	from     time.Time // the interval being sampled began
+	sent     uint64    // the interval's sends, late and dropped
+	late     uint64
+	dropped  uint64
+	cur      probes.Saturation
+	last     probes.GeneratorSample
+	sampled  time.Duration
+	busy     time.Duration
+	kinds    map[string]*reasonCount
+	saturate bool // the last judged interval was saturated
+}
+
+// reasonCount is a reason's kind over the run: how long it held and its
+// worst reading.
+type reasonCount struct {
+	held  time.Duration
+	worst string
+	order int
+}
+
+// NewGenerator returns the generator probes' sink, judging with th (zero
+// fields: probes.DefaultThresholds) and reading as opts says.
+func NewGenerator(th probes.Thresholds, opts probes.Options) *GeneratorSink {
+	return &GeneratorSink{th: th, opts: opts, kinds: map[string]*reasonCount{}}
+}
+
+// Open starts the probes.
+func (s *GeneratorSink) Open(i Info) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.control = i.Control
+	s.g = probes.NewGenerator(s.opts)
+	return nil
+}
+
+// Tick adds the tick's sends and, once a second of ticks passed, samples
+// and judges it.
+func (s *GeneratorSink) Tick(t Tick) {
+	snap := t.Snapshot
+	if snap == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.g == nil {
+		s.mu.Unlock()
+		return
+	}
+	if s.from.IsZero() {
+		s.from = snap.Start
+	}
+	s.sent += snap.Requests + snap.Dropped
+	s.late += snap.Late
+	s.dropped += snap.Dropped
+	if snap.End.Sub(s.from) < GeneratorSampleEvery {
+		s.mu.Unlock()
+		return
+	}
+	span := snap.End.Sub(s.from)
+	smp := s.g.Sample(snap.End)
+	th := s.th
+	th.Late = max(th.Late, uint64(float64(s.sent)*lateShare), minLate)
+	if th.RunDelay == 0 {
+		// Summed over the threads: a tenth of each core's second waiting.
+		th.RunDelay = time.Duration(float64(runDelayPerCore) * max(1, smp.CPU.Limit))
+	}
+	j := probes.Judge(smp, probes.Sends{Late: s.late, Dropped: s.dropped}, th)
+	s.last, s.cur = smp, j
+	s.sampled += span
+	if j.Saturated {
+		s.busy += span
+		for _, r := range j.Reasons {
+			k := reasonKind(r)
+			c := s.kinds[k]
+			if c == nil {
+				c = &reasonCount{order: len(s.kinds)}
+				s.kinds[k] = c
+			}
+			c.held += span
+			if worse(r, c.worst) {
+				c.worst = r
+			}
+		}
+	}
+	was := s.saturate
+	s.saturate = j.Saturated
+	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
+	control := s.control
+	s.mu.Unlock()
+	switch {
+	case j.Saturated && !was:
+		control.Emit(Event{Time: snap.End, Source: FromGenerator, Kind: GeneratorSaturated, Title: "generator-bound",
+			Message: "the generator sets the pace: " + strings.Join(j.Reasons, ", ")})
+	case !j.Saturated && was:
+		control.Emit(Event{Time: snap.End, Source: FromGenerator, Kind: GeneratorRecovered, Title: "generator keeps up",
+			Message: "the generator keeps up again"})
+	}
+}
+
+// Event does nothing: the probes follow the ticks.
+func (s *GeneratorSink) Event(Event) {}
+
+// Last is the latest sample and its judgement (zero before the first
+// second). Safe for concurrent use.
+func (s *GeneratorSink) Last() (probes.GeneratorSample, probes.Saturation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, s.cur
+}
+
+// Finish judges the run: Result.Generator.
+func (s *GeneratorSink) Finish(res *Result) {
+	if res == nil {
+		return
+	}
+	res.Generator = s.Result()
+}
+
+// Result is the run's judgement so far, nil before the first second was
+// sampled. Safe for concurrent use.
+func (s *GeneratorSink) Result() *GeneratorResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sampled == 0 {
+		return nil
+	}
+	r := &GeneratorResult{SaturatedS: s.busy.Seconds(), SampledS: s.sampled.Seconds(), Reasons: []string{},
+		Cgroup: s.last.Cgroup.Version, Quota: s.last.Cgroup.Quota}
+	r.Saturated = s.busy > 0 && float64(s.busy) >= GeneratorBoundShare*float64(s.sampled)
+	kinds := make([]string, 0, len(s.kinds))
+	for k := range s.kinds {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		a, b := s.kinds[kinds[i]], s.kinds[kinds[j]]
+		if a.held != b.held {
+			return a.held > b.held
+		}
+		return a.order < b.order
+	})
+	for _, k := range kinds {
+		c := s.kinds[k]
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s (%s of %s)", c.worst, seconds(c.held), seconds(s.sampled)))
+	}
+	return r
+}
+
+// Close ends the probes.
+func (s *GeneratorSink) Close(*Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.g != nil {
+		s.g.Close()
+		s.g = nil
+	}
+	return nil
+}
+
+// reasonKind is a reason's words without its figures: "cpu of cores",
+// "sends late".
+func reasonKind(r string) string {
+	var words []string
+	for _, w := range strings.Fields(r) {
+		if w != "" && !strings.ContainsAny(w[:1], "0123456789") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// worse reports whether reason a reads worse than b (the same kind): its
+// first figure is larger.
+func worse(a, b string) bool {
+	if b == "" {
+		return true
+	}
+	return firstFigure(a) > firstFigure(b)
+}
+
+// firstFigure is a reason's first number (commas between thousands).
+func firstFigure(r string) float64 {
+	for _, w := range strings.Fields(r) {
+		var v float64
+		if _, err := fmt.Sscanf(strings.ReplaceAll(strings.TrimSuffix(w, "%"), ",", ""), "%g", &v); err == nil {
+			return v
+		}
+	}
+	return 0
+}
+
+// seconds writes a duration in whole seconds: "12 s".
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.0f s", d.Seconds())
+}

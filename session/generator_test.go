@@ -1,0 +1,103 @@
+package session
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/probes"
+)
+
+// generatorTicks feeds s n one-second ticks of sent requests, late of
+// them late, calling during(i) before each.
+func generatorTicks(t *testing.T, s *GeneratorSink, n int, sent, late uint64, during func(i int)) {
+	t.Helper()
+	start := time.Now()
+	for i := range n {
+		during(i)
+		snap := engine.NewSnapshot()
+		snap.Start, snap.End = start.Add(time.Duration(i)*time.Second), start.Add(time.Duration(i+1)*time.Second)
+		snap.Requests, snap.Late = sent, late
+		s.Tick(Tick{Snapshot: snap})
+	}
+}
+
+// TestGeneratorSinkCPUBound pins the process to one core and spins beside
+// the ticks: the seconds are judged saturated, the run generator-bound,
+// and the reason names the CPU, with how long it held.
+func TestGeneratorSinkCPUBound(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	s := NewGenerator(probes.Thresholds{}, probes.Options{})
+	if err := s.Open(Info{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(nil)
+	var res Result
+	generatorTicks(t, s, 3, 1000, 0, func(int) {
+		for end := time.Now().Add(time.Second); time.Now().Before(end); {
+		}
+	})
+	s.Finish(&res)
+	g := res.Generator
+	if g == nil || !g.Saturated || g.SampledS != 3 || g.SaturatedS < 2 {
+		t.Fatalf("judgement %+v: want generator-bound over the 3 s sampled", g)
+	}
+	cpu := false
+	for _, r := range g.Reasons {
+		cpu = cpu || strings.HasPrefix(r, "cpu ") && strings.Contains(r, "of 1 core") && strings.HasSuffix(r, "of 3 s)")
+	}
+	// A loaded machine may lend the spinning less than the core: its
+	// threads then wait (run delay), a reason of its own.
+	if !cpu && !strings.HasPrefix(strings.Join(g.Reasons, ";"), "run delay") {
+		t.Errorf("reasons %q: want the CPU's (or the run delay's)", g.Reasons)
+	}
+	t.Logf("reasons %q", g.Reasons)
+}
+
+// TestGeneratorSinkLateSends: a second with a tenth of its sends late is
+// saturated, one with a few late is not (the scheduler's noise), and the
+// run is generator-bound when a tenth of its seconds were.
+func TestGeneratorSinkLateSends(t *testing.T) {
+	s := NewGenerator(probes.Thresholds{CPU: 100, RunDelay: time.Hour}, probes.Options{})
+	if err := s.Open(Info{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(nil)
+	late := []uint64{0, 5, 120, 0, 0, 0, 0, 0, 0, 0}
+	start := time.Now()
+	for i, l := range late {
+		snap := engine.NewSnapshot()
+		snap.Start, snap.End = start.Add(time.Duration(i)*time.Second), start.Add(time.Duration(i+1)*time.Second)
+		snap.Requests, snap.Late = 1000, l
+		s.Tick(Tick{Snapshot: snap})
+	}
+	g := s.Result()
+	if g == nil || !g.Saturated || g.SaturatedS != 1 || g.SampledS != 10 {
+		t.Fatalf("judgement %+v: want 1 of 10 s saturated, generator-bound", g)
+	}
+	if len(g.Reasons) != 1 || g.Reasons[0] != "120 sends late (1 s of 10 s)" {
+		t.Errorf("reasons %q", g.Reasons)
+	}
+	if _, j := s.Last(); j.Saturated {
+		t.Errorf("the last second judged %+v: want it keeping up", j)
+	}
+}
+
+func TestReasonKindAndWorst(t *testing.T) {
+	for r, want := range map[string]string{
+		"cpu 1.96 of 2 cores":           "cpu of cores",
+		"cpu 0.48 of 0.5 cores (quota)": "cpu of cores (quota)",
+		"throttled 40% of periods":      "throttled of periods",
+		"1,200 sends late":              "sends late",
+		"run delay 35 ms/s":             "run delay ms/s",
+	} {
+		if got := reasonKind(r); got != want {
+			t.Errorf("reasonKind(%q) = %q, want %q", r, got, want)
+		}
+	}
+	if !worse("1,200 sends late", "300 sends late") || worse("throttled 10% of periods", "throttled 40% of periods") || !worse("x 1", "") {
+		t.Error("worse compares the first figures")
+	}
+}
