@@ -151,7 +151,7 @@ func onlyStep(s *Sink) prometheus.Collector {
 type collectorFunc func(chan<- prometheus.Metric)
 
 func (f collectorFunc) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(f, ch) }
-func (f collectorFunc) Collect(ch chan<- prometheus.Metric)  { f(ch) }
+func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
 
 func lint(c prometheus.Collector) error {
 	problems, err := testutil.CollectAndLint(c)
@@ -185,7 +185,6 @@ func errorLines(n map[engine.ErrorClass]int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
 
 func stepEvent(kind, name, action string) session.Event {
 	return session.Event{Time: time.Now(), Source: session.FromStep, Kind: kind,
