@@ -21,7 +21,7 @@ import (
 func CheckAddr(addr string, anyAddr bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("want HOST:PORT such as 127.0.0.1:9464: %w", err)
+		return errors.New("want HOST:PORT such as 127.0.0.1:9464")
 	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return fmt.Errorf("port %q: want 0..65535", port)
@@ -32,10 +32,11 @@ func CheckAddr(addr string, anyAddr bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
+	where := strconv.Quote(host)
 	if host == "" {
-		host = "every interface"
+		where = "every interface"
 	}
-	return fmt.Errorf("%s is not a loopback address (the run's figures would be served to the network): give 127.0.0.1:PORT, or allow it with --metrics-listen-any", host)
+	return fmt.Errorf("%s is not a loopback address (the run's figures would be served to the network): give 127.0.0.1:PORT, or allow it with --metrics-listen-any", where)
 }
 
 // Listen checks addr (CheckAddr) and listens on it.
@@ -45,7 +46,11 @@ func Listen(addr string, anyAddr bool) (net.Listener, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err // the address is the caller's
+		}
+		return nil, fmt.Errorf("cannot listen: %w", err)
 	}
 	return ln, nil
 }
