@@ -39,6 +39,7 @@ type Sink struct {
 	status   [numClasses]uint64
 	errors   [engine.NumErrorClasses]uint64
 	versions map[string]*versionCount
+	named    int // versions counted by name (not unknown, other)
 	latency  *hdrhistogram.Histogram
 	service  *hdrhistogram.Histogram
 	inFlight int64
@@ -111,11 +112,7 @@ func (s *Sink) Tick(t session.Tick) {
 		s.errors[i] += n
 	}
 	for name, v := range sn.ByVersion {
-		c := s.versions[name]
-		if c == nil {
-			c = &versionCount{}
-			s.versions[name] = c
-		}
+		c := s.version(name)
 		c.requests += v.Requests
 		c.failed += v.Failed
 	}
@@ -128,6 +125,27 @@ func (s *Sink) Tick(t session.Tick) {
 	s.inFlight = sn.InFlight
 	s.dropped += sn.Dropped
 	s.late += sn.Late
+}
+
+// version is the running count of the version called name (a valid
+// UTF-8 label): at most engine.MaxVersions names are counted one by one
+// over the run, as in a snapshot; further ones count under
+// engine.OtherVersion.
+func (s *Sink) version(name string) *versionCount {
+	name = strings.ToValidUTF8(name, "?")
+	c := s.versions[name]
+	if c != nil {
+		return c
+	}
+	if name != engine.UnknownVersion && name != engine.OtherVersion && s.named >= engine.MaxVersions {
+		return s.version(engine.OtherVersion)
+	}
+	if name != engine.UnknownVersion && name != engine.OtherVersion {
+		s.named++
+	}
+	c = &versionCount{}
+	s.versions[name] = c
+	return c
 }
 
 // Event follows the steps in progress.
@@ -215,9 +233,8 @@ func (s *Sink) Collect(ch chan<- prometheus.Metric) {
 		counter(s.desc.errors, s.errors[c], c.String())
 	}
 	for name, v := range s.versions {
-		l := strings.ToValidUTF8(name, "?")
-		counter(s.desc.versionRequests, v.requests, l)
-		counter(s.desc.versionFailed, v.failed, l)
+		counter(s.desc.versionRequests, v.requests, name)
+		counter(s.desc.versionFailed, v.failed, name)
 	}
 	for _, h := range []struct {
 		d *prometheus.Desc

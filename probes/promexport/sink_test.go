@@ -200,6 +200,47 @@ func mustThreshold(t *testing.T, metric, expr string) analysis.Threshold {
 	return th
 }
 
+// TestVersionsBounded: over a run, at most engine.MaxVersions versions
+// are counted by name; the requests of further ones count under other.
+func TestVersionsBounded(t *testing.T) {
+	s := New(Options{})
+	for i := range engine.MaxVersions + 4 {
+		s.Tick(tick(map[int]uint64{200: 1}, nil, map[string]engine.VersionStats{"v" + itoa(i): {Requests: 1},
+			engine.UnknownVersion: {Requests: 2}}, 0, 0, 0))
+	}
+	if n := testutil.CollectAndCount(s, "scalelab_version_requests_total"); n != engine.MaxVersions+2 {
+		t.Errorf("%d version series, want %d named, unknown and other", n, engine.MaxVersions)
+	}
+	for name, n := range map[string]float64{engine.OtherVersion: 4, engine.UnknownVersion: 2 * float64(engine.MaxVersions+4), "v0": 1} {
+		got := versionRequests(t, s, name)
+		if got != n {
+			t.Errorf("version %s: %v requests, want %v", name, got, n)
+		}
+	}
+}
+
+// versionRequests is the version's requests counter.
+func versionRequests(t *testing.T, s *Sink, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(s)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "scalelab_version_requests_total" {
+			continue
+		}
+		for _, m := range mf.Metric {
+			if m.Label[0].GetValue() == name {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return -1
+}
+
 // TestHistogramsMatchClientGolang: the latency and service-time series,
 // built from the HDR buckets at scrape time, are what a client_golang
 // histogram with the same classic buckets and a native bucket factor of
