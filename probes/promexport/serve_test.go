@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/internal/promtooltest"
@@ -80,6 +82,7 @@ func TestEndpointServesValidExposition(t *testing.T) {
 		}
 	}
 	promtooltest.Check(t, []byte(body))
+	nativeOverHTTP(t, url)
 
 	if err := e.Close(nil); err != nil {
 		t.Fatal(err)
@@ -120,4 +123,43 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
 	}
 	return string(b)
+}
+
+// nativeOverHTTP: a scraper that asks for the protobuf format gets the
+// latency histogram with its native buckets beside the classic ones.
+func nativeOverHTTP(t *testing.T, url string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	for {
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); err != nil {
+			t.Fatalf("no scalelab_request_latency_seconds in the protobuf exposition (%s): %v", resp.Header.Get("Content-Type"), err)
+		}
+		if mf.GetName() != "scalelab_request_latency_seconds" {
+			continue
+		}
+		h := mf.Metric[0].GetHistogram()
+		var native int64
+		var acc int64
+		for _, d := range h.PositiveDelta {
+			acc += d
+			native += acc
+		}
+		if h.GetSchema() != NativeSchema || len(h.PositiveSpan) == 0 || uint64(native)+h.GetZeroCount() != h.GetSampleCount() ||
+			len(h.Bucket) != len(Buckets) || h.GetSampleCount() != 6 {
+			t.Errorf("latency over protobuf: schema %d, %d spans, %d in native buckets, %d classic buckets, count %d: want both kinds of buckets holding the 6 requests",
+				h.GetSchema(), len(h.PositiveSpan), native, len(h.Bucket), h.GetSampleCount())
+		}
+		return
+	}
 }

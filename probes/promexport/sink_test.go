@@ -353,3 +353,33 @@ func equalInts(a, b []int64) bool {
 	}
 	return true
 }
+
+// BenchmarkTickAndScrape is a tick of a million requests spread over the
+// latency range, then a scrape: the tick's cost is its histograms'
+// merge, whatever the rate.
+func BenchmarkTickAndScrape(b *testing.B) {
+	k := tick(map[int]uint64{200: 1_000_000}, nil, nil, 0, 0, 0)
+	for i := range int64(1_000_000) {
+		_ = k.Snapshot.Latency.RecordValue(50 + i%2_000_000)
+		_ = k.Snapshot.Service.RecordValue(40 + i%1_000_000)
+	}
+	s := New(Options{})
+	b.Run("tick", func(b *testing.B) {
+		for b.Loop() {
+			s.Tick(k)
+		}
+	})
+	b.Run("scrape", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := testutil.GatherAndCount(gatherer(s)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func gatherer(c prometheus.Collector) prometheus.Gatherer {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	return reg
+}
