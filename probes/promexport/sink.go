@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/session"
 )
 
@@ -157,7 +158,7 @@ func (s *Sink) Event(e session.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case e.Kind == "started":
+	case e.Kind == experiments.StateStarted:
 		s.steps[name]++
 	case session.StepEnds(e) && s.steps[name] > 0:
 		if s.steps[name]--; s.steps[name] == 0 {
