@@ -44,6 +44,9 @@ var loadBad = map[string][]string{
 	"retry-on":     {"", " ", ",", "5xx,", "200", "600", "499x", "bogus", "5xx\x01", "５xx", "NaN", "reset\u200b"},
 	"retry-budget": {"", "0%", "-1%", "1001%", "NaN%", "Inf%", "20", "20%%", " 20%", "2\x010%", "２０%", "1e309%"},
 	"junit":        {"", "/", "/nonexistent/junit.xml", "junit\x00.xml"},
+	"metrics-listen": {"0.0.0.0:9464", ":9464", "192.168.1.10:9464", "[::]:9464", "example.com:9464", "127.0.0.1", "127.0.0.1:",
+		"127.0.0.1:http", "127.0.0.1:70000", "127.0.0.1:-1", "127.0.0.1:1\x01", "1\x01.0.0.1:1", "１２７.0.0.1:1", " ", "NaN"},
+	"metrics-listen-any": {"true", "NaN", "2", ""},
 	"out": {"", "=", "xml=f", "jsonl", "jsonl=", "csv=", "JSONL=f", "jsonl\x01=f", "jsonl=/", "jsonl=/dev/null",
 		"jsonl=/nonexistent/f", "jsonl=f\x00", "ｊｓｏｎｌ=f", "NaN=f"},
 }

@@ -56,6 +56,8 @@ type loadFlags struct {
 	retry                  engine.RetryPolicy
 	// canary are the canary's flags.
 	canary canaryFlags
+	// metrics is --metrics-listen: the run served to Prometheus.
+	metrics metricsFlags
 }
 
 // register adds the flags to fs.
@@ -82,6 +84,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	f.rec.register(fs)
 	f.out.register(fs)
 	f.canary.register(fs)
+	f.metrics.register(fs)
 }
 
 // oneURL is the argument rule of the commands that take exactly one URL.
@@ -141,6 +144,9 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 		return nil, err
 	}
 	if err := f.out.check(f.jsonOut); err != nil {
+		return nil, err
+	}
+	if err := f.metrics.check(); err != nil {
 		return nil, err
 	}
 	if err := f.parseThresholds(); err != nil {

@@ -84,8 +84,8 @@ func (r runSpec) judged() []analysis.Threshold {
 func (r runSpec) shown(url string) string { return r.lf.shown(url) }
 
 // sinks are the consumers every presenter has: the recording, the load
-// model's track, the --out streams (closed by closeOuts), and the line
-// that says what runs.
+// model's track, the --out streams (closed by closeOuts), the
+// --metrics-listen endpoint, and the line that says what runs.
 func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks []session.Sink, closeOuts func(), err error) {
 	outs, closeOuts, err := r.lf.out.open(r.io.out, r.lf.jsonOut)
 	if err != nil {
@@ -101,6 +101,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		}}
 	model = &modelSink{model: r.model}
 	sinks = []session.Sink{rec, model, session.NewGenerator(probes.Thresholds{}, probes.Options{})}
+	var statuses func() []analysis.Status
 	if len(ths) > 0 {
 		// First: its events and its stop reach the others at once. Steps
 		// are known by their plan name, or their spec (a --step flag's).
@@ -109,6 +110,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
 		sinks = append([]session.Sink{judge}, sinks...)
+		statuses = judge.Statuses
 	}
 	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI); err != nil {
 		return nil, nil, nil, closeOuts, err
@@ -122,6 +124,12 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	}
 	if r.opened != nil {
 		sinks = append(sinks, openedSink(r.opened))
+	}
+	// Last: it listens once nothing else can fail.
+	if m, err := r.lf.metrics.sink(r.io.err, ths, statuses); err != nil {
+		return nil, nil, nil, closeOuts, err
+	} else if m != nil {
+		outs = append(outs, m)
 	}
 	return rec, model, append(sinks, outs...), closeOuts, nil
 }

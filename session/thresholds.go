@@ -155,6 +155,23 @@ func (t *ThresholdSink) step(e Event) {
 	}
 }
 
+// StepEnds reports whether e, a step's event (FromStep), ends its step:
+// a failed or cut action, a lasting fault's effect ending, or the action
+// completing for a step whose effect does not outlast it (as the judge
+// closes a step's span). A started step runs until one does.
+func StepEnds(e Event) bool {
+	if e.Step == nil {
+		return false
+	}
+	switch e.Kind {
+	case experiments.StateFailed, experiments.StateCut, experiments.StateEffectEnded:
+		return true
+	case experiments.StateCompleted:
+		return !lasting(*e.Step)
+	}
+	return false
+}
+
 // lasting reports a step whose effect outlasts its action (the faults
 // hang, latency, errors and bad-version), so that it ends with its effect
 // (its effect-ended event), not its action.
