@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/scalelab/scalelab/analysis"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/probes/promexport"
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
@@ -37,9 +38,11 @@ func (f *metricsFlags) check() error {
 }
 
 // sink listens on the address and returns the sink that serves the run
-// there, judged on ths whose live statuses are statuses (nil: none), and
-// says where on errOut; nil without --metrics-listen.
-func (f *metricsFlags) sink(errOut io.Writer, ths []analysis.Threshold, statuses func() []analysis.Status) (session.Sink, error) {
+// there, judged on ths whose live statuses are statuses (nil: none), with
+// the generator probes' latest reading from generator, and says where on
+// errOut; nil without --metrics-listen.
+func (f *metricsFlags) sink(errOut io.Writer, ths []analysis.Threshold, statuses func() []analysis.Status,
+	generator func() (probes.GeneratorSample, probes.Saturation)) (session.Sink, error) {
 	if f.listen == "" {
 		return nil, nil
 	}
@@ -50,7 +53,7 @@ func (f *metricsFlags) sink(errOut io.Writer, ths []analysis.Threshold, statuses
 	if err != nil {
 		return nil, badInput("--metrics-listen %q: %v", f.listen, err)
 	}
-	e := promexport.Serve(ln, promexport.Options{Thresholds: ths, Statuses: statuses})
+	e := promexport.Serve(ln, promexport.Options{Thresholds: ths, Statuses: statuses, Generator: generator})
 	fmt.Fprintf(errOut, "metrics at http://%s/metrics\n", e.Addr())
 	return e, nil
 }

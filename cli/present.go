@@ -100,7 +100,8 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
 		}}
 	model = &modelSink{model: r.model}
-	sinks = []session.Sink{rec, model, session.NewGenerator(probes.Thresholds{}, probes.Options{})}
+	gen := session.NewGenerator(probes.Thresholds{}, probes.Options{})
+	sinks = []session.Sink{rec, model, gen}
 	var statuses func() []analysis.Status
 	if len(ths) > 0 {
 		// First: its events and its stop reach the others at once. Steps
@@ -126,7 +127,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append(sinks, openedSink(r.opened))
 	}
 	// Last: it listens once nothing else can fail.
-	if m, err := r.lf.metrics.sink(r.io.err, ths, statuses); err != nil {
+	if m, err := r.lf.metrics.sink(r.io.err, ths, statuses, gen.Last); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if m != nil {
 		outs = append(outs, m)

@@ -11,6 +11,7 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/session"
 )
 
@@ -25,6 +26,9 @@ type Options struct {
 	// StepName names a step in scalelab_step_info (nil:
 	// session.StepLabel, its plan name or its spec).
 	StepName session.StepName
+	// Generator is the generator probes' latest sample and judgement (a
+	// session.GeneratorSink's Last; nil: no generator series).
+	Generator func() (probes.GeneratorSample, probes.Saturation)
 }
 
 // Sink is a session sink that keeps the run's running totals and serves
@@ -181,6 +185,8 @@ type descs struct {
 	requests, errors, versionRequests, versionFailed  *prometheus.Desc
 	latency, service, inFlight, dropped, late, thresh *prometheus.Desc
 	step                                              *prometheus.Desc
+	genSaturated, genCPU, genLimit, genRunDelay       *prometheus.Desc
+	genThrottled, genRSS                              *prometheus.Desc
 }
 
 func newDescs() descs {
@@ -199,6 +205,12 @@ func newDescs() descs {
 		late:            d("sends_late_total", "Open-loop sends made over 1 ms behind schedule."),
 		thresh:          d("threshold_passing", "1 while the threshold holds, 0 while it fails.", "threshold"),
 		step:            d("step_info", "1 for each step in progress.", "step"),
+		genSaturated:    d("generator_saturated", "1 while the generator sets the pace (generator-bound), else 0."),
+		genCPU:          d("generator_cpu_cores", "The generator's CPU use over the last second, in cores."),
+		genLimit:        d("generator_cpu_limit_cores", "The cores the generator may use (GOMAXPROCS, CPUs, cgroup quota)."),
+		genRunDelay:     d("generator_run_delay_ratio", "Seconds the generator's threads waited for a CPU per second."),
+		genThrottled:    d("generator_throttled_ratio", "Share of the cgroup's CPU periods throttled over the last second."),
+		genRSS:          d("generator_resident_memory_bytes", "The generator's resident memory."),
 	}
 }
 
@@ -208,6 +220,12 @@ func (s *Sink) Describe(ch chan<- *prometheus.Desc) {
 		s.desc.latency, s.desc.service, s.desc.inFlight, s.desc.dropped, s.desc.late, s.desc.thresh, s.desc.step} {
 		ch <- d
 	}
+	if s.opts.Generator != nil {
+		for _, d := range []*prometheus.Desc{s.desc.genSaturated, s.desc.genCPU, s.desc.genLimit, s.desc.genRunDelay,
+			s.desc.genThrottled, s.desc.genRSS} {
+			ch <- d
+		}
+	}
 }
 
 // Collect sends the totals as they are now. The histograms are built from
@@ -216,6 +234,9 @@ func (s *Sink) Collect(ch chan<- prometheus.Metric) {
 	var statuses []analysis.Status
 	if s.opts.Statuses != nil {
 		statuses = s.opts.Statuses() // before the lock: the judge has its own
+	}
+	if s.opts.Generator != nil {
+		s.collectGenerator(ch)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -260,5 +281,35 @@ func (s *Sink) Collect(ch chan<- prometheus.Metric) {
 	}
 	for name := range s.steps {
 		gauge(s.desc.step, 1, strings.ToValidUTF8(name, "?"))
+	}
+}
+
+// collectGenerator sends the generator probes' series, once they sampled
+// a second.
+func (s *Sink) collectGenerator(ch chan<- prometheus.Metric) {
+	smp, sat := s.opts.Generator()
+	if smp.At.IsZero() {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v)
+	}
+	saturated := 0.0
+	if sat.Saturated {
+		saturated = 1
+	}
+	gauge(s.desc.genSaturated, saturated)
+	if smp.CPU.Available {
+		gauge(s.desc.genCPU, smp.CPU.Cores)
+		gauge(s.desc.genLimit, smp.CPU.Limit)
+	}
+	if smp.RunQueue.Available {
+		gauge(s.desc.genRunDelay, smp.RunQueue.DelayPerSecond/1000)
+	}
+	if smp.Cgroup.Available && smp.Cgroup.Periods > 0 {
+		gauge(s.desc.genThrottled, smp.Cgroup.ThrottledShare)
+	}
+	if smp.Memory.Available && smp.Memory.RSS > 0 {
+		gauge(s.desc.genRSS, float64(smp.Memory.RSS))
 	}
 }
