@@ -75,7 +75,8 @@ type Snapshot struct {
 	// histogram of their opening times in microseconds (dial plus
 	// handshake), of the same geometry as Latency and counting
 	// ConnectionsOpened values; nil or empty when none was opened. Each
-	// is part of its request's latency. (Recordings do not keep them:
+	// is part of its request's latency. (A request abandoned at the end
+	// of the run does not count the connection it opened.) (Recordings do not keep them:
 	// a snapshot read from one has neither.)
 	ConnectionsOpened uint64
 	Connect           *hdrhistogram.Histogram
