@@ -275,6 +275,10 @@ func TestLoadModels(t *testing.T) {
 		if s.Model != "closed loop, 4 connections" {
 			t.Errorf("model %q", s.Model)
 		}
+		if s.ConnectionsOpened != 4 || srv.Conns() != 4 || s.ConnectMs["max"] <= 0 || s.Requests < 100 {
+			t.Errorf("connections_opened %d (server accepted %d), connect_ms %v for %d requests; want the 4 kept alive",
+				s.ConnectionsOpened, srv.Conns(), s.ConnectMs, s.Requests)
+		}
 	})
 	t.Run("stages", func(t *testing.T) {
 		t.Parallel()
