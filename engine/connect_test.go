@@ -32,10 +32,11 @@ func checkConnects(t *testing.T, total *engine.Snapshot, want, accepted uint64) 
 }
 
 // TestConnectionsOpenedWithoutKeepAlive opens one connection per request
-// and times each.
+// and times each. (The server's delay keeps these tests light: the
+// package's timing tests run beside them.)
 func TestConnectionsOpenedWithoutKeepAlive(t *testing.T) {
 	t.Parallel()
-	srv := enginetest.NewServer(t)
+	srv := enginetest.NewServer(t, enginetest.Delay(2*time.Millisecond))
 	res, _ := runLoad(t, srv.URL, engine.KeepAlive(false), engine.Concurrency(2), engine.Duration(200*time.Millisecond))
 	if res.Total.Requests < 20 || res.Total.Status[200] != res.Total.Requests {
 		t.Fatalf("requests %d, status %v, errors %v", res.Total.Requests, res.Total.Status, res.Total.Errors)
@@ -47,7 +48,7 @@ func TestConnectionsOpenedWithoutKeepAlive(t *testing.T) {
 // however many requests they send.
 func TestConnectionsOpenedWithKeepAlive(t *testing.T) {
 	t.Parallel()
-	srv := enginetest.NewServer(t)
+	srv := enginetest.NewServer(t, enginetest.Delay(2*time.Millisecond))
 	res, _ := runLoad(t, srv.URL, engine.Concurrency(3), engine.Duration(200*time.Millisecond))
 	if res.Total.Requests < 30 || res.Total.Status[200] != res.Total.Requests {
 		t.Fatalf("requests %d, status %v, errors %v", res.Total.Requests, res.Total.Status, res.Total.Errors)
@@ -61,7 +62,7 @@ func TestConnectTimesTheTLSHandshake(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(srv.Close)
-	res, _ := runLoad(t, srv.URL, engine.KeepAlive(false), engine.Insecure(true), engine.Concurrency(1),
+	res, _ := runLoad(t, srv.URL, engine.KeepAlive(false), engine.Insecure(true), engine.Rate(100),
 		engine.Duration(150*time.Millisecond))
 	if res.Total.Requests == 0 || res.Total.Status[200] != res.Total.Requests {
 		t.Fatalf("requests %d, status %v, errors %v", res.Total.Requests, res.Total.Status, res.Total.Errors)
