@@ -72,6 +72,10 @@ type summary struct {
 	ServiceMs    map[string]float64 `json:"service_ms"`
 	Availability float64            `json:"availability"`
 	BytesOut     uint64             `json:"bytes_out"`
+	// ConnectionsOpened and ConnectMs are absent when no connection was
+	// opened.
+	ConnectionsOpened uint64             `json:"connections_opened"`
+	ConnectMs         map[string]float64 `json:"connect_ms"`
 }
 
 // checkSent checks that every request due in the window was sent or counted
@@ -271,6 +275,10 @@ func TestLoadModels(t *testing.T) {
 		if s.Model != "closed loop, 4 connections" {
 			t.Errorf("model %q", s.Model)
 		}
+		if s.ConnectionsOpened != 4 || srv.Conns() != 4 || s.ConnectMs["max"] <= 0 || s.Requests < 100 {
+			t.Errorf("connections_opened %d (server accepted %d), connect_ms %v for %d requests; want the 4 kept alive",
+				s.ConnectionsOpened, srv.Conns(), s.ConnectMs, s.Requests)
+		}
 	})
 	t.Run("stages", func(t *testing.T) {
 		t.Parallel()
@@ -321,6 +329,10 @@ func TestLoadRequestShape(t *testing.T) {
 	checkSent(t, s, 5)
 	if s.Requests == 0 || s.BytesOut != 7*s.Requests || srv.Conns() != s.Requests {
 		t.Errorf("requests %d bytes out %d connections %d, want 7 bytes and one connection per request", s.Requests, s.BytesOut, srv.Conns())
+	}
+	if s.ConnectionsOpened != s.Requests || s.ConnectMs["max"] <= 0 || s.ConnectMs["p99"] > s.ConnectMs["max"] {
+		t.Errorf("connections_opened %d, connect_ms %v; want one connection timed per request (%d)", s.ConnectionsOpened,
+			s.ConnectMs, s.Requests)
 	}
 }
 

@@ -12,11 +12,11 @@ func (s *Snapshot) CopyFrom(o *Snapshot) { s.CopyFromPacked(o, nil) }
 // holds them in packed form (see MergePacked): the same copy, at the cost
 // of clearing s's histograms and adding the buckets in use. p may be nil.
 func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
-	lat, svc, failed, eff := s.Latency, s.Service, s.FailedLatency, s.Effective
+	lat, svc, failed, eff, conn := s.Latency, s.Service, s.FailedLatency, s.Effective, s.Connect
 	status, versions := s.Status, s.ByVersion
 	*s = Snapshot{}
 	s.Latency, s.Service, s.FailedLatency = resetHist(lat), resetHist(svc), resetHist(failed)
-	s.Effective = resetHist(eff)
+	s.Effective, s.Connect = resetHist(eff), resetHist(conn)
 	clear(status)
 	s.Status = status
 	if len(o.ByVersion) > 0 {

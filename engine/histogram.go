@@ -38,6 +38,7 @@ func (p *Packed) Pack(s *Snapshot) {
 	p.pack(s.Service)
 	p.pack(s.FailedLatency)
 	p.pack(s.Effective)
+	p.pack(s.Connect)
 	for _, vs := range s.ByVersion {
 		p.pack(vs.Latency)
 	}

@@ -24,26 +24,32 @@ type counts struct {
 	// the budget refused, and their latency (nil without retries).
 	retries, effRequests, effFailed, exhausted uint64
 	effective                                  *hdrhistogram.Histogram
+	// conns counts the connections the requests opened, connect their
+	// opening times (see result.connect).
+	conns   uint64
+	connect *hdrhistogram.Histogram
 	// versions holds the requests with a version, by version (nil until
 	// the first; see addVersion).
 	versions map[string]*versionCounts
 }
 
 func newCounts() *counts {
-	return &counts{latency: NewHistogram(), service: NewHistogram(), failedLat: NewHistogram()}
+	return &counts{latency: NewHistogram(), service: NewHistogram(), failedLat: NewHistogram(),
+		connect: NewHistogram()}
 }
 
 // reset empties c for reuse, keeping its histograms' memory and the
 // entries of the versions it saw.
 func (c *counts) reset() {
-	lat, svc, failed, eff, versions := c.latency, c.service, c.failedLat, c.effective, c.versions
+	lat, svc, failed, eff, conn, versions := c.latency, c.service, c.failedLat, c.effective, c.connect, c.versions
 	lat.Reset()
 	svc.Reset()
 	failed.Reset()
+	conn.Reset()
 	if eff != nil {
 		eff.Reset()
 	}
-	*c = counts{latency: lat, service: svc, failedLat: failed, effective: eff, versions: versions}
+	*c = counts{latency: lat, service: svc, failedLat: failed, effective: eff, connect: conn, versions: versions}
 	c.resetVersions()
 }
 
@@ -60,6 +66,11 @@ type result struct {
 	first      time.Duration
 	retry      bool
 	retryAfter time.Duration
+	// opened is set when the attempt opened a connection (dialled and,
+	// for https, completed the TLS handshake); connect is then how long
+	// that took. A failed dial opens none.
+	opened  bool
+	connect time.Duration
 	// version names who answered (see VersionHeader and Balance), nil when
 	// unknown. It may point into the worker's response: it is valid until
 	// the worker's next request, so record the result before that.
@@ -248,6 +259,10 @@ func (s *stripe) count(r *result) {
 	if r.retry {
 		c.retries++
 	}
+	if r.opened {
+		c.conns++
+		_ = c.connect.RecordValue(clamp(int64(r.connect / time.Microsecond)))
+	}
 	if len(r.version) > 0 {
 		c.addVersion(r.version, lat, failed, r.status == 0)
 	}
@@ -342,6 +357,10 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
 	snap.FailedLatency.Merge(c.failedLat)
+	if c.conns > 0 {
+		snap.ConnectionsOpened += c.conns
+		mergeHist(&snap.Connect, c.connect, nil)
+	}
 	if c.effective != nil {
 		snap.Retries += c.retries
 		snap.EffectiveRequests += c.effRequests

@@ -13,7 +13,7 @@ import (
 func (w *worker) roundTrip(r *result) error {
 	cl := w.e.client
 	deadline := w.e.start.Add(r.sent + cl.timeout)
-	if err := w.connect(r.sent, deadline); err != nil {
+	if err := w.connect(r, deadline); err != nil {
 		return err
 	}
 	cn := &w.cn
@@ -63,10 +63,14 @@ func (w *worker) roundTrip(r *result) error {
 	return nil
 }
 
-// connect makes sure the worker has a connection to send on at offset now:
-// its open one, unless that went stale (nothing was sent on it, so the
-// request goes out on a new one) or Balance moves it, else a new one.
-func (w *worker) connect(now time.Duration, deadline time.Time) error {
+// connect makes sure the worker has a connection to send r on at its
+// send offset: its open one, unless that went stale (nothing was sent on
+// it, so the request goes out on a new one) or Balance moves it, else a
+// new one, whose opening (the dial, and the TLS handshake for https) it
+// times into r (see result.connect). A kept-alive request reads no clock
+// here.
+func (w *worker) connect(r *result, deadline time.Time) error {
+	now := r.sent
 	var v *epView
 	if b := w.e.bal; b != nil {
 		if v = b.current(); v != w.view {
@@ -90,6 +94,7 @@ func (w *worker) connect(now time.Duration, deadline time.Time) error {
 		w.avoid = nil
 		addr = ep.st.addr
 	}
+	began := w.e.since()
 	nc, rc, err := dial(cl, addr, deadline)
 	if err != nil {
 		if ep != nil {
@@ -98,6 +103,7 @@ func (w *worker) connect(now time.Duration, deadline time.Time) error {
 		}
 		return err
 	}
+	r.connect, r.opened = w.e.since()-began, true
 	w.cn.open(nc, rc, cl.tls == nil, now)
 	if ep != nil {
 		w.cn.ep, w.cn.version = ep.st, ep.version

@@ -69,6 +69,17 @@ type Snapshot struct {
 	// fails fast, shows there instead of as a faster service. Nil or empty
 	// in a snapshot read from a recording made before it was kept.
 	FailedLatency *hdrhistogram.Histogram
+	// ConnectionsOpened counts the connections the requests opened (the
+	// dial, and the TLS handshake for https, succeeded): with keep-alive
+	// about one per worker, without it one per request. Connect is the
+	// histogram of their opening times in microseconds (dial plus
+	// handshake), of the same geometry as Latency and counting
+	// ConnectionsOpened values; nil or empty when none was opened. Each
+	// is part of its request's latency. (A request abandoned at the end
+	// of the run does not count the connection it opened.) (Recordings do not keep them:
+	// a snapshot read from one has neither.)
+	ConnectionsOpened uint64
+	Connect           *hdrhistogram.Histogram
 	// With retries (see Retries), the figures above are raw: each attempt
 	// counts. Retries counts the attempts after a request's first, so
 	// that Requests = EffectiveRequests + Retries over a whole run.
@@ -175,7 +186,7 @@ func serverError(code int) bool { return code >= 500 }
 func (s *Snapshot) Elapsed() time.Duration { return s.End.Sub(s.Start) }
 
 // MergeCounts adds o's counters into s (requests, statuses, errors, bytes,
-// dropped, late, lag, retries and the effective counts, and each version's requests, errors and failures), leaving
+// dropped, late, lag, connections opened, retries and the effective counts, and each version's requests, errors and failures), leaving
 // the window, gauges and histograms alone: the cheap part of Merge, for
 // running totals that need no percentiles. A version new to s gets a nil
 // Latency.
@@ -203,6 +214,7 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 	s.Late += o.Late
 	s.LagSum += o.LagSum
 	s.LagMax = max(s.LagMax, o.LagMax)
+	s.ConnectionsOpened += o.ConnectionsOpened
 	s.Retries += o.Retries
 	s.EffectiveRequests += o.EffectiveRequests
 	s.EffectiveFailed += o.EffectiveFailed
@@ -242,6 +254,9 @@ func (s *Snapshot) MergePacked(o *Snapshot, p *Packed) {
 	mergeHist(&s.Latency, o.Latency, p)
 	mergeHist(&s.Service, o.Service, p)
 	mergeHist(&s.FailedLatency, o.FailedLatency, p)
+	if o.Connect != nil && o.Connect.TotalCount() > 0 {
+		mergeHist(&s.Connect, o.Connect, p)
+	}
 	if o.Effective != nil && o.Effective.TotalCount() > 0 {
 		mergeHist(&s.Effective, o.Effective, p)
 	}

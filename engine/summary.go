@@ -78,6 +78,13 @@ type Summary struct {
 	BytesOut uint64 `json:"bytes_out"`
 	// LagMaxMs is the largest scheduling lag (actual minus intended send).
 	LagMaxMs float64 `json:"lag_max_ms"`
+	// ConnectionsOpened counts the connections the requests opened (see
+	// Snapshot.ConnectionsOpened), ConnectMs their opening times (the
+	// dial, and the TLS handshake for https), part of those requests'
+	// latency. Both absent when no connection was opened, and in a
+	// summary of a recording (recordings do not keep them).
+	ConnectionsOpened uint64       `json:"connections_opened,omitempty"`
+	ConnectMs         *Percentiles `json:"connect_ms,omitempty"`
 	// ByVersion splits the requests by the version that answered them
 	// (see Snapshot.ByVersion), those without one under UnknownVersion, so
 	// that the entries sum to Requests; absent when no request had a
@@ -195,6 +202,11 @@ func Summarize(total *Snapshot, windowS float64) Summary {
 		LagMaxMs:        round3(float64(total.LagMax.Microseconds()) / 1000),
 		ByVersion:       summarizeVersions(total),
 		RetrySummary:    summarizeRetries(total),
+	}
+	if total.ConnectionsOpened > 0 && total.Connect != nil && total.Connect.TotalCount() > 0 {
+		s.ConnectionsOpened = total.ConnectionsOpened
+		p := PercentilesOf(total.Connect)
+		s.ConnectMs = &p
 	}
 	if s.DurationS > 0 {
 		s.RPS = round3(float64(total.Requests) / s.DurationS)

@@ -27,6 +27,9 @@ func (r Summary) WriteText(w io.Writer) {
 	line("latency, ok", "%s", pctLine(s.OKLatencyMs))
 	line("latency, failed", "%s", pctLine(s.FailedLatencyMs))
 	line("service time", "%s", pctLine(s.ServiceMs))
+	if s.ConnectMs != nil {
+		line("connect", "%s   (%d connections opened)", pctLine(*s.ConnectMs), s.ConnectionsOpened)
+	}
 	line("status", "%s", countsLine(s.Status, true))
 	line("transport errors", "%s", countsLine(s.Errors, false))
 	for _, class := range slices.Sorted(maps.Keys(s.ErrorDetail)) {

@@ -39,3 +39,24 @@ func TestTextShowsErrorCauses(t *testing.T) {
 		t.Errorf("text summary:\n%s\nwant the lines:\n%s", b.String(), want)
 	}
 }
+
+// TestTextShowsConnects: the text summary has a connect line when the
+// run opened connections, and none otherwise.
+func TestTextShowsConnects(t *testing.T) {
+	s := engine.NewSnapshot()
+	s.Requests, s.Status[200] = 4, 4
+	var b bytes.Buffer
+	Summary{Command: "load", Target: "http://127.0.0.1:1/", Model: "rate 1/s", Summary: engine.Summarize(s, 1)}.WriteText(&b)
+	if strings.Contains(b.String(), "connect") {
+		t.Errorf("text summary without connections opened:\n%s", b.String())
+	}
+	s.ConnectionsOpened, s.Connect = 2, engine.NewHistogram()
+	_ = s.Connect.RecordValue(250)
+	_ = s.Connect.RecordValue(1500)
+	b.Reset()
+	Summary{Command: "load", Target: "http://127.0.0.1:1/", Model: "rate 1/s", Summary: engine.Summarize(s, 1)}.WriteText(&b)
+	if want := "  connect           p50 0.25ms"; !strings.Contains(b.String(), want) ||
+		!strings.Contains(b.String(), "max 1.50ms") || !strings.Contains(b.String(), "(2 connections opened)\n") {
+		t.Errorf("text summary:\n%s\nwant a line starting %q, max 1.50ms and 2 connections opened", b.String(), want)
+	}
+}
