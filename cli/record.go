@@ -240,6 +240,15 @@ func (r *recorder) canary(e session.Event) {
 	r.event(recordings.Event{Time: e.Time, Source: recordings.FromCanary, Kind: e.Kind, Message: e.Message, Label: e.Title})
 }
 
+// titled records an event of source as it is, its title the label (the
+// generator's probes).
+func (r *recorder) titled(source recordings.Source, e session.Event) {
+	if r == nil {
+		return
+	}
+	r.event(recordings.Event{Time: e.Time, Source: source, Kind: e.Kind, Message: e.Message, Label: e.Title})
+}
+
 // warn reports a recording problem: to the UI while one runs, else on
 // stderr.
 func (r *recorder) warn(err error) {

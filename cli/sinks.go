@@ -56,6 +56,8 @@ func (r *recordSink) Event(e session.Event) {
 		r.rec.judge(e)
 	case e.Source == session.FromCanary:
 		r.rec.canary(e)
+	case e.Source == session.FromGenerator:
+		r.rec.titled(recordings.FromGenerator, e)
 	default:
 		r.rec.operator(e)
 	}

@@ -31,6 +31,11 @@ const (
 	// ("canary-promoted", "canary-rolled-back", "canary-action-failed").
 	// Label is the event's title ("canary 2/6 pass").
 	FromCanary Source = "canary"
+	// FromGenerator is the generator's probes (1.6; an older file has
+	// none): the generator started setting the pace
+	// ("generator-saturated") or stopped ("generator-recovered"). Label
+	// is the event's title.
+	FromGenerator Source = "generator"
 )
 
 // Event is one timestamped thing that happened in a session.

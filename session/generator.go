@@ -74,6 +74,7 @@ type GeneratorSink struct {
 	mu       sync.Mutex
 	g        *probes.Generator
 	control  Control
+	start    time.Time // the session's
 	from     time.Time // the interval being sampled began
 	sent     uint64    // the interval's sends, late and dropped
 	late     uint64
@@ -105,8 +106,20 @@ func (s *GeneratorSink) Open(i Info) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.control = i.Control
+	s.start = i.Start
 	s.g = probes.NewGenerator(s.opts)
 	return nil
+}
+
+// at is t as the recording keeps a frame's end: the session's start
+// (wall clock) plus the monotonic time since, so that a replay hands out
+// the event with the frame it followed, not after a later one as the
+// wall clock's drift from the monotonic one may put it.
+func (s *GeneratorSink) at(t time.Time) time.Time {
+	if s.start.IsZero() {
+		return t
+	}
+	return s.start.Round(0).Add(t.Sub(s.start))
 }
 
 // Tick adds the tick's sends and, once a second of ticks passed, samples
@@ -160,14 +173,14 @@ func (s *GeneratorSink) Tick(t Tick) {
 	was := s.saturate
 	s.saturate = j.Saturated
 	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
-	control := s.control
+	control, at := s.control, s.at(snap.End)
 	s.mu.Unlock()
 	switch {
 	case j.Saturated && !was:
-		control.Emit(Event{Time: snap.End, Source: FromGenerator, Kind: GeneratorSaturated, Title: "generator-bound",
+		control.Emit(Event{Time: at, Source: FromGenerator, Kind: GeneratorSaturated, Title: "generator-bound",
 			Message: "the generator sets the pace: " + strings.Join(j.Reasons, ", ")})
 	case !j.Saturated && was:
-		control.Emit(Event{Time: snap.End, Source: FromGenerator, Kind: GeneratorRecovered, Title: "generator keeps up",
+		control.Emit(Event{Time: at, Source: FromGenerator, Kind: GeneratorRecovered, Title: "generator keeps up",
 			Message: "the generator keeps up again"})
 	}
 }

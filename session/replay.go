@@ -196,7 +196,7 @@ func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 		case recordings.FromCluster:
 			c, _ := e.Cluster()
 			ev.Cluster = &c
-		case recordings.FromOperator, recordings.FromCanary:
+		case recordings.FromOperator, recordings.FromCanary, recordings.FromGenerator:
 			ev.Title = e.Label
 		case recordings.FromStep:
 			var r experiments.Result
