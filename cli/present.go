@@ -266,6 +266,9 @@ func (r runSpec) interactive() error {
 		if c, ok := sink.(*session.CanarySink); ok {
 			ucfg.Canary, ucfg.Asks = c, asker.Asks() // the panel, the c key and the operator's yes or no
 		}
+		if g, ok := sink.(*session.GeneratorSink); ok {
+			ucfg.Generator = g.Last // the generator panel says the probes' judgement
+		}
 	}
 	giveBack := savedTerminal(out)
 	defer restoreOnPanic(giveBack)()

@@ -22,6 +22,7 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
@@ -98,6 +99,10 @@ type Config struct {
 	// Steps are the scripted steps: the next one due is shown with its
 	// countdown.
 	Steps []experiments.Step
+	// Generator (optional) is the generator probes' latest reading and
+	// judgement (a session.GeneratorSink's Last): the generator panel then
+	// says what they judged, as the summary will.
+	Generator func() (probes.GeneratorSample, probes.Saturation)
 	// Canary (optional) is the session's canary judge: its panel shows
 	// while a canary is judged and after, and the canary key starts one
 	// on a cluster that runs canaries. Asks (optional) are its questions

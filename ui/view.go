@@ -367,6 +367,11 @@ func (m Model) generatorStats() generator.Stats {
 	if c, ok := m.lastColumn(); ok {
 		s.RPS, s.DroppedRate, s.LateRate = c.RPS, c.Dropped, c.Late
 	}
+	if m.cfg.Generator != nil {
+		if smp, sat := m.cfg.Generator(); !smp.At.IsZero() {
+			s.Probed, s.Saturated, s.Reasons = true, sat.Saturated, sat.Reasons
+		}
+	}
 	return s
 }
 

@@ -39,11 +39,23 @@ type Stats struct {
 	CPU      float64
 	CPUKnown bool
 	Procs    int
+	// Probed is set once the generator's probes judged a second
+	// (session.GeneratorSink): Saturated and Reasons are then their
+	// judgement, the one the summary gives, and the panel says it.
+	Probed    bool
+	Saturated bool
+	Reasons   []string
 }
 
 // Bottleneck says why the generator, not the target, limits the figures, or
 // "" when nothing says so.
 func Bottleneck(s Stats) string {
+	if s.Probed {
+		if !s.Saturated {
+			return ""
+		}
+		return "generator-bound: " + strings.Join(s.Reasons, ", ")
+	}
 	switch {
 	case s.CPUKnown && s.CPU >= CPUBusy:
 		return fmt.Sprintf("generator CPU at %.0f%% of %d cores: it is the bottleneck", s.CPU*100, s.Procs)

@@ -24,6 +24,10 @@ func TestBottleneck(t *testing.T) {
 		{"dropped", Stats{RPS: 1000, DroppedRate: 3}, "sends dropped"},
 		{"closed loop has no schedule", Stats{Closed: true, RPS: 1000, LateRate: 500, DroppedRate: 3}, ""},
 		{"closed loop cpu bound", Stats{Closed: true, CPU: 0.99, CPUKnown: true, Procs: 1}, "generator CPU at 99% of 1 cores"},
+		// Once probed, the probes' judgement is the panel's, as the summary's.
+		{"probed saturated", Stats{RPS: 1000, Probed: true, Saturated: true, Reasons: []string{"run delay 135 ms/s", "120 sends late"}},
+			"generator-bound: run delay 135 ms/s, 120 sends late"},
+		{"probed keeps up", Stats{RPS: 1000, LateRate: 80, Probed: true}, ""},
 	} {
 		got := Bottleneck(tc.s)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
