@@ -24,6 +24,23 @@ const (
 	InconclusiveDecision Action = "inconclusive"
 )
 
+// Verb is the action as a question and an answer say it: "promote", or
+// "roll back" (for any other).
+func (a Action) Verb() string {
+	if a == Promote {
+		return "promote"
+	}
+	return "roll back"
+}
+
+// Done is Verb's past tense: "promoted", "rolled back".
+func (a Action) Done() string {
+	if a == Promote {
+		return "promoted"
+	}
+	return "rolled back"
+}
+
 // Decision is the outcome of a canary's analysis so far.
 type Decision struct {
 	// Action is Undecided until the intervals decide.

@@ -393,9 +393,9 @@ func (s *CanarySink) decideLocked(d canary.Decision) {
 // sink's bound, records its end and emits it, then closes ended.
 func (s *CanarySink) act(action canary.Action, ended chan struct{}) {
 	defer close(ended)
-	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, "roll back"
+	act, done, verb := s.cl.AbortCanary, CanaryRolledBack, action.Verb()
 	if action == canary.Promote {
-		act, done, verb = s.cl.PromoteCanary, CanaryPromoted, "promote"
+		act, done = s.cl.PromoteCanary, CanaryPromoted
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.bound)
 	defer cancel()
@@ -405,7 +405,7 @@ func (s *CanarySink) act(action canary.Action, ended chan struct{}) {
 	// Emitted unlocked: from outside a delivery, Emit delivers at once,
 	// to this sink too.
 	s.mu.Lock()
-	kind, msg, title := done, fmt.Sprintf("canary %s: %s in %s", s.res.Version, pastTense(verb), took), "canary "+pastTense(verb)
+	kind, msg, title := done, fmt.Sprintf("canary %s: %s in %s", s.res.Version, action.Done(), took), "canary "+action.Done()
 	if err != nil {
 		s.res.ActionFailed = true
 		s.res.Note = fmt.Sprintf("%s %s: %v", verb, s.res.Version, err)
@@ -415,14 +415,6 @@ func (s *CanarySink) act(action canary.Action, ended chan struct{}) {
 	}
 	s.mu.Unlock()
 	s.control.Emit(Event{Source: FromCanary, Kind: kind, Message: msg, Title: title})
-}
-
-// pastTense is "promoted" or "rolled back".
-func pastTense(verb string) string {
-	if verb == "promote" {
-		return "promoted"
-	}
-	return "rolled back"
 }
 
 // emitLocked emits a FromCanary event from inside the sink's calls

@@ -58,32 +58,23 @@ func (s *CanarySink) askAndAct(ctx context.Context, q CanaryQuestion, ended chan
 	s.res.Awaiting, s.asking = false, nil
 	if step := s.preempted; step != "" {
 		action := s.res.Action
-		s.res.Note = fmt.Sprintf("the plan's step %s acted (%s) before the operator answered", step, words(action))
+		s.res.Note = fmt.Sprintf("the plan's step %s acted (%s) before the operator answered", step, action.Verb())
 		s.mu.Unlock()
 		s.control.Emit(Event{Source: FromCanary, Kind: CanaryAnswered, Title: "canary " + string(action),
 			Message: fmt.Sprintf("canary %s: the plan's step %s acted (%s) before the operator answered: the question is withdrawn",
-				q.Version, step, words(action))})
+				q.Version, step, action.Verb())})
 		close(ended)
 		return
 	}
-	msg := fmt.Sprintf("canary %s: the run ended unanswered: %s", q.Version, words(q.Proposed))
+	msg := fmt.Sprintf("canary %s: the run ended unanswered: %s", q.Version, q.Proposed.Verb())
 	if err == nil && (a == canary.Promote || a == canary.Rollback) {
 		s.res.Action, s.res.Confirmed = a, true
-		msg = fmt.Sprintf("canary %s: the operator answered %s", q.Version, words(a))
+		msg = fmt.Sprintf("canary %s: the operator answered %s", q.Version, a.Verb())
 	}
 	action := s.res.Action
 	s.mu.Unlock()
 	s.control.Emit(Event{Source: FromCanary, Kind: CanaryAnswered, Message: msg, Title: "canary " + string(action)})
 	s.act(action, ended)
-}
-
-// words is an action as a question and an answer say it: "promote",
-// "roll back".
-func words(a canary.Action) string {
-	if a == canary.Promote {
-		return "promote"
-	}
-	return "roll back"
 }
 
 // Start runs a canary step the operator asked for (action as a plan

@@ -90,20 +90,12 @@ func answer(ask CanaryAsk, a canary.Action) tea.Cmd {
 	}
 }
 
-// verbOf is an action as the question says it.
-func verbOf(a canary.Action) string {
-	if a == canary.Promote {
-		return "promote"
-	}
-	return "roll back"
-}
-
 // onCanaryAsk shows the sink's question: y takes the proposed action, n
 // the other (a canary is never left held undecided); esc does not
 // answer it.
 func (m Model) onCanaryAsk(a CanaryAsk) (tea.Model, tea.Cmd) {
 	q := a.Question
-	yes, no := verbOf(q.Proposed), verbOf(q.Other())
+	yes, no := q.Proposed.Verb(), q.Other().Verb()
 	what := "canary " + q.Version
 	if q.Decision.Action == canary.InconclusiveDecision {
 		what += " inconclusive"
@@ -177,19 +169,11 @@ func (m Model) onCanary() Model {
 		m.mode, m.confirm = modeNormal, confirmation{}
 		m = m.setStatus(fmt.Sprintf("canary %s: the question is withdrawn: %s", c.Version, cmp.Or(c.Note, "the run ended")))
 	case prev != nil && !prev.Acted && c.Acted:
-		m = m.setStatus(fmt.Sprintf("canary %s: %s", c.Version, pastTense(verbOf(c.Action))))
+		m = m.setStatus(fmt.Sprintf("canary %s: %s", c.Version, c.Action.Done()))
 	case prev != nil && !prev.ActionFailed && c.ActionFailed:
 		m = m.setError(fmt.Sprintf("canary %s: %s", c.Version, c.Note))
 	}
 	return m
-}
-
-// pastTense is "promoted", "rolled back".
-func pastTense(verb string) string {
-	if verb == "promote" {
-		return "promoted"
-	}
-	return "rolled back"
 }
 
 // canaryRows is the panel's height: none before a canary started.
