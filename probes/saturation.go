@@ -13,6 +13,32 @@ import (
 type Saturation struct {
 	Saturated bool     `json:"saturated"`
 	Reasons   []string `json:"reasons"`
+	// Findings are the reasons as data, in the same order: what each
+	// judged and its figure, for a caller that adds seconds up.
+	Findings []Finding `json:"-"`
+}
+
+// Finding is one reason: Kind names what was judged (KindCPU,
+// KindThrottled, KindRunDelay, KindLate, KindDropped), Figure its reading
+// (cores, a share, ms per second, sends).
+type Finding struct {
+	Kind   string
+	Figure float64
+}
+
+// The kinds of findings.
+const (
+	KindCPU       = "cpu"
+	KindThrottled = "throttled"
+	KindRunDelay  = "run delay"
+	KindLate      = "sends late"
+	KindDropped   = "sends dropped"
+)
+
+// add records a reason and its finding.
+func (j *Saturation) add(kind string, figure float64, reason string) {
+	j.Reasons = append(j.Reasons, reason)
+	j.Findings = append(j.Findings, Finding{Kind: kind, Figure: figure})
 }
 
 // Sends is what the engine reports of its schedule over the same interval
@@ -81,19 +107,19 @@ func Judge(s GeneratorSample, sends Sends, t Thresholds) Saturation {
 		if s.Cgroup.Quota > 0 && c.Limit == s.Cgroup.Quota {
 			unit += " (quota)"
 		}
-		j.Reasons = append(j.Reasons, fmt.Sprintf("cpu %.2f of %s %s", c.Cores, trim(c.Limit), unit))
+		j.add(KindCPU, c.Cores, fmt.Sprintf("cpu %.2f of %s %s", c.Cores, trim(c.Limit), unit))
 	}
 	if c := s.Cgroup; c.Available && c.Periods > 0 && c.ThrottledShare >= t.Throttled {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("throttled %.0f%% of periods", 100*c.ThrottledShare))
+		j.add(KindThrottled, c.ThrottledShare, fmt.Sprintf("throttled %.0f%% of periods", 100*c.ThrottledShare))
 	}
 	if r := s.RunQueue; r.Available && r.DelayPerSecond >= float64(t.RunDelay)/float64(time.Millisecond) {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("run delay %.0f ms/s", r.DelayPerSecond))
+		j.add(KindRunDelay, r.DelayPerSecond, fmt.Sprintf("run delay %.0f ms/s", r.DelayPerSecond))
 	}
 	if sends.Late >= t.Late {
-		j.Reasons = append(j.Reasons, thousands(sends.Late)+" sends late")
+		j.add(KindLate, float64(sends.Late), thousands(sends.Late)+" sends late")
 	}
 	if sends.Dropped >= t.Dropped {
-		j.Reasons = append(j.Reasons, thousands(sends.Dropped)+" sends dropped")
+		j.add(KindDropped, float64(sends.Dropped), thousands(sends.Dropped)+" sends dropped")
 	}
 	j.Saturated = len(j.Reasons) > 0
 	return j

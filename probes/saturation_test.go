@@ -3,6 +3,7 @@ package probes
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,6 +45,19 @@ func TestJudge(t *testing.T) {
 		if !slices.Equal(j.Reasons, c.want) || j.Saturated != (len(c.want) > 0) || j.Reasons == nil {
 			t.Errorf("%s: Judge = %+v, want reasons %q", c.name, j, c.want)
 		}
+		if len(j.Findings) != len(j.Reasons) {
+			t.Errorf("%s: %d findings for %d reasons", c.name, len(j.Findings), len(j.Reasons))
+		}
+		for i, f := range j.Findings {
+			if !strings.HasPrefix(j.Reasons[i], f.Kind) && !strings.HasSuffix(j.Reasons[i], f.Kind) {
+				t.Errorf("%s: finding %+v for reason %q", c.name, f, j.Reasons[i])
+			}
+		}
+	}
+	j := Judge(with(func(s *GeneratorSample) { s.CPU.Cores, s.RunQueue.DelayPerSecond = 1.96, 135 }), Sends{Late: 120}, Thresholds{})
+	want := []Finding{{KindCPU, 1.96}, {KindRunDelay, 135}, {KindLate, 120}}
+	if !slices.Equal(j.Findings, want) {
+		t.Errorf("findings %+v, want %+v", j.Findings, want)
 	}
 }
 

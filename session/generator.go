@@ -71,28 +71,28 @@ type GeneratorSink struct {
 	th   probes.Thresholds
 	opts probes.Options
 
-	mu       sync.Mutex
-	g        *probes.Generator
-	control  Control
-	start    time.Time // the session's
-	from     time.Time // the interval being sampled began
-	sent     uint64    // the interval's sends, late and dropped
-	late     uint64
-	dropped  uint64
-	cur      probes.Saturation
-	last     probes.GeneratorSample
-	sampled  time.Duration
-	busy     time.Duration
-	kinds    map[string]*reasonCount
-	saturate bool // the last judged interval was saturated
+	mu      sync.Mutex
+	g       *probes.Generator
+	control Control
+	start   time.Time // the session's
+	from    time.Time // the interval being sampled began
+	sent    uint64    // the interval's sends, late and dropped
+	late    uint64
+	dropped uint64
+	cur     probes.Saturation
+	last    probes.GeneratorSample
+	sampled time.Duration
+	busy    time.Duration
+	kinds   map[string]*reasonCount // by probes.Finding kind
 }
 
 // reasonCount is a reason's kind over the run: how long it held and its
 // worst reading.
 type reasonCount struct {
-	held  time.Duration
-	worst string
-	order int
+	held   time.Duration
+	worst  string  // the reason of the worst reading
+	figure float64 // its figure
+	order  int
 }
 
 // NewGenerator returns the generator probes' sink, judging with th (zero
@@ -153,25 +153,23 @@ func (s *GeneratorSink) Tick(t Tick) {
 		th.RunDelay = time.Duration(float64(runDelayPerCore) * max(1, smp.CPU.Limit))
 	}
 	j := probes.Judge(smp, probes.Sends{Late: s.late, Dropped: s.dropped}, th)
-	s.last, s.cur = smp, j
 	s.sampled += span
 	if j.Saturated {
 		s.busy += span
-		for _, r := range j.Reasons {
-			k := reasonKind(r)
-			c := s.kinds[k]
+		for i, f := range j.Findings {
+			c := s.kinds[f.Kind]
 			if c == nil {
 				c = &reasonCount{order: len(s.kinds)}
-				s.kinds[k] = c
+				s.kinds[f.Kind] = c
 			}
 			c.held += span
-			if worse(r, c.worst) {
-				c.worst = r
+			if c.worst == "" || f.Figure > c.figure {
+				c.worst, c.figure = j.Reasons[i], f.Figure
 			}
 		}
 	}
-	was := s.saturate
-	s.saturate = j.Saturated
+	was := s.cur.Saturated
+	s.last, s.cur = smp, j
 	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
 	control, at := s.control, s.at(snap.End)
 	s.mu.Unlock()
@@ -242,38 +240,6 @@ func (s *GeneratorSink) Close(*Result) error {
 		s.g = nil
 	}
 	return nil
-}
-
-// reasonKind is a reason's words without its figures: "cpu of cores",
-// "sends late".
-func reasonKind(r string) string {
-	var words []string
-	for _, w := range strings.Fields(r) {
-		if w != "" && !strings.ContainsAny(w[:1], "0123456789") {
-			words = append(words, w)
-		}
-	}
-	return strings.Join(words, " ")
-}
-
-// worse reports whether reason a reads worse than b (the same kind): its
-// first figure is larger.
-func worse(a, b string) bool {
-	if b == "" {
-		return true
-	}
-	return firstFigure(a) > firstFigure(b)
-}
-
-// firstFigure is a reason's first number (commas between thousands).
-func firstFigure(r string) float64 {
-	for _, w := range strings.Fields(r) {
-		var v float64
-		if _, err := fmt.Sscanf(strings.ReplaceAll(strings.TrimSuffix(w, "%"), ",", ""), "%g", &v); err == nil {
-			return v
-		}
-	}
-	return 0
 }
 
 // seconds writes a duration in whole seconds: "12 s".

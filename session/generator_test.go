@@ -84,20 +84,3 @@ func TestGeneratorSinkLateSends(t *testing.T) {
 		t.Errorf("the last second judged %+v: want it keeping up", j)
 	}
 }
-
-func TestReasonKindAndWorst(t *testing.T) {
-	for r, want := range map[string]string{
-		"cpu 1.96 of 2 cores":           "cpu of cores",
-		"cpu 0.48 of 0.5 cores (quota)": "cpu of cores (quota)",
-		"throttled 40% of periods":      "throttled of periods",
-		"1,200 sends late":              "sends late",
-		"run delay 35 ms/s":             "run delay ms/s",
-	} {
-		if got := reasonKind(r); got != want {
-			t.Errorf("reasonKind(%q) = %q, want %q", r, got, want)
-		}
-	}
-	if !worse("1,200 sends late", "300 sends late") || worse("throttled 10% of periods", "throttled 40% of periods") || !worse("x 1", "") {
-		t.Error("worse compares the first figures")
-	}
-}
