@@ -40,6 +40,7 @@ var _ cluster.Canary = (*Deployment)(nil)
 // canaryHold is the canary the driver holds: what it changed, to undo.
 type canaryHold struct {
 	version, from string
+	container     string // the container it changes
 	image         string // the canary's image
 	replicas      int
 	strategy      appsv1.DeploymentStrategy // the Deployment's own
@@ -145,7 +146,7 @@ func (d *Deployment) canaryFor(dep *appsv1.Deployment, what, version string, rep
 	t.Labels = maps.Clone(t.Labels)
 	delete(t.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
 	return &canaryHold{
-		version: versionOf(image), from: versionOf(c.Image), image: image, replicas: replicas,
+		version: versionOf(image), from: versionOf(c.Image), container: c.Name, image: image, replicas: replicas,
 		strategy: *dep.Spec.Strategy.DeepCopy(), minReady: dep.Spec.MinReadySeconds, template: t,
 	}, nil
 }
@@ -165,10 +166,6 @@ func canaryPatch(dep *appsv1.Deployment, hold *canaryHold) ([]byte, error) {
 	if pd := dep.Spec.ProgressDeadlineSeconds; pd != nil {
 		minReady = min(minReady, max(*pd-1, 0))
 	}
-	c, err := containerOf(dep, hold)
-	if err != nil {
-		return nil, err
-	}
 	var p struct {
 		Spec struct {
 			MinReadySeconds int32 `json:"minReadySeconds"`
@@ -186,22 +183,8 @@ func canaryPatch(dep *appsv1.Deployment, hold *canaryHold) ([]byte, error) {
 	p.Spec.MinReadySeconds = minReady
 	p.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
 	p.Spec.Strategy.RollingUpdate = &ru
-	p.Spec.Template.Spec.Containers = []map[string]string{{"name": c, "image": hold.image}}
+	p.Spec.Template.Spec.Containers = []map[string]string{{"name": hold.container, "image": hold.image}}
 	return json.Marshal(p)
-}
-
-// containerOf is the name of the container the canary changes.
-func containerOf(dep *appsv1.Deployment, hold *canaryHold) (string, error) {
-	for _, c := range hold.template.Spec.Containers {
-		if versionOf(c.Image) == hold.from {
-			for _, dc := range dep.Spec.Template.Spec.Containers {
-				if dc.Name == c.Name {
-					return c.Name, nil
-				}
-			}
-		}
-	}
-	return "", errors.New("the container of the canary's version is gone from the pod template")
 }
 
 // waitCanary waits for the canary's new ReplicaSet (ready: with its
