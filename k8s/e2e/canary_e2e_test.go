@@ -57,71 +57,55 @@ func checkStrategyRestored(t *testing.T, dep *appsv1.Deployment) {
 	}
 }
 
-// TestCanaryHeldThenPromoted starts a canary of v2 on one pod of a
+// TestCanaryHeldThenEnded starts a canary of v2 on one pod of a
 // 4-replica Deployment under load, through the driver: it returns with
 // the rollout paused at exactly one v2 pod, ready and serving beside the
-// four v1 pods, and held there; promoting completes the rollout with the
-// Deployment's own strategy, and no request fails on the way.
-func TestCanaryHeldThenPromoted(t *testing.T) {
+// four v1 pods, and held there. Promoting completes the rollout; rolling
+// back (Rollback, as AbortCanary) brings every pod back to v1, the
+// driver's event a rollback, with no canary held after. Either way the
+// Deployment's own strategy is restored and no request fails.
+func TestCanaryHeldThenEnded(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, 4, "v1", replicaOpts()...)
-	d, events := a.startDriver(t, a.cp.client, k8s.Options{})
-	waitBalanced(t, d.Endpoints(), 4, "v1")
-	load := startLoad(t, a.url(), d.Endpoints(), 200, 90*time.Second)
-	ctx, cancel := context.WithTimeout(runCtx, time.Minute)
-	defer cancel()
+	for _, tc := range []struct {
+		name, final string
+		end         func(*k8s.Deployment, context.Context) error
+	}{
+		{"promoted", "v2", (*k8s.Deployment).PromoteCanary},
+		{"rolled back", "v1", (*k8s.Deployment).Rollback},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, 4, "v1", replicaOpts()...)
+			d, events := a.startDriver(t, a.cp.client, k8s.Options{})
+			waitBalanced(t, d.Endpoints(), 4, "v1")
+			load := startLoad(t, a.url(), d.Endpoints(), 200, 90*time.Second)
+			ctx, cancel := context.WithTimeout(runCtx, time.Minute)
+			defer cancel()
 
-	if err := d.StartCanary(ctx, "v2", 1); err != nil {
-		t.Fatalf("start the canary: %v; events:\n%s", err, events)
+			if err := d.StartCanary(ctx, "v2", 1); err != nil {
+				t.Fatalf("start the canary: %v; events:\n%s", err, events)
+			}
+			checkCanaryHeld(t, a, d, "v2")
+			if err := tc.end(d, ctx); err != nil {
+				t.Fatalf("end the canary: %v; events:\n%s", err, events)
+			}
+			a.waitConverged(ctx, t, 4, tc.final)
+			waitBalanced(t, d.Endpoints(), 4, tc.final)
+			checkStrategyRestored(t, a.get(t))
+			if err := d.PromoteCanary(ctx); err == nil || !strings.Contains(err.Error(), "no canary is held") {
+				t.Errorf("promote once ended: %v, want no canary held", err)
+			}
+			res := load.stop(t)
+			t.Logf("load: %s", describe(res.Total))
+			assertNoLoss(t, res.Total)
+			if v2 := res.Total.ByVersion["v2"]; v2 == nil || v2.Requests == 0 {
+				t.Error("the canary took no traffic")
+			}
+			if tc.final == "v1" {
+				events.waitFor(t, "of the rollback", func(e scluster.Event) bool { return e.Kind == scluster.Rollback })
+			}
+		})
 	}
-	checkCanaryHeld(t, a, d, "v2")
-	if err := d.PromoteCanary(ctx); err != nil {
-		t.Fatalf("promote: %v; events:\n%s", err, events)
-	}
-	a.waitConverged(ctx, t, 4, "v2")
-	waitBalanced(t, d.Endpoints(), 4, "v2")
-	checkStrategyRestored(t, a.get(t))
-	res := load.stop(t)
-	t.Logf("load: %s", describe(res.Total))
-	assertNoLoss(t, res.Total)
-	if v2 := res.Total.ByVersion["v2"]; v2 == nil || v2.Requests == 0 {
-		t.Error("v2 took no traffic")
-	}
-}
-
-// TestCanaryAborted rolls a held canary of v2 back through the driver
-// (AbortCanary; Rollback does the same): every pod back on v1, the
-// canary's pod gone, the strategy restored, the driver's event a
-// rollback, and no request lost.
-func TestCanaryAborted(t *testing.T) {
-	t.Parallel()
-	a := newApp(t, 4, "v1", replicaOpts()...)
-	d, events := a.startDriver(t, a.cp.client, k8s.Options{})
-	waitBalanced(t, d.Endpoints(), 4, "v1")
-	load := startLoad(t, a.url(), d.Endpoints(), 200, 90*time.Second)
-	ctx, cancel := context.WithTimeout(runCtx, time.Minute)
-	defer cancel()
-
-	if err := d.StartCanary(ctx, "v2", 1); err != nil {
-		t.Fatalf("start the canary: %v; events:\n%s", err, events)
-	}
-	checkCanaryHeld(t, a, d, "v2")
-	if err := d.Rollback(ctx); err != nil {
-		t.Fatalf("roll back the canary: %v; events:\n%s", err, events)
-	}
-	a.waitConverged(ctx, t, 4, "v1")
-	waitBalanced(t, d.Endpoints(), 4, "v1")
-	checkStrategyRestored(t, a.get(t))
-	if err := d.PromoteCanary(ctx); err == nil || !strings.Contains(err.Error(), "no canary is held") {
-		t.Errorf("promote after the rollback: %v, want no canary held", err)
-	}
-	res := load.stop(t)
-	t.Logf("load: %s", describe(res.Total))
-	assertNoLoss(t, res.Total)
-	if v2 := res.Total.ByVersion["v2"]; v2 == nil || v2.Requests == 0 {
-		t.Error("the canary took no traffic")
-	}
-	events.waitFor(t, "of the rollback", func(e scluster.Event) bool { return e.Kind == scluster.Rollback })
 }
 
 // canaryReport is the part of a run's JSON summary the canary proofs read.
