@@ -31,7 +31,10 @@ func canaryOf(t *testing.T, js string) (string, string) {
 }
 
 // TestReplayJudgesTheCanaryAgain records a canary demo on the fleet, a
-// good one promoted and a bad build rolled back, and replays it: the
+// good one promoted and a bad build rolled back (answers of 20 ms: at
+// 1 ms a loaded machine's few milliseconds of scheduling and the new
+// replica's first connections made a good v2's p99 1.33× v1's, rolled
+// back), and replays it: the
 // replayed canary (version, baseline, decision, reason, every interval
 // and what was done) is the live run's, both the closing summary's (the
 // replay's judge agrees with it: no line on stderr) and the one the
@@ -50,7 +53,7 @@ func TestReplayJudgesTheCanaryAgain(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "canary.scalelab")
 			args := append([]string{"demo", "--headless", "--json", "--rate", "600", "--replicas", "2",
-				"--startup-delay", "100ms", "--drain", "300ms", "--latency", "1ms", "--step", "300ms:canary=v2:1",
+				"--startup-delay", "100ms", "--drain", "300ms", "--latency", "20ms", "--step", "300ms:canary=v2:1",
 				"--canary-interval", "1s", "--record", file}, c.args...)
 			code, live, errOut := scalelab(t.Context(), args...)
 			if code != c.exit {
