@@ -49,6 +49,9 @@ type Replica struct {
 	// route to it; meaningful only when EndpointsKnown.
 	InEndpoints    bool `json:"in_endpoints,omitempty"`
 	EndpointsKnown bool `json:"endpoints_known,omitempty"`
+	// Usage is what it used of its machine over the last sampling
+	// interval, nil when the driver does not measure it.
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // Rollout is the progress of the current (or last) rollout, in the terms
@@ -92,6 +95,10 @@ type State struct {
 	Replicas []Replica `json:"replicas"`
 	// Rollout is the rollout's progress.
 	Rollout Rollout `json:"rollout"`
+	// UsageNotes say, one line per source, which usage figures cannot be
+	// measured and why ("metrics.k8s.io is not served: no pod CPU or
+	// memory"); empty when every source answered.
+	UsageNotes []string `json:"usage_notes,omitempty"`
 }
 
 // Count returns the number of replicas in phase p.
