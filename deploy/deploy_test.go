@@ -18,7 +18,11 @@ func checkAll(ctx context.Context, bin string, files map[string][]byte) error {
 	demo, derr := decodeManifest("demo.yaml", files["demo.yaml"])
 	rbac, rerr := decodeManifest("rbac.yaml", files["rbac.yaml"])
 	loadgen, lerr := decodeManifest("loadgen.yaml", files["loadgen.yaml"])
-	errs = append(errs, derr, rerr, lerr)
+	nodes, nerr := decodeManifest("rbac-node-metrics.yaml", files["rbac-node-metrics.yaml"])
+	errs = append(errs, derr, rerr, lerr, nerr)
+	if nerr == nil {
+		errs = append(errs, checkNodeMetrics(nodes))
+	}
 	if derr == nil {
 		errs = append(errs, checkDemo(ctx, bin, demo, im))
 	}
@@ -79,6 +83,9 @@ func TestMutatedDeployFolderFails(t *testing.T) {
 		{"writable root", "demo.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", "readOnlyRootFilesystem"},
 		{"root allowed", "demo.yaml", "runAsNonRoot: true", "runAsNonRoot: false", "runAsNonRoot"},
 		{"no resources", "demo.yaml", "              memory: 128Mi\n", "", "memory limit"},
+		// rbac-node-metrics.yaml
+		{"node proxy writes", "rbac-node-metrics.yaml", `verbs: ["get"]`, `verbs: ["get", "create"]`, "ClusterRole scalelab-node-metrics grants create on nodes/proxy (core)"},
+		{"bound in the file", "rbac-node-metrics.yaml", "    verbs: [\"get\"]\n", "    verbs: [\"get\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: x\n  labels:\n    app.kubernetes.io/name: scalelab\n    app.kubernetes.io/part-of: scalelab\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: scalelab-node-metrics\n", "binds"},
 		// rbac.yaml
 		{"scale forgotten", "rbac.yaml", `verbs: ["get", "update", "patch"]`, `verbs: ["get"]`, "Role scalelab lacks patch on deployments/scale (apps)"},
 		{"secrets granted", "rbac.yaml", `resources: ["services", "events"]`, `resources: ["services", "events", "secrets"]`, "Role scalelab grants get on secrets (core)"},

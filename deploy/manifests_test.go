@@ -19,7 +19,7 @@ import (
 )
 
 // The files checked, as a repository checkout has them.
-var deployFiles = []string{"Dockerfile", "demo.yaml", "rbac.yaml", "loadgen.yaml"}
+var deployFiles = []string{"Dockerfile", "demo.yaml", "rbac.yaml", "rbac-node-metrics.yaml", "loadgen.yaml"}
 
 // strictYAML decodes YAML into client-go's typed objects and fails on
 // unknown or duplicated fields, as `kubectl apply --validate=strict`.

@@ -24,7 +24,8 @@ var needs = []struct {
 	{"apps", "deployments/scale", []string{"get", "update", "patch"}, "scale"},
 	{"apps", "replicasets", []string{"get", "list", "watch"}, "informer: revisions, versions, rollback's target"},
 	{"", "pods", []string{"get", "list", "watch", "delete"}, "informer; kill faults"},
-	{"", "pods/proxy", []string{"get"}, "the pods' /metrics (k8s.Deployment.PodScraper)"},
+	{"", "pods/proxy", []string{"get"}, "the pods' /metrics (k8s.Deployment.PodScraper, the usage probes)"},
+	{"metrics.k8s.io", "pods", []string{"get", "list"}, "the pods' CPU and memory from metrics-server (the usage probes)"},
 	{"", "services", []string{"get", "list", "watch"}, "the Service selecting the pods"},
 	{"discovery.k8s.io", "endpointslices", []string{"get", "list", "watch"}, "the endpoints the load balances across"},
 	{"", "events", []string{"get", "list", "watch"}, "the event log"},
@@ -77,7 +78,7 @@ func checkRBAC(objs []runtime.Object) error {
 			errs = append(errs, fmt.Errorf("no Role %s", name))
 			continue
 		}
-		errs = append(errs, compareRules(name, role.Rules, want), checkBound(name, bindings, accounts))
+		errs = append(errs, compareRules("Role "+name, role.Rules, want), checkBound(name, bindings, accounts))
 	}
 	return prefix("rbac.yaml", errors.Join(errs...))
 }
@@ -101,18 +102,18 @@ func checkBound(role string, bindings []*rbacv1.RoleBinding, accounts map[string
 	return fmt.Errorf("no RoleBinding of Role %s to ServiceAccount %s (in the binding's namespace)", role, role)
 }
 
-// compareRules reports what a Role lacks and what it grants beyond want,
-// one verb on one resource a line.
-func compareRules(name string, have, want []rbacv1.PolicyRule) error {
+// compareRules reports what a role (who: "Role NAME") lacks and what it
+// grants beyond want, one verb on one resource a line.
+func compareRules(who string, have, want []rbacv1.PolicyRule) error {
 	var errs []error
 	if ok, missing := validation.Covers(have, want); !ok {
 		for _, r := range missing {
-			errs = append(errs, fmt.Errorf("Role %s lacks %s", name, describe(r)))
+			errs = append(errs, fmt.Errorf("%s lacks %s", who, describe(r)))
 		}
 	}
 	if ok, extra := validation.Covers(want, have); !ok {
 		for _, r := range extra {
-			errs = append(errs, fmt.Errorf("Role %s grants %s, which scalelab does not use", name, describe(r)))
+			errs = append(errs, fmt.Errorf("%s grants %s, which scalelab does not use", who, describe(r)))
 		}
 	}
 	return errors.Join(errs...)
@@ -133,4 +134,27 @@ func describe(r rbacv1.PolicyRule) string {
 		s += " named " + strings.Join(r.ResourceNames, ",")
 	}
 	return s
+}
+
+// checkNodeMetrics checks rbac-node-metrics.yaml: one ClusterRole granting
+// get on nodes/proxy (cAdvisor's throttling through the node proxy) and
+// nothing else, and no binding: who gets it is the reader's choice.
+func checkNodeMetrics(objs []runtime.Object) error {
+	var errs []error
+	var role *rbacv1.ClusterRole
+	for _, o := range objs {
+		switch o := o.(type) {
+		case *rbacv1.ClusterRole:
+			role = o
+		default:
+			errs = append(errs, fmt.Errorf("%T: the file grants nothing by itself, so it binds nothing (the reader binds the ClusterRole)", o))
+		}
+	}
+	if role == nil || role.Name != "scalelab-node-metrics" {
+		errs = append(errs, errors.New("no ClusterRole scalelab-node-metrics"))
+	} else {
+		want := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes/proxy"}, Verbs: []string{"get"}}}
+		errs = append(errs, compareRules("ClusterRole "+role.Name, role.Rules, want))
+	}
+	return prefix("rbac-node-metrics.yaml", errors.Join(errs...))
 }

@@ -58,6 +58,7 @@ type Deployment struct {
 	templateGen uint64        // grows with every upgrade, rollback, restart
 	track       tracker       // what the events reported last
 	canary      *canaryHold   // the canary held, nil when none
+	usage       *usageSampler // the pods' usage, nil when it cannot be read
 }
 
 // New returns a driver for the Deployment o names, through client (a

@@ -87,6 +87,10 @@ func (d *Deployment) start(ctx context.Context) error {
 	d.mu.Lock()
 	d.ready = true
 	d.syncEndpoints()
+	d.usage = newUsageSampler(d.client.CoreV1().RESTClient(), d.o.Namespace, d.selector.String(), d.port)
+	if d.usage != nil {
+		go d.usage.run(life, d.usagePods)
+	}
 	d.notify()
 	d.mu.Unlock()
 	return nil

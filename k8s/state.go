@@ -47,6 +47,9 @@ func (d *Deployment) State() cluster.State {
 	}
 	s.Replicas = d.replicas(rss)
 	s.Rollout = d.rollout(dep, rss)
+	if d.usage != nil {
+		s.UsageNotes = d.usage.noteLines()
+	}
 	return s
 }
 
@@ -77,6 +80,9 @@ func (d *Deployment) replicas(rss []*appsv1.ReplicaSet) []cluster.Replica {
 		}
 		if owner := controllerUID(p.OwnerReferences); owner != "" {
 			r.Revision = revisions[owner]
+		}
+		if d.usage != nil {
+			r.Usage = d.usage.of(p.Name)
 		}
 		out = append(out, r)
 	}

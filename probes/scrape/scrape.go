@@ -142,10 +142,9 @@ func (s *Scraper) Scrape(ctx context.Context) (Sample, error) {
 		smp.RSS, smp.RSSKnown = v, true
 	}
 	for _, n := range s.names {
-		f := fams[n]
-		v, ok := sum(f)
+		v, counter, ok := lookup(fams, n)
 		val := Value{Name: n, Value: v, Missing: !ok}
-		if ok && f.GetType() == dto.MetricType_COUNTER {
+		if ok && counter {
 			val.Counter = true
 			if p, had := s.prev[n]; had && secs > 0 && v >= p {
 				val.Rate, val.HasRate = (v-p)/secs, true

@@ -255,3 +255,40 @@ func TestScrapeTargetReplica(t *testing.T) {
 		t.Errorf("sample %+v: want CPU, RSS and 50 requests with their rate", smp)
 	}
 }
+
+// TestScrapeHistogramSeries: a histogram's NAME_sum and NAME_count read
+// as counters (the time spent per second, the observations per second),
+// summed over its series; a gauge named NAME_sum is not a histogram's.
+func TestScrapeHistogramSeries(t *testing.T) {
+	sums := []float64{1.5, 2.25}
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "# TYPE busy_seconds histogram\n"+
+			"busy_seconds_bucket{code=\"200\",le=\"+Inf\"} %d\nbusy_seconds_sum{code=\"200\"} %g\nbusy_seconds_count{code=\"200\"} %d\n"+
+			"busy_seconds_bucket{code=\"500\",le=\"+Inf\"} 1\nbusy_seconds_sum{code=\"500\"} 0.5\nbusy_seconds_count{code=\"500\"} 1\n"+
+			"# TYPE level gauge\nlevel 3\n", 10*(n+1), sums[n], 10*(n+1))
+		n++
+	}))
+	defer srv.Close()
+	s, err := New(srv.URL, Options{Metrics: []string{"busy_seconds_sum", "busy_seconds_count", "level_sum"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last Sample
+	for range sums {
+		if last, err = s.Scrape(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sum, count, missing := last.Values[0], last.Values[1], last.Values[2]
+	if sum.Value != 2.75 || !sum.Counter || !sum.HasRate || sum.Rate <= 0 {
+		t.Errorf("busy_seconds_sum %+v: want 2.75, a counter with a rate", sum)
+	}
+	if count.Value != 21 || !count.Counter || !count.HasRate {
+		t.Errorf("busy_seconds_count %+v: want 21, a counter with a rate", count)
+	}
+	if !missing.Missing {
+		t.Errorf("level_sum %+v: want missing (level is a gauge, not a histogram)", missing)
+	}
+}
