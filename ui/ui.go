@@ -176,6 +176,8 @@ type Model struct {
 	// canary is the canary's analysis at the latest frame, nil before
 	// one started.
 	canary *session.CanaryResult
+	// scrapes are the scrapes' figures at the latest frame (Config.Scrape).
+	scrapes []scrape.Endpoint
 }
 
 // confirmation is an action waiting for the operator's yes.
