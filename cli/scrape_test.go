@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
+	"github.com/scalelab/scalelab/ui"
 )
 
 // scrapeSummary is the scrape section of a --json summary.
@@ -122,6 +125,14 @@ func TestScrapeRecordingRoundTrip(t *testing.T) {
 	}
 	if n != live[0].ScrapesOK+live[0].Failed {
 		t.Errorf("%d scrape events recorded, want one a scrape (%d)", n, live[0].ScrapesOK+live[0].Failed)
+	}
+	// The replay UI shows the recorded scrapes under its charts.
+	player := ui.NewReplay(ui.ReplayConfig{Recording: rec, File: file, Paused: true})
+	player.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	player.Seek(time.Hour) // the end
+	if v := ansi.Strip(player.View()); !strings.Contains(v, "scrape "+strings.TrimPrefix(url, "http://")+"/metrics cpu ") ||
+		!strings.Contains(v, " cores") || !strings.Contains(v, "scalelab_target_requests_total ") {
+		t.Errorf("the replay UI at the end does not show the recorded scrapes:\n%s", v)
 	}
 	rec.Summary = nil // as a killed session's: computed from the recording
 	res, err := replayed(t.Context(), rec)
