@@ -47,6 +47,8 @@ var loadBad = map[string][]string{
 	"metrics-listen": {"0.0.0.0:9464", ":9464", "192.168.1.10:9464", "[::]:9464", "example.com:9464", "127.0.0.1", "127.0.0.1:",
 		"127.0.0.1:http", "127.0.0.1:70000", "127.0.0.1:-1", "127.0.0.1:1\x01", "1\x01.0.0.1:1", "１２７.0.0.1:1", " ", "NaN"},
 	"metrics-listen-any": {"true", "NaN", "2", ""},
+	"scrape":             {"", " ", "127.0.0.1:8080/metrics", "ftp://127.0.0.1/metrics", "http:///metrics", "http://127.0.0.1:1/\x01", "NaN"},
+	"scrape-metric":      {"", " ", "process_cpu_seconds_total"},
 	"out": {"", "=", "xml=f", "jsonl", "jsonl=", "csv=", "JSONL=f", "jsonl\x01=f", "jsonl=/", "jsonl=/dev/null",
 		"jsonl=/nonexistent/f", "jsonl=f\x00", "ｊｓｏｎｌ=f", "NaN=f"},
 }

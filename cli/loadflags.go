@@ -58,6 +58,8 @@ type loadFlags struct {
 	canary canaryFlags
 	// metrics is --metrics-listen: the run served to Prometheus.
 	metrics metricsFlags
+	// scrape is --scrape and --scrape-metric: the targets' endpoints.
+	scrape scrapeFlags
 }
 
 // register adds the flags to fs.
@@ -85,6 +87,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	f.out.register(fs)
 	f.canary.register(fs)
 	f.metrics.register(fs)
+	f.scrape.register(fs)
 }
 
 // oneURL is the argument rule of the commands that take exactly one URL.
@@ -147,6 +150,9 @@ func (f *loadFlags) options(fs *pflag.FlagSet) ([]engine.Option, error) {
 		return nil, err
 	}
 	if err := f.metrics.check(); err != nil {
+		return nil, err
+	}
+	if err := f.scrape.check(); err != nil {
 		return nil, err
 	}
 	if err := f.parseThresholds(); err != nil {

@@ -46,7 +46,7 @@ func (e exposition) sum(name string) float64 {
 	return n
 }
 
-func scrape(url string) (string, error) {
+func fetchBody(url string) (string, error) {
 	resp, err := http.Get(url)
 	if err != nil {
 		return "", err
@@ -91,7 +91,7 @@ func TestDemoServesMetricsLive(t *testing.T) {
 			continue
 		case <-time.After(250 * time.Millisecond):
 		}
-		body, err := scrape(url)
+		body, err := fetchBody(url)
 		if err != nil {
 			continue // not open yet, or closed as the run ends
 		}
@@ -145,7 +145,7 @@ func TestDemoServesMetricsLive(t *testing.T) {
 	}
 	promtooltest.Check(t, []byte(bodies[len(bodies)/2]))
 	promtooltest.Check(t, []byte(bodies[len(bodies)-1]))
-	if _, err := scrape(url); err == nil {
+	if _, err := fetchBody(url); err == nil {
 		t.Errorf("%s still served after the run ended", url)
 	}
 }
@@ -183,11 +183,11 @@ func TestTargetMetricsPassPromtool(t *testing.T) {
 		}
 	}
 	for range 5 {
-		if _, err := scrape(url + "/"); err != nil {
+		if _, err := fetchBody(url + "/"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	body, err := scrape(url + "/metrics")
+	body, err := fetchBody(url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

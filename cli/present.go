@@ -102,6 +102,11 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	model = &modelSink{model: r.model}
 	gen := session.NewGenerator(probes.Thresholds{}, probes.Options{})
 	sinks = []session.Sink{rec, model, gen}
+	if sc, err := r.lf.scrape.sink(); err != nil {
+		return nil, nil, nil, closeOuts, err
+	} else if sc != nil {
+		sinks = append(sinks, sc)
+	}
 	var statuses func() []analysis.Status
 	if len(ths) > 0 {
 		// First: its events and its stop reach the others at once. Steps
@@ -168,6 +173,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			sum.Plan = r.plan
 			sum.Canary = canaryResult(res.Canary)
 			sum.Generator = generatorResult(res.Generator)
+			sum.Scrape = scrapeResults(res.Scrape)
 			if r.search != nil {
 				sum.Search = searchResult(r.search.Result())
 			}
@@ -268,6 +274,9 @@ func (r runSpec) interactive() error {
 		}
 		if g, ok := sink.(*session.GeneratorSink); ok {
 			ucfg.Generator = g.Last // the generator panel says the probes' judgement
+		}
+		if sc, ok := sink.(*session.ScrapeSink); ok {
+			ucfg.Scrape = sc.Endpoints // the scrapes' lines under the charts
 		}
 	}
 	giveBack := savedTerminal(out)

@@ -249,6 +249,15 @@ func (r *recorder) titled(source recordings.Source, e session.Event) {
 	r.event(recordings.Event{Time: e.Time, Source: source, Kind: e.Kind, Message: e.Message, Label: e.Title})
 }
 
+// scrape records a scrape's reading: FromScrape, its Data the reading.
+func (r *recorder) scrape(e session.Event) {
+	if r == nil || e.Scrape == nil {
+		return
+	}
+	data, _ := json.Marshal(*e.Scrape)
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromScrape, Kind: e.Kind, Message: e.Message, Data: data})
+}
+
 // warn reports a recording problem: to the UI while one runs, else on
 // stderr.
 func (r *recorder) warn(err error) {

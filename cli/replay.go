@@ -197,12 +197,14 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.Sink) (*session.Result, error) {
 	h := rec.Header
 	model := &modelSink{model: h.Model}
+	scrapes := session.NewScrape(nil) // follows the recorded scrapes
 	return session.Replay(ctx, session.ReplayConfig{
 		Recording: rec,
-		Sinks:     append([]session.Sink{model}, sinks...),
+		Sinks:     append([]session.Sink{model, scrapes}, sinks...),
 		Summarize: func(res *session.Result) any {
 			rep := report.New(h.Command, h.Target, h.Model, res.Load)
 			model.track.Apply(&rep)
+			rep.Scrape = scrapeResults(scrapes.Endpoints())
 			if h.Thresholds == nil { // before 1.5: not judged again
 				if h.Cluster == "" {
 					return rep

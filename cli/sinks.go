@@ -58,6 +58,8 @@ func (r *recordSink) Event(e session.Event) {
 		r.rec.canary(e)
 	case e.Source == session.FromGenerator:
 		r.rec.titled(recordings.FromGenerator, e)
+	case e.Source == session.FromScrape:
+		r.rec.scrape(e)
 	default:
 		r.rec.operator(e)
 	}

@@ -36,6 +36,12 @@ const (
 	// ("generator-saturated") or stopped ("generator-recovered"). Label
 	// is the event's title.
 	FromGenerator Source = "generator"
+	// FromScrape is a scrape of a target's Prometheus endpoint (--scrape;
+	// written by 1.6 since the scrapes came, an older file has none): its
+	// reading ("scrape-sampled") or failure ("scrape-failed"); Data holds
+	// the reading (probes/scrape.Reading: url, cpu_cores, rss_bytes,
+	// values, or error). A reader that does not know the source skips it.
+	FromScrape Source = "scrape"
 )
 
 // Event is one timestamped thing that happened in a session.

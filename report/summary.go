@@ -38,6 +38,9 @@ type Summary struct {
 	// Generator is the judgement on the generator's own saturation, nil
 	// without its probes (a run shorter than their first second).
 	Generator *GeneratorResult `json:"generator,omitempty"`
+	// Scrape is what the scrapes of the targets' Prometheus endpoints
+	// found (--scrape), an endpoint each; absent without them.
+	Scrape []ScrapeResult `json:"scrape,omitempty"`
 	// SteadyState is the steady state's judgement, absent without one;
 	// Rollbacks the rollback actions run, in order (absent when none ran).
 	SteadyState *SteadyStateResult `json:"steady_state,omitempty"`

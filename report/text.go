@@ -40,6 +40,7 @@ func (r Summary) WriteText(w io.Writer) {
 	if g := r.Generator; g != nil {
 		line("generator", "%s", g.line())
 	}
+	writeScrape(w, r.Scrape)
 	if rs := s.RetrySummary; rs != nil {
 		line("availability", "%.3f%% raw (each attempt)   %.3f%% effective (each request)", rs.RawAvailability*100,
 			rs.EffectiveAvailability*100)

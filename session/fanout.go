@@ -228,6 +228,10 @@ func (f *fanout) eventLocked(e Event) {
 			r := *e.Rollback
 			own.Rollback = &r
 		}
+		if e.Scrape != nil {
+			r := e.Scrape.Clone()
+			own.Scrape = &r
+		}
 		sink.Event(own)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes/scrape"
 	"github.com/scalelab/scalelab/recordings"
 )
 
@@ -198,6 +199,11 @@ func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 			ev.Cluster = &c
 		case recordings.FromOperator, recordings.FromCanary, recordings.FromGenerator:
 			ev.Title = e.Label
+		case recordings.FromScrape:
+			var r scrape.Reading
+			if json.Unmarshal(e.Data, &r) == nil {
+				ev.Scrape = &r
+			}
 		case recordings.FromStep:
 			var r experiments.Result
 			if json.Unmarshal(e.Data, &r) == nil {

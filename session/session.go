@@ -11,6 +11,7 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes/scrape"
 )
 
 // Session is one run of the load, with its cluster, steps and sinks.
@@ -76,6 +77,9 @@ type Result struct {
 	// Generator is the run's judgement on its own generator
 	// (GeneratorSink), nil without the probes.
 	Generator *GeneratorResult
+	// Scrape is what the scrapes of the targets' Prometheus endpoints
+	// found (ScrapeSink), each endpoint's; none without them.
+	Scrape []scrape.Endpoint
 	// Verdict is the run's: aborted, steady-state-not-met (the baseline
 	// did not hold: no step ran), fail (a threshold not OK, a step failed,
 	// the steady state not met after the method, or a canary not

@@ -7,6 +7,7 @@ import (
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes/scrape"
 )
 
 // Sink consumes a session: its ticks and events, then its result. The
@@ -136,4 +137,6 @@ type Event struct {
 	Threshold *analysis.Status
 	// Rollback is the rollback action's result (FromRollback).
 	Rollback *RollbackResult
+	// Scrape is a scrape's reading (FromScrape).
+	Scrape *scrape.Reading
 }

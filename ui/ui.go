@@ -23,6 +23,7 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/probes"
+	"github.com/scalelab/scalelab/probes/scrape"
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
@@ -103,6 +104,10 @@ type Config struct {
 	// judgement (a session.GeneratorSink's Last): the generator panel then
 	// says what they judged, as the summary will.
 	Generator func() (probes.GeneratorSample, probes.Saturation)
+	// Scrape (optional) is the scrapes of the targets' Prometheus
+	// endpoints so far (a session.ScrapeSink's Endpoints): a line each
+	// under the charts.
+	Scrape func() []scrape.Endpoint
 	// Canary (optional) is the session's canary judge: its panel shows
 	// while a canary is judged and after, and the canary key starts one
 	// on a cluster that runs canaries. Asks (optional) are its questions
@@ -171,6 +176,8 @@ type Model struct {
 	// canary is the canary's analysis at the latest frame, nil before
 	// one started.
 	canary *session.CanaryResult
+	// scrapes are the scrapes' figures at the latest frame (Config.Scrape).
+	scrapes []scrape.Endpoint
 }
 
 // confirmation is an action waiting for the operator's yes.

@@ -99,7 +99,7 @@ func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
 func (m *Model) layout() {
 	w, h := m.com.Width, m.com.Height
 	m.help.Width = w
-	rows := h - m.headerRows() - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows() - m.canaryRows()
+	rows := h - m.headerRows() - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows() - m.canaryRows() - m.scrapeRows()
 	weight := 0
 	for i, on := range m.show {
 		if on {
@@ -180,6 +180,7 @@ func (m Model) screen() string {
 	}
 	out = append(out, m.canaryLines()...)
 	out = append(out, m.thresholdLines()...)
+	out = append(out, m.scrapeLines()...)
 	out = append(out, m.panels()...)
 	out = append(out, m.statusLine())
 	out = append(out, m.help.View(common.Help{Keys: m.keys(), Cluster: m.cfg.Cluster != nil, Narrow: w < FullWidth}))
