@@ -110,6 +110,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
+		judge.WithGenerator(gen)
 		sinks = append([]session.Sink{judge}, sinks...)
 		statuses = judge.Statuses
 	}
