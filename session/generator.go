@@ -85,7 +85,7 @@ type GeneratorSink struct {
 	last    probes.GeneratorSample
 	sampled time.Duration
 	busy    time.Duration
-	kinds   map[string]*reasonCount // by probes.Finding kind
+	kinds   map[string]*reasonCount    // by probes.Finding kind
 	seconds []analysis.GeneratorSecond // every second judged, from the load's start
 	origin  time.Time                  // the load's start: the first tick's start
 }
