@@ -114,7 +114,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append([]session.Sink{judge}, sinks...)
 		statuses = judge.Statuses
 	}
-	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI); err != nil {
+	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI, session.CanaryGenerator(gen)); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if cs != nil {
 		// First: its events reach the others at once.

@@ -215,6 +215,29 @@ func (s *GeneratorSink) Seconds(n int) []analysis.GeneratorSecond {
 	return slices.Clone(s.seconds[n:])
 }
 
+// BoundBetween is the reasons of the seconds judged saturated that
+// overlap from to to (each reason once, in order), nil when none did: the
+// canary's intervals judged while the generator set the pace are
+// inconclusive. A second judged after the call is not seen. Safe for
+// concurrent use.
+func (s *GeneratorSink) BoundBetween(from, to time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, sec := range s.seconds {
+		end := s.origin.Add(sec.End)
+		if !sec.Saturated || !end.After(from) || !end.Add(-sec.Span).Before(to) {
+			continue
+		}
+		for _, r := range sec.Reasons {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
 // Finish judges the run: Result.Generator.
 func (s *GeneratorSink) Finish(res *Result) {
 	if res == nil {
