@@ -363,6 +363,14 @@ func (m Model) generatorStats() generator.Stats {
 		if last.Requests > 0 {
 			s.LagAvg = last.LagSum / time.Duration(last.Requests)
 		}
+		// A recording keeps no connection figures: a replay shows "—".
+		if d := last.Elapsed(); d > 0 && !isReplay(m.cfg.Load) {
+			s.ConnectKnown = true
+			s.Connects = float64(last.ConnectionsOpened) / d.Seconds()
+			if last.Connect != nil && last.Connect.TotalCount() > 0 {
+				s.ConnectP99 = time.Duration(last.Connect.ValueAtQuantile(99)) * time.Microsecond
+			}
+		}
 	}
 	if c, ok := m.lastColumn(); ok {
 		s.RPS, s.DroppedRate, s.LateRate = c.RPS, c.Dropped, c.Late
