@@ -108,6 +108,7 @@ func NewReplay(cfg ReplayConfig) *Replay {
 		// The panel reads it at each frame: as it stood at the frame's end.
 		r.cfg.Canary = newReplayCanary(cfg.Canary, cfg.CanaryConfig, r.events, func() time.Time { return r.fedTo })
 	}
+	r.cfg.Generator = recordedGenerator(r.events, func() time.Time { return r.fedTo })
 	for _, e := range r.events {
 		if en, ok := replayEntry(e); ok && en.Major {
 			r.markers = append(r.markers, max(e.Time.Sub(r.origin), 0))

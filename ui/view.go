@@ -358,7 +358,7 @@ func errorSeries(cols []analysis.Column) []chart.Series {
 // probeSample is the generator probes' latest sample for the saturation
 // panel, false without probes (a replay, or a UI without them).
 func (m Model) probeSample() (probes.GeneratorSample, bool) {
-	if m.cfg.Generator == nil {
+	if m.cfg.Generator == nil || isReplay(m.cfg.Load) {
 		return probes.GeneratorSample{}, false
 	}
 	smp, _ := m.cfg.Generator()
