@@ -91,6 +91,9 @@ func parseConditionLeft(left string) (Metric, Aggregation, error) {
 	if err != nil {
 		return Metric{}, Aggregation{}, err
 	}
+	if m.Name == MetricGenerator {
+		return Metric{}, Aggregation{}, fmt.Errorf("generator.saturated is a threshold, not a condition: put it under thresholds (generator: [\"saturated == false\"])")
+	}
 	if rest == "" {
 		agg, ok := defaultAggregation(m.Name)
 		if !ok {

@@ -41,6 +41,7 @@ type Status struct {
 type judged struct {
 	th          Threshold
 	s           *series
+	gen         *genSeries // for a threshold on the generator, instead of s
 	recStep     string
 	firstFailed time.Duration
 	abort       bool
@@ -64,7 +65,13 @@ func NewJudge(thresholds []Threshold) (*Judge, error) {
 	}
 	j := &Judge{steps: stepLog{}}
 	for _, t := range thresholds {
-		j.th = append(j.th, judged{th: t, s: newSeries(t.Metric, t.Window), recStep: t.RecoverStep(), firstFailed: Never})
+		jt := judged{th: t, recStep: t.RecoverStep(), firstFailed: Never}
+		if t.Metric.Name == MetricGenerator {
+			jt.gen = &genSeries{window: t.Window}
+		} else {
+			jt.s = newSeries(t.Metric, t.Window)
+		}
+		j.th = append(j.th, jt)
 	}
 	return j, nil
 }
@@ -76,6 +83,9 @@ func (j *Judge) Observe(t time.Duration, s *engine.Snapshot) {
 	d := s.Elapsed()
 	for i := range j.th {
 		th := &j.th[i]
+		if th.gen != nil {
+			continue
+		}
 		if !j.steps.judged(th.th.Metric, th.recStep, th.th.Recover, t, d) {
 			continue
 		}
@@ -104,7 +114,15 @@ func (j *Judge) Evaluate(now time.Duration) []Status {
 
 func (th *judged) evaluate(now time.Duration) Status {
 	t := th.th
-	v, ok := th.s.measure(now, t.Agg)
+	var v float64
+	var ok bool
+	var text string
+	if th.gen != nil {
+		v, ok, text = th.gen.measure(now)
+	} else {
+		v, ok = th.s.measure(now, t.Agg)
+		text = formatValue(t.Metric.Name, t.Agg, v, ok)
+	}
 	st := Status{Threshold: t, Value: v, NoData: !ok}
 	holds := ok && t.Op.Holds(v, t.Value)
 	if ok && !holds {
@@ -117,14 +135,14 @@ func (th *judged) evaluate(now time.Duration) Status {
 	}
 	switch {
 	case !ok:
-		st.OK = t.AllowNoData && (t.Window <= 0 || th.firstFailed == Never)
-	case t.Window > 0:
+		st.OK = t.AllowNoData && (t.Window <= 0 || th.gen != nil || th.firstFailed == Never)
+	case t.Window > 0 && th.gen == nil:
 		st.OK = holds && th.firstFailed == Never
 	default:
 		st.OK = holds
 	}
 	st.FirstFailed, st.Abort = th.firstFailed, th.abort
-	st.Text = formatValue(t.Metric.Name, t.Agg, v, ok)
+	st.Text = text
 	return st
 }
 

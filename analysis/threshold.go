@@ -51,6 +51,11 @@ type Threshold struct {
 // caller to set. Errors are one line naming the metric, the expression
 // and the reason.
 func ParseThreshold(metricKey, expr string) (Threshold, error) {
+	// generator.saturated == false, the probe's dotted spelling, is
+	// generator: saturated == false.
+	if k, rest, ok := strings.Cut(strings.TrimSpace(metricKey), "."); ok && k == string(MetricGenerator) {
+		metricKey, expr = k, rest+" "+expr
+	}
 	m, err := ParseMetric(metricKey)
 	if err != nil {
 		return Threshold{}, err
@@ -96,6 +101,9 @@ func (t Threshold) Validate() []error {
 	}
 	if t.DelayAbortEval > 0 && !t.AbortOnFail {
 		bad("delayAbortEval without abortOnFail: nothing to delay")
+	}
+	if t.Metric.Name == MetricGenerator && (t.Recover != 0 || t.RecoverAfter != "") {
+		bad("the generator's judgement forgives no recovery: judge a part of the run with window:")
 	}
 	switch {
 	case t.Recover < 0:

@@ -22,6 +22,8 @@ const (
 	AggRate       AggKind = "rate"
 	AggCount      AggKind = "count"
 	AggValue      AggKind = "value"
+	// AggSaturated is the generator's judgement, true (1) or false (0).
+	AggSaturated AggKind = "saturated"
 )
 
 // Aggregation is an aggregation with its percentile (P, for p(P) only).
@@ -117,7 +119,7 @@ func parseAggregation(s string) (Aggregation, error) {
 		}
 		return Aggregation{Kind: AggPercentile, P: p}, nil
 	}
-	for _, k := range []AggKind{AggAvg, AggMed, AggMin, AggMax, AggRate, AggCount, AggValue} {
+	for _, k := range []AggKind{AggAvg, AggMed, AggMin, AggMax, AggRate, AggCount, AggValue, AggSaturated} {
 		if s == string(k) {
 			return Aggregation{Kind: k}, nil
 		}
@@ -171,6 +173,14 @@ func parseLimit(n MetricName, agg Aggregation, s string) (float64, error) {
 	switch {
 	case s == "":
 		return 0, fmt.Errorf("no value after the operator")
+	case agg.Kind == AggSaturated:
+		switch s {
+		case "false":
+			return 0, nil
+		case "true":
+			return 1, nil
+		}
+		return 0, fmt.Errorf("%q is not true or false: write saturated == false", s)
 	case n.trend():
 		d, err := ParseDuration(s)
 		if err != nil {
@@ -221,6 +231,9 @@ var errNoComparison = fmt.Errorf("no comparison: want AGGREGATION OPERATOR VALUE
 func buildExpr(n MetricName, agg Aggregation, op Operator, right string) (Expr, error) {
 	if !allows(n, agg.Kind) {
 		return Expr{}, fmt.Errorf("%s has no %s: it allows %s", n, agg.Kind, allowedAggs(n))
+	}
+	if agg.Kind == AggSaturated && op != OpEqual && op != OpNotEqual {
+		return Expr{}, fmt.Errorf("saturated is true or false: compare it with == or !=, such as saturated == false")
 	}
 	if strings.ContainsAny(right, "<>=!") {
 		return Expr{}, fmt.Errorf("%q after the operator is not a value", right)

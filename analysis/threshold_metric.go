@@ -38,11 +38,16 @@ const (
 	// MetricLate counts the sends more than 1 ms behind schedule; its rate
 	// is per request sent or dropped.
 	MetricLate MetricName = "late"
+	// MetricGenerator is the generator probes' judgement of each second
+	// sampled (session.GeneratorSink): its one aggregation, saturated, is
+	// true when any second judged was saturated. Written
+	// generator: saturated == false (or generator.saturated == false).
+	MetricGenerator MetricName = "generator"
 )
 
 // metricNames lists the metrics in the order error messages name them.
 var metricNames = []MetricName{MetricLatency, MetricServiceTime, MetricAvailability, MetricErrors,
-	MetricRequests, MetricRPS, MetricDropped, MetricLate}
+	MetricRequests, MetricRPS, MetricDropped, MetricLate, MetricGenerator}
 
 // metricAliases maps k6's names to ours.
 var metricAliases = map[string]MetricName{
@@ -66,13 +71,17 @@ func (n MetricName) aggregations() []AggKind {
 		return []AggKind{AggRate, AggCount}
 	case MetricRPS:
 		return []AggKind{AggValue}
+	case MetricGenerator:
+		return []AggKind{AggSaturated}
 	}
 	return nil
 }
 
 // fraction reports a metric whose rate is a share from 0 to 1 (which may
 // be written as a percentage), rather than per second.
-func (n MetricName) fraction() bool { return n != MetricRequests && n != MetricRPS && !n.trend() }
+func (n MetricName) fraction() bool {
+	return n != MetricRequests && n != MetricRPS && n != MetricGenerator && !n.trend()
+}
 
 // StatusFilter selects answers by their HTTP status: one code (Code, such
 // as 503) or a class (Class, 5 for 5xx). The zero value selects nothing
@@ -252,6 +261,8 @@ func filterExample(k string) string {
 // checkFilters refuses the filters the snapshots cannot answer exactly.
 func (m Metric) checkFilters() error {
 	switch {
+	case m.Name == MetricGenerator && (m.Version != "" || m.Step != "" || !m.Status.IsZero()):
+		return fmt.Errorf("generator is the whole process's: it takes no filter (judge a part of the run with window:)")
 	case (m.Name == MetricDropped || m.Name == MetricLate) && (m.Version != "" || !m.Status.IsZero()):
 		return fmt.Errorf("%s sends have no version or status: filter %s by step only", m.Name, m.Name)
 	case m.Name == MetricServiceTime && (m.Version != "" || !m.Status.IsZero()):

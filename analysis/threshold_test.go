@@ -45,7 +45,7 @@ func TestMetricString(t *testing.T) {
 	}
 }
 
-const metrics = "use latency, service_time, availability, errors, requests, rps, dropped or late (or k6's http_req_duration, http_req_failed, http_reqs, dropped_iterations)"
+const metrics = "use latency, service_time, availability, errors, requests, rps, dropped, late or generator (or k6's http_req_duration, http_req_failed, http_reqs, dropped_iterations)"
 
 func TestParseMetricErrors(t *testing.T) {
 	for _, tc := range []struct{ key, want string }{

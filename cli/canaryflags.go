@@ -73,8 +73,9 @@ func (f canaryFlags) analyses(steps []experiments.PlanStep) (*canaryAnalyses, er
 // interval. A bad analysis (or --canary-interval without a canary step)
 // is bad input. With ui.canary the sink is there in any case (idle until
 // the operator's canary key starts one), with ui's options (the
-// operator's confirmation).
-func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI) (*session.CanarySink, error) {
+// operator's confirmation), and more, the caller's (the generator's
+// probes: session.CanaryGenerator).
+func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI, more ...session.CanaryOption) (*session.CanarySink, error) {
 	a, err := f.analyses(steps)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func (f canaryFlags) canarySink(steps []experiments.PlanStep, ui canaryUI) (*ses
 		}
 		a = &canaryAnalyses{Default: def, First: def}
 	}
-	opts := slices.Clone(ui.opts)
+	opts := append(slices.Clone(ui.opts), more...)
 	for label, cfg := range a.Steps {
 		opts = append(opts, session.CanaryStepConfig(label, cfg))
 	}

@@ -52,7 +52,7 @@ func setUnlessGiven(fs *pflag.FlagSet, name, v string) error {
 
 // applyPlanLoad sets the load flags the command line did not give from
 // the plan's load: the model (unless --rate, --concurrency or --stages
-// gives one), the window, the method, the headers, the body and the
+// gives one), the window, the method, keep-alive (--no-keepalive), the headers, the body and the
 // retries (--retries, --retry-on, --retry-budget; the backoff, which has
 // no flags, into lf, unless the command line's --retries 0 turns the
 // retries off).
@@ -78,6 +78,9 @@ func applyPlanLoad(fs *pflag.FlagSet, lf *loadFlags, l experiments.Load) error {
 	}
 	if l.Method != "" {
 		set("method", l.Method)
+	}
+	if l.KeepAlive != nil {
+		set("no-keepalive", strconv.FormatBool(!*l.KeepAlive))
 	}
 	if !fs.Changed("header") {
 		for _, h := range l.Headers {

@@ -162,3 +162,52 @@ thresholds:
 		}
 	}
 }
+
+// TestPlanGeneratorThreshold: generator: saturated == false in a plan and
+// generator.saturated == false on the command line are judged on the
+// generator probes' seconds: each has data, and each fails exactly when a
+// sampled second was saturated (the JSON's generator.saturated_s), naming
+// the seconds in its line.
+func TestPlanGeneratorThreshold(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	plan := writePlan(t, `name: generator-judged
+target: {fleet: {replicas: 1, version: v1}}
+load: {rate: 50, duration: 3s}
+thresholds:
+  generator: ["saturated == false"]
+`)
+	out, errOut, code := runBin(t, bin, "demo", "--headless", "--no-record", "--json", "--plan", plan,
+		"--threshold", "generator.saturated == false")
+	var sum struct {
+		Thresholds []struct {
+			Metric, Source string
+			OK             bool     `json:"ok"`
+			NoData         bool     `json:"no_data"`
+			Value          *float64 `json:"value"`
+		} `json:"thresholds"`
+		Generator *struct {
+			SaturatedS float64 `json:"saturated_s"`
+			SampledS   float64 `json:"sampled_s"`
+		} `json:"generator"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s\n%s", err, out, errOut)
+	}
+	if sum.Generator == nil || sum.Generator.SampledS < 1 || len(sum.Thresholds) != 2 {
+		t.Fatalf("generator %+v, %d thresholds; want a sampled generator and 2 thresholds\n%s", sum.Generator, len(sum.Thresholds), out)
+	}
+	busy := sum.Generator.SaturatedS > 0
+	wantCode := 0
+	if busy {
+		wantCode = 99
+	}
+	if code != wantCode {
+		t.Errorf("exit %d, want %d (generator saturated %v s of %v)\n%s", code, wantCode, sum.Generator.SaturatedS, sum.Generator.SampledS, errOut)
+	}
+	for _, th := range sum.Thresholds {
+		if th.Metric != "generator" || th.NoData || th.Value == nil || th.OK == busy {
+			t.Errorf("threshold %s %s: ok %v, no data %v, value %v; want ok %v with a value", th.Metric, th.Source, th.OK, th.NoData, th.Value, !busy)
+		}
+	}
+}

@@ -115,10 +115,11 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		if err != nil {
 			return nil, nil, nil, closeOuts, usageError{err}
 		}
+		judge.WithGenerator(gen)
 		sinks = append([]session.Sink{judge}, sinks...)
 		statuses = judge.Statuses
 	}
-	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI); err != nil {
+	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI, session.CanaryGenerator(gen)); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if cs != nil {
 		// First: its events reach the others at once.

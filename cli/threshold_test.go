@@ -163,6 +163,8 @@ func TestThresholdFlagSplits(t *testing.T) {
 		{"http_req_failed{status:5xx}:rate<0.01", "errors{status:5xx} rate<0.01", false, 0},
 		{"availability: rate>99%, abortOnFail", "availability rate>99%", true, 0},
 		{"latency: p(99)<200 , abortOnFail , delayAbortEval=5s", "latency p(99)<200", true, 5 * time.Second},
+		{"generator.saturated == false", "generator saturated == false", false, 0},
+		{"generator: saturated==false, abortOnFail", "generator saturated==false", true, 0},
 	} {
 		th, err := parseThresholdFlag(c.flag)
 		if err != nil {

@@ -32,6 +32,10 @@ func parseThresholdFlag(v string) (analysis.Threshold, error) {
 			}
 		}
 	}
+	if cut < 0 && strings.HasPrefix(strings.TrimSpace(v), "generator.") {
+		// generator.saturated == false: the probe's dotted spelling.
+		cut = strings.Index(v, ".")
+	}
 	if cut < 0 {
 		return analysis.Threshold{}, badInput("--threshold %q: want METRIC: EXPR, such as 'latency: p(99)<200'", v)
 	}

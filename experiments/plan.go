@@ -160,6 +160,10 @@ type Load struct {
 	// Retry is what the client retries (the retry: block), nil when the
 	// file gives none.
 	Retry *Retry
+	// KeepAlive is keepalive: false (a new connection for every request,
+	// as --no-keepalive) or true; nil when the file gives none (kept
+	// alive).
+	KeepAlive *bool
 	// Line is the load's line in the file.
 	Line int
 }

@@ -272,6 +272,11 @@ func (d *decoder) load(l *Load, n *yaml.Node, dir string) {
 		}},
 		{"headers", func(v *yaml.Node) { l.Headers = d.headers(v) }},
 		{"retry", func(v *yaml.Node) { l.Retry = d.retry(v) }},
+		{"keepalive", func(v *yaml.Node) {
+			if b, ok := d.boolean(v, "load.keepalive"); ok {
+				l.KeepAlive = &b
+			}
+		}},
 		{"body", func(v *yaml.Node) {
 			if bodySet {
 				d.bad(v, "load: body and body_file: choose one")

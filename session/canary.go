@@ -114,6 +114,7 @@ func (c *CanaryResult) Passed() bool {
 // step's own analysis when CanaryStepConfig gave one; a run ending before
 // the decision is inconclusive, acted on the same way.
 type CanarySink struct {
+	gen   *GeneratorSink // nil: the generator is not looked at
 	cfg   canary.Config
 	bound time.Duration
 	// steps are the analyses of particular canary steps, by label
@@ -175,6 +176,13 @@ func CanaryStepConfig(label string, cfg canary.Config) CanaryOption {
 		s.steps[label] = cfg
 	}
 }
+
+// CanaryGenerator makes the intervals during which g judged the generator
+// saturated inconclusive (canary.Bound), never a pass or a fail: their
+// figures measure the generator. The probes judge after the canary's
+// sink at a tick, so a second ending with an interval's last tick is not
+// seen by that interval.
+func CanaryGenerator(g *GeneratorSink) CanaryOption { return func(s *CanarySink) { s.gen = g } }
 
 // CanaryReplayed makes the sink a replay's: it judges the recorded frames
 // and decides as the live one did, never acts (nor says it cannot), and
@@ -316,7 +324,7 @@ func (s *CanarySink) Tick(k Tick) {
 	if snap.End.Sub(s.from) < s.cfg.Interval {
 		return
 	}
-	s.judgeLocked(snap.End.Sub(s.from))
+	s.judgeLocked(snap.End.Sub(s.from), s.from, snap.End)
 	s.from = snap.End
 	clear(s.cur)
 	if d := canary.Decide(s.cfg, s.res.Intervals); d.Action != canary.Undecided {
@@ -326,7 +334,7 @@ func (s *CanarySink) Tick(k Tick) {
 
 // judgeLocked judges the current interval, which lasted span, and emits
 // its outcome.
-func (s *CanarySink) judgeLocked(span time.Duration) {
+func (s *CanarySink) judgeLocked(span time.Duration, from, to time.Time) {
 	if s.res.Baseline == "" {
 		s.res.Baseline = s.baselineLocked()
 	}
@@ -341,6 +349,9 @@ func (s *CanarySink) judgeLocked(span time.Duration) {
 		can = *smp
 	}
 	r := canary.Judge(s.cfg, base, can)
+	if s.gen != nil {
+		r = canary.Bound(r, s.gen.BoundBetween(from, to))
+	}
 	s.res.Intervals = append(s.res.Intervals, r)
 	s.res.Spans = append(s.res.Spans, span)
 	s.emitLocked(CanaryIntervalJudged, r.Reason,

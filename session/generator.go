@@ -2,11 +2,13 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/probes"
 )
 
@@ -83,7 +85,9 @@ type GeneratorSink struct {
 	last    probes.GeneratorSample
 	sampled time.Duration
 	busy    time.Duration
-	kinds   map[string]*reasonCount // by probes.Finding kind
+	kinds   map[string]*reasonCount    // by probes.Finding kind
+	seconds []analysis.GeneratorSecond // every second judged, from the load's start
+	origin  time.Time                  // the load's start: the first tick's start
 }
 
 // reasonCount is a reason's kind over the run: how long it held and its
@@ -137,6 +141,9 @@ func (s *GeneratorSink) Tick(t Tick) {
 	if s.from.IsZero() {
 		s.from = snap.Start
 	}
+	if s.origin.IsZero() {
+		s.origin = snap.Start
+	}
 	s.sent += snap.Requests + snap.Dropped
 	s.late += snap.Late
 	s.dropped += snap.Dropped
@@ -169,6 +176,8 @@ func (s *GeneratorSink) Tick(t Tick) {
 		}
 	}
 	was := s.cur.Saturated
+	s.seconds = append(s.seconds, analysis.GeneratorSecond{End: snap.End.Sub(s.origin), Span: span,
+		Saturated: j.Saturated, Reasons: j.Reasons})
 	s.last, s.cur = smp, j
 	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
 	control, at := s.control, s.at(snap.End)
@@ -192,6 +201,41 @@ func (s *GeneratorSink) Last() (probes.GeneratorSample, probes.Saturation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.last, s.cur
+}
+
+// Seconds is every second judged from the n-th on (0: all), each with
+// its end's offset from the load's start (the first tick's start), for
+// the thresholds on the generator. Safe for concurrent use.
+func (s *GeneratorSink) Seconds(n int) []analysis.GeneratorSecond {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n >= len(s.seconds) {
+		return nil
+	}
+	return slices.Clone(s.seconds[n:])
+}
+
+// BoundBetween is the reasons of the seconds judged saturated that
+// overlap from to to (each reason once, in order), nil when none did: the
+// canary's intervals judged while the generator set the pace are
+// inconclusive. A second judged after the call is not seen. Safe for
+// concurrent use.
+func (s *GeneratorSink) BoundBetween(from, to time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, sec := range s.seconds {
+		end := s.origin.Add(sec.End)
+		if !sec.Saturated || !end.After(from) || !end.Add(-sec.Span).Before(to) {
+			continue
+		}
+		for _, r := range sec.Reasons {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // Finish judges the run: Result.Generator.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/probes"
 )
@@ -82,5 +83,31 @@ func TestGeneratorSinkLateSends(t *testing.T) {
 	}
 	if _, j := s.Last(); j.Saturated {
 		t.Errorf("the last second judged %+v: want it keeping up", j)
+	}
+}
+
+// TestGeneratorBoundBetween: the reasons of the saturated seconds that
+// overlap a span, each once; none for a span of seconds that kept up.
+func TestGeneratorBoundBetween(t *testing.T) {
+	o := time.Unix(1000, 0)
+	s := NewGenerator(probes.Thresholds{}, probes.Options{})
+	s.origin = o
+	for i := 1; i <= 6; i++ {
+		sec := analysis.GeneratorSecond{End: time.Duration(i) * time.Second, Span: time.Second}
+		if i == 3 || i == 4 {
+			sec.Saturated, sec.Reasons = true, []string{"cpu 1.96 of 2 cores"}
+		}
+		s.seconds = append(s.seconds, sec)
+	}
+	for _, c := range []struct {
+		from, to int
+		want     string
+	}{
+		{0, 2, ""}, {0, 3, "cpu 1.96 of 2 cores"}, {2, 5, "cpu 1.96 of 2 cores"}, {4, 6, ""},
+	} {
+		got := strings.Join(s.BoundBetween(o.Add(time.Duration(c.from)*time.Second), o.Add(time.Duration(c.to)*time.Second)), ", ")
+		if got != c.want {
+			t.Errorf("%d s to %d s: %q, want %q", c.from, c.to, got, c.want)
+		}
 	}
 }

@@ -71,6 +71,9 @@ type ThresholdSink struct {
 	ok      []bool        // each threshold's state at the last evaluation
 	abort   *Abort
 
+	gen     *GeneratorSink // the generator's seconds, for thresholds on it
+	genSeen int            // the seconds of gen already observed
+
 	mu       sync.Mutex // guards statuses: Statuses is read from elsewhere
 	statuses []analysis.Status
 }
@@ -106,6 +109,26 @@ func (t *ThresholdSink) Statuses() []analysis.Status {
 	return slices.Clone(t.statuses)
 }
 
+// WithGenerator feeds the thresholds on the generator
+// (generator: saturated == false) the seconds g judged: at each tick those
+// judged so far, and at the end the rest. Without it such a threshold has
+// no data.
+func (t *ThresholdSink) WithGenerator(g *GeneratorSink) *ThresholdSink {
+	t.gen = g
+	return t
+}
+
+// observeGenerator hands the judge the seconds judged since the last call.
+func (t *ThresholdSink) observeGenerator() {
+	if t.gen == nil {
+		return
+	}
+	for _, sec := range t.gen.Seconds(t.genSeen) {
+		t.genSeen++
+		t.judge.ObserveGenerator(sec)
+	}
+}
+
 // Open keeps the session's Control.
 func (t *ThresholdSink) Open(i Info) error {
 	t.control = i.Control
@@ -124,6 +147,7 @@ func (t *ThresholdSink) Tick(k Tick) {
 	}
 	t.last = s.End.Sub(t.origin)
 	t.judge.Observe(t.last, s)
+	t.observeGenerator()
 	t.evaluate(t.last)
 }
 
@@ -186,6 +210,7 @@ func lasting(r experiments.Result) bool {
 // Finish evaluates once more at the latest tick's end and puts the final
 // statuses, and the abort if any, in the result.
 func (t *ThresholdSink) Finish(res *Result) {
+	t.observeGenerator()
 	if !t.origin.IsZero() {
 		t.evaluate(t.last)
 	} else {

@@ -109,6 +109,7 @@ func NewReplay(cfg ReplayConfig) *Replay {
 		r.cfg.Canary = newReplayCanary(cfg.Canary, cfg.CanaryConfig, r.events, func() time.Time { return r.fedTo })
 	}
 	r.cfg.Scrape = replayScrapes(r.events, func() time.Time { return r.fedTo })
+	r.cfg.Generator = recordedGenerator(r.events, func() time.Time { return r.fedTo })
 	for _, e := range r.events {
 		if en, ok := replayEntry(e); ok && en.Major {
 			r.markers = append(r.markers, max(e.Time.Sub(r.origin), 0))

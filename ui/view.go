@@ -11,12 +11,14 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
 	"github.com/scalelab/scalelab/ui/components/generator"
 	"github.com/scalelab/scalelab/ui/components/header"
 	"github.com/scalelab/scalelab/ui/components/panel"
 	"github.com/scalelab/scalelab/ui/components/replicas"
+	"github.com/scalelab/scalelab/ui/components/saturation"
 	"github.com/scalelab/scalelab/ui/components/timeaxis"
 	"github.com/scalelab/scalelab/ui/components/versions"
 )
@@ -354,6 +356,16 @@ func errorSeries(cols []analysis.Column) []chart.Series {
 	return out
 }
 
+// probeSample is the generator probes' latest sample for the saturation
+// panel, false without probes (a replay, or a UI without them).
+func (m Model) probeSample() (probes.GeneratorSample, bool) {
+	if m.cfg.Generator == nil || isReplay(m.cfg.Load) {
+		return probes.GeneratorSample{}, false
+	}
+	smp, _ := m.cfg.Generator()
+	return smp, true
+}
+
 // generatorStats gathers the generator panel's figures.
 func (m Model) generatorStats() generator.Stats {
 	s := generator.Stats{Closed: m.cfg.Load.Closed(), CPU: m.cpu, CPUKnown: m.cpuKnown, Procs: m.procs}
@@ -363,6 +375,14 @@ func (m Model) generatorStats() generator.Stats {
 		s.InFlight, s.LagMax = last.InFlight, last.LagMax
 		if last.Requests > 0 {
 			s.LagAvg = last.LagSum / time.Duration(last.Requests)
+		}
+		// A recording keeps no connection figures: a replay shows "—".
+		if d := last.Elapsed(); d > 0 && !isReplay(m.cfg.Load) {
+			s.ConnectKnown = true
+			s.Connects = float64(last.ConnectionsOpened) / d.Seconds()
+			if last.Connect != nil && last.Connect.TotalCount() > 0 {
+				s.ConnectP99 = time.Duration(last.Connect.ValueAtQuantile(99)) * time.Microsecond
+			}
 		}
 	}
 	if c, ok := m.lastColumn(); ok {
@@ -417,6 +437,17 @@ func (m Model) panels() []string {
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
 	}
 	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows))
+	if smp, ok := m.probeSample(); ok {
+		// Beside the generator when the events keep their width.
+		satW := saturation.Width + 4
+		used := 0
+		for _, b := range boxes {
+			used += lipgloss.Width(b)
+		}
+		if w-used-satW >= minEventsWidth {
+			boxes = append(boxes, panel.Render(st, "Saturation", saturation.View(st, smp, satW-4, inner), satW, rows))
+		}
+	}
 	used := 0
 	for _, b := range boxes {
 		used += lipgloss.Width(b)
@@ -462,6 +493,11 @@ func (m Model) compactPanels(rows int) []string {
 		gen = gen[:len(gen)-1] // the warning, before the next step
 	}
 	out = append(out, gen...)
+	if smp, ok := m.probeSample(); ok && len(out) < rows-2 {
+		if l := saturation.Line(smp, w); l != "" {
+			out = append(out, st.Dim.Render(l))
+		}
+	}
 	if next := m.nextStep(); next != "" {
 		out = append(out, st.Status.Render(next))
 	}

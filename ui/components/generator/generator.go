@@ -39,6 +39,13 @@ type Stats struct {
 	CPU      float64
 	CPUKnown bool
 	Procs    int
+	// Connects is the connections the requests opened per second over
+	// the last snapshot (engine.Snapshot.ConnectionsOpened), ConnectP99
+	// their opening times' 99th percentile (zero: none opened);
+	// ConnectKnown is false before a snapshot.
+	Connects     float64
+	ConnectP99   time.Duration
+	ConnectKnown bool
 	// Probed is set once the generator's probes judged a second
 	// (session.GeneratorSink): Saturated and Reasons are then their
 	// judgement, the one the summary gives, and the panel says it.
@@ -86,6 +93,7 @@ func View(st *common.Styles, s Stats, width, rows int) string {
 		row(st, "late", fmt.Sprintf("%d (%s/s)", s.Late, num(s.LateRate))),
 		row(st, "lag", fmt.Sprintf("avg %s max %s", dur(s.LagAvg), dur(s.LagMax))),
 		row(st, "cpu", cpuText(s)),
+		row(st, "connects", connectText(s)),
 	}
 	status := []string{st.Good.Render("✓ the generator keeps up")}
 	if warn := Bottleneck(s); warn != "" {
@@ -116,6 +124,7 @@ func Compact(st *common.Styles, s Stats, width int) []string {
 		fmt.Sprintf("late %d", s.Late),
 		"lag max " + dur(s.LagMax),
 		"cpu " + cpuText(s),
+		"connects " + connectText(s),
 	}
 	line := fields[0]
 	for _, f := range fields[1:] {
@@ -125,6 +134,18 @@ func Compact(st *common.Styles, s Stats, width int) []string {
 		line += " · " + f
 	}
 	return append(out, line)
+}
+
+// connectText is the connections opened per second and their opening
+// p99: "—" before a snapshot, no p99 when none was opened.
+func connectText(s Stats) string {
+	if !s.ConnectKnown {
+		return "—"
+	}
+	if s.ConnectP99 <= 0 {
+		return num(s.Connects) + "/s"
+	}
+	return num(s.Connects) + "/s p99 " + dur(s.ConnectP99)
 }
 
 // cpuText is the CPU use as the panel says it.

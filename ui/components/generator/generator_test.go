@@ -101,3 +101,26 @@ func TestWarningTakesRows(t *testing.T) {
 		t.Errorf("compact figures %q: those that do not fit go whole", got)
 	}
 }
+
+// TestConnectText: the connects row says "—" without a snapshot (and in a
+// replay: recordings keep no connection figures), the rate alone when
+// none was opened (keep-alive), and the p99 when some were.
+func TestConnectText(t *testing.T) {
+	for _, tc := range []struct {
+		s    Stats
+		want string
+	}{
+		{Stats{}, "—"},
+		{Stats{ConnectKnown: true}, "0/s"},
+		{Stats{ConnectKnown: true, Connects: 200, ConnectP99: 1200 * time.Microsecond}, "200/s p99 1.2ms"},
+		{Stats{ConnectKnown: true, Connects: 4, ConnectP99: 230 * time.Microsecond}, "4/s p99 230µs"},
+	} {
+		if got := connectText(tc.s); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+		view := ansi.Strip(View(styles(), tc.s, Width, 10))
+		if !strings.Contains(view, "connects  "+tc.want) {
+			t.Errorf("view has no connects %q:\n%s", tc.want, view)
+		}
+	}
+}
