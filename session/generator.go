@@ -33,8 +33,11 @@ const GeneratorBoundShare = 0.1
 
 // lateShare is the share of an interval's sends that may be late (over
 // 1 ms behind schedule) before lateness counts as saturation: a few late
-// sends on a busy machine are the scheduler's noise.
-const lateShare = 0.01
+// sends on a busy machine are the scheduler's noise, and as latency is
+// timed from the intended send, a late send is counted in what it costs,
+// not hidden; a tenth of a second's sends late is a generator that cannot
+// keep its schedule.
+const lateShare = 0.1
 
 // minLate is the fewest late sends in a second that count as saturation.
 const minLate = 10
