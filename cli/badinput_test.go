@@ -73,7 +73,10 @@ var demoBad = map[string][]string{
 	"latency":         {"NaN", "Inf", "1e308s", "2562047h", "2h", "-1ms", "", "1ms\x01", "５ms", "1ms..-2ms", "5ms..1ms"},
 	"listen": {"garbage", "127.0.0.1:NaN", "127.0.0.1:Inf", "127.0.0.1:99999999999999999999", "127.0.0.1:65536", "0", "127.0.0.1:-1", "",
 		"127.0.0.1:80\x00", "127.0.0.1:\x01", "h\x1b[2J:80", "１２７.0.0.1:0", "hé:80", "10.0.0.1:0", "0.0.0.0:0", ":0"},
-	"headless": {"NaN", "2", "-1", "", "tru\u0435"},
+	"headless":        {"NaN", "2", "-1", "", "tru\u0435"},
+	"replica-process": {"NaN", "2", "-1", "", "tru\u0435"},
+	"replica-cpu":     {"NaN", "Inf", "-1", "0.001", "1025", "", "1\x01", "１"},
+	"cpu-work":        {"NaN", "Inf", "1e308s", "2562047h", "2h", "-1s", "", "1s\x01", "１s"},
 }
 
 // stepBad are --step values refused before the run (on the demo's fleet of

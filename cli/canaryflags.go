@@ -18,12 +18,30 @@ import (
 type canaryFlags struct {
 	// interval is how long each judged interval lasts, 0: the default.
 	interval time.Duration
+	// generatorBound is what an interval during which the generator was
+	// saturated counts as: "inconclusive" (the default) or "ignore" (judged
+	// on its figures).
+	generatorBound string
 }
 
 // register adds the flags to fs.
 func (f *canaryFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.interval, "canary-interval", 0,
 		"a canary step's judged interval (default 10s, or its plan analysis's): each compares the canary's requests with the baseline's")
+	fs.StringVar(&f.generatorBound, "canary-generator-bound", "inconclusive",
+		"what an interval during which the generator was saturated counts as: inconclusive, or ignore (judged on its figures: the saturation's noise falls on both versions)")
+}
+
+// generatorOptions are the canary judge's options for the generator's
+// probes g (--canary-generator-bound), or bad input.
+func (f canaryFlags) generatorOptions(g *session.GeneratorSink) ([]session.CanaryOption, error) {
+	switch f.generatorBound {
+	case "inconclusive", "":
+		return []session.CanaryOption{session.CanaryGenerator(g)}, nil
+	case "ignore":
+		return nil, nil
+	}
+	return nil, badInput("--canary-generator-bound %q: want inconclusive or ignore", f.generatorBound)
 }
 
 // canaryAnalyses are the canary steps' analyses: Default for a step

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalelab/scalelab/canary"
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/session"
 )
 
@@ -85,5 +86,25 @@ func TestCanaryEventsPrinted(t *testing.T) {
 		"  14.0s  canary v2: rolled back in 2.1s\n"
 	if b.String() != want {
 		t.Errorf("printed:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// TestCanaryGeneratorBoundFlag: inconclusive (the default) gives the judge
+// the generator's probes, ignore does not, anything else is bad input.
+func TestCanaryGeneratorBoundFlag(t *testing.T) {
+	g := session.NewGenerator(probes.Thresholds{}, probes.Options{})
+	for _, tc := range []struct {
+		value string
+		opts  int
+		err   string
+	}{
+		{"inconclusive", 1, ""}, {"", 1, ""}, {"ignore", 0, ""},
+		{"off", 0, `--canary-generator-bound "off": want inconclusive or ignore`},
+	} {
+		opts, err := canaryFlags{generatorBound: tc.value}.generatorOptions(g)
+		var usage usageError
+		if len(opts) != tc.opts || (tc.err == "") != (err == nil) || (err != nil && (err.Error() != tc.err || !errors.As(err, &usage))) {
+			t.Errorf("%q: %d options, %v; want %d, %q (bad input)", tc.value, len(opts), err, tc.opts, tc.err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -36,6 +37,10 @@ type demoFlags struct {
 	// plan is --plan's file; cpuWork a plan fleet's cpu_work (no flag).
 	plan    string
 	cpuWork time.Duration
+	// replicaProcess runs each replica as a process of its own,
+	// replicaCPU (which implies it) with that CPU quota in cores.
+	replicaProcess bool
+	replicaCPU     float64
 }
 
 func (f *demoFlags) register(fs *pflag.FlagSet) {
@@ -52,6 +57,9 @@ func (f *demoFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.badVersions, "bad-version", nil, "a bad build: every replica of this version answers 30% 500s, slower, however it rolls out (upgrade, canary, scale); repeatable")
 	fs.BoolVar(&f.headless, "headless", false, "no UI: a live line a second and the events on stderr, the summary at the end")
 	fs.StringVar(&f.plan, "plan", "", planUsage)
+	fs.BoolVar(&f.replicaProcess, "replica-process", false, "run each replica as a `scalelab target` process of its own: its own CPU, memory and run delay in the replicas panel")
+	fs.Float64Var(&f.replicaCPU, "replica-cpu", 0, "each replica's CPU quota in cores (0.5), through a cgroup per replica (v1 or v2); implies --replica-process")
+	fs.DurationVar(&f.cpuWork, "cpu-work", 0, "CPU time each request burns in a replica (with --replica-cpu: what throttling slows)")
 }
 
 // fleetOptions builds the fleet's options, or a bad-input error.
@@ -71,6 +79,13 @@ func (f *demoFlags) fleetOptions() ([]fleet.Option, error) {
 		fleet.Replicas(f.replicas), fleet.InitialVersion(f.version),
 		fleet.MaxSurge(f.maxSurge), fleet.MaxUnavailable(f.maxUnavailable),
 		fleet.Listen(f.listen), fleet.ReplicaDefaults(ropts...), fleet.BadVersions(f.badVersions...),
+	}
+	if f.replicaProcess || f.replicaCPU > 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("--replica-process: cannot find scalelab's own executable: %w", err)
+		}
+		opts = append(opts, fleet.ProcessReplicas(exe, "target", "--fleet-child"), fleet.ReplicaCPU(f.replicaCPU))
 	}
 	return opts, nil
 }
@@ -103,10 +118,13 @@ func (f *demoFlags) check() error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"drain", f.drain}, {"startup-delay", f.startupDelay}} {
+	}{{"drain", f.drain}, {"startup-delay", f.startupDelay}, {"cpu-work", f.cpuWork}} {
 		if d.v < 0 || d.v > fleet.MaxReplicaDelay {
 			return badInput("--%s %s: want 0..%s", d.flag, d.v, fleet.MaxReplicaDelay)
 		}
+	}
+	if f.replicaCPU < 0 || f.replicaCPU > 1024 || (f.replicaCPU > 0 && f.replicaCPU < 0.01) || f.replicaCPU != f.replicaCPU {
+		return badInput("--replica-cpu %g: want 0.01..1024 cores (0 for no quota)", f.replicaCPU)
 	}
 	return checkLoopback(f.listen)
 }

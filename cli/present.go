@@ -119,7 +119,11 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append([]session.Sink{judge}, sinks...)
 		statuses = judge.Statuses
 	}
-	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI, session.CanaryGenerator(gen)); err != nil {
+	genOpts, err := r.lf.canary.generatorOptions(gen)
+	if err != nil {
+		return nil, nil, nil, closeOuts, err
+	}
+	if cs, err := r.lf.canary.canarySink(r.steps, r.canaryUI, genOpts...); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if cs != nil {
 		// First: its events reach the others at once.

@@ -22,7 +22,7 @@ func TestReplayUIShowsTheCanary(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "canary.scalelab")
 	code, _, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--rate", "600", "--replicas", "2",
 		"--startup-delay", "100ms", "--drain", "300ms", "--latency", "1ms", "--step", "500ms:canary=v2:1",
-		"--canary-interval", "1s", "--duration", "3s", "--bad-version", "v2", "--record", file)
+		"--canary-interval", "1s", "--canary-generator-bound", "ignore", "--duration", "3s", "--bad-version", "v2", "--record", file)
 	if code != 99 {
 		t.Fatalf("demo: exit %d, want 99: %s", code, errOut)
 	}

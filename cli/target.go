@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ const envPrefix = "SCALELAB_"
 
 // targetFlags are the demo service's settings.
 type targetFlags struct {
+	fleetChild   bool // --fleet-child: a process replica of the local fleet
 	listen       string
 	version      string
 	name         string
@@ -150,6 +152,9 @@ SCALELAB_ERROR_RATE=5%). A flag on the command line wins.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.fleetChild {
+				return runFleetChild(cmd.Context(), io)
+			}
 			var err error
 			if f.fromEnv, err = envDefaults(cmd.Flags()); err != nil {
 				return err
@@ -183,5 +188,18 @@ SCALELAB_ERROR_RATE=5%). A flag on the command line wins.`,
 		},
 	}
 	f.register(cmd.Flags())
+	cmd.Flags().BoolVar(&f.fleetChild, "fleet-child", false, "serve as a process replica of the local fleet (its listener on fd 3, its configuration and commands on stdin)")
+	_ = cmd.Flags().MarkHidden("fleet-child")
 	return cmd
+}
+
+// runFleetChild is `scalelab target --fleet-child`: a replica of a local
+// fleet run with --replica-process, serving on the listener the fleet
+// passed as file descriptor 3 (fleet.RunChild).
+func runFleetChild(ctx context.Context, io streams) error {
+	ln, err := net.FileListener(os.NewFile(3, "fleet listener"))
+	if err != nil {
+		return usageError{fmt.Errorf("target --fleet-child: no listener on file descriptor 3 (it is for the fleet's --replica-process): %w", err)}
+	}
+	return fleet.RunChild(ctx, os.Stdin, io.out, ln)
 }

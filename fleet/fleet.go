@@ -55,6 +55,8 @@ type Fleet struct {
 	done       chan struct{}
 	stopOnce   sync.Once
 	stopErr    error
+	cgroups    *cpuCgroups // the process replicas' CPU cgroups, nil for none
+	usageNote  string      // why a usage figure cannot be had, "" when all can
 }
 
 var _ cluster.Cluster = (*Fleet)(nil)
@@ -111,15 +113,17 @@ func (f *Fleet) Start(ctx context.Context) error {
 		f.mu.Unlock()
 		return fmt.Errorf("fleet: %w", err)
 	}
+	f.openCgroups()
 	f.desired = f.cfg.replicas
 	f.scaling = true
 	gen := f.scaleGen
 	f.emit(cluster.Event{Kind: cluster.ScaleStarted, Version: f.version,
 		Message: fmt.Sprintf("fleet: %d replicas of %s on %s", f.desired, f.version, f.bal.Addr())})
 	f.mu.Unlock()
-	f.background.Add(2)
+	f.background.Add(3)
 	go f.controlLoop()
 	go f.watchLoop()
+	go f.usageLoop()
 	f.poke()
 	return f.waitScale(ctx, "start", gen)
 }
@@ -185,6 +189,9 @@ func (f *Fleet) State() cluster.State {
 			Name: m.name, Version: m.version, Phase: m.phase, Address: m.rep.Addr(),
 			Share: share, ShareKnown: known, Fault: m.fault, FaultSince: m.faultSince,
 		})
+		if m.phase.Live() || m.phase == cluster.Draining {
+			s.Replicas[len(s.Replicas)-1].Usage = m.usage.snapshot()
+		}
 		if m.phase.Live() && m.version == f.version {
 			s.Rollout.Updated++
 			if m.phase == cluster.Ready {
@@ -196,6 +203,9 @@ func (f *Fleet) State() cluster.State {
 		}
 	}
 	s.Rollout.Message, _ = f.rolloutStatus()
+	if f.usageNote != "" {
+		s.UsageNotes = []string{f.usageNote}
+	}
 	return s
 }
 
@@ -235,7 +245,11 @@ func (f *Fleet) stop(ctx context.Context) error {
 			m.phase = cluster.Stopped
 		}
 	}
+	cgs := f.cgroups
 	f.mu.Unlock()
+	if cgs != nil {
+		cgs.remove("")
+	}
 	err := f.bal.Close(ctx)
 	f.emit(cluster.Event{Kind: cluster.Note, Message: "fleet stopped"})
 	f.hub.Close()

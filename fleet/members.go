@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
@@ -15,7 +14,8 @@ const badVersionFault = "bad version"
 // member is one replica the fleet runs or ran.
 type member struct {
 	name, version string
-	rep           *Replica
+	rep           runner
+	usage         replicaUsage
 	phase         cluster.Phase
 	fault         string
 	faultSince    time.Time // when fault was injected
@@ -33,11 +33,8 @@ func (f *Fleet) startMember(version string) error {
 	if f.bad[version] {
 		opts = append(opts, ErrorRate(f.cfg.badErrorRate), Latency(f.cfg.badLatency))
 	}
-	rep, err := NewReplica(opts...)
+	rep, usage, err := f.startRunner(name, opts)
 	if err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	if err := rep.Start(net.JoinHostPort(f.host, "0")); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	if err := f.bal.Add(name, rep.Addr()); err != nil {
@@ -45,7 +42,7 @@ func (f *Fleet) startMember(version string) error {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	f.nextID++
-	m := &member{name: name, version: version, rep: rep, phase: cluster.Starting}
+	m := &member{name: name, version: version, rep: rep, usage: usage, phase: cluster.Starting}
 	if f.bad[version] {
 		m.fault = badVersionFault
 	}

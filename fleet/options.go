@@ -39,6 +39,8 @@ type config struct {
 	badErrorRate     float64
 	badLatency       cluster.LatencyRange
 	badVersions      []string
+	process          []string // the command of process replicas, nil for in-process ones
+	replicaCPU       float64  // each process replica's CPU quota in cores, 0 for none
 }
 
 func defaultConfig() config {
@@ -60,6 +62,20 @@ func defaultConfig() config {
 
 // Option configures a Fleet.
 type Option func(*config)
+
+// ProcessReplicas runs each replica as a process of its own, so it has
+// its own CPU, memory and (with ReplicaCPU) CPU quota: command is the
+// executable and arguments of a program that calls RunChild (`scalelab
+// target --fleet-child`: os.Executable() and those two arguments).
+func ProcessReplicas(command ...string) Option {
+	return func(c *config) { c.process = append([]string{}, command...) }
+}
+
+// ReplicaCPU gives each process replica a CPU quota of cores, through a
+// CPU cgroup of its own the fleet creates (cgroup v1 or v2) and removes
+// at Stop. Where the machine does not allow it the replicas run without a
+// quota, and the state's UsageNotes say why.
+func ReplicaCPU(cores float64) Option { return func(c *config) { c.replicaCPU = cores } }
 
 // Replicas sets the number of replicas the fleet starts with (default 3).
 func Replicas(n int) Option { return func(c *config) { c.replicas = n } }
@@ -161,6 +177,14 @@ func (c *config) validate() error {
 		if err := cluster.CheckVersion(v); err != nil {
 			errs = append(errs, fmt.Errorf("bad version: %w", err))
 		}
+	}
+	if c.replicaCPU < 0 || c.replicaCPU > 1024 || (c.replicaCPU > 0 && c.replicaCPU < 0.01) {
+		errs = append(errs, fmt.Errorf("replica cpu %g: want 0.01..1024 cores", c.replicaCPU))
+	} else if c.replicaCPU > 0 && len(c.process) == 0 {
+		errs = append(errs, fmt.Errorf("replica cpu %g: a CPU quota needs process replicas", c.replicaCPU))
+	}
+	if c.process != nil && (len(c.process) == 0 || c.process[0] == "") {
+		errs = append(errs, errors.New("process replicas: no command"))
 	}
 	rc := defaultReplicaConfig()
 	for _, o := range c.replicaOpts {

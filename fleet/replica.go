@@ -62,6 +62,7 @@ type faultState struct {
 // replicaCounters count answers for Stats.
 type replicaCounters struct {
 	served, errors, starting, draining, hung atomic.Uint64
+	busy, inflight                           atomic.Int64 // ns spent answering; answers under way
 }
 
 // ReplicaStats counts what a replica answered.
@@ -198,6 +199,12 @@ func (r *Replica) Stats() ReplicaStats {
 		ServedDraining: r.stats.draining.Load(),
 		Hung:           r.stats.hung.Load(),
 	}
+}
+
+// Busy is the time the replica spent answering application requests so
+// far, summed over concurrent ones, and the requests it is answering now.
+func (r *Replica) Busy() (time.Duration, int) {
+	return time.Duration(r.stats.busy.Load()), int(r.stats.inflight.Load())
 }
 
 // Done is closed when the replica has exited.
@@ -380,6 +387,11 @@ func (r *Replica) serve(ctx *fasthttp.RequestCtx) {
 	m := r.metrics
 	m.inflight.Inc()
 	defer m.inflight.Dec()
+	r.stats.inflight.Add(1)
+	defer func() {
+		r.stats.inflight.Add(-1)
+		r.stats.busy.Add(int64(time.Since(start)))
+	}()
 	f := r.faults.Load()
 	if r.cfg.cpuWork > 0 {
 		burnCPU(r.cfg.cpuWork)

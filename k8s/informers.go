@@ -89,6 +89,7 @@ func (d *Deployment) start(ctx context.Context) error {
 	d.syncEndpoints()
 	d.usage = newUsageSampler(d.client.CoreV1().RESTClient(), d.o.Namespace, d.selector.String(), d.port)
 	if d.usage != nil {
+		d.usage.onNote = func(note string) { d.note("%s", note) }
 		go d.usage.run(life, d.usagePods)
 	}
 	d.notify()

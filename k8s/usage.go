@@ -64,6 +64,9 @@ type usageSampler struct {
 	sel  string // the pods' label selector
 	port int32  // the pods' metrics port
 
+	// onNote says a source's note once, as it appears (an event).
+	onNote func(note string)
+
 	mu    sync.Mutex
 	usage map[string]cluster.Usage // by pod name
 	notes map[string]string        // by source
@@ -174,8 +177,14 @@ func (s *usageSampler) round(ctx context.Context, pods []usagePod, now time.Time
 	}
 	s.forget(pods)
 	s.mu.Lock()
+	old := s.notes
 	s.usage, s.notes = usage, notes
 	s.mu.Unlock()
+	for source, note := range notes {
+		if old[source] != note && s.onNote != nil {
+			s.onNote(note)
+		}
+	}
 }
 
 // merge is a pod's usage from what each source read: CPU and memory from

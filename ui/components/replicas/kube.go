@@ -128,12 +128,6 @@ func kubeLine(st *common.Styles, r cluster.Replica, c columns) string {
 	return ansi.Truncate(strings.TrimRight(strings.Join(cells, " "), " "), c.width, "…")
 }
 
-// kubeLines renders one Kubernetes replica in columns c, its fault after
-// it or, when that does not fit, on the lines below, under the version.
-func kubeLines(st *common.Styles, r cluster.Replica, c columns) []string {
-	return withFault(st, kubeLine(st, r, c), r, c.name+1, c.width)
-}
-
 // endpoints marks whether the service routes to r: "ep✓" or "ep✗",
 // warned when that disagrees with its phase (ready and not routed to, or
 // leaving and still routed to); blank when unknown.

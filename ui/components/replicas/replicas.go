@@ -49,7 +49,10 @@ func View(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler, rows, wid
 	render := fleetLines(st, reps, width)
 	if Kube(s) {
 		c := kubeColumns(reps, width)
-		render = func(r cluster.Replica) []string { return kubeLines(st, r, c) }
+		level := usageLevel(st, reps, width, func(r cluster.Replica) string { return kubeLine(st, r, c) })
+		render = func(r cluster.Replica) []string {
+			return withFault(st, kubeLine(st, r, c)+usageCell(st, r, level), r, c.name+1, c.width)
+		}
 	}
 	for i, r := range reps {
 		block := render(r)
@@ -112,13 +115,13 @@ func Width(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler) int {
 	if Kube(s) {
 		c := kubeColumns(reps, 1<<16)
 		for _, r := range reps {
-			n = max(n, lipgloss.Width(kubeLine(st, r, c)+faultSuffix(st, r)))
+			n = max(n, lipgloss.Width(kubeLine(st, r, c)+usageCell(st, r, usageFull)+faultSuffix(st, r)))
 		}
 		return n
 	}
 	c := fleetWidths(reps)
 	for _, r := range reps {
-		n = max(n, lipgloss.Width(line(st, r, c, false)+faultSuffix(st, r)))
+		n = max(n, lipgloss.Width(line(st, r, c, false)+usageCell(st, r, usageFull)+faultSuffix(st, r)))
 	}
 	return n
 }
@@ -160,8 +163,12 @@ func fleetLines(st *common.Styles, reps []cluster.Replica, width int) func(clust
 			withBar = false
 		}
 	}
+	level := usageLevel(st, reps, width, func(r cluster.Replica) string { return line(st, r, c, withBar) })
+	if bare := usageLevel(st, reps, width, func(r cluster.Replica) string { return line(st, r, c, false) }); withBar && bare > level {
+		withBar, level = false, bare // the figures before the bar
+	}
 	return func(r cluster.Replica) []string {
-		return withFault(st, line(st, r, c, withBar), r, c.name+1, width)
+		return withFault(st, line(st, r, c, withBar)+usageCell(st, r, level), r, c.name+1, width)
 	}
 }
 
