@@ -226,17 +226,35 @@ func (s *GeneratorSink) Seconds(n int) []analysis.GeneratorSecond {
 func (s *GeneratorSink) BoundBetween(from, to time.Time) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
+	// One reason a kind (its words without figures), the first second's,
+	// with the seconds it held.
+	var kinds []string
+	first, secs := map[string]string{}, map[string]int{}
 	for _, sec := range s.seconds {
 		end := s.origin.Add(sec.End)
 		if !sec.Saturated || !end.After(from) || !end.Add(-sec.Span).Before(to) {
 			continue
 		}
 		for _, r := range sec.Reasons {
-			if !slices.Contains(out, r) {
-				out = append(out, r)
+			k := strings.Map(func(c rune) rune {
+				if c >= '0' && c <= '9' || c == '.' || c == ',' {
+					return -1
+				}
+				return c
+			}, r)
+			if _, ok := first[k]; !ok {
+				kinds, first[k] = append(kinds, k), r
 			}
+			secs[k]++
 		}
+	}
+	out := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		r := first[k]
+		if secs[k] > 1 {
+			r += fmt.Sprintf(" (%d s)", secs[k])
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -87,15 +87,19 @@ func TestGeneratorSinkLateSends(t *testing.T) {
 }
 
 // TestGeneratorBoundBetween: the reasons of the saturated seconds that
-// overlap a span, each once; none for a span of seconds that kept up.
+// overlap a span, one a kind (the first second's figure, with the seconds
+// it held); none for a span of seconds that kept up.
 func TestGeneratorBoundBetween(t *testing.T) {
 	o := time.Unix(1000, 0)
 	s := NewGenerator(probes.Thresholds{}, probes.Options{})
 	s.origin = o
 	for i := 1; i <= 6; i++ {
 		sec := analysis.GeneratorSecond{End: time.Duration(i) * time.Second, Span: time.Second}
-		if i == 3 || i == 4 {
+		switch i {
+		case 3:
 			sec.Saturated, sec.Reasons = true, []string{"cpu 1.96 of 2 cores"}
+		case 4:
+			sec.Saturated, sec.Reasons = true, []string{"cpu 1.99 of 2 cores", "run delay 214 ms/s"}
 		}
 		s.seconds = append(s.seconds, sec)
 	}
@@ -103,7 +107,7 @@ func TestGeneratorBoundBetween(t *testing.T) {
 		from, to int
 		want     string
 	}{
-		{0, 2, ""}, {0, 3, "cpu 1.96 of 2 cores"}, {2, 5, "cpu 1.96 of 2 cores"}, {4, 6, ""},
+		{0, 2, ""}, {0, 3, "cpu 1.96 of 2 cores"}, {2, 5, "cpu 1.96 of 2 cores (2 s), run delay 214 ms/s"}, {4, 6, ""},
 	} {
 		got := strings.Join(s.BoundBetween(o.Add(time.Duration(c.from)*time.Second), o.Add(time.Duration(c.to)*time.Second)), ", ")
 		if got != c.want {

@@ -139,8 +139,12 @@ func TestCLICanaryJudged(t *testing.T) {
 
 	// At 500 req/s the canary's pod (1 of 5; measured: 1 request in 7)
 	// answers about 280 per 4 s interval, past the 200 each version needs.
+	// The generator bound is ignored: beside a control plane on a 2-core
+	// machine the generator is saturated (run delay over 200 ms/s), which
+	// would make every interval inconclusive; the bound is tested in the
+	// canary and session packages.
 	run := a.scalelab(t, "--headless", "--json", "--duration", "30s", "--rate", "500",
-		"--step", "1s:canary=v2:1", "--canary-interval", "4s", "--yes")
+		"--step", "1s:canary=v2:1", "--canary-interval", "4s", "--canary-generator-bound", "ignore", "--yes")
 	rep := decodeCanary(t, run)
 	if run.code != 0 || rep.Canary.Decision != "promote" || !rep.Canary.Acted || rep.Canary.Version != "v2" || rep.Canary.Baseline != "v1" {
 		t.Fatalf("good canary: exit %d, %+v; want promoted, exit 0", run.code, rep.Canary)
@@ -152,7 +156,7 @@ func TestCLICanaryJudged(t *testing.T) {
 	t.Logf("promoted: %s", rep.Canary.Reason)
 
 	run = a.scalelab(t, "--headless", "--json", "--duration", "20s", "--rate", "500",
-		"--step", "1s:canary=v3:1", "--canary-interval", "4s", "--yes")
+		"--step", "1s:canary=v3:1", "--canary-interval", "4s", "--canary-generator-bound", "ignore", "--yes")
 	rep = decodeCanary(t, run)
 	if run.code != 99 || rep.Canary.Decision != "rollback" || !rep.Canary.Acted || rep.Canary.Baseline != "v2" {
 		t.Fatalf("bad canary: exit %d, %+v; want rolled back, exit 99", run.code, rep.Canary)
