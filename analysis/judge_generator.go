@@ -14,9 +14,11 @@ type GeneratorSecond struct {
 	// its length.
 	End, Span time.Duration
 	// Saturated is the probes' judgement of the interval, Reasons its
-	// reasons ("cpu 1.96 of 2 cores").
+	// reasons ("cpu 1.96 of 2 cores") and Kinds each reason's kind
+	// (probes.KindCPU...), in the same order.
 	Saturated bool
 	Reasons   []string
+	Kinds     []string
 }
 
 // genSeries keeps the generator's samples a threshold judges: all of them,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,22 +25,9 @@ type scrapeSummary struct {
 func startTarget(t *testing.T, bin string, args ...string) string {
 	t.Helper()
 	p := start(t, bin, append([]string{"target", "--listen", "127.0.0.1:0"}, args...)...)
-	addr := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-p.lines:
-			if !ok {
-				t.Fatal("scalelab target ended before listening")
-			}
-			if m := addr.FindStringSubmatch(l); m != nil {
-				go p.drain()
-				return m[1]
-			}
-		case <-deadline:
-			t.Fatal("scalelab target: no listening line")
-		}
-	}
+	url := p.listeningURL(t)
+	go p.drain()
+	return url
 }
 
 // loadScraped runs load at rate for 4 s against url, scraping its

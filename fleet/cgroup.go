@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // cgroupRoot is where the cgroup filesystems are mounted.
@@ -96,18 +95,17 @@ func (c *cpuCgroups) add(dir string, pid int) error {
 	return nil
 }
 
-// remove removes a replica's cgroup (its process gone), or the fleet's
-// folder with dir "".
-func (c *cpuCgroups) remove(dir string) {
-	if dir == "" {
-		entries, _ := os.ReadDir(c.dir)
-		for _, e := range entries {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				_ = os.Remove(filepath.Join(c.dir, e.Name()))
-			}
+// remove removes a replica's cgroup, its process gone.
+func (c *cpuCgroups) remove(dir string) { _ = os.Remove(dir) }
+
+// close removes the fleet's folder and what replicas' cgroups are left in
+// it (their processes gone).
+func (c *cpuCgroups) close() {
+	entries, _ := os.ReadDir(c.dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			_ = os.Remove(filepath.Join(c.dir, e.Name()))
 		}
-		_ = os.Remove(c.dir)
-		return
 	}
-	_ = os.Remove(dir)
+	_ = os.Remove(c.dir)
 }

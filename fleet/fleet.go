@@ -241,6 +241,7 @@ func (f *Fleet) stop(ctx context.Context) error {
 	f.mu.Lock()
 	for _, m := range f.members {
 		m.rep.Kill() // no-op for those that exited
+		m.usage.close()
 		if m.phase != cluster.Killed {
 			m.phase = cluster.Stopped
 		}
@@ -248,7 +249,7 @@ func (f *Fleet) stop(ctx context.Context) error {
 	cgs := f.cgroups
 	f.mu.Unlock()
 	if cgs != nil {
-		cgs.remove("")
+		cgs.close()
 	}
 	err := f.bal.Close(ctx)
 	f.emit(cluster.Event{Kind: cluster.Note, Message: "fleet stopped"})

@@ -386,12 +386,7 @@ func (r *Replica) serve(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	m := r.metrics
 	m.inflight.Inc()
-	defer m.inflight.Dec()
 	r.stats.inflight.Add(1)
-	defer func() {
-		r.stats.inflight.Add(-1)
-		r.stats.busy.Add(int64(time.Since(start)))
-	}()
 	f := r.faults.Load()
 	if r.cfg.cpuWork > 0 {
 		burnCPU(r.cfg.cpuWork)
@@ -424,7 +419,11 @@ func (r *Replica) serve(ctx *fasthttp.RequestCtx) {
 		r.stats.starting.Add(1)
 		m.starting.Inc()
 	}
-	m.duration.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	m.duration.Observe(took.Seconds())
+	r.stats.busy.Add(int64(took))
+	r.stats.inflight.Add(-1)
+	m.inflight.Dec()
 }
 
 // burnCPU spins for d of wall time, checking the clock every few thousand

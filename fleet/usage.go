@@ -103,6 +103,8 @@ func (f *Fleet) usageLoop() {
 			for _, m := range f.members {
 				if m.phase.Live() || m.phase == cluster.Draining {
 					m.usage.sample(m.rep, now)
+				} else {
+					m.usage.close()
 				}
 			}
 			f.mu.Unlock()
@@ -110,29 +112,29 @@ func (f *Fleet) usageLoop() {
 	}
 }
 
-// sample takes the replica's usage at now.
+// sample takes the replica's usage at now: its process's figures for a
+// process replica, and for either its busy time and in flight.
 func (u *replicaUsage) sample(r runner, now time.Time) {
+	s := cluster.Usage{Source: "in-process"}
 	if u.proc != nil {
-		s := u.proc.Sample(now)
-		if s.CPUKnown || s.RSS > 0 {
-			busy, inflight := r.Busy()
-			s.InFlight = inflight
-			if !u.prevAt.IsZero() {
-				s.Busy, s.BusyKnown = float64(busy-u.prevBusy)/float64(now.Sub(u.prevAt)), true
-			}
-			u.prevBusy, u.prevAt = busy, now
-			u.last = &s
-		}
-		return
+		s = u.proc.Sample(now)
 	}
 	busy, inflight := r.Busy()
-	s := cluster.Usage{Source: "in-process", InFlight: inflight}
+	s.InFlight = inflight
 	if !u.prevAt.IsZero() {
 		s.Busy, s.BusyKnown = float64(busy-u.prevBusy)/float64(now.Sub(u.prevAt)), true
 	}
 	u.prevBusy, u.prevAt = busy, now
 	probes.JudgeReplica(&s, probes.ReplicaThresholds{})
 	u.last = &s
+}
+
+// close releases the process sampler's files, once its replica is gone.
+func (u *replicaUsage) close() {
+	if u.proc != nil {
+		u.proc.Close()
+		u.proc = nil
+	}
 }
 
 // snapshot is a copy of the latest sample, nil before the first.

@@ -84,7 +84,7 @@ type usageSampler struct {
 // nil when client has no REST transport to the API server (a fake
 // clientset), where usage cannot be read.
 func newUsageSampler(rc rest.Interface, ns, sel string, port int32) *usageSampler {
-	if c, ok := rc.(*rest.RESTClient); rc == nil || (ok && c == nil) {
+	if !hasTransport(rc) {
 		return nil
 	}
 	return &usageSampler{

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"sync"
 
 	dto "github.com/prometheus/client_model/go"
@@ -17,6 +16,7 @@ import (
 	"github.com/scalelab/scalelab/probes/scrape"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/client-go/rest"
 )
 
 // The usage sources, as cluster.Usage.Source names them.
@@ -32,11 +32,12 @@ const (
 	cfsThrottledMetric = "container_cpu_cfs_throttled_periods_total"
 )
 
-// rawGet reads path from the API server, bounded by usageTimeout.
-func (s *usageSampler) rawGet(ctx context.Context, path string, params map[string]string) ([]byte, error) {
+// rawGet reads path from the API server through rc, bounded by
+// usageTimeout.
+func rawGet(ctx context.Context, rc rest.Interface, path string, params map[string]string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
 	defer cancel()
-	req := s.rc.Get().AbsPath(path)
+	req := rc.Get().AbsPath(path)
 	for k, v := range params {
 		req = req.Param(k, v)
 	}
@@ -77,7 +78,8 @@ func (s *usageSampler) scrapePods(ctx context.Context, pods []usagePod) (note st
 	for i, p := range batch {
 		results[i].pod = p.name
 		if s.scrapers[p.name] == nil {
-			s.scrapers[p.name] = s.podScraper(p.name)
+			// New fails only without a name or with an empty metric name.
+			s.scrapers[p.name], _ = podScraper(s.rc, s.ns, p.name, s.port, busyMetric, inflightMetric)
 		}
 	}
 	for i := range batch {
@@ -106,24 +108,6 @@ func (s *usageSampler) scrapePods(ctx context.Context, pods []usagePod) (note st
 	return "pods' /metrics not read: " + first.Error(), forbidden
 }
 
-// podScraper reads pod's /metrics through the pod proxy on the sampler's
-// port: CPU and memory, and the demo service's busy time and in flight.
-func (s *usageSampler) podScraper(pod string) *scrape.Scraper {
-	port := strconv.Itoa(int(s.port))
-	path := fmt.Sprintf("/api/v1/namespaces/%s/pods/%s:%s/proxy/%s", s.ns, pod, port, PodMetricsPath)
-	get := func(ctx context.Context) ([]byte, string, error) {
-		body, err := s.rawGet(ctx, path, nil)
-		if err != nil {
-			return nil, "", apiError(err, "get", "pods/proxy", s.ns)
-		}
-		return body, "", nil
-	}
-	// New fails only without a name or with an empty metric name.
-	sc, _ := scrape.New(fmt.Sprintf("pod %s/%s:%s /%s", s.ns, pod, port, PodMetricsPath),
-		scrape.Options{Metrics: []string{busyMetric, inflightMetric}, Get: get})
-	return sc
-}
-
 // podMetrics is a pod's figures from the metrics API: CPU in cores and
 // memory (working set) in bytes, summed over its containers.
 type podMetrics struct {
@@ -148,7 +132,7 @@ type podMetricsList struct {
 // a note saying why it cannot (not served: no metrics-server; forbidden).
 func (s *usageSampler) readMetricsAPI(ctx context.Context) (map[string]podMetrics, string) {
 	path := fmt.Sprintf("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods", s.ns)
-	body, err := s.rawGet(ctx, path, map[string]string{"labelSelector": s.sel})
+	body, err := rawGet(ctx, s.rc, path, map[string]string{"labelSelector": s.sel})
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, "metrics.k8s.io not served (no metrics-server): pod CPU and memory only from the pods' /metrics"
@@ -203,7 +187,7 @@ func (s *usageSampler) readCadvisor(ctx context.Context, pods []usagePod) string
 	var failed []string
 	var first error
 	for _, node := range nodes {
-		body, err := s.rawGet(ctx, "/api/v1/nodes/"+node+"/proxy/metrics/cadvisor", nil)
+		body, err := rawGet(ctx, s.rc, "/api/v1/nodes/"+node+"/proxy/metrics/cadvisor", nil)
 		if err != nil {
 			var fe *ForbiddenError
 			switch err2 := apiError(err, "get", "nodes/proxy", ""); {

@@ -77,7 +77,9 @@ func status(w http.ResponseWriter, code int, reason, msg string) {
 	fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":%q,"reason":%q,"code":%d}`, msg, reason, code)
 }
 
-func usageTestSampler(t *testing.T, api *usageAPI) *usageSampler {
+// usageTestSampler is a sampler of namespace ns's pods (app=demo, port
+// 8080) through a real REST client to api.
+func usageTestSampler(t *testing.T, api http.Handler) *usageSampler {
 	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
@@ -180,15 +182,9 @@ func TestUsageNotes(t *testing.T) {
 // TestUsageForbiddenPodProxy: without get on pods/proxy the pods' /metrics
 // are one note naming the permission.
 func TestUsageForbiddenPodProxy(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := usageTestSampler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status(w, http.StatusForbidden, "Forbidden", `pods "p1" is forbidden: User "u" cannot get resource "pods/proxy" in API group "" in the namespace "ns"`)
 	}))
-	defer srv.Close()
-	cs, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newUsageSampler(cs.CoreV1().RESTClient(), "ns", "app=demo", 8080)
 	s.round(context.Background(), usageTestPods[:1], time.Now())
 	notes := strings.Join(s.noteLines(), "\n")
 	if !strings.Contains(notes, "pods' /metrics not read: forbidden: needs get on pods/proxy in namespace ns") {
@@ -212,7 +208,7 @@ func TestUsageFakeClient(t *testing.T) {
 func TestUsageManyPods(t *testing.T) {
 	var mu sync.Mutex
 	asked := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := usageTestSampler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if pod, ok := strings.CutPrefix(r.URL.Path, "/api/v1/namespaces/ns/pods/"); ok {
 			mu.Lock()
 			asked[strings.TrimSuffix(pod, ":8080/proxy/metrics")]++
@@ -222,12 +218,6 @@ func TestUsageManyPods(t *testing.T) {
 		}
 		status(w, http.StatusNotFound, "NotFound", "no route")
 	}))
-	defer srv.Close()
-	cs, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newUsageSampler(cs.CoreV1().RESTClient(), "ns", "app=demo", 8080)
 	var pods []usagePod
 	for i := range maxPodScrapes + 5 {
 		pods = append(pods, usagePod{name: fmt.Sprintf("p%02d", i)})

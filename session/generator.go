@@ -179,8 +179,12 @@ func (s *GeneratorSink) Tick(t Tick) {
 		}
 	}
 	was := s.cur.Saturated
+	kinds := make([]string, len(j.Findings))
+	for i, f := range j.Findings {
+		kinds[i] = f.Kind
+	}
 	s.seconds = append(s.seconds, analysis.GeneratorSecond{End: snap.End.Sub(s.origin), Span: span,
-		Saturated: j.Saturated, Reasons: j.Reasons})
+		Saturated: j.Saturated, Reasons: j.Reasons, Kinds: kinds})
 	s.last, s.cur = smp, j
 	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
 	control, at := s.control, s.at(snap.End)
@@ -226,8 +230,7 @@ func (s *GeneratorSink) Seconds(n int) []analysis.GeneratorSecond {
 func (s *GeneratorSink) BoundBetween(from, to time.Time) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// One reason a kind (its words without figures), the first second's,
-	// with the seconds it held.
+	// One reason a kind, the first second's, with the seconds it held.
 	var kinds []string
 	first, secs := map[string]string{}, map[string]int{}
 	for _, sec := range s.seconds {
@@ -235,13 +238,11 @@ func (s *GeneratorSink) BoundBetween(from, to time.Time) []string {
 		if !sec.Saturated || !end.After(from) || !end.Add(-sec.Span).Before(to) {
 			continue
 		}
-		for _, r := range sec.Reasons {
-			k := strings.Map(func(c rune) rune {
-				if c >= '0' && c <= '9' || c == '.' || c == ',' {
-					return -1
-				}
-				return c
-			}, r)
+		for i, r := range sec.Reasons {
+			k := r
+			if i < len(sec.Kinds) {
+				k = sec.Kinds[i]
+			}
 			if _, ok := first[k]; !ok {
 				kinds, first[k] = append(kinds, k), r
 			}

@@ -97,9 +97,10 @@ func TestGeneratorBoundBetween(t *testing.T) {
 		sec := analysis.GeneratorSecond{End: time.Duration(i) * time.Second, Span: time.Second}
 		switch i {
 		case 3:
-			sec.Saturated, sec.Reasons = true, []string{"cpu 1.96 of 2 cores"}
+			sec.Saturated, sec.Reasons, sec.Kinds = true, []string{"cpu 1.96 of 2 cores"}, []string{probes.KindCPU}
 		case 4:
 			sec.Saturated, sec.Reasons = true, []string{"cpu 1.99 of 2 cores", "run delay 214 ms/s"}
+			sec.Kinds = []string{probes.KindCPU, probes.KindRunDelay}
 		}
 		s.seconds = append(s.seconds, sec)
 	}

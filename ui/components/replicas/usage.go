@@ -55,7 +55,10 @@ func usageCell(st *common.Styles, r cluster.Replica, level int) string {
 			cells = append(cells, fmt.Sprintf("in %2d", u.InFlight))
 		}
 	}
-	out := st.Dim.Render(strings.Join(cells, " "))
+	var out []string
+	if len(cells) > 0 {
+		out = append(out, st.Dim.Render(strings.Join(cells, " ")))
+	}
 	if u.Saturated {
 		mark := "saturated"
 		for _, why := range u.Reasons {
@@ -63,12 +66,12 @@ func usageCell(st *common.Styles, r cluster.Replica, level int) string {
 				mark = "throttled"
 			}
 		}
-		out += " " + st.Warn.Render(mark)
+		out = append(out, st.Warn.Render(mark))
 	}
-	if len(cells) == 0 && !u.Saturated {
+	if len(out) == 0 {
 		return ""
 	}
-	return " " + strings.TrimLeft(out, " ")
+	return " " + strings.Join(out, " ")
 }
 
 // usageLevel is the most usage every line of reps shows within width,

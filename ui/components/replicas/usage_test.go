@@ -66,7 +66,7 @@ func TestUsageColumns(t *testing.T) {
 			}
 		}
 	}
-	if n := Width(st, s, nil); n < len("replica-1 v1 ● ready  50% cpu 0.20/0.2 busy 1.33 thr  97%   37M rd 1906ms in  4 throttled") {
+	if n := Width(st, s, nil); n < lipgloss.Width("replica-1 v1 ● ready    50% cpu 0.20/0.2 busy 1.33 thr  97%   37M rd 1906ms in  4 throttled") {
 		t.Errorf("Width %d: want room for the whole usage", n)
 	}
 }
