@@ -174,6 +174,7 @@ SCALELAB_ERROR_RATE=5%). A flag on the command line wins.`,
 			defer stop()
 			fmt.Fprintf(io.err, "scalelab target %s (%s) listening on %s\n", rep.Version(), rep.Name(), rep.URL())
 			<-ctx.Done()
+			rep.FailReadiness()
 			if f.noDrain {
 				fmt.Fprintln(io.err, "stopping at once (--no-drain)")
 			} else {

@@ -217,7 +217,10 @@ func (r *Replica) Done() <-chan struct{} { return r.done }
 // first the replica is killed. Stop is idempotent; later calls wait for
 // the first to finish.
 func (r *Replica) Stop(ctx context.Context) error {
-	r.stopOnce.Do(func() { go r.stop(ctx) })
+	r.stopOnce.Do(func() {
+		r.FailReadiness()
+		go r.stop(ctx)
+	})
 	select {
 	case <-r.done:
 		return nil
@@ -227,12 +230,18 @@ func (r *Replica) Stop(ctx context.Context) error {
 	}
 }
 
+// FailReadiness makes /readyz answer 503 from now on, as Stop does
+// first; requests are still served. A caller that announces the drain
+// calls it before saying so.
+func (r *Replica) FailReadiness() {
+	r.draining.Store(true)
+	r.updateReadyGauge()
+}
+
 func (r *Replica) stop(ctx context.Context) {
 	r.mu.Lock()
 	srv, ln := r.srv, r.ln
 	r.mu.Unlock()
-	r.draining.Store(true)
-	r.updateReadyGauge()
 	if srv == nil {
 		r.finish()
 		return
