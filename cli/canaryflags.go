@@ -146,14 +146,21 @@ func (f canaryFlags) recordedCanary(steps []experiments.PlanStep, ui canaryUI) *
 	if err != nil {
 		return nil
 	}
+	var rec *recordings.CanaryAnalysis
 	if a == nil {
 		def, err := f.apply(canary.DefaultConfig())
 		if !ui.canary || err != nil {
 			return nil
 		}
-		return session.RecordedCanary(def)
+		rec = session.RecordedCanary(def)
+	} else {
+		rec = session.RecordedCanary(a.First)
 	}
-	return session.RecordedCanary(a.First)
+	rec.GeneratorBound = f.generatorBound
+	if rec.GeneratorBound == "" {
+		rec.GeneratorBound = "inconclusive"
+	}
+	return rec
 }
 
 // canaryResult is the canary's analysis as the summary keeps it, nil

@@ -240,13 +240,17 @@ func (r *recorder) canary(e session.Event) {
 	r.event(recordings.Event{Time: e.Time, Source: recordings.FromCanary, Kind: e.Kind, Message: e.Message, Label: e.Title})
 }
 
-// titled records an event of source as it is, its title the label (the
-// generator's probes).
-func (r *recorder) titled(source recordings.Source, e session.Event) {
+// generator records the generator probes' event as it is, its title the
+// label and a second's reading its Data.
+func (r *recorder) generator(e session.Event) {
 	if r == nil {
 		return
 	}
-	r.event(recordings.Event{Time: e.Time, Source: source, Kind: e.Kind, Message: e.Message, Label: e.Title})
+	var data json.RawMessage
+	if e.Generator != nil {
+		data, _ = json.Marshal(*e.Generator)
+	}
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromGenerator, Kind: e.Kind, Message: e.Message, Label: e.Title, Data: data})
 }
 
 // scrape records a scrape's reading: FromScrape, its Data the reading.

@@ -205,6 +205,8 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 			rep := report.New(h.Command, h.Target, h.Model, res.Load)
 			model.track.Apply(&rep)
 			rep.Scrape = scrapeResults(scrapes.Endpoints())
+			// From the recorded readings (1.7), nil before.
+			rep.Generator = generatorResult(res.Generator)
 			if h.Thresholds == nil { // before 1.5: not judged again
 				if h.Cluster == "" {
 					return rep

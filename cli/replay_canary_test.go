@@ -109,3 +109,37 @@ func TestReplayJudgesTheCanaryAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayJudgesTheCanaryWithTheGeneratorBound records a canary demo
+// judged as by default (an interval during which the generator was
+// saturated is inconclusive) and computes the canary from the recording
+// alone: whatever the loaded machine made of the live run's intervals,
+// the replay's judge, bounding them by the recorded generator readings
+// (format 1.7), gives the same analysis; the header says the bound.
+func TestReplayJudgesTheCanaryWithTheGeneratorBound(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "canary.scalelab")
+	_, live, errOut := scalelab(t.Context(), "demo", "--headless", "--json", "--rate", "600", "--replicas", "2",
+		"--startup-delay", "100ms", "--drain", "300ms", "--latency", "20ms", "--step", "300ms:canary=v2:1",
+		"--canary-interval", "1s", "--duration", "4s", "--record", file)
+	want, _ := canaryOf(t, live)
+	if !strings.Contains(want, `"intervals"`) {
+		t.Fatalf("live canary: %s\n%s", want, errOut)
+	}
+	rec, err := recordings.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if rec.Header.Canary == nil || rec.Header.Canary.GeneratorBound != "inconclusive" {
+		t.Fatalf("the header's canary analysis: %+v", rec.Header.Canary)
+	}
+	rec.Summary = nil // as if killed: judged again from the frames and the readings
+	var fromFrames, errs lockedBuffer
+	if err := replaySummary(t.Context(), streams{out: &fromFrames, err: &errs}, file, rec, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := canaryOf(t, fromFrames.String()); got != want {
+		t.Fatalf("canary judged again from the recording\n%s\nlive\n%s", got, want)
+	}
+	t.Logf("canary: %s", want)
+}

@@ -57,7 +57,7 @@ func (r *recordSink) Event(e session.Event) {
 	case e.Source == session.FromCanary:
 		r.rec.canary(e)
 	case e.Source == session.FromGenerator:
-		r.rec.titled(recordings.FromGenerator, e)
+		r.rec.generator(e)
 	case e.Source == session.FromScrape:
 		r.rec.scrape(e)
 	default:
@@ -137,7 +137,7 @@ func (p *eventsSink) Event(e session.Event) {
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	case e.Source == session.FromCanary:
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, canaryLine(e))
-	case e.Source == session.FromGenerator:
+	case e.Source == session.FromGenerator && e.Kind != session.GeneratorSampled: // the changes, not each second
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	}
 }

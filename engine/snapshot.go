@@ -76,8 +76,8 @@ type Snapshot struct {
 	// handshake), of the same geometry as Latency and counting
 	// ConnectionsOpened values; nil or empty when none was opened. Each
 	// is part of its request's latency. (A request abandoned at the end
-	// of the run does not count the connection it opened.) (Recordings do not keep them:
-	// a snapshot read from one has neither.)
+	// of the run does not count the connection it opened.) A snapshot
+	// read from a recording older than format 1.7 has neither.
 	ConnectionsOpened uint64
 	Connect           *hdrhistogram.Histogram
 	// With retries (see Retries), the figures above are raw: each attempt

@@ -22,8 +22,8 @@ type Saturation struct {
 // KindThrottled, KindRunDelay, KindLate, KindDropped), Figure its reading
 // (cores, a share, ms per second, sends).
 type Finding struct {
-	Kind   string
-	Figure float64
+	Kind   string  `json:"kind"`
+	Figure float64 `json:"figure"`
 }
 
 // The kinds of findings.

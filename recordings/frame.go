@@ -21,7 +21,8 @@ type Frame struct {
 	// format 1.2 has no FailedLatency (nil) and no transport errors by
 	// version (0); one older than 1.3 no transport errors by cause; one
 	// older than 1.6 no retry figures (Retries, the effective counts and
-	// Effective: zero and nil, as a run without retries).
+	// Effective: zero and nil, as a run without retries); one older than
+	// 1.7 no connection figures (ConnectionsOpened 0, Connect nil).
 	Snapshot *engine.Snapshot
 	// CPU is the process's CPU use over the frame, as a share of its Procs
 	// processors; CPUKnown is false when it was not measured.
@@ -41,6 +42,7 @@ const (
 	frameFlagFailed   = 1 << 2 // the failed section follows (format 1.2): failed latency, versions' errors
 	frameFlagCauses   = 1 << 3 // the causes section follows the failed one (format 1.3)
 	frameFlagRetries  = 1 << 4 // the retries section follows (format 1.6)
+	frameFlagConnects = 1 << 5 // the connections section follows (format 1.7)
 )
 
 // versionFlagSameLatency marks a version whose latency histogram is the
@@ -66,6 +68,9 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	}
 	if hasRetries(s) {
 		flags |= frameFlagRetries
+	}
+	if s.ConnectionsOpened > 0 {
+		flags |= frameFlagConnects
 	}
 	dst = binary.AppendUvarint(dst, flags)
 	dst = binary.AppendVarint(dst, int64(s.Start.Sub(origin)))
@@ -105,6 +110,10 @@ func appendFrame(dst []byte, f *Frame, origin time.Time) []byte {
 	}
 	if flags&frameFlagRetries != 0 {
 		dst = appendRetries(dst, s)
+	}
+	if flags&frameFlagConnects != 0 {
+		dst = binary.AppendUvarint(dst, s.ConnectionsOpened)
+		dst = appendHistogram(dst, s.Connect)
 	}
 	return dst
 }
@@ -518,15 +527,34 @@ func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packe
 		}
 	}
 	if flags&frameFlagRetries != 0 {
-		return decodeRetries(&d, s, &sc, hist)
+		if err := decodeRetries(&d, s, &sc, hist); err != nil {
+			return err
+		}
+	}
+	if flags&frameFlagConnects != 0 {
+		return decodeConnects(&d, s, &sc, hist)
 	}
 	return nil
 }
 
+// decodeConnects decodes the connections section into s: the connections
+// opened, then their opening times' histogram (skipped, Connect left nil,
+// with hist false).
+func decodeConnects(d *decoder, s *engine.Snapshot, sc *frameScratch, hist bool) error {
+	s.ConnectionsOpened = d.uvarint()
+	conn := d.bytes()
+	if d.err != nil || !hist {
+		return d.err
+	}
+	var err error
+	s.Connect, err = sc.decode(conn)
+	return err
+}
+
 // spareHistograms are the histograms of s, for reuse.
 func spareHistograms(s *engine.Snapshot) []*hdrhistogram.Histogram {
-	spare := make([]*hdrhistogram.Histogram, 0, 4+len(s.ByVersion))
-	for _, h := range []*hdrhistogram.Histogram{s.Latency, s.Service, s.FailedLatency, s.Effective} {
+	spare := make([]*hdrhistogram.Histogram, 0, 5+len(s.ByVersion))
+	for _, h := range []*hdrhistogram.Histogram{s.Latency, s.Service, s.FailedLatency, s.Effective, s.Connect} {
 		if h != nil {
 			spare = append(spare, h)
 		}

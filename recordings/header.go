@@ -1,6 +1,7 @@
 package recordings
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/scalelab/scalelab/engine"
@@ -10,7 +11,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.6"), set by the reader from
+	// Format is the file's format version ("1.7"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.
@@ -72,6 +73,11 @@ type CanaryAnalysis struct {
 	FailureLimit      int     `json:"failure_limit"`
 	InconclusiveLimit int     `json:"inconclusive_limit"`
 	OnInconclusive    string  `json:"on_inconclusive"`
+	// GeneratorBound (1.7) is what an interval during which the
+	// generator was saturated counted as: "inconclusive" (judged from
+	// the recorded generator readings) or "ignore"; an older file has
+	// none (its intervals are judged on their figures).
+	GeneratorBound string `json:"generator_bound,omitempty"`
 }
 
 // Threshold is a threshold as data: enough to rebuild the one that
@@ -166,4 +172,14 @@ type Geometry struct {
 func engineGeometry() Geometry {
 	h := engine.NewHistogram()
 	return Geometry{Lowest: h.LowestTrackableValue(), Highest: h.HighestTrackableValue(), Digits: h.SignificantFigures()}
+}
+
+// FormatAtLeast reports whether the file's format version is major.minor
+// or newer (a header not read from a file, without Format, is not).
+func (h Header) FormatAtLeast(major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(h.Format, "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
 }

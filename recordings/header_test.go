@@ -21,7 +21,7 @@ func TestHeaderKeepsThresholdsAndPlan(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(buf.String(), "scalelab recording 1.6\n") {
+		if !strings.HasPrefix(buf.String(), "scalelab recording 1.7\n") {
 			t.Fatalf("version line %q", strings.SplitN(buf.String(), "\n", 2)[0])
 		}
 		r, err := ReadBytes(buf.Bytes())

@@ -232,6 +232,10 @@ func (f *fanout) eventLocked(e Event) {
 			r := e.Scrape.Clone()
 			own.Scrape = &r
 		}
+		if e.Generator != nil {
+			r := e.Generator.Clone()
+			own.Generator = &r
+		}
 		sink.Event(own)
 	}
 }

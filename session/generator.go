@@ -17,11 +17,46 @@ import (
 // (GeneratorRecovered).
 const FromGenerator Source = "generator"
 
-// The kinds of the generator probes' events.
+// The kinds of the generator probes' events: each second's reading
+// (GeneratorSampled, its Event.Generator), and the changes of the
+// judgement.
 const (
+	GeneratorSampled   = "generator-sampled"
 	GeneratorSaturated = "generator-saturated"
 	GeneratorRecovered = "generator-recovered"
 )
+
+// GeneratorReading is one second of the generator's probes as judged:
+// the sample, the sends of its ticks and the judgement, with its place
+// in the load (End, from the first tick's start, and Span). A recording
+// keeps it as the data of a GeneratorSampled event, and a replay's
+// GeneratorSink follows those as the live one judged them.
+type GeneratorReading struct {
+	End    time.Duration          `json:"end_ns"`
+	Span   time.Duration          `json:"span_ns"`
+	Sample probes.GeneratorSample `json:"sample"`
+	// Sent, Late and Dropped are the ticks' sends: all, those late by
+	// over a millisecond, and those dropped.
+	Sent    uint64 `json:"sent"`
+	Late    uint64 `json:"late"`
+	Dropped uint64 `json:"dropped"`
+	// Saturated, Reasons and Findings are the judgement
+	// (probes.Saturation).
+	Saturated bool             `json:"saturated"`
+	Reasons   []string         `json:"reasons"`
+	Findings  []probes.Finding `json:"findings,omitempty"`
+}
+
+// Clone is a deep copy of r.
+func (r GeneratorReading) Clone() GeneratorReading {
+	r.Reasons, r.Findings = slices.Clone(r.Reasons), slices.Clone(r.Findings)
+	return r
+}
+
+// Saturation is the reading's judgement.
+func (r GeneratorReading) Saturation() probes.Saturation {
+	return probes.Saturation{Saturated: r.Saturated, Reasons: slices.Clone(r.Reasons), Findings: slices.Clone(r.Findings)}
+}
 
 // GeneratorSampleEvery is how often the generator probes are sampled.
 const GeneratorSampleEvery = time.Second
@@ -71,10 +106,13 @@ type GeneratorResult struct {
 // each second (probes.Judge), says when the generator starts and stops
 // setting the pace (FromGenerator events), and judges the run at its end
 // (Result.Generator). Its Last is the latest sample and judgement, for
-// the UI's saturation panel.
+// the UI's saturation panel. Each second's reading goes out as a
+// GeneratorSampled event, for the recording; a replay's sink
+// (NewGeneratorReplay) follows the recorded ones instead of probing.
 type GeneratorSink struct {
-	th   probes.Thresholds
-	opts probes.Options
+	th     probes.Thresholds
+	opts   probes.Options
+	replay bool
 
 	mu      sync.Mutex
 	g       *probes.Generator
@@ -108,13 +146,22 @@ func NewGenerator(th probes.Thresholds, opts probes.Options) *GeneratorSink {
 	return &GeneratorSink{th: th, opts: opts, kinds: map[string]*reasonCount{}}
 }
 
+// NewGeneratorReplay returns the sink of a replay: it probes nothing and
+// follows the recorded GeneratorSampled events it is given, so that its
+// Seconds, BoundBetween, Last and Result are the live run's.
+func NewGeneratorReplay() *GeneratorSink {
+	return &GeneratorSink{replay: true, kinds: map[string]*reasonCount{}}
+}
+
 // Open starts the probes.
 func (s *GeneratorSink) Open(i Info) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.control = i.Control
 	s.start = i.Start
-	s.g = probes.NewGenerator(s.opts)
+	if !s.replay {
+		s.g = probes.NewGenerator(s.opts)
+	}
 	return nil
 }
 
@@ -137,15 +184,15 @@ func (s *GeneratorSink) Tick(t Tick) {
 		return
 	}
 	s.mu.Lock()
+	if s.origin.IsZero() {
+		s.origin = snap.Start
+	}
 	if s.g == nil {
 		s.mu.Unlock()
 		return
 	}
 	if s.from.IsZero() {
 		s.from = snap.Start
-	}
-	if s.origin.IsZero() {
-		s.origin = snap.Start
 	}
 	s.sent += snap.Requests + snap.Dropped
 	s.late += snap.Late
@@ -163,32 +210,15 @@ func (s *GeneratorSink) Tick(t Tick) {
 		th.RunDelay = time.Duration(float64(runDelayPerCore) * max(1, smp.CPU.Limit))
 	}
 	j := probes.Judge(smp, probes.Sends{Late: s.late, Dropped: s.dropped}, th)
-	s.sampled += span
-	if j.Saturated {
-		s.busy += span
-		for i, f := range j.Findings {
-			c := s.kinds[f.Kind]
-			if c == nil {
-				c = &reasonCount{order: len(s.kinds)}
-				s.kinds[f.Kind] = c
-			}
-			c.held += span
-			if c.worst == "" || f.Figure > c.figure {
-				c.worst, c.figure = j.Reasons[i], f.Figure
-			}
-		}
-	}
+	r := GeneratorReading{End: snap.End.Sub(s.origin), Span: span, Sample: smp, Sent: s.sent, Late: s.late,
+		Dropped: s.dropped, Saturated: j.Saturated, Reasons: j.Reasons, Findings: j.Findings}
 	was := s.cur.Saturated
-	kinds := make([]string, len(j.Findings))
-	for i, f := range j.Findings {
-		kinds[i] = f.Kind
-	}
-	s.seconds = append(s.seconds, analysis.GeneratorSecond{End: snap.End.Sub(s.origin), Span: span,
-		Saturated: j.Saturated, Reasons: j.Reasons, Kinds: kinds})
-	s.last, s.cur = smp, j
+	s.addLocked(r)
 	s.from, s.sent, s.late, s.dropped = snap.End, 0, 0, 0
 	control, at := s.control, s.at(snap.End)
 	s.mu.Unlock()
+	shown := r.Clone()
+	control.Emit(Event{Time: at, Source: FromGenerator, Kind: GeneratorSampled, Message: readingMessage(r), Generator: &shown})
 	switch {
 	case j.Saturated && !was:
 		control.Emit(Event{Time: at, Source: FromGenerator, Kind: GeneratorSaturated, Title: "generator-bound",
@@ -199,8 +229,60 @@ func (s *GeneratorSink) Tick(t Tick) {
 	}
 }
 
-// Event does nothing: the probes follow the ticks.
-func (s *GeneratorSink) Event(Event) {}
+// addLocked counts a judged second in; s.mu is held.
+func (s *GeneratorSink) addLocked(r GeneratorReading) {
+	s.sampled += r.Span
+	if r.Saturated {
+		s.busy += r.Span
+		for i, f := range r.Findings {
+			c := s.kinds[f.Kind]
+			if c == nil {
+				c = &reasonCount{order: len(s.kinds)}
+				s.kinds[f.Kind] = c
+			}
+			c.held += r.Span
+			if i < len(r.Reasons) && (c.worst == "" || f.Figure > c.figure) {
+				c.worst, c.figure = r.Reasons[i], f.Figure
+			}
+		}
+	}
+	kinds := make([]string, len(r.Findings))
+	for i, f := range r.Findings {
+		kinds[i] = f.Kind
+	}
+	s.seconds = append(s.seconds, analysis.GeneratorSecond{End: r.End, Span: r.Span,
+		Saturated: r.Saturated, Reasons: slices.Clone(r.Reasons), Kinds: kinds})
+	s.last, s.cur = r.Sample, r.Saturation()
+}
+
+// readingMessage is a second's reading in words: "cpu 1.42 of 2 cores,
+// run delay 12 ms/s, 950 sends: keeps up" or its reasons.
+func readingMessage(r GeneratorReading) string {
+	parts := []string{}
+	if c := r.Sample.CPU; c.Available {
+		parts = append(parts, fmt.Sprintf("cpu %.2f of %g cores", c.Cores, c.Limit))
+	}
+	if q := r.Sample.RunQueue; q.Available {
+		parts = append(parts, fmt.Sprintf("run delay %.0f ms/s", q.DelayPerSecond))
+	}
+	parts = append(parts, fmt.Sprintf("%d sends, %d late, %d dropped", r.Sent, r.Late, r.Dropped))
+	verdict := "keeps up"
+	if r.Saturated {
+		verdict = "sets the pace: " + strings.Join(r.Reasons, ", ")
+	}
+	return "generator " + strings.Join(parts, ", ") + ": " + verdict
+}
+
+// Event follows the recorded seconds in a replay (the live sink judges
+// its own at each second of ticks).
+func (s *GeneratorSink) Event(e Event) {
+	if !s.replay || e.Source != FromGenerator || e.Kind != GeneratorSampled || e.Generator == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addLocked(e.Generator.Clone())
+}
 
 // Last is the latest sample and its judgement (zero before the first
 // second). Safe for concurrent use.

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"encoding/json"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -114,5 +116,80 @@ func TestGeneratorBoundBetween(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%d s to %d s: %q, want %q", c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// TestGeneratorReplayFollowsTheReadings: the live sink sends each second's
+// reading out as a GeneratorSampled event (with its sample, sends and
+// judgement) beside the judgement's changes; a replay's sink handed those
+// events (as a recording gives them back, through JSON) has the live
+// run's judgement, seconds, bound spans and last reading, and a replay's
+// sink ignores the change events and probes nothing.
+func TestGeneratorReplayFollowsTheReadings(t *testing.T) {
+	live := NewGenerator(probes.Thresholds{CPU: 100, RunDelay: time.Hour}, probes.Options{})
+	var evs []Event
+	fan := newFanout([]Sink{live, eventsOf(&evs)})
+	start := time.Now()
+	if err := live.Open(Info{Start: start, Control: Control{fan: fan}}); err != nil {
+		t.Fatal(err)
+	}
+	fan.opened(nil)
+	defer live.Close(nil)
+	late := []uint64{0, 150, 200, 0, 0}
+	for i, l := range late {
+		snap := engine.NewSnapshot()
+		snap.Start, snap.End = start.Add(time.Duration(i)*time.Second), start.Add(time.Duration(i+1)*time.Second)
+		snap.Requests, snap.Late = 1000, l
+		fan.tick(snap)
+	}
+	var sampled, changes int
+	replay := NewGeneratorReplay()
+	if err := replay.Open(Info{Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	first := engine.NewSnapshot()
+	first.Start, first.End = start, start.Add(time.Second)
+	replay.Tick(Tick{Snapshot: first}) // the first frame: the load's start
+	for _, e := range evs {
+		if e.Source != FromGenerator {
+			continue
+		}
+		if e.Kind != GeneratorSampled {
+			changes++
+			replay.Event(e)
+			continue
+		}
+		sampled++
+		if e.Generator == nil || e.Generator.Sent != 1000 || !strings.Contains(e.Message, "1000 sends") {
+			t.Fatalf("reading %+v, message %q: want the second's 1000 sends", e.Generator, e.Message)
+		}
+		data, err := json.Marshal(*e.Generator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back GeneratorReading
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		replay.Event(Event{Time: e.Time, Source: FromGenerator, Kind: GeneratorSampled, Generator: &back})
+	}
+	if sampled != len(late) || changes != 2 {
+		t.Fatalf("%d readings and %d changes: want %d and 2 (saturated, recovered)", sampled, changes, len(late))
+	}
+	want, got := live.Result(), replay.Result()
+	if want == nil || !want.Saturated || got == nil || !reflect.DeepEqual(*got, *want) {
+		t.Fatalf("replay's judgement %+v, want the live one %+v", got, want)
+	}
+	if !reflect.DeepEqual(replay.Seconds(0), live.Seconds(0)) {
+		t.Errorf("replay's seconds %+v, want %+v", replay.Seconds(0), live.Seconds(0))
+	}
+	from, to := start.Add(time.Second), start.Add(3*time.Second)
+	if b, w := replay.BoundBetween(from, to), live.BoundBetween(from, to); len(w) != 1 || !reflect.DeepEqual(b, w) {
+		t.Errorf("replay's bound reasons %q, want the live %q", b, w)
+	}
+	ls, lj := live.Last()
+	rs, rj := replay.Last()
+	if !rs.At.Equal(ls.At) || rs.CPU != ls.CPU || rj.Saturated != lj.Saturated {
+		t.Errorf("replay's last %+v %+v, want %+v %+v", rs, rj, ls, lj)
 	}
 }

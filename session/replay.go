@@ -86,8 +86,11 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	if interval <= 0 {
 		interval = Interval
 	}
-	sinks, judged, why := rejudge(h, cfg.Sinks)
-	sinks, canaryJudged, whyCanary := rejudgeCanary(h, sinks)
+	// The recorded generator readings, first: the judges look at them.
+	gen := NewGeneratorReplay()
+	sinks, judged, why := rejudge(h, cfg.Sinks, gen)
+	sinks, canaryJudged, whyCanary := rejudgeCanary(h, sinks, gen)
+	sinks = append([]Sink{gen}, sinks...)
 	if whyCanary != "" {
 		why = joinNotes(why, whyCanary)
 	}
@@ -144,6 +147,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	}
 	res.Load = &engine.Result{Total: total, Window: window}
 	res.Steps = recordedSteps(rec, ticks, lastEnd)
+	res.Generator = gen.Result() // nil when the recording keeps no readings (before 1.7)
 	for _, u := range unread {
 		res.Partial = joinNotes(res.Partial, u)
 	}
@@ -167,7 +171,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 // thresholds first, then sinks, when the recording keeps its thresholds
 // as data (judged); else sinks alone, and why when the thresholds could
 // not be rebuilt.
-func rejudge(h recordings.Header, sinks []Sink) (all []Sink, judged bool, why string) {
+func rejudge(h recordings.Header, sinks []Sink, gen *GeneratorSink) (all []Sink, judged bool, why string) {
 	if h.Thresholds == nil {
 		return sinks, false, ""
 	}
@@ -179,6 +183,7 @@ func rejudge(h recordings.Header, sinks []Sink) (all []Sink, judged bool, why st
 	if err != nil {
 		return sinks, false, "the recording's thresholds cannot be judged again: " + err.Error()
 	}
+	judge.WithGenerator(gen)
 	return append([]Sink{judge}, sinks...), true, ""
 }
 
@@ -197,8 +202,14 @@ func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 		case recordings.FromCluster:
 			c, _ := e.Cluster()
 			ev.Cluster = &c
-		case recordings.FromOperator, recordings.FromCanary, recordings.FromGenerator:
+		case recordings.FromOperator, recordings.FromCanary:
 			ev.Title = e.Label
+		case recordings.FromGenerator:
+			ev.Title = e.Label
+			var r GeneratorReading
+			if e.Kind == GeneratorSampled && json.Unmarshal(e.Data, &r) == nil {
+				ev.Generator = &r
+			}
 		case recordings.FromScrape:
 			var r scrape.Reading
 			if json.Unmarshal(e.Data, &r) == nil {

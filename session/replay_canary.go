@@ -30,8 +30,10 @@ func RecordingCanary(a *recordings.CanaryAnalysis) (canary.Config, error) {
 
 // rejudgeCanary is the replay's canary judge, first among sinks, when the
 // recording keeps its canary analysis (judged); sinks alone otherwise, and
-// why when the analysis cannot be rebuilt.
-func rejudgeCanary(h recordings.Header, sinks []Sink) (all []Sink, judged bool, why string) {
+// why when the analysis cannot be rebuilt. When the live judge counted
+// the intervals the generator was saturated in as inconclusive, so does
+// this one, from gen (the recorded readings).
+func rejudgeCanary(h recordings.Header, sinks []Sink, gen *GeneratorSink) (all []Sink, judged bool, why string) {
 	if h.Canary == nil {
 		return sinks, false, ""
 	}
@@ -39,7 +41,11 @@ func rejudgeCanary(h recordings.Header, sinks []Sink) (all []Sink, judged bool, 
 	if err != nil {
 		return sinks, false, "the recording's canary cannot be judged again: " + err.Error()
 	}
-	return append([]Sink{NewCanary(cfg, CanaryReplayed())}, sinks...), true, ""
+	opts := []CanaryOption{CanaryReplayed()}
+	if h.Canary.GeneratorBound == "inconclusive" {
+		opts = append(opts, CanaryGenerator(gen))
+	}
+	return append([]Sink{NewCanary(cfg, opts...)}, sinks...), true, ""
 }
 
 // judgedAgain reports a recorded canary event the replay's canary judge

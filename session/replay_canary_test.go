@@ -21,14 +21,14 @@ func TestRecordedCanaryRoundTrip(t *testing.T) {
 	}
 	bad := RecordedCanary(cfg)
 	bad.IntervalS, bad.Count = 0, 0
-	sinks, judged, why := rejudgeCanary(recordings.Header{Canary: bad}, nil)
+	sinks, judged, why := rejudgeCanary(recordings.Header{Canary: bad}, nil, NewGeneratorReplay())
 	if judged || len(sinks) != 0 || !strings.Contains(why, "interval") || !strings.Contains(why, "count") {
 		t.Fatalf("a bad analysis: judged %v, %d sinks, why %q", judged, len(sinks), why)
 	}
-	if sinks, judged, why := rejudgeCanary(recordings.Header{}, nil); judged || len(sinks) != 0 || why != "" {
+	if sinks, judged, why := rejudgeCanary(recordings.Header{}, nil, NewGeneratorReplay()); judged || len(sinks) != 0 || why != "" {
 		t.Fatalf("no analysis (an older file): judged %v, why %q", judged, why)
 	}
-	sinks, judged, _ = rejudgeCanary(recordings.Header{Canary: RecordedCanary(cfg)}, nil)
+	sinks, judged, _ = rejudgeCanary(recordings.Header{Canary: RecordedCanary(cfg)}, nil, NewGeneratorReplay())
 	if cs, ok := sinks[0].(*CanarySink); !judged || !ok || !cs.replayed || cs.cfg != cfg {
 		t.Fatalf("the replay's canary judge: %+v", sinks)
 	}

@@ -139,4 +139,7 @@ type Event struct {
 	Rollback *RollbackResult
 	// Scrape is a scrape's reading (FromScrape).
 	Scrape *scrape.Reading
+	// Generator is a second of the generator's probes (FromGenerator,
+	// GeneratorSampled).
+	Generator *GeneratorReading
 }

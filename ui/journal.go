@@ -39,6 +39,13 @@ func (m Model) recordingLabel() string {
 	return "● rec " + filepath.Base(m.cfg.Recording)
 }
 
+// keepsConnects reports whether the load's snapshots have the connection
+// figures: a live one's, and a replay's of a 1.7 recording.
+func keepsConnects(l Load) bool {
+	r, ok := l.(replayLoad)
+	return !ok || r.connects
+}
+
 // isReplay reports the load of a replay.
 func isReplay(l Load) bool {
 	_, ok := l.(replayLoad)

@@ -94,7 +94,7 @@ func NewReplay(cfg ReplayConfig) *Replay {
 	r := &Replay{rec: rec, keys: common.DefaultReplayKeyMap(), origin: rec.Origin(), playing: !cfg.Paused, verdict: recordedVerdict(rec)}
 	r.cfg = Config{
 		Target: rec.Header.Target, Model: rec.Header.Model, Window: rec.Header.Window,
-		Load: replayLoad{closed: rec.Header.Closed}, Feed: NewFeed(), Context: context.Background(),
+		Load: replayLoad{closed: rec.Header.Closed, connects: rec.Header.FormatAtLeast(1, 7)}, Feed: NewFeed(), Context: context.Background(),
 		Renderer: cfg.Renderer, Step: cfg.Step, Recording: cfg.File,
 		Clock: func() time.Time { return r.origin.Add(r.pos) },
 	}
@@ -583,7 +583,9 @@ func (r *Replay) helpView() string {
 }
 
 // replayLoad is the load of a replay: its model, and no changes.
-type replayLoad struct{ closed bool }
+// replayLoad is a replay's Load: closed as the recorded run, connects
+// when its frames keep the connection figures (format 1.7).
+type replayLoad struct{ closed, connects bool }
 
 func (l replayLoad) Closed() bool                { return l.closed }
 func (replayLoad) TargetRate() float64           { return 0 }

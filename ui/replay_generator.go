@@ -1,43 +1,65 @@
 package ui
 
 import (
+	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/session"
 )
 
-// recordedGenerator is the generator probes' judgement as the recording's
-// generator events (1.6) say it stood at the frame being fed (now): after
-// a "generator-saturated" event generator-bound with its reasons, after a
-// "generator-recovered" one keeping up. Before the first such event (and
-// in an older file, which has none) its sample is zero, and the generator
-// panel judges from the frames. The sample carries only the event's time:
-// a recording keeps no probes' figures, so the saturation panel is not
-// shown in a replay.
+// recordedProbe is the generator probes' sample and judgement from a
+// recorded event on.
+type recordedProbe struct {
+	at  time.Time
+	smp probes.GeneratorSample
+	sat probes.Saturation
+}
+
+// recordedGenerator is the generator probes' sample and judgement as the
+// recording's generator events say they stood at the frame being fed
+// (now). A 1.7 recording keeps each second's reading
+// ("generator-sampled", with the sample): the saturation panel shows the
+// latest, as the live one did. An older one keeps only the judgement's
+// changes: after a "generator-saturated" event generator-bound with its
+// reasons, after a "generator-recovered" one keeping up, and its sample
+// carries only the event's time (no figures: no saturation panel).
+// Before the first such event (and in a file of none) the sample is
+// zero, and the generator panel judges from the frames.
 func recordedGenerator(events []recordings.Event, now func() time.Time) func() (probes.GeneratorSample, probes.Saturation) {
-	return func() (probes.GeneratorSample, probes.Saturation) {
-		var smp probes.GeneratorSample
-		sat := probes.Saturation{Reasons: []string{}}
-		t := now()
-		for _, e := range events {
-			if e.Time.After(t) {
-				break
-			}
-			if e.Source != recordings.FromGenerator {
-				continue
-			}
-			switch e.Kind {
-			case "generator-saturated":
-				smp.At = e.Time
-				sat = probes.Saturation{Saturated: true, Reasons: recordedReasons(e.Message)}
-			case "generator-recovered":
-				smp.At = e.Time
-				sat = probes.Saturation{Reasons: []string{}}
-			}
+	var readings, changes []recordedProbe
+	for _, e := range events {
+		if e.Source != recordings.FromGenerator {
+			continue
 		}
-		return smp, sat
+		switch e.Kind {
+		case session.GeneratorSampled:
+			var r session.GeneratorReading
+			if json.Unmarshal(e.Data, &r) == nil && !r.Sample.At.IsZero() {
+				readings = append(readings, recordedProbe{at: e.Time, smp: r.Sample, sat: r.Saturation()})
+			}
+		case session.GeneratorSaturated:
+			changes = append(changes, recordedProbe{at: e.Time, smp: probes.GeneratorSample{At: e.Time},
+				sat: probes.Saturation{Saturated: true, Reasons: recordedReasons(e.Message)}})
+		case session.GeneratorRecovered:
+			changes = append(changes, recordedProbe{at: e.Time, smp: probes.GeneratorSample{At: e.Time},
+				sat: probes.Saturation{Reasons: []string{}}})
+		}
+	}
+	probed := changes
+	if len(readings) > 0 { // each carries its judgement: the changes add nothing
+		probed = readings
+	}
+	return func() (probes.GeneratorSample, probes.Saturation) {
+		t := now()
+		n := sort.Search(len(probed), func(i int) bool { return probed[i].at.After(t) })
+		if n == 0 {
+			return probes.GeneratorSample{}, probes.Saturation{Reasons: []string{}}
+		}
+		return probed[n-1].smp, probed[n-1].sat
 	}
 }
 

@@ -154,7 +154,7 @@ func TestReplayIsTheLiveScreen(t *testing.T) {
 	r := newReplay(t, 120, 40)
 	r.Seek(75 * time.Second)
 	rec := replayFile(t)
-	m := newModel(t, Config{Load: replayLoad{}, Window: 5 * time.Minute, Cluster: &replayCluster{},
+	m := newModel(t, Config{Load: replayLoad{connects: true}, Window: 5 * time.Minute, Cluster: &replayCluster{},
 		Recording: "recordings/20260304-100000-demo.scalelab"}, 120, 40)
 	ev := rec.Events
 	for i := range rec.Seek(75 * time.Second) {

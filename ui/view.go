@@ -357,12 +357,16 @@ func errorSeries(cols []analysis.Column) []chart.Series {
 }
 
 // probeSample is the generator probes' latest sample for the saturation
-// panel, false without probes (a replay, or a UI without them).
+// panel, false without probes (a UI without them, a replay of a
+// recording that keeps no readings).
 func (m Model) probeSample() (probes.GeneratorSample, bool) {
-	if m.cfg.Generator == nil || isReplay(m.cfg.Load) {
+	if m.cfg.Generator == nil {
 		return probes.GeneratorSample{}, false
 	}
 	smp, _ := m.cfg.Generator()
+	if isReplay(m.cfg.Load) && smp.Interval <= 0 {
+		return probes.GeneratorSample{}, false // a judgement without figures
+	}
 	return smp, true
 }
 
@@ -376,8 +380,9 @@ func (m Model) generatorStats() generator.Stats {
 		if last.Requests > 0 {
 			s.LagAvg = last.LagSum / time.Duration(last.Requests)
 		}
-		// A recording keeps no connection figures: a replay shows "—".
-		if d := last.Elapsed(); d > 0 && !isReplay(m.cfg.Load) {
+		// A recording older than 1.7 keeps no connection figures: its
+		// replay shows "—".
+		if d := last.Elapsed(); d > 0 && keepsConnects(m.cfg.Load) {
 			s.ConnectKnown = true
 			s.Connects = float64(last.ConnectionsOpened) / d.Seconds()
 			if last.Connect != nil && last.Connect.TotalCount() > 0 {
