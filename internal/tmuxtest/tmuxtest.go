@@ -81,6 +81,14 @@ func (x *Term) WaitMatch(timeout time.Duration, re *regexp.Regexp) string {
 	})
 }
 
+// Until polls the screen until miss returns "" for it, or fails after
+// timeout with what miss last said (what the screen lacks) and the
+// screen; it returns the screen that satisfied miss.
+func (x *Term) Until(timeout time.Duration, miss func(screen string) string) string {
+	x.t.Helper()
+	return x.wait(timeout, miss)
+}
+
 // WaitGone polls the screen until it no longer contains s.
 func (x *Term) WaitGone(timeout time.Duration, s string) {
 	x.t.Helper()
