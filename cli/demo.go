@@ -34,7 +34,7 @@ type demoFlags struct {
 	steps          []string
 	badVersions    []string
 	headless       bool
-	// plan is --plan's file; cpuWork a plan fleet's cpu_work (no flag).
+	// plan is --plan's file; cpuWork is --cpu-work.
 	plan    string
 	cpuWork time.Duration
 	// replicaProcess runs each replica as a process of its own,
@@ -123,8 +123,8 @@ func (f *demoFlags) check() error {
 			return badInput("--%s %s: want 0..%s", d.flag, d.v, fleet.MaxReplicaDelay)
 		}
 	}
-	if f.replicaCPU < 0 || f.replicaCPU > 1024 || (f.replicaCPU > 0 && f.replicaCPU < 0.01) || f.replicaCPU != f.replicaCPU {
-		return badInput("--replica-cpu %g: want 0.01..1024 cores (0 for no quota)", f.replicaCPU)
+	if f.replicaCPU < 0 || f.replicaCPU > fleet.MaxReplicaCPU || (f.replicaCPU > 0 && f.replicaCPU < fleet.MinReplicaCPU) || f.replicaCPU != f.replicaCPU {
+		return badInput("--replica-cpu %g: want %g..%g cores (0 for no quota)", f.replicaCPU, fleet.MinReplicaCPU, float64(fleet.MaxReplicaCPU))
 	}
 	return checkLoopback(f.listen)
 }
@@ -222,6 +222,9 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		}
 		if err := applyPlanLoad(fs, lf, p.Load); err != nil {
 			return badInput("--plan %s: %v", p.File, err)
+		}
+		if err := applyPlanScrape(fs, p); err != nil {
+			return err
 		}
 		if err := applyPlanSearch(fs, p); err != nil {
 			return err

@@ -107,7 +107,8 @@ func applyPlanLoad(fs *pflag.FlagSet, lf *loadFlags, l experiments.Load) error {
 
 // applyPlanFleet sets the demo's fleet flags the command line did not
 // give from the plan's fleet (the fields it leaves out have the flags'
-// defaults).
+// defaults): cpu_work, replica_process and replica_cpu only when the plan
+// sets them, so that a run's recorded settings name them only then.
 func applyPlanFleet(fs *pflag.FlagSet, df *demoFlags, f *experiments.FleetTarget) error {
 	var errs []error
 	set := func(name, v string) { errs = append(errs, setUnlessGiven(fs, name, v)) }
@@ -120,11 +121,41 @@ func applyPlanFleet(fs *pflag.FlagSet, df *demoFlags, f *experiments.FleetTarget
 	set("startup-delay", f.StartupDelay.String())
 	set("latency", f.Latency)
 	set("listen", f.Listen)
-	df.cpuWork = f.CPUWork
+	if f.CPUWork > 0 {
+		set("cpu-work", f.CPUWork.String())
+	}
+	if f.ReplicaProcess {
+		set("replica-process", "true")
+	}
+	if f.ReplicaCPU > 0 {
+		set("replica-cpu", strconv.FormatFloat(f.ReplicaCPU, 'g', -1, 64))
+	}
 	if !fs.Changed("bad-version") {
 		df.badVersions = f.BadVersions
 	}
 	return errors.Join(errs...)
+}
+
+// applyPlanScrape sets --scrape and --scrape-metric from the plan's
+// scrape and scrape_metrics, each unless the command line gave it (as
+// --header: the command line's list replaces the plan's).
+func applyPlanScrape(fs *pflag.FlagSet, p *experiments.Plan) error {
+	var errs []error
+	for _, f := range []struct {
+		name   string
+		values []string
+	}{{"scrape", p.Scrape}, {"scrape-metric", p.ScrapeMetrics}} {
+		if fs.Changed(f.name) {
+			continue
+		}
+		for _, v := range f.values {
+			errs = append(errs, fs.Set(f.name, v))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return badInput("--plan %s: %v", p.File, err)
+	}
+	return nil
 }
 
 // withPath is u with its path and query replaced by path ("" keeps u's).

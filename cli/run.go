@@ -110,7 +110,7 @@ func firstArg(args []string) string {
 }
 
 // runPlan reads the plan of scalelab run --plan and sets what the command
-// line does not give from it: the load flags, the target (a URL argument,
+// line does not give from it: the load flags, the scrapes, the target (a URL argument,
 // or --k8s and its namespace, context and service). It returns the plan
 // and the arguments, the plan's URL added when there was none. A plan on
 // a local fleet needs scalelab demo, unless the command line gives a
@@ -144,6 +144,9 @@ func runPlan(fs *pflag.FlagSet, io streams, lf *loadFlags, file string, args []s
 	}
 	if err := applyPlanLoad(fs, lf, p.Load); err != nil {
 		return nil, nil, badInput("--plan %s: %v", file, err)
+	}
+	if err := applyPlanScrape(fs, p); err != nil {
+		return nil, nil, err
 	}
 	if err := applyPlanSearch(fs, p); err != nil {
 		return nil, nil, err

@@ -36,6 +36,11 @@ type Plan struct {
 	// Agents is the number of load generators: 0 or 1 (more is refused,
 	// not supported yet).
 	Agents int
+	// Scrape are the Prometheus endpoints scraped once a second (--scrape),
+	// each an http(s) URL; ScrapeMetrics the metrics shown besides CPU and
+	// RSS (--scrape-metric), only with Scrape.
+	Scrape        []string
+	ScrapeMetrics []string
 }
 
 // Target is where the load goes: exactly one of Fleet, URL and K8s is
@@ -86,6 +91,14 @@ type FleetTarget struct {
 	// BadVersions are bad builds (scalelab demo's --bad-version): every
 	// replica of each misbehaves as a bad-version fault's do.
 	BadVersions []string
+	// ReplicaProcess runs each replica as a `scalelab target` process of
+	// its own (--replica-process); ReplicaCPU is each one's CPU quota in
+	// cores (--replica-cpu, 0 for none), which implies ReplicaProcess as
+	// the flag does (a plan with replica_cpu has ReplicaProcess set).
+	// Options leaves both out: the program the replicas run is the
+	// command's to give (fleet.ProcessReplicas).
+	ReplicaProcess bool
+	ReplicaCPU     float64
 }
 
 // Fleet defaults, as scalelab demo's flags.

@@ -107,8 +107,8 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 		d.bad(root, "the plan: want a mapping (name:, target:, load:, steps:, ...), got %s", kindOf(root))
 		return
 	}
-	var stepsNode *yaml.Node
-	targetSeen := false
+	var stepsNode, metricsNode *yaml.Node
+	scrapeSeen, targetSeen := false, false
 	d.fields(root, "plan", []field{
 		{"name", func(v *yaml.Node) { p.Name, _ = d.line(v, "name") }},
 		{"description", func(v *yaml.Node) { p.Description, _ = d.text(v, "description") }},
@@ -119,6 +119,8 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 		{"steady_state", func(v *yaml.Node) { p.SteadyState = d.steadyState(v) }},
 		{"rollbacks", func(v *yaml.Node) { d.rollbacks(&p.Rollbacks, v) }},
 		{"search", func(v *yaml.Node) { p.Search = d.search(v) }},
+		{"scrape", func(v *yaml.Node) { scrapeSeen = true; d.scrape(p, v) }},
+		{"scrape_metrics", func(v *yaml.Node) { metricsNode = v; d.scrapeMetrics(p, v) }},
 		{"agents", func(v *yaml.Node) {
 			if n, ok := d.integer(v, "agents", 0, 1000, "load generators; only 1 is supported yet"); ok {
 				if n > 1 {
@@ -131,6 +133,9 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 	})
 	if !targetSeen {
 		d.bad(root, "no target: give one of target: {fleet: {...}}, {url: http://...} or {k8s: {deployment: NAME}}")
+	}
+	if metricsNode != nil && !scrapeSeen {
+		d.bad(metricsNode, "scrape_metrics: without scrape there is nothing to scrape: give scrape: [URL, ...]")
 	}
 	if stepsNode != nil {
 		p.Steps = d.steps(stepsNode, p.Load.ClosedLoop())

@@ -74,7 +74,8 @@ func checkTargetURL(s string) error {
 // fleet decodes target.fleet, with the checks of scalelab demo's flags.
 func (d *decoder) fleet(f *FleetTarget, n *yaml.Node) {
 	max := fleet.DefaultMaxReplicas
-	var surgeNode *yaml.Node
+	var surgeNode, cpuNode *yaml.Node
+	processOff := false // replica_process: false, as written
 	delay := func(dst *time.Duration, key string) func(*yaml.Node) {
 		return func(v *yaml.Node) {
 			if x, ok := d.duration(v, "target.fleet."+key, false); ok {
@@ -134,6 +135,20 @@ func (d *decoder) fleet(f *FleetTarget, n *yaml.Node) {
 				}
 			})
 		}},
+		{"replica_process", func(v *yaml.Node) {
+			if b, ok := d.boolean(v, "target.fleet.replica_process"); ok {
+				f.ReplicaProcess, processOff = b, !b
+			}
+		}},
+		{"replica_cpu", func(v *yaml.Node) {
+			if c, ok := d.number(v, "target.fleet.replica_cpu"); ok {
+				if c < 0 || c > fleet.MaxReplicaCPU || (c > 0 && c < fleet.MinReplicaCPU) {
+					d.bad(v, "target.fleet.replica_cpu %s: want %g..%g cores (0 for no quota)", v.Value, fleet.MinReplicaCPU, float64(fleet.MaxReplicaCPU))
+					return
+				}
+				f.ReplicaCPU, cpuNode = c, v
+			}
+		}},
 		{"listen", func(v *yaml.Node) {
 			if s, ok := d.text(v, "target.fleet.listen"); ok {
 				if err := checkLoopback(s); err != nil {
@@ -145,6 +160,14 @@ func (d *decoder) fleet(f *FleetTarget, n *yaml.Node) {
 		}},
 	}) {
 		return
+	}
+	if f.ReplicaCPU > 0 {
+		// As --replica-cpu: a quota implies process replicas (its cgroup is
+		// a process's), unless the file says otherwise.
+		if processOff {
+			d.bad(cpuNode, "target.fleet.replica_cpu %s: a CPU quota is a process replica's, and replica_process is false: set it true or drop it", cpuNode.Value)
+		}
+		f.ReplicaProcess = true
 	}
 	if f.MaxSurge == 0 && f.MaxUnavailable == 0 {
 		at := surgeNode

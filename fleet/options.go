@@ -22,6 +22,13 @@ const (
 	DefaultRetainStopped    = 10 * time.Second
 )
 
+// A process replica's CPU quota (ReplicaCPU), in cores: 0 (none) or
+// MinReplicaCPU..MaxReplicaCPU.
+const (
+	MinReplicaCPU = 0.01
+	MaxReplicaCPU = 1024
+)
+
 // config holds a Fleet's settings; Options fill it.
 type config struct {
 	replicas         int
@@ -178,8 +185,8 @@ func (c *config) validate() error {
 			errs = append(errs, fmt.Errorf("bad version: %w", err))
 		}
 	}
-	if c.replicaCPU < 0 || c.replicaCPU > 1024 || (c.replicaCPU > 0 && c.replicaCPU < 0.01) {
-		errs = append(errs, fmt.Errorf("replica cpu %g: want 0.01..1024 cores", c.replicaCPU))
+	if c.replicaCPU < 0 || c.replicaCPU > MaxReplicaCPU || (c.replicaCPU > 0 && c.replicaCPU < MinReplicaCPU) {
+		errs = append(errs, fmt.Errorf("replica cpu %g: want %g..%g cores", c.replicaCPU, MinReplicaCPU, float64(MaxReplicaCPU)))
 	} else if c.replicaCPU > 0 && len(c.process) == 0 {
 		errs = append(errs, fmt.Errorf("replica cpu %g: a CPU quota needs process replicas", c.replicaCPU))
 	}

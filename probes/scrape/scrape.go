@@ -94,9 +94,9 @@ type Scraper struct {
 func New(rawURL string, o Options) (*Scraper, error) {
 	name := rawURL
 	if o.Get == nil {
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("scrape %q: want an http:// or https:// URL such as http://127.0.0.1:8080/metrics", rawURL)
+		u, err := parseURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("scrape %q: %w", rawURL, err)
 		}
 		name = u.String()
 	} else if rawURL == "" {
@@ -112,6 +112,23 @@ func New(rawURL string, o Options) (*Scraper, error) {
 		c = &http.Client{Timeout: DefaultTimeout}
 	}
 	return &Scraper{url: name, client: c, get: o.Get, names: append([]string(nil), o.Metrics...), prev: map[string]float64{}}, nil
+}
+
+// CheckURL says what is wrong with rawURL as an endpoint to scrape (New
+// refuses it so), or nil: it must be an http:// or https:// URL with a
+// host.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
+// parseURL parses an endpoint's URL, as CheckURL checks it.
+func parseURL(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("want an http:// or https:// URL such as http://127.0.0.1:8080/metrics")
+	}
+	return u, nil
 }
 
 // URL is the endpoint scraped.
