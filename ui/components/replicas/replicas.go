@@ -48,8 +48,7 @@ func View(st *common.Styles, s cluster.State, hpa *cluster.Autoscaler, rows, wid
 	}
 	render := fleetLines(st, reps, width)
 	if Kube(s) {
-		c := kubeColumns(reps, width)
-		level := usageLevel(st, reps, width, func(r cluster.Replica) string { return kubeLine(st, r, c) })
+		c, level := kubeUsageColumns(st, reps, width)
 		render = func(r cluster.Replica) []string {
 			return withFault(st, kubeLine(st, r, c)+usageCell(st, r, level), r, c.name+1, c.width)
 		}

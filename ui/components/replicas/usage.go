@@ -91,3 +91,28 @@ func usageLevel(st *common.Styles, reps []cluster.Replica, width int, head func(
 	}
 	return usageNone
 }
+
+// kubeUsageColumns sizes the Kubernetes columns of reps and the usage
+// they leave room for in width cells. The pods' usage (their main
+// figure) comes before the node, the revision and the share: when the
+// columns at their widths leave no room for it, they are sized again in
+// the width its short form leaves.
+func kubeUsageColumns(st *common.Styles, reps []cluster.Replica, width int) (columns, int) {
+	c := kubeColumns(reps, width)
+	level := usageLevel(st, reps, width, func(r cluster.Replica) string { return kubeLine(st, r, c) })
+	if level != usageNone {
+		return c, level
+	}
+	need := 0
+	for _, r := range reps {
+		need = max(need, lipgloss.Width(usageCell(st, r, usageShort)))
+	}
+	if need == 0 || width-need < minName {
+		return c, level
+	}
+	narrow := kubeColumns(reps, width-need)
+	if l := usageLevel(st, reps, width, func(r cluster.Replica) string { return kubeLine(st, r, narrow) }); l != usageNone {
+		return narrow, l
+	}
+	return c, level
+}

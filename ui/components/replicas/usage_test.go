@@ -70,3 +70,36 @@ func TestUsageColumns(t *testing.T) {
 		t.Errorf("Width %d: want room for the whole usage", n)
 	}
 }
+
+// TestKubeUsageBeforeTheNode: pods whose lines at their columns' widths
+// leave no room for their usage (a 120-column terminal's replicas panel)
+// shorten their node and name, or leave the node out, for its main
+// figure; wide enough, they keep both whole; no line is wider than asked.
+func TestKubeUsageBeforeTheNode(t *testing.T) {
+	st := styles()
+	busy := &cluster.Usage{Source: "pod", Busy: 0.11, BusyKnown: true, InFlight: 1}
+	s := cluster.State{Replicas: []cluster.Replica{
+		{Name: "web-db767988c-j4slt", Version: "v1", Revision: "1", Phase: cluster.Ready, Node: "scalelab-e2e-node",
+			EndpointsKnown: true, InEndpoints: true, Usage: busy},
+		{Name: "web-db767988c-qhmd2", Version: "v1", Revision: "1", Phase: cluster.Ready, Node: "scalelab-e2e-node",
+			EndpointsKnown: true, InEndpoints: true, Usage: &cluster.Usage{Source: "pod", BusyKnown: true}},
+	}}
+	wide := ansi.Strip(View(st, s, nil, 10, 90))
+	if !strings.Contains(wide, "scalelab-e2e-node") || !strings.Contains(wide, "busy 0.11 in  1") {
+		t.Errorf("at 90 cells:\n%s\nwant the node and the whole usage", wide)
+	}
+	narrow := ansi.Strip(View(st, s, nil, 10, 56))
+	if strings.Contains(narrow, "scalelab-e2e-node") || !strings.Contains(narrow, "busy 0.11") || !strings.Contains(narrow, "busy 0.00") {
+		t.Errorf("at 56 cells:\n%s\nwant the busy figures, the node shortened", narrow)
+	}
+	if tight := ansi.Strip(View(st, s, nil, 10, 44)); !strings.Contains(tight, "busy 0.11") {
+		t.Errorf("at 44 cells:\n%s\nwant the busy figure", tight)
+	}
+	for w := 30; w <= 120; w++ {
+		for _, l := range strings.Split(View(st, s, nil, 10, w), "\n") {
+			if lipgloss.Width(l) > w {
+				t.Fatalf("at %d cells a line of %d: %q", w, lipgloss.Width(l), ansi.Strip(l))
+			}
+		}
+	}
+}
