@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // cgroupRoot is where the cgroup filesystems are mounted.
@@ -36,6 +37,7 @@ func newCPUCgroups(name string) (*cpuCgroups, error) {
 	default:
 		return nil, fmt.Errorf("no CPU cgroup controller under %s", cgroupRoot)
 	}
+	sweepStale(filepath.Dir(c.dir))
 	if err := os.Mkdir(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create a cgroup under %s (%s)", filepath.Dir(c.dir), reason(err))
 	}
@@ -47,6 +49,39 @@ func newCPUCgroups(name string) (*cpuCgroups, error) {
 		}
 	}
 	return &c, nil
+}
+
+// sweepStale removes the folders that fleets of processes now gone
+// (killed before their Stop: SIGKILL) left under parent: scalelab-PID-N
+// whose PID does not run. A cgroup that still holds a process is not
+// removed (the kernel refuses: EBUSY), nor is anything else.
+func sweepStale(parent string) {
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		pid, ok := stalePID(e.Name())
+		if !e.IsDir() || !ok || exists(filepath.Join("/proc", strconv.Itoa(pid))) {
+			continue
+		}
+		c := cpuCgroups{dir: filepath.Join(parent, e.Name())}
+		c.close()
+	}
+}
+
+// stalePID is the PID in a fleet's cgroup folder name, scalelab-PID-N.
+func stalePID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "scalelab-")
+	if !ok {
+		return 0, false
+	}
+	p, n, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(p)
+	if _, err2 := strconv.Atoi(n); err != nil || err2 != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
 }
 
 // reason is an error's cause without its path: "permission denied".
