@@ -45,6 +45,9 @@ type runSpec struct {
 	target  engine.Target
 	resolve func() (engine.Target, []engine.Option, error)
 	opts    []engine.Option
+	// newLoad (optional) is the load in place of the local engine: the
+	// agents' (--agents-at).
+	newLoad session.NewLoad
 	model   string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
@@ -163,7 +166,7 @@ func timedSteps(steps []experiments.PlanStep) []experiments.Step {
 // report the command prints (with the steps when a cluster is attached).
 func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 	return session.Config{
-		Command: r.command, Target: r.target, Resolve: r.resolve, Options: r.opts, Window: r.lf.window(),
+		Command: r.command, Target: r.target, Resolve: r.resolve, Options: r.opts, NewLoad: r.newLoad, Window: r.lf.window(),
 		Cluster: r.cluster, Steps: r.steps, Sinks: sinks, StopTimeout: r.stopTimeout, Drain: quitDrain,
 		SteadyState: r.steady, Rollbacks: r.rollbacks,
 		Summarize: func(res *session.Result) any {

@@ -14,6 +14,7 @@ func newRunCmd(io streams) *cobra.Command {
 	var (
 		f        loadFlags
 		kf       k8sFlags
+		af       agentsFlags
 		headless bool
 		planFile string
 	)
@@ -58,6 +59,9 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				}
 				plan, args = p, where
 			}
+			if af.set() && cmd.Flags().Changed("k8s") {
+				return badInput("--agents-at: not with --k8s (agents send to a URL)")
+			}
 			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
 				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args), plan: plan}.run()
 			}
@@ -71,6 +75,18 @@ live line a second on stderr), with the cluster's events and the steps.`,
 			model := f.model(cmd.Flags())
 			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: model,
 				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) },
+			}
+			if err := af.check(cmd.Flags(), &f); err != nil {
+				return err
+			}
+			if af.set() {
+				if spec.newLoad, err = af.newLoad(cmd.Flags(), &f, target); err != nil {
+					return err
+				}
+				spec.model = fmt.Sprintf("%s, from %d agents", model, len(af.at))
+				spec.opened = func(session.Info) {
+					fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), spec.model)
+				}
 			}
 			if plan != nil {
 				steps, err := experiments.ParseSteps(kf.steps)
@@ -96,6 +112,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 	}
 	f.register(cmd.Flags())
 	kf.register(cmd.Flags())
+	af.register(cmd.Flags())
 	cmd.Flags().StringVar(&planFile, "plan", "", planUsage)
 	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
 	return cmd

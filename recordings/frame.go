@@ -146,7 +146,7 @@ func decodeRetries(d *decoder, s *engine.Snapshot, sc *frameScratch, hist bool) 
 		return d.err
 	}
 	var err error
-	s.Effective, err = sc.decode(eff)
+	s.Effective, err = sc.decodeAs(eff, func(a *engine.Snapshot) **hdrhistogram.Histogram { return &a.Effective })
 	return err
 }
 
@@ -406,6 +406,9 @@ type frameScratch struct {
 	lay    *layout
 	spare  []*hdrhistogram.Histogram
 	packed *engine.Packed
+	// add, when set, is an accumulator the histograms are added into in
+	// place of new ones (SnapshotMerger).
+	add *engine.Snapshot
 }
 
 // histogram returns an empty histogram of the layout's geometry, a spare
@@ -424,6 +427,24 @@ func (sc *frameScratch) histogram() (*hdrhistogram.Histogram, *hdrhistogram.Pack
 	return h, sc.packed.Twin(h)
 }
 
+// decodeAs decodes the histogram encoded in b as decode does or, when
+// the scratch adds into an accumulator (add), adds its buckets to the
+// accumulator's histogram in the same place (field), made when it has
+// none, and returns that one.
+func (sc *frameScratch) decodeAs(b []byte, field func(*engine.Snapshot) **hdrhistogram.Histogram) (*hdrhistogram.Histogram, error) {
+	if sc.add == nil {
+		return sc.decode(b)
+	}
+	dst := field(sc.add)
+	if len(b) == 0 {
+		return *dst, nil
+	}
+	if *dst == nil {
+		*dst = sc.lay.newHistogram()
+	}
+	return *dst, decodeHistogramInto(*dst, nil, b, sc.lay)
+}
+
 // decode decodes the histogram encoded in b into a new or spare one.
 func (sc *frameScratch) decode(b []byte) (*hdrhistogram.Histogram, error) {
 	h, twin := sc.histogram()
@@ -438,9 +459,15 @@ func (sc *frameScratch) decode(b []byte) (*hdrhistogram.Histogram, error) {
 // with p not nil (and hist), p is made to hold the histograms' packed
 // twins when the layout allows them, and is left empty otherwise.
 func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packed) error {
+	return decodeFrameWith(b, &frameScratch{lay: lay}, hist, f, p)
+}
+
+// decodeFrameWith is decodeFrameInto with the scratch sc (its layout,
+// and its accumulator when it adds into one).
+func decodeFrameWith(b []byte, sc *frameScratch, hist bool, f *Frame, p *engine.Packed) error {
+	lay := sc.lay
 	origin := lay.origin
 	d := decoder{b: b}
-	sc := frameScratch{lay: lay}
 	s := f.Snapshot
 	if s == nil {
 		s = &engine.Snapshot{Status: map[int]uint64{}}
@@ -502,8 +529,8 @@ func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packe
 	}
 	if hist {
 		var err1, err2 error
-		s.Latency, err1 = sc.decode(lat)
-		s.Service, err2 = sc.decode(svc)
+		s.Latency, err1 = sc.decodeAs(lat, func(a *engine.Snapshot) **hdrhistogram.Histogram { return &a.Latency })
+		s.Service, err2 = sc.decodeAs(svc, func(a *engine.Snapshot) **hdrhistogram.Histogram { return &a.Service })
 		if err := errors.Join(err1, err2); err != nil {
 			return err
 		}
@@ -511,14 +538,14 @@ func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packe
 	var versions []*engine.VersionStats
 	if flags&frameFlagVersions != 0 {
 		var err error
-		if versions, err = decodeVersions(&d, s, lat, &sc, hist); err != nil {
+		if versions, err = decodeVersions(&d, s, lat, sc, hist); err != nil {
 			return err
 		}
 	}
 	if flags&frameFlagFailed == 0 {
 		return nil
 	}
-	if err := decodeFailed(&d, s, versions, &sc, hist); err != nil {
+	if err := decodeFailed(&d, s, versions, sc, hist); err != nil {
 		return err
 	}
 	if flags&frameFlagCauses != 0 {
@@ -527,12 +554,12 @@ func decodeFrameInto(b []byte, lay *layout, hist bool, f *Frame, p *engine.Packe
 		}
 	}
 	if flags&frameFlagRetries != 0 {
-		if err := decodeRetries(&d, s, &sc, hist); err != nil {
+		if err := decodeRetries(&d, s, sc, hist); err != nil {
 			return err
 		}
 	}
 	if flags&frameFlagConnects != 0 {
-		return decodeConnects(&d, s, &sc, hist)
+		return decodeConnects(&d, s, sc, hist)
 	}
 	return nil
 }
@@ -547,7 +574,7 @@ func decodeConnects(d *decoder, s *engine.Snapshot, sc *frameScratch, hist bool)
 		return d.err
 	}
 	var err error
-	s.Connect, err = sc.decode(conn)
+	s.Connect, err = sc.decodeAs(conn, func(a *engine.Snapshot) **hdrhistogram.Histogram { return &a.Connect })
 	return err
 }
 
@@ -581,7 +608,7 @@ func decodeFailed(d *decoder, s *engine.Snapshot, versions []*engine.VersionStat
 		return nil
 	}
 	var err error
-	s.FailedLatency, err = sc.decode(failed)
+	s.FailedLatency, err = sc.decodeAs(failed, func(a *engine.Snapshot) **hdrhistogram.Histogram { return &a.FailedLatency })
 	return err
 }
 
@@ -601,7 +628,8 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, sc *frameScratch
 	}
 	order := make([]*engine.VersionStats, 0, n)
 	for range n {
-		vs := s.VersionEntry(string(d.bytes()))
+		name := string(d.bytes())
+		vs := s.VersionEntry(name)
 		order = append(order, vs)
 		vs.Requests += d.uvarint()
 		vs.Failed += d.uvarint()
@@ -613,6 +641,16 @@ func decodeVersions(d *decoder, s *engine.Snapshot, lat []byte, sc *frameScratch
 			return nil, d.err
 		}
 		if !hist {
+			continue
+		}
+		if sc.add != nil { // into the accumulator's entry of that version
+			acc := sc.add.VersionEntry(name)
+			if acc.Latency == nil {
+				acc.Latency = sc.lay.newHistogram()
+			}
+			if err := decodeHistogramInto(acc.Latency, nil, body, sc.lay); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		var twin *hdrhistogram.PackedHistogram

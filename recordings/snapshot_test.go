@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/scalelab/scalelab/engine"
 )
 
@@ -40,5 +41,79 @@ func TestSnapshotCodec(t *testing.T) {
 		if _, err := DecodeSnapshot(b[:cut], origin); err == nil {
 			t.Fatalf("cut at %d of %d bytes: no error", cut, len(b))
 		}
+	}
+}
+
+// TestSnapshotMergerIsMerge: adding encoded snapshots with a
+// SnapshotMerger gives what decoding them and merging gives: the same
+// counters, gauges, window, by-version split and histograms, bucket by
+// bucket.
+func TestSnapshotMergerIsMerge(t *testing.T) {
+	origin := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	var encoded [][]byte
+	for i := range 4 {
+		s := engine.NewSnapshot()
+		s.Start = origin.Add(time.Duration(i%2) * time.Millisecond)
+		s.End = s.Start.Add(250 * time.Millisecond)
+		s.Requests, s.Status[200], s.Status[502], s.InFlight, s.TargetRate = 10, 9, 1, int64(i), 100
+		s.ConnectionsOpened = uint64(i)
+		if i > 0 {
+			s.Connect = engine.NewHistogram()
+			_ = s.Connect.RecordValue(int64(100 * i))
+		}
+		for j := range 10 {
+			_ = s.Latency.RecordValue(int64(1000*(i+1) + j))
+			_ = s.Service.RecordValue(int64(900*(i+1) + j))
+		}
+		_ = s.FailedLatency.RecordValue(int64(1000 * (i + 1)))
+		v1 := s.VersionEntry("v1")
+		v1.Requests, v1.Failed = 6, 1
+		v1.Latency = engine.NewHistogram()
+		for j := range 6 {
+			_ = v1.Latency.RecordValue(int64(1000*(i+1) + j))
+		}
+		v2 := s.VersionEntry("v2")
+		v2.Requests = 4
+		v2.Latency = engine.NewHistogram()
+		for j := 6; j < 10; j++ {
+			_ = v2.Latency.RecordValue(int64(1000*(i+1) + j))
+		}
+		encoded = append(encoded, AppendSnapshot(nil, s, origin))
+	}
+	want := engine.NewSnapshot()
+	for _, b := range encoded {
+		s, err := DecodeSnapshot(b, origin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Merge(s)
+	}
+	got := engine.NewSnapshot()
+	m := NewSnapshotMerger(origin)
+	for _, b := range encoded {
+		if err := m.Merge(got, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got.Requests != want.Requests || got.Status[502] != want.Status[502] || got.InFlight != want.InFlight ||
+		got.TargetRate != want.TargetRate || !got.Start.Equal(want.Start) || !got.End.Equal(want.End) ||
+		got.ConnectionsOpened != want.ConnectionsOpened {
+		t.Errorf("merged %+v, want %+v", got, want)
+	}
+	for name, pair := range map[string][2]*hdrhistogram.Histogram{
+		"latency": {got.Latency, want.Latency}, "service": {got.Service, want.Service},
+		"failed": {got.FailedLatency, want.FailedLatency}, "connect": {got.Connect, want.Connect},
+		"v1": {got.ByVersion["v1"].Latency, want.ByVersion["v1"].Latency},
+		"v2": {got.ByVersion["v2"].Latency, want.ByVersion["v2"].Latency},
+	} {
+		if !sameHistogram(pair[0], pair[1]) {
+			t.Errorf("%s: %v, want %v", name, pair[0], pair[1])
+		}
+	}
+	if g, w := got.ByVersion["v1"], want.ByVersion["v1"]; g.Requests != w.Requests || g.Failed != w.Failed {
+		t.Errorf("v1 %+v, want %+v", g, w)
+	}
+	if start, err := m.Start(encoded[1]); err != nil || !start.Equal(origin.Add(time.Millisecond)) {
+		t.Errorf("start %s, %v", start, err)
 	}
 }

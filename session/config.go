@@ -48,6 +48,10 @@ type Config struct {
 	// Options configure the load (its model, window, timeout, drain...);
 	// the session adds its Tick and its snapshot fan-out.
 	Options []engine.Option
+	// NewLoad (optional) builds the load in place of the local engine
+	// (agents: agent.Pool); Target, Resolve and Options are then only
+	// what the sinks are told.
+	NewLoad NewLoad
 	// Window is the sending window the options set (0: until stopped),
 	// for the sinks' information.
 	Window time.Duration

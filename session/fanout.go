@@ -21,6 +21,7 @@ type fanout struct {
 	cluster cluster.Cluster   // read at each tick; nil without one
 	packed  engine.Packed     // the tick's histograms, packed once for its merge and copies
 	cpu     procstat.Sample
+	remote  bool // the load runs elsewhere: this process's CPU is not the generator's
 	open    bool
 	closed  bool
 	pending []Event
@@ -136,9 +137,12 @@ func (f *fanout) tick(s *engine.Snapshot) {
 	if f.closed {
 		return
 	}
-	now := procstat.Take()
-	t := Tick{Snapshot: s, CPU: procstat.Usage(f.cpu, now), CPUKnown: true, Procs: runtime.GOMAXPROCS(0)}
-	f.cpu = now
+	t := Tick{Snapshot: s}
+	if !f.remote {
+		now := procstat.Take()
+		t.CPU, t.CPUKnown, t.Procs = procstat.Usage(f.cpu, now), true, runtime.GOMAXPROCS(0)
+		f.cpu = now
+	}
 	if f.cluster != nil {
 		v := f.cluster.State()
 		t.State = &v

@@ -159,7 +159,9 @@ func (s *GeneratorSink) Open(i Info) error {
 	defer s.mu.Unlock()
 	s.control = i.Control
 	s.start = i.Start
-	if !s.replay {
+	// A load on other machines (agents) is not this process's to probe:
+	// the sink then judges nothing (the agents' probes are theirs).
+	if !s.replay && !isRemote(i.Engine) {
 		s.g = probes.NewGenerator(s.opts)
 	}
 	return nil

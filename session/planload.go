@@ -15,7 +15,7 @@ type planLoad struct {
 	s *Session
 	// eng is set once the engine exists, before the load starts (and the
 	// steps with it).
-	eng *engine.Engine
+	eng Load
 
 	mu     sync.Mutex
 	paused *engine.Paused

@@ -42,7 +42,7 @@ type SearchSink struct {
 	cpuShared bool
 	onStep    func(SearchStep)
 
-	eng     *engine.Engine
+	eng     Load
 	control Control
 	window  time.Duration
 

@@ -196,20 +196,27 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 			return nil, fmt.Errorf("%s: %w", s.cfg.Command, err)
 		}
 	}
-	opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
-		engine.Tick(Interval), engine.OnSnapshot(func(snap *engine.Snapshot) {
-			if runner != nil {
-				runner.Observe(snap)
-			}
-			s.fan.tick(snap)
-		}))
-	if s.cfg.Drain > 0 {
-		opts = append(opts, engine.Drain(s.cfg.Drain))
+	onSnapshot := func(snap *engine.Snapshot) {
+		if runner != nil {
+			runner.Observe(snap)
+		}
+		s.fan.tick(snap)
 	}
-	eng, err := engine.New(target, opts...)
+	var eng Load
+	if s.cfg.NewLoad != nil {
+		eng, err = s.cfg.NewLoad(onSnapshot)
+	} else {
+		opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
+			engine.Tick(Interval), engine.OnSnapshot(onSnapshot))
+		if s.cfg.Drain > 0 {
+			opts = append(opts, engine.Drain(s.cfg.Drain))
+		}
+		eng, err = engine.New(target, opts...)
+	}
 	if err != nil {
 		return nil, &LoadError{Err: err}
 	}
+	s.fan.remote = isRemote(eng)
 	load.eng = eng
 	info := Info{Command: s.cfg.Command, Target: target, Closed: eng.Closed(), Window: s.cfg.Window, Interval: Interval, Engine: eng,
 		Start: time.Now(), Control: Control{fan: s.fan, stop: s.stopLoad}}
@@ -227,7 +234,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 
 // load runs eng and the steps, holds the session open when asked to,
 // and closes the sinks with the result.
-func (s *Session) load(ctx context.Context, eng *engine.Engine, target engine.Target, runner *experiments.Runner) *Result {
+func (s *Session) load(ctx context.Context, eng Load, target engine.Target, runner *experiments.Runner) *Result {
 	stepsCtx, stopSteps := context.WithCancel(ctx)
 	var steps sync.WaitGroup
 	start := time.Now()

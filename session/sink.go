@@ -49,7 +49,7 @@ type Info struct {
 	Interval time.Duration
 	// Engine is the load, for a sink that changes it (the UI's keys);
 	// nil in a replay.
-	Engine *engine.Engine
+	Engine Load
 	// Start is when the session opened, just before the load started:
 	// what a stream's times count from (a replay: the recording's start,
 	// which the live session's was). Zero is when Open is called.

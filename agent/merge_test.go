@@ -1,0 +1,113 @@
+package agent
+
+import (
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/recordings"
+)
+
+var t0 = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+const tick = 250 * time.Millisecond
+
+// frame is snap encoded as an agent's stream carries it.
+func frame(s *engine.Snapshot) []byte { return recordings.AppendSnapshot(nil, s, t0) }
+
+// add adds s as agent a's frame, failing the test on an error.
+func add(t *testing.T, m *Merger, a int, s *engine.Snapshot) []Merged {
+	t.Helper()
+	out, err := m.Add(a, frame(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// snap is a tick k of n requests at lat µs, started skew after its
+// interval's start.
+func snap(k int, n uint64, lat int64, skew time.Duration) *engine.Snapshot {
+	s := engine.NewSnapshot()
+	s.Start = t0.Add(time.Duration(k)*tick + skew)
+	s.End = s.Start.Add(tick)
+	s.Requests, s.Status[200] = n, n
+	for range n {
+		_ = s.Latency.RecordValue(lat)
+		_ = s.Service.RecordValue(lat)
+	}
+	return s
+}
+
+// TestMergerAddsTheAgentsTicks: a tick goes out once each agent
+// delivered it, in order, its counts and histogram the sum of theirs; an
+// agent lag ticks behind is left out of a tick (named missing), and its
+// snapshot, when it comes, is added to the next tick to go out; an agent
+// ended is not waited for; Flush hands out the rest; the ticks add up to
+// everything sent.
+func TestMergerAddsTheAgentsTicks(t *testing.T) {
+	m := NewMerger(3, t0, tick, 2)
+	var out []Merged
+	add := func(a, k int, n uint64, lat int64) {
+		out = append(out, add(t, m, a, snap(k, n, lat, 3*time.Millisecond))...)
+	}
+	add(0, 0, 10, 1000)
+	add(1, 0, 20, 2000)
+	if len(out) != 0 {
+		t.Fatalf("tick 0 out before agent 2 delivered it: %+v", out)
+	}
+	add(2, 0, 30, 3000)
+	if len(out) != 1 || out[0].Index != 0 || out[0].Snapshot.Requests != 60 || len(out[0].Missing) != 0 {
+		t.Fatalf("tick 0: %+v", out)
+	}
+	if h := out[0].Snapshot.Latency; h.TotalCount() != 60 || h.Max() < 3000 || h.Min() > 1000 {
+		t.Errorf("tick 0's latency: %d values %d..%d, want the three agents' 60", h.TotalCount(), h.Min(), h.Max())
+	}
+	// Agent 2 falls behind: ticks 1 and 2 go out without it once agent 0
+	// is two ticks past them.
+	for k := 1; k <= 4; k++ {
+		add(0, k, 10, 1000)
+		add(1, k, 20, 2000)
+	}
+	if len(out) != 3 || out[1].Index != 1 || out[2].Index != 2 || out[1].Snapshot.Requests != 30 ||
+		len(out[1].Missing) != 1 || out[1].Missing[0] != 2 {
+		t.Fatalf("ticks 1 and 2 without agent 2: %+v", out[1:])
+	}
+	add(2, 1, 30, 3000) // late: into the next tick to go out
+	add(2, 3, 30, 3000)
+	out = append(out, m.End(2)...)
+	if len(out) != 5 || out[3].Index != 3 || out[3].Snapshot.Requests != 90 || len(out[3].Missing) != 0 ||
+		out[4].Index != 4 || out[4].Snapshot.Requests != 30 {
+		t.Fatalf("tick 3 with agent 2's late tick 1, then tick 4 not waiting for agent 2 (ended): %+v", out[3:])
+	}
+	out = append(out, m.End(0)...)
+	out = append(out, m.End(1)...)
+	out = append(out, m.Flush()...)
+	var total uint64
+	for i, o := range out {
+		total += o.Snapshot.Requests
+		if i > 0 && o.Index <= out[i-1].Index {
+			t.Errorf("tick %d after tick %d", o.Index, out[i-1].Index)
+		}
+	}
+	if sent := uint64(60 + 4*30 + 30 + 30); total != sent {
+		t.Errorf("the ticks add up to %d requests, the agents sent %d", total, sent)
+	}
+}
+
+// TestMergerIndexesByStart: a snapshot belongs to the tick its start is
+// nearest to, so that an agent's last short tick (the window's end) is
+// its own, and a tick no agent delivered is passed over.
+func TestMergerIndexesByStart(t *testing.T) {
+	m := NewMerger(1, t0, tick, 0)
+	last := snap(3, 1, 100, 0)
+	last.End = last.Start.Add(20 * time.Millisecond)
+	var out []Merged
+	for _, s := range []*engine.Snapshot{snap(0, 1, 100, 40*time.Millisecond), snap(2, 1, 100, -30*time.Millisecond), last} {
+		out = append(out, add(t, m, 0, s)...)
+	}
+	out = append(out, m.End(0)...)
+	if len(out) != 3 || out[0].Index != 0 || out[1].Index != 2 || out[2].Index != 3 {
+		t.Fatalf("ticks %+v: want 0, 2 and 3", out)
+	}
+}

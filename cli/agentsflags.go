@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/scalelab/scalelab/agent"
+	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/session"
+	"github.com/spf13/pflag"
+)
+
+// agentsFlags are --agents-at and --token-file: the load sent by agents
+// on other machines (`scalelab agent`), merged here.
+type agentsFlags struct {
+	at        []string
+	tokenFile string
+}
+
+func (f *agentsFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (HOST:PORT,...; `scalelab agent` on each machine), each a share, their ticks merged exactly here")
+	fs.StringVar(&f.tokenFile, "token-file", "", "with --agents-at: the file holding the run's token, the agents' --token-file")
+}
+
+// set reports agents given.
+func (f *agentsFlags) set() bool { return len(f.at) > 0 }
+
+// token reads the token, or says what is wrong, as bad input.
+func (f *agentsFlags) token() (string, error) {
+	if f.tokenFile == "" {
+		return "", badInput("--agents-at: needs --token-file (the agents' token)")
+	}
+	b, err := os.ReadFile(f.tokenFile)
+	if err != nil {
+		return "", badInput("--token-file: %v", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", badInput("--token-file %s: empty", f.tokenFile)
+	}
+	return tok, nil
+}
+
+// check finds bad agent flags before anything starts: a token file
+// without agents, an address that is not HOST:PORT, one given twice, a
+// load the agents cannot send (retries).
+func (f *agentsFlags) check(fs *pflag.FlagSet, lf *loadFlags) error {
+	if !f.set() {
+		if f.tokenFile != "" {
+			return badInput("--token-file: without --agents-at there is no agent to give it")
+		}
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, a := range f.at {
+		host, port, err := net.SplitHostPort(a)
+		if err != nil || host == "" || port == "" {
+			return badInput("--agents-at %q: want HOST:PORT", a)
+		}
+		if seen[a] {
+			return badInput("--agents-at %s: given twice", a)
+		}
+		seen[a] = true
+	}
+	if lf.retry.Max > 0 {
+		return badInput("--retries: not with --agents-at (the agents send each request once)")
+	}
+	_, err := f.token()
+	return err
+}
+
+// newLoad is the session's load over the agents: each its share of the
+// load the flags set, to target.
+func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags, target engine.Target) (session.NewLoad, error) {
+	tok, err := f.token()
+	if err != nil {
+		return nil, err
+	}
+	spec := agent.Spec{Target: target, Interval: session.Interval, Window: lf.duration, Timeout: lf.timeout,
+		MaxInflight: lf.maxInflight, Drain: quitDrain, KeepAlive: !lf.noKeepAlive, Insecure: lf.insecure}
+	switch {
+	case fs.Changed("stages"):
+		spec.Stages, spec.Window = lf.stageList(), 0
+	case fs.Changed("concurrency"):
+		spec.Concurrency = lf.concurrency
+	case fs.Changed("rate"):
+		spec.Rate = lf.rate
+	default:
+		spec.Rate = float64(lf.rateDefault())
+	}
+	return func(onSnapshot func(*engine.Snapshot)) (session.Load, error) {
+		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot})
+		if err != nil {
+			return nil, fmt.Errorf("agents: %w", err)
+		}
+		return p, nil
+	}, nil
+}

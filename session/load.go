@@ -1,0 +1,48 @@
+package session
+
+import (
+	"context"
+
+	"github.com/scalelab/scalelab/engine"
+)
+
+// Load is what a session runs and its operator controls: the local
+// engine (*engine.Engine), or agents on other machines (agent.Pool)
+// whose ticks are merged into one load.
+type Load interface {
+	// Run sends until the load's window ends or ctx does, then drains,
+	// and returns the run's totals.
+	Run(ctx context.Context) (*engine.Result, error)
+	// Closed reports the closed-loop model.
+	Closed() bool
+	// TargetRate and SetRate read and change the open loop's rate;
+	// Concurrency and SetConcurrency the closed loop's connections.
+	TargetRate() float64
+	SetRate(r float64) error
+	Concurrency() int
+	SetConcurrency(n int) error
+	// Pause stops sending and returns what Resume restores.
+	Pause() (engine.Paused, error)
+	Resume(p engine.Paused) error
+}
+
+var _ Load = (*engine.Engine)(nil)
+
+// NewLoad builds a session's load other than the local engine (Config's
+// NewLoad): the session calls onSnapshot with each tick of Interval,
+// as the engine's OnSnapshot, and the load gives each snapshot up.
+type NewLoad func(onSnapshot func(*engine.Snapshot)) (Load, error)
+
+// Remote is implemented by a load that runs on other machines (agents):
+// the session then does not count its own process's CPU as the
+// generator's (a tick's CPUKnown is false), and the generator probes of
+// this process do not judge it.
+type Remote interface {
+	Remote() bool
+}
+
+// isRemote reports a load that runs elsewhere.
+func isRemote(l Load) bool {
+	r, ok := l.(Remote)
+	return ok && r.Remote()
+}
