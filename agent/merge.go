@@ -107,6 +107,10 @@ func (m *Merger) Add(a int, frame []byte) ([]Merged, error) {
 	return m.ready(), nil
 }
 
+// Counts is the counters of the snapshot Add added last (no histograms),
+// valid until the next Add.
+func (m *Merger) Counts() *engine.Snapshot { return m.dec.Counts() }
+
 // End says agent a ended (its last tick delivered) or was lost, and
 // returns the ticks no longer waiting for it.
 func (m *Merger) End(a int) []Merged {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,14 @@ const DefaultLead = time.Second
 // its stream before the pool gives up on it.
 const endGrace = 3 * time.Second
 
+// What the pool does when it loses an agent (PoolOptions.OnLoss).
+const (
+	// Reassign splits the load again over the agents left.
+	Reassign = "reassign"
+	// Fail stops the run.
+	Fail = "fail"
+)
+
 // PoolOptions configure a Pool.
 type PoolOptions struct {
 	// OnSnapshot (optional) is called with each merged tick, in order,
@@ -32,6 +41,33 @@ type PoolOptions struct {
 	Lead time.Duration
 	// Lag is the merger's patience in ticks (0: DefaultLag).
 	Lag int
+	// OnLoss is Reassign (the default) or Fail.
+	OnLoss string
+}
+
+// AgentStats is one agent's part of the run so far.
+type AgentStats struct {
+	Index int    `json:"index"`
+	Addr  string `json:"addr"`
+	// State is "running", "ended" or "lost".
+	State string `json:"state"`
+	// Requests, Failed, Dropped and Late are the agent's own counts (its
+	// ticks, merged into the run's).
+	Requests uint64 `json:"requests"`
+	Failed   uint64 `json:"failed"`
+	Dropped  uint64 `json:"dropped"`
+	Late     uint64 `json:"late"`
+	// Rate is its open-loop share now (req/s), Connections its
+	// closed-loop share; Achieved the rate its last tick achieved.
+	Rate        float64 `json:"rate,omitempty"`
+	Connections int     `json:"connections,omitempty"`
+	Achieved    float64 `json:"achieved_rps"`
+	// LostAt is how far into the run it was lost, Err why (lost only);
+	// Unsent the open-loop requests its share missed from its last tick
+	// to the reassignment (or the end, when not reassigned).
+	LostAt float64 `json:"lost_at_s,omitempty"`
+	Err    string  `json:"error,omitempty"`
+	Unsent float64 `json:"unsent,omitempty"`
 }
 
 // Lost is an agent the run lost: its stream failed before its end.
@@ -46,9 +82,10 @@ type Lost struct {
 // Pool runs one load over several agents: it arms each with its share
 // (Share) to start at one time, reads their frame streams, merges their
 // ticks (Merger) and hands each merged tick on, as the local engine
-// does; its rate, connection, pause and stop controls reach every agent,
-// the totals split again. It is what a session runs in place of an
-// engine.
+// does; its rate, connection, pause and stop controls reach every agent
+// left, the totals split again over them. An agent lost on the way has
+// its share moved to the others (Reassign) or stops the run (Fail). It
+// is what a session runs in place of an engine.
 type Pool struct {
 	clients []*Client
 	spec    Spec // the whole load: Rate, Stages, Concurrency are totals
@@ -58,8 +95,11 @@ type Pool struct {
 	rate        float64
 	concurrency int
 	start       time.Time
+	stats       []AgentStats
+	lastEnd     []time.Duration // by agent: its last tick's end, from the start
 	lost        []Lost
 	missing     int // agent-ticks that went out without their agent
+	failed      error
 }
 
 // NewPool returns the pool of the agents at addrs, token their run's
@@ -72,15 +112,25 @@ func NewPool(addrs []string, token string, spec Spec, opts PoolOptions) (*Pool, 
 	if token == "" {
 		return nil, errors.New("agents: no token")
 	}
-	p := &Pool{spec: spec, opts: opts, rate: spec.Rate, concurrency: spec.Concurrency}
-	for _, a := range addrs {
-		p.clients = append(p.clients, NewClient(a, token, opts.HTTP))
-	}
-	if p.opts.Lead <= 0 {
-		p.opts.Lead = DefaultLead
-	}
 	if spec.Interval <= 0 {
 		return nil, errors.New("agents: no tick interval")
+	}
+	switch opts.OnLoss {
+	case "":
+		opts.OnLoss = Reassign
+	case Reassign, Fail:
+	default:
+		return nil, fmt.Errorf("agents: on loss %q: want %s or %s", opts.OnLoss, Reassign, Fail)
+	}
+	if opts.Lead <= 0 {
+		opts.Lead = DefaultLead
+	}
+	p := &Pool{spec: spec, opts: opts, rate: spec.Rate, concurrency: spec.Concurrency,
+		lastEnd: make([]time.Duration, len(addrs))}
+	for i, a := range addrs {
+		c := NewClient(a, token, opts.HTTP)
+		p.clients = append(p.clients, c)
+		p.stats = append(p.stats, AgentStats{Index: i, Addr: c.Addr(), State: "running"})
 	}
 	return p, nil
 }
@@ -88,7 +138,18 @@ func NewPool(addrs []string, token string, spec Spec, opts PoolOptions) (*Pool, 
 // Agents is the number of agents.
 func (p *Pool) Agents() int { return len(p.clients) }
 
-// share is agent i's part of the run.
+// liveLocked is the indexes of the agents not lost; p.mu is held.
+func (p *Pool) liveLocked() []int {
+	var live []int
+	for i, s := range p.stats {
+		if s.State != "lost" {
+			live = append(live, i)
+		}
+	}
+	return live
+}
+
+// share is agent i's part of the run at its arming.
 func (p *Pool) share(i int, start time.Time) Spec {
 	s := p.spec
 	s.Index, s.Count, s.StartAt = i, len(p.clients), start
@@ -100,22 +161,38 @@ func (p *Pool) share(i int, start time.Time) Spec {
 	return s
 }
 
-// each calls f for every agent at once and joins their errors.
-func (p *Pool) each(f func(i int, c *Client) error) error {
-	errs := make([]error, len(p.clients))
+// each calls f for every agent in idx at once and joins their errors.
+func (p *Pool) each(idx []int, f func(i int, c *Client) error) error {
+	errs := make([]error, len(idx))
 	var wg sync.WaitGroup
-	for i, c := range p.clients {
-		wg.Go(func() { errs[i] = f(i, c) })
+	for k, i := range idx {
+		wg.Go(func() { errs[k] = f(i, p.clients[i]) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// all is every agent's index.
+func (p *Pool) all() []int {
+	idx := make([]int, len(p.clients))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// live is the indexes of the agents not lost.
+func (p *Pool) live() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.liveLocked()
 }
 
 // arm checks every agent is free and arms each with its share, the load
 // to start Lead from now; an agent that cannot be armed stops the
 // others.
 func (p *Pool) arm(ctx context.Context) (time.Time, error) {
-	if err := p.each(func(_ int, c *Client) error {
+	if err := p.each(p.all(), func(_ int, c *Client) error {
 		st, err := c.Status(ctx)
 		if err != nil {
 			return err
@@ -128,12 +205,16 @@ func (p *Pool) arm(ctx context.Context) (time.Time, error) {
 		return time.Time{}, err
 	}
 	start := time.Now().Add(p.opts.Lead)
-	if err := p.each(func(i int, c *Client) error { return c.Run(ctx, p.share(i, start)) }); err != nil {
-		_ = p.each(func(_ int, c *Client) error { return c.Stop(context.WithoutCancel(ctx)) })
+	if err := p.each(p.all(), func(i int, c *Client) error { return c.Run(ctx, p.share(i, start)) }); err != nil {
+		_ = p.each(p.all(), func(_ int, c *Client) error { return c.Stop(context.WithoutCancel(ctx)) })
 		return time.Time{}, err
 	}
 	p.mu.Lock()
 	p.start = start
+	for i := range p.stats {
+		sh := p.share(i, start)
+		p.stats[i].Rate, p.stats[i].Connections = sh.Rate, sh.Concurrency
+	}
 	p.mu.Unlock()
 	return start, nil
 }
@@ -150,8 +231,9 @@ type agentFrame struct {
 // window, or the stop when ctx ends: every agent is stopped and
 // drains), and returns the merged run. An agent lost on the way (its
 // stream cut, or a frame that does not decode) is left out from then
-// on: Lost says which and when, and the error names them beside the
-// result.
+// on and its share moved to the others (Reassign) or the run stopped
+// (Fail): Lost and Stats say which and when, and the error names them
+// beside the result.
 func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 	start, err := p.arm(ctx)
 	if err != nil {
@@ -188,17 +270,29 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 			}
 		}
 	}
+	stop := make(chan struct{}, 1) // the loss policy's stop
+	gone := make([]bool, len(p.clients))
 	lose := func(a int, err error) {
-		p.mu.Lock()
-		p.lost = append(p.lost, Lost{Index: a, Addr: p.clients[a].Addr(), At: time.Since(start), Err: err.Error()})
-		p.mu.Unlock()
+		gone[a] = true
+		cut[a]()
+		p.lose(a, time.Since(start), err, stop)
 	}
-	gone := make([]bool, len(p.clients)) // lost by a bad frame: its stream's end is not news
 	left := len(p.clients)
 	stopped := false
 	var stoppedAt time.Time
 	var giveUp <-chan time.Time
 	done := ctx.Done()
+	halt := func() {
+		done, stopped, stoppedAt = nil, true, time.Now()
+		go func() {
+			_ = p.each(p.live(), func(_ int, c *Client) error { return c.Stop(context.WithoutCancel(ctx)) })
+		}()
+		drain := p.spec.Drain
+		if drain <= 0 {
+			drain = engine.DefaultDrain
+		}
+		giveUp = time.After(drain + endGrace)
+	}
 	for left > 0 {
 		select {
 		case f := <-frames:
@@ -207,27 +301,27 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 			case !f.end:
 				ms, err := m.Add(f.agent, f.frame)
 				if err != nil {
-					gone[f.agent] = true
 					lose(f.agent, fmt.Errorf("a frame: %w", err))
-					cut[f.agent]()
 					ms = m.End(f.agent)
+				} else {
+					p.counted(f.agent, m.Counts(), start)
 				}
 				hand(ms)
 			default:
 				left--
 				if f.err != nil && !gone[f.agent] {
 					lose(f.agent, f.err)
+				} else if !gone[f.agent] {
+					p.ended(f.agent)
 				}
 				hand(m.End(f.agent))
 			}
 		case <-done:
-			done, stopped, stoppedAt = nil, true, time.Now()
-			_ = p.each(func(_ int, c *Client) error { return c.Stop(context.WithoutCancel(ctx)) })
-			drain := p.spec.Drain
-			if drain <= 0 {
-				drain = engine.DefaultDrain
+			halt()
+		case <-stop:
+			if !stopped {
+				halt()
 			}
-			giveUp = time.After(drain + endGrace)
 		case <-giveUp:
 			stopStreams() // the streams still open end now, as lost
 			giveUp = nil
@@ -247,9 +341,90 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 		for _, l := range lost {
 			names = append(names, fmt.Sprintf("agent %d (%s) at %.1fs: %s", l.Index, l.Addr, l.At.Seconds(), l.Err))
 		}
-		return res, fmt.Errorf("lost %s", strings.Join(names, "; "))
+		how := "its share moved to the others"
+		if p.opts.OnLoss == Fail {
+			how = "the run stopped (--on-agent-loss fail)"
+		}
+		return res, fmt.Errorf("lost %s; %s", strings.Join(names, "; "), how)
 	}
 	return res, nil
+}
+
+// counted adds an agent's tick (its counters) to its stats.
+func (p *Pool) counted(a int, s *engine.Snapshot, start time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := &p.stats[a]
+	st.Requests += s.Requests
+	st.Failed += s.Failed()
+	st.Dropped += s.Dropped
+	st.Late += s.Late
+	if d := s.Elapsed(); d > 0 {
+		st.Achieved = float64(s.Requests) / d.Seconds()
+	}
+	p.lastEnd[a] = max(p.lastEnd[a], s.End.Sub(start))
+}
+
+// ended marks an agent whose run ended.
+func (p *Pool) ended(a int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats[a].State = "ended"
+	p.stats[a].Achieved = 0
+}
+
+// lose marks agent a lost at, and acts as the loss policy says: Fail
+// asks the run to stop (stop), Reassign splits the load again over the
+// agents left (in the background: the merge goes on).
+func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
+	p.mu.Lock()
+	st := &p.stats[a]
+	st.State, st.LostAt, st.Err, st.Achieved = "lost", at.Seconds(), err.Error(), 0
+	p.lost = append(p.lost, Lost{Index: a, Addr: p.clients[a].Addr(), At: at, Err: err.Error()})
+	share, since := st.Rate, p.lastEnd[a]
+	st.Rate, st.Connections = 0, 0
+	live := len(p.liveLocked())
+	policy, start := p.opts.OnLoss, p.start
+	p.mu.Unlock()
+	if policy == Fail || live == 0 {
+		p.unsent(a, share, since, time.Since(start))
+		select {
+		case stop <- struct{}{}:
+		default:
+		}
+		return
+	}
+	go func() {
+		p.resplit()
+		p.unsent(a, share, since, time.Since(start))
+	}()
+}
+
+// unsent records the open-loop requests agent a's share missed from its
+// last tick's end (since) to until (the reassignment, or the stop).
+func (p *Pool) unsent(a int, share float64, since, until time.Duration) {
+	if until <= since || share <= 0 {
+		return
+	}
+	p.mu.Lock()
+	p.stats[a].Unsent = share * (until - since).Seconds()
+	p.mu.Unlock()
+}
+
+// resplit gives each agent left its share of the load's totals.
+func (p *Pool) resplit() {
+	if p.Closed() {
+		_ = p.SetConcurrency(p.Concurrency())
+		return
+	}
+	_ = p.SetRate(p.TargetRate())
+}
+
+// Stats is each agent's part of the run so far, in index order.
+func (p *Pool) Stats() []AgentStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]AgentStats(nil), p.stats...)
 }
 
 // Lost is the agents the run lost so far.
@@ -281,18 +456,22 @@ func (p *Pool) TargetRate() float64 {
 	return p.rate
 }
 
-// SetRate sets the open loop's total rate, split over the agents.
+// SetRate sets the open loop's total rate, split over the agents left.
 func (p *Pool) SetRate(r float64) error {
 	if p.Closed() {
 		return errors.New("the closed loop has no rate: set its connections")
 	}
-	err := p.each(func(i int, c *Client) error {
-		return c.SetRate(context.Background(), Share(r, i, len(p.clients)))
+	live := p.live()
+	err := p.each(live, func(i int, c *Client) error {
+		return c.SetRate(context.Background(), Share(r, 0, len(live)))
 	})
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err == nil {
-		p.mu.Lock()
 		p.rate = r
-		p.mu.Unlock()
+		for _, i := range live {
+			p.stats[i].Rate = Share(r, 0, len(live))
+		}
 	}
 	return err
 }
@@ -305,18 +484,23 @@ func (p *Pool) Concurrency() int {
 }
 
 // SetConcurrency sets the closed loop's total connections, split over
-// the agents.
+// the agents left.
 func (p *Pool) SetConcurrency(n int) error {
 	if !p.Closed() {
 		return errors.New("the open loop has no connection count: set its rate")
 	}
-	err := p.each(func(i int, c *Client) error {
-		return c.SetConnections(context.Background(), ShareInt(n, i, len(p.clients)))
+	live := p.live()
+	err := p.each(live, func(i int, c *Client) error {
+		k := slices.Index(live, i)
+		return c.SetConnections(context.Background(), ShareInt(n, k, len(live)))
 	})
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err == nil {
-		p.mu.Lock()
 		p.concurrency = n
-		p.mu.Unlock()
+		for k, i := range live {
+			p.stats[i].Connections = ShareInt(n, k, len(live))
+		}
 	}
 	return err
 }
@@ -326,10 +510,10 @@ func (p *Pool) Pause() (engine.Paused, error) {
 	p.mu.Lock()
 	paused := engine.Paused{Rate: p.rate, Concurrency: p.concurrency}
 	p.mu.Unlock()
-	return paused, p.each(func(_ int, c *Client) error { return c.Pause(context.Background()) })
+	return paused, p.each(p.live(), func(_ int, c *Client) error { return c.Pause(context.Background()) })
 }
 
 // Resume resumes every agent's load as it was paused.
 func (p *Pool) Resume(engine.Paused) error {
-	return p.each(func(_ int, c *Client) error { return c.Resume(context.Background()) })
+	return p.each(p.live(), func(_ int, c *Client) error { return c.Resume(context.Background()) })
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalelab/scalelab/agent"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
 )
@@ -17,11 +18,15 @@ import (
 type agentsFlags struct {
 	at        []string
 	tokenFile string
+	onLoss    string
+	// pool is the run's, once the session built it.
+	pool *agent.Pool
 }
 
 func (f *agentsFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (HOST:PORT,...; `scalelab agent` on each machine), each a share, their ticks merged exactly here")
 	fs.StringVar(&f.tokenFile, "token-file", "", "with --agents-at: the file holding the run's token, the agents' --token-file")
+	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
 }
 
 // set reports agents given.
@@ -64,6 +69,9 @@ func (f *agentsFlags) check(fs *pflag.FlagSet, lf *loadFlags) error {
 		}
 		seen[a] = true
 	}
+	if f.onLoss != agent.Reassign && f.onLoss != agent.Fail {
+		return badInput("--on-agent-loss %q: want reassign or fail", f.onLoss)
+	}
 	if lf.retry.Max > 0 {
 		return badInput("--retries: not with --agents-at (the agents send each request once)")
 	}
@@ -91,10 +99,28 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags, target engine.Ta
 		spec.Rate = float64(lf.rateDefault())
 	}
 	return func(onSnapshot func(*engine.Snapshot)) (session.Load, error) {
-		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot})
+		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
+		f.pool = p
 		return p, nil
 	}, nil
+}
+
+// result is the agents' part of the summary, nil without agents.
+func (f *agentsFlags) result() *report.AgentsResult {
+	if f.pool == nil {
+		return nil
+	}
+	r := &report.AgentsResult{Count: f.pool.Agents(), OnLoss: f.onLoss, MissingTicks: f.pool.MissingTicks(), Agents: []report.AgentResult{}}
+	for _, s := range f.pool.Stats() {
+		if s.State == "lost" {
+			r.Lost++
+			r.Unsent += s.Unsent
+		}
+		r.Agents = append(r.Agents, report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
+			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Unsent: s.Unsent})
+	}
+	return r
 }

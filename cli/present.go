@@ -46,8 +46,9 @@ type runSpec struct {
 	resolve func() (engine.Target, []engine.Option, error)
 	opts    []engine.Option
 	// newLoad (optional) is the load in place of the local engine: the
-	// agents' (--agents-at).
+	// agents' (--agents-at); agents their part of the summary.
 	newLoad session.NewLoad
+	agents  func() *report.AgentsResult
 	model   string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
@@ -182,6 +183,9 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			sum.Canary = canaryResult(res.Canary)
 			sum.Generator = generatorResult(res.Generator)
 			sum.Scrape = scrapeResults(res.Scrape)
+			if r.agents != nil {
+				sum.Agents = r.agents()
+			}
 			if r.search != nil {
 				sum.Search = searchResult(r.search.Result())
 			}

@@ -72,3 +72,8 @@ func (m *SnapshotMerger) Merge(acc *engine.Snapshot, b []byte) error {
 	}
 	return err
 }
+
+// Counts is the counters, gauges and window of the snapshot Merge added
+// last (its histograms left out), valid until the next Merge: what one
+// agent's tick held, for its own totals.
+func (m *SnapshotMerger) Counts() *engine.Snapshot { return m.counts.Snapshot }

@@ -41,6 +41,9 @@ type Summary struct {
 	// Scrape is what the scrapes of the targets' Prometheus endpoints
 	// found (--scrape), an endpoint each; absent without them.
 	Scrape []ScrapeResult `json:"scrape,omitempty"`
+	// Agents is what the agents that sent the load did (--agents-at),
+	// absent when this process sent it.
+	Agents *AgentsResult `json:"agents,omitempty"`
 	// SteadyState is the steady state's judgement, absent without one;
 	// Rollbacks the rollback actions run, in order (absent when none ran).
 	SteadyState *SteadyStateResult `json:"steady_state,omitempty"`

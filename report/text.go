@@ -41,6 +41,7 @@ func (r Summary) WriteText(w io.Writer) {
 		line("generator", "%s", g.line())
 	}
 	writeScrape(w, r.Scrape)
+	writeAgents(w, r.Agents)
 	if rs := s.RetrySummary; rs != nil {
 		line("availability", "%.3f%% raw (each attempt)   %.3f%% effective (each request)", rs.RawAvailability*100,
 			rs.EffectiveAvailability*100)

@@ -1,0 +1,63 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// AgentsResult is what a run's agents (--agents-at) did, each one's part
+// beside the merged figures of the summary (which count every agent's
+// requests once).
+type AgentsResult struct {
+	Count int `json:"count"`
+	Lost  int `json:"lost"`
+	// OnLoss is what a lost agent's share did: "reassign" or "fail".
+	OnLoss string `json:"on_loss"`
+	// MissingTicks counts the agent-ticks that went out (to the charts,
+	// the thresholds) without their agent's part: late or cut off. Its
+	// requests still count in the totals, in a later tick.
+	MissingTicks int `json:"missing_ticks"`
+	// Unsent is the open-loop requests the lost agents' shares did not
+	// send: from each one's last tick to its share's reassignment (or
+	// the stop).
+	Unsent float64       `json:"unsent"`
+	Agents []AgentResult `json:"agents"`
+}
+
+// AgentResult is one agent's part.
+type AgentResult struct {
+	Index    int     `json:"index"`
+	Addr     string  `json:"addr"`
+	State    string  `json:"state"`
+	Requests uint64  `json:"requests"`
+	Failed   uint64  `json:"failed"`
+	Dropped  uint64  `json:"dropped"`
+	Late     uint64  `json:"late"`
+	LostAtS  float64 `json:"lost_at_s,omitempty"`
+	Error    string  `json:"error,omitempty"`
+	Unsent   float64 `json:"unsent,omitempty"`
+}
+
+// writeAgents prints the agents' lines of the text summary.
+func writeAgents(w io.Writer, a *AgentsResult) {
+	if a == nil {
+		return
+	}
+	head := fmt.Sprintf("%d", a.Count)
+	if a.Lost > 0 {
+		head += fmt.Sprintf(", %d lost (%s), %.0f requests unsent", a.Lost, a.OnLoss, a.Unsent)
+	}
+	if a.MissingTicks > 0 {
+		head += fmt.Sprintf(", %d agent-ticks late or cut off", a.MissingTicks)
+	}
+	fmt.Fprintf(w, "  %-17s %s\n", "agents", head)
+	for _, g := range a.Agents {
+		parts := []string{g.State, fmt.Sprintf("%d requests", g.Requests), fmt.Sprintf("%d failed", g.Failed),
+			fmt.Sprintf("dropped %d late %d", g.Dropped, g.Late)}
+		if g.State == "lost" {
+			parts = append(parts, fmt.Sprintf("lost at %.1fs: %s", g.LostAtS, g.Error))
+		}
+		fmt.Fprintf(w, "  %-17s %s: %s\n", fmt.Sprintf("  agent %d", g.Index), g.Addr, strings.Join(parts, ", "))
+	}
+}
