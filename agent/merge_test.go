@@ -111,3 +111,37 @@ func TestMergerIndexesByStart(t *testing.T) {
 		t.Fatalf("ticks %+v: want 0, 2 and 3", out)
 	}
 }
+
+// TestMergedPercentilesAreNotAveraged: a fast agent and one whose tail is
+// slow: the merged tick's p99 is that of one histogram of every value
+// (the slow agent's 5% tail puts it at 50 ms), not the mean of the
+// agents' p99s (25 ms), which is what an aggregator that averages
+// reports.
+func TestMergedPercentilesAreNotAveraged(t *testing.T) {
+	fast := snap(0, 100, 1000, 0)
+	slow := engine.NewSnapshot()
+	slow.Start, slow.End = fast.Start, fast.End
+	slow.Requests, slow.Status[200] = 100, 100
+	all := engine.NewHistogram()
+	for i := range 100 {
+		v := int64(1000)
+		if i >= 95 {
+			v = 50000
+		}
+		_ = slow.Latency.RecordValue(v)
+		_ = slow.Service.RecordValue(v)
+		_ = all.RecordValue(v)
+		_ = all.RecordValue(1000)
+	}
+	m := NewMerger(2, t0, tick, 0)
+	add(t, m, 0, fast)
+	out := add(t, m, 1, slow)
+	if len(out) != 1 {
+		t.Fatalf("ticks %+v", out)
+	}
+	got := out[0].Snapshot.Latency.ValueAtQuantile(99)
+	mean := (fast.Latency.ValueAtQuantile(99) + slow.Latency.ValueAtQuantile(99)) / 2
+	if got != all.ValueAtQuantile(99) || got < 49000 || mean > 26000 {
+		t.Errorf("merged p99 %d µs, one histogram's %d, mean of the agents' p99s %d", got, all.ValueAtQuantile(99), mean)
+	}
+}

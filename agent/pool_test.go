@@ -1,0 +1,160 @@
+package agent
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/engine"
+)
+
+// countingTarget is a loopback service that answers after 1 ms and counts
+// what it answered.
+func countingTarget(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(time.Millisecond)
+		n.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// agents starts n agents on loopback with token, and returns their
+// addresses and servers (closed at the test's end).
+func agents(t *testing.T, n int, token string) ([]string, []*httptest.Server) {
+	t.Helper()
+	var addrs []string
+	var srvs []*httptest.Server
+	for range n {
+		a, err := NewServer(ServerOptions{Token: token, OrphanTimeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a)
+		t.Cleanup(func() { srv.Close(); a.Close() })
+		addrs = append(addrs, strings.TrimPrefix(srv.URL, "http://"))
+		srvs = append(srvs, srv)
+	}
+	return addrs, srvs
+}
+
+// ticks keeps the merged ticks a pool hands on.
+type ticks struct {
+	mu sync.Mutex
+	s  []*engine.Snapshot
+}
+
+func (k *ticks) add(s *engine.Snapshot) { k.mu.Lock(); k.s = append(k.s, s); k.mu.Unlock() }
+
+func (k *ticks) all() []*engine.Snapshot {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]*engine.Snapshot(nil), k.s...)
+}
+
+// TestPoolMergesExactly runs three agents on loopback at 600 req/s in
+// all for 2 s against one target: the merged run's requests are the
+// target's answers exactly, its latency histogram holds one value each,
+// the merged ticks add up to the total and each agent's part to it too;
+// a rate change reaches every agent (the merged ticks' target rate is
+// the new total within two ticks).
+func TestPoolMergesExactly(t *testing.T) {
+	target, answered := countingTarget(t)
+	addrs, _ := agents(t, 3, "s3cret")
+	var got ticks
+	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 600,
+		Window: 2 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
+	p, err := NewPool(addrs, "s3cret", spec, PoolOptions{OnSnapshot: got.add, Lead: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300*time.Millisecond + time.Second) // 1 s into the load
+		if err := p.SetRate(900); err != nil {
+			t.Errorf("set rate: %v", err)
+		}
+	}()
+	res, err := p.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := res.Total
+	if tot.Requests == 0 || int64(tot.Requests) != answered.Load() || tot.Latency.TotalCount() != int64(tot.Requests) {
+		t.Fatalf("merged %d requests (%d latency values), the target answered %d", tot.Requests, tot.Latency.TotalCount(), answered.Load())
+	}
+	var sum, parts uint64
+	ts := got.all()
+	for _, s := range ts {
+		sum += s.Requests
+	}
+	for _, s := range p.Stats() {
+		parts += s.Requests
+		if s.State != "ended" || s.Requests == 0 {
+			t.Errorf("agent %+v: want it ended, with requests", s)
+		}
+	}
+	if sum != tot.Requests || parts != tot.Requests {
+		t.Errorf("ticks add up to %d, agents' parts to %d, total %d", sum, parts, tot.Requests)
+	}
+	changed := -1
+	for i, s := range ts {
+		if s.TargetRate == 900 && changed < 0 {
+			changed = i
+		}
+	}
+	if changed < 0 || ts[0].TargetRate != 600 {
+		t.Errorf("target rates: first %g, 900 from tick %d: want 600 then 900", ts[0].TargetRate, changed)
+	}
+	if p.MissingTicks() != 0 {
+		t.Logf("%d agent-ticks went out late (a loaded machine)", p.MissingTicks())
+	}
+	t.Logf("%d requests merged from 3 agents in %d ticks, %d answered; rate 900 from tick %d", tot.Requests, len(ts), answered.Load(), changed)
+}
+
+// TestPoolReassignsALostAgent: an agent whose stream is cut mid-run is
+// lost, its share goes to the two left (the merged target rate stays the
+// total), the run ends with an error naming it, and the summary's parts
+// say when and what it left unsent.
+func TestPoolReassignsALostAgent(t *testing.T) {
+	target, answered := countingTarget(t)
+	addrs, srvs := agents(t, 3, "tok")
+	var got ticks
+	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 300,
+		Window: 3 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
+	p, err := NewPool(addrs, "tok", spec, PoolOptions{OnSnapshot: got.add, Lead: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300*time.Millisecond + time.Second)
+		srvs[1].CloseClientConnections() // its stream cut: the controller loses it
+		srvs[1].Config.SetKeepAlivesEnabled(false)
+		srvs[1].Listener.Close()
+	}()
+	res, err := p.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "agent 1") {
+		t.Fatalf("run: %v, want agent 1 lost", err)
+	}
+	st := p.Stats()
+	if st[1].State != "lost" || st[1].LostAt < 0.8 || st[1].LostAt > 2.5 || st[1].Unsent <= 0 || st[0].Rate != 150 || st[2].Rate != 150 {
+		t.Fatalf("agents %+v: want agent 1 lost at about 1 s, the others 150/s each", st)
+	}
+	ts := got.all()
+	last := ts[len(ts)-3] // before the window's end
+	if last.TargetRate != 300 {
+		t.Errorf("a tick after the loss has target rate %g, want the total 300 from the two left", last.TargetRate)
+	}
+	// The lost agent's load went on until its orphan timeout: the target
+	// answered more than the merged run counts, which is the lost
+	// agent's frames the controller never got.
+	if int64(res.Total.Requests) > answered.Load() {
+		t.Errorf("merged %d requests, more than the target's %d", res.Total.Requests, answered.Load())
+	}
+	t.Logf("lost: %+v; merged %d, answered %d", st[1], res.Total.Requests, answered.Load())
+}
