@@ -10,6 +10,7 @@ import (
 	"github.com/scalelab/scalelab/engine"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui/components/agents"
 	"github.com/spf13/pflag"
 )
 
@@ -123,4 +124,18 @@ func (f *agentsFlags) result() *report.AgentsResult {
 			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Unsent: s.Unsent})
 	}
 	return r
+}
+
+// rows are the agents as the UI's agents panel shows them, none before
+// the session built the pool.
+func (f *agentsFlags) rows() []agents.Row {
+	if f.pool == nil {
+		return nil
+	}
+	var out []agents.Row
+	for _, s := range f.pool.Stats() {
+		out = append(out, agents.Row{Index: s.Index, Addr: s.Addr, State: s.State, Achieved: s.Achieved, Rate: s.Rate,
+			Connections: s.Connections, Late: s.Late, Dropped: s.Dropped})
+	}
+	return out
 }

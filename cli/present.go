@@ -20,6 +20,7 @@ import (
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui"
 	"github.com/scalelab/scalelab/ui/common"
+	"github.com/scalelab/scalelab/ui/components/agents"
 	"github.com/spf13/cobra"
 )
 
@@ -47,9 +48,10 @@ type runSpec struct {
 	opts    []engine.Option
 	// newLoad (optional) is the load in place of the local engine: the
 	// agents' (--agents-at); agents their part of the summary.
-	newLoad session.NewLoad
-	agents  func() *report.AgentsResult
-	model   string
+	newLoad   session.NewLoad
+	agents    func() *report.AgentsResult
+	agentRows func() []agents.Row
+	model     string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
 	// "kubernetes"). steps run on it and on the load (a plan's load
@@ -104,8 +106,15 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
 		}}
 	model = &modelSink{model: r.model}
-	gen := session.NewGenerator(probes.Thresholds{}, probes.Options{})
-	sinks = []session.Sink{rec, model, gen}
+	sinks = []session.Sink{rec, model}
+	// The generator probes judge this process: not the load's when
+	// agents send it (their probes are theirs).
+	var gen *session.GeneratorSink
+	var genLast func() (probes.GeneratorSample, probes.Saturation)
+	if r.newLoad == nil {
+		gen = session.NewGenerator(probes.Thresholds{}, probes.Options{})
+		sinks, genLast = append(sinks, gen), gen.Last
+	}
 	if sc, err := r.lf.scrape.sink(); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if sc != nil {
@@ -141,7 +150,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 		sinks = append(sinks, openedSink(r.opened))
 	}
 	// Last: it listens once nothing else can fail.
-	if m, err := r.lf.metrics.sink(r.io.err, ths, statuses, gen.Last); err != nil {
+	if m, err := r.lf.metrics.sink(r.io.err, ths, statuses, genLast); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if m != nil {
 		outs = append(outs, m)
@@ -274,6 +283,9 @@ func (r runSpec) interactive() error {
 	}
 	if info.Cluster != nil {
 		ucfg.Cluster, ucfg.Events = info.Cluster, view.Events()
+	}
+	if r.agentRows != nil {
+		ucfg.Agents = r.agentRows
 	}
 	// The UI shows the judge's live statuses and the steps to come.
 	ucfg.Thresholds, ucfg.Steps = r.judged(), timedSteps(r.steps)

@@ -83,7 +83,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				if spec.newLoad, err = af.newLoad(cmd.Flags(), &f, target); err != nil {
 					return err
 				}
-				spec.agents = af.result
+				spec.agents, spec.agentRows = af.result, af.rows
 				spec.model = fmt.Sprintf("%s, from %d agents", model, len(af.at))
 				spec.opened = func(session.Info) {
 					fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), spec.model)

@@ -24,6 +24,7 @@ import (
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/probes/scrape"
+	"github.com/scalelab/scalelab/ui/components/agents"
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/chart"
@@ -104,6 +105,10 @@ type Config struct {
 	// judgement (a session.GeneratorSink's Last): the generator panel then
 	// says what they judged, as the summary will.
 	Generator func() (probes.GeneratorSample, probes.Saturation)
+	// Agents (optional) is the load agents' parts so far (--agents-at):
+	// the agents panel, where the saturation panel is for a load sent
+	// from this process.
+	Agents func() []agents.Row
 	// Scrape (optional) is the scrapes of the targets' Prometheus
 	// endpoints so far (a session.ScrapeSink's Endpoints): a line each
 	// under the charts.

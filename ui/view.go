@@ -18,6 +18,7 @@ import (
 	"github.com/scalelab/scalelab/ui/components/header"
 	"github.com/scalelab/scalelab/ui/components/panel"
 	"github.com/scalelab/scalelab/ui/components/replicas"
+	"github.com/scalelab/scalelab/ui/components/agents"
 	"github.com/scalelab/scalelab/ui/components/saturation"
 	"github.com/scalelab/scalelab/ui/components/timeaxis"
 	"github.com/scalelab/scalelab/ui/components/versions"
@@ -442,6 +443,18 @@ func (m Model) panels() []string {
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
 	}
 	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows))
+	if m.cfg.Agents != nil {
+		// The agents send the load: their panel beside the generator's,
+		// when the events keep their width.
+		agW := agents.Width + 4
+		used := 0
+		for _, b := range boxes {
+			used += lipgloss.Width(b)
+		}
+		if w-used-agW >= minEventsWidth {
+			boxes = append(boxes, panel.Render(st, "Agents", agents.View(st, m.cfg.Agents(), agW-4, inner), agW, rows))
+		}
+	}
 	if smp, ok := m.probeSample(); ok {
 		// Beside the generator when the events keep their width.
 		satW := saturation.Width + 4
@@ -498,6 +511,11 @@ func (m Model) compactPanels(rows int) []string {
 		gen = gen[:len(gen)-1] // the warning, before the next step
 	}
 	out = append(out, gen...)
+	if m.cfg.Agents != nil && len(out) < rows-1 {
+		if l := agents.Line(st, m.cfg.Agents(), w); l != "" {
+			out = append(out, l)
+		}
+	}
 	if smp, ok := m.probeSample(); ok && len(out) < rows-2 {
 		if l := saturation.Line(smp, w); l != "" {
 			out = append(out, st.Dim.Render(l))
