@@ -43,6 +43,8 @@ type PoolOptions struct {
 	Lag int
 	// OnLoss is Reassign (the default) or Fail.
 	OnLoss string
+	// OnLost (optional) is told of each agent lost, as Stats has it then.
+	OnLost func(AgentStats)
 }
 
 // AgentStats is one agent's part of the run so far.
@@ -384,8 +386,11 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 	share, since := st.Rate, p.lastEnd[a]
 	st.Rate, st.Connections = 0, 0
 	live := len(p.liveLocked())
-	policy, start := p.opts.OnLoss, p.start
+	policy, start, told := p.opts.OnLoss, p.start, *st
 	p.mu.Unlock()
+	if p.opts.OnLost != nil {
+		p.opts.OnLost(told)
+	}
 	if policy == Fail || live == 0 {
 		p.unsent(a, share, since, time.Since(start))
 		select {

@@ -5,6 +5,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/scalelab/scalelab/agent"
 	"github.com/scalelab/scalelab/engine"
@@ -20,8 +22,38 @@ type agentsFlags struct {
 	at        []string
 	tokenFile string
 	onLoss    string
-	// pool is the run's, once the session built it.
-	pool *agent.Pool
+	// pool is the run's, once the session built it; control the
+	// session's, once it opened (agentsSink).
+	pool    *agent.Pool
+	mu      sync.Mutex
+	control session.Control
+}
+
+// agentsSink gives the agents' events a way into the session: it keeps
+// the session's Control for the pool's loss callback.
+type agentsSink struct{ f *agentsFlags }
+
+func (a agentsSink) Open(i session.Info) error {
+	a.f.mu.Lock()
+	a.f.control = i.Control
+	a.f.mu.Unlock()
+	return nil
+}
+func (agentsSink) Tick(session.Tick)           {}
+func (agentsSink) Event(session.Event)         {}
+func (agentsSink) Close(*session.Result) error { return nil }
+
+// lost says an agent was lost, as an event of the session.
+func (f *agentsFlags) lost(st agent.AgentStats) {
+	f.mu.Lock()
+	c := f.control
+	f.mu.Unlock()
+	how := "its share split over the others"
+	if f.onLoss == agent.Fail {
+		how = "the run stops (--on-agent-loss fail)"
+	}
+	c.Emit(session.Event{Time: time.Now(), Source: session.FromAgents, Kind: session.AgentLost, Title: fmt.Sprintf("agent %d lost", st.Index),
+		Message: fmt.Sprintf("agent %d (%s) lost at %.1fs: %s; %s", st.Index, st.Addr, st.LostAt, st.Err, how)})
 }
 
 func (f *agentsFlags) register(fs *pflag.FlagSet) {
@@ -100,7 +132,7 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags, target engine.Ta
 		spec.Rate = float64(lf.rateDefault())
 	}
 	return func(onSnapshot func(*engine.Snapshot)) (session.Load, error) {
-		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss})
+		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}

@@ -51,6 +51,8 @@ type runSpec struct {
 	newLoad   session.NewLoad
 	agents    func() *report.AgentsResult
 	agentRows func() []agents.Row
+	// more are the command's own sinks, after the others.
+	more []session.Sink
 	model     string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
@@ -106,7 +108,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
 		}}
 	model = &modelSink{model: r.model}
-	sinks = []session.Sink{rec, model}
+	sinks = append([]session.Sink{rec, model}, r.more...)
 	// The generator probes judge this process: not the load's when
 	// agents send it (their probes are theirs).
 	var gen *session.GeneratorSink

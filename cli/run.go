@@ -84,6 +84,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 					return err
 				}
 				spec.agents, spec.agentRows = af.result, af.rows
+				spec.more = append(spec.more, agentsSink{&af})
 				spec.model = fmt.Sprintf("%s, from %d agents", model, len(af.at))
 				spec.opened = func(session.Info) {
 					fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), spec.model)

@@ -60,6 +60,8 @@ func (r *recordSink) Event(e session.Event) {
 		r.rec.generator(e)
 	case e.Source == session.FromScrape:
 		r.rec.scrape(e)
+	case e.Source == session.FromAgents:
+		r.rec.event(recordings.Event{Time: e.Time, Source: recordings.FromAgents, Kind: e.Kind, Message: e.Message, Label: e.Title})
 	default:
 		r.rec.operator(e)
 	}
@@ -137,7 +139,8 @@ func (p *eventsSink) Event(e session.Event) {
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	case e.Source == session.FromCanary:
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, canaryLine(e))
-	case e.Source == session.FromGenerator && e.Kind != session.GeneratorSampled: // the changes, not each second
+	case e.Source == session.FromGenerator && e.Kind != session.GeneratorSampled, // the changes, not each second
+		e.Source == session.FromAgents:
 		fmt.Fprintf(p.w, "%6.1fs  %s\n", at, e.Message)
 	}
 }

@@ -42,6 +42,10 @@ const (
 	// the reading (probes/scrape.Reading: url, cpu_cores, rss_bytes,
 	// values, or error). A reader that does not know the source skips it.
 	FromScrape Source = "scrape"
+	// FromAgents is the load agents' (--agents-at; written by 1.7 files
+	// since the agents came): an agent lost mid-run ("agent-lost"), the
+	// message saying when and why; Label is the title.
+	FromAgents Source = "agents"
 )
 
 // Event is one timestamped thing that happened in a session.

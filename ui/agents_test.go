@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/scalelab/scalelab/session"
+	"github.com/scalelab/scalelab/ui/common"
 	"github.com/scalelab/scalelab/ui/components/agents"
 )
 
@@ -34,5 +36,15 @@ func TestAgentsPanel(t *testing.T) {
 	narrow := view(update(t, m, tea.WindowSizeMsg{Width: 90, Height: 26}))
 	if !strings.Contains(narrow, "3 agents · 2990/s") {
 		t.Errorf("narrow: no agents' total:\n%s", narrow)
+	}
+}
+
+// TestAgentLostEntry: an agent lost mid-run is a warning in the event
+// log, with a line through the charts and the agent as its mark.
+func TestAgentLostEntry(t *testing.T) {
+	en := judgeEntry(JudgeEvent{Time: t0, Kind: session.AgentLost, Title: "agent 1 lost",
+		Value: "agent 1 (127.0.0.1:7002) lost at 1.0s: unexpected EOF; its share split over the others"})
+	if !en.Major || en.Level != common.Warn || !strings.Contains(en.Text, "127.0.0.1:7002") || !strings.Contains(en.Label, "agent 1") {
+		t.Errorf("entry %+v: want a major warning naming the agent", en)
 	}
 }

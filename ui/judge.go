@@ -74,6 +74,9 @@ func judgeEntry(j JudgeEvent) common.Entry {
 	}
 	en := common.Entry{Time: j.Time}
 	switch j.Kind {
+	case session.AgentLost: // an agent's (session.FromAgents)
+		en.Text = j.Value
+		en.Label, en.Major, en.Level = label("✗ "+j.Title, "agent lost"), true, common.Warn
 	case session.ThresholdFailed:
 		en.Text = j.Threshold + " failed: " + j.Value
 		en.Label, en.Major, en.Level = label("✗ "+src, "✗ threshold"), true, common.Error

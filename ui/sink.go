@@ -69,7 +69,7 @@ func (s *Sink) Event(e session.Event) {
 		}
 		return
 	}
-	if e.Source == session.FromCanary {
+	if e.Source == session.FromCanary || e.Source == session.FromAgents {
 		s.Feed.judge(canaryEvent(e)) // the event log's, with the frames
 		return
 	}
