@@ -52,8 +52,8 @@ type runSpec struct {
 	agents    func() *report.AgentsResult
 	agentRows func() []agents.Row
 	// more are the command's own sinks, after the others.
-	more []session.Sink
-	model     string
+	more  []session.Sink
+	model string
 	// cluster (optional) is started, watched and stopped by the session,
 	// within stopTimeout; kind names it in the recording ("fleet",
 	// "kubernetes"). steps run on it and on the load (a plan's load
