@@ -171,3 +171,15 @@ func (f *agentsFlags) rows() []agents.Row {
 	}
 	return out
 }
+
+// failed is the run's failure when it lost an agent and
+// --on-agent-loss fail says that fails it (the summary printed first).
+func (f *agentsFlags) failed() error {
+	if f.pool == nil || f.onLoss != agent.Fail {
+		return nil
+	}
+	if lost := f.pool.Lost(); len(lost) > 0 {
+		return verdictError{err: fmt.Errorf("run: lost agent %d (%s) at %.1fs (--on-agent-loss fail)", lost[0].Index, lost[0].Addr, lost[0].At.Seconds())}
+	}
+	return nil
+}

@@ -106,10 +106,14 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				}
 				fmt.Fprintf(io.err, "scalelab run: plan %s (%s): %s, %s\n", spec.plan, plan.File, count(len(spec.steps), "step"), count(len(spec.thresholds), "threshold"))
 			}
+			run := spec.interactive
 			if headless {
-				return spec.headless()
+				run = spec.headless
 			}
-			return spec.interactive()
+			if err := run(); err != nil {
+				return err
+			}
+			return af.failed()
 		},
 	}
 	f.register(cmd.Flags())

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// agentsRun is what the tests read of an agents' run's JSON summary.
+type agentsRun struct {
+	Requests  uint64             `json:"requests"`
+	LatencyMs map[string]float64 `json:"latency_ms"`
+	Agents    struct {
+		Count  int     `json:"count"`
+		Lost   int     `json:"lost"`
+		Unsent float64 `json:"unsent"`
+		Agents []struct {
+			State    string  `json:"state"`
+			Requests uint64  `json:"requests"`
+			LostAtS  float64 `json:"lost_at_s"`
+		} `json:"agents"`
+	} `json:"agents"`
+}
+
+// startAgents starts n `scalelab agent` processes on loopback with the
+// token in a file, and returns their addresses and the token file.
+func startAgents(t *testing.T, bin string, n int) ([]string, []*process, string) {
+	t.Helper()
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("a-test-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := regexp.MustCompile(`listening on (\S+)`)
+	var addrs []string
+	var ps []*process
+	for range n {
+		p := start(t, bin, "agent", "--listen", "127.0.0.1:0", "--token-file", tok, "--orphan-timeout", "2s")
+		deadline := time.After(15 * time.Second)
+	wait:
+		for {
+			select {
+			case l := <-p.lines:
+				if m := addr.FindStringSubmatch(l); m != nil {
+					addrs = append(addrs, strings.TrimPrefix(m[1], "http://"))
+					break wait
+				}
+			case <-deadline:
+				t.Fatal("no agent listening after 15 s")
+			}
+		}
+		ps = append(ps, p)
+	}
+	return addrs, ps, tok
+}
+
+// servedBy stops a scalelab target and returns the requests it answered.
+func servedBy(t *testing.T, p *process) uint64 {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`stopped: (\d+) requests answered`)
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				t.Fatal("the target ended without its count")
+			}
+			if m := re.FindStringSubmatch(l); m != nil {
+				n, _ := strconv.ParseUint(m[1], 10, 64)
+				return n
+			}
+		case <-deadline:
+			t.Fatal("no count from the target")
+		}
+	}
+}
+
+// TestRunWithAgents runs three `scalelab agent` processes and one
+// `scalelab target` on loopback, and `scalelab run --agents-at` at 3,000
+// req/s for 3 s: the merged requests are exactly the target's answers,
+// each agent's part adds up to them, and an agent refuses a request
+// without the token (401).
+func TestRunWithAgents(t *testing.T) {
+	bin := buildBinary(t)
+	target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
+	url := target.listeningURL(t)
+	addrs, _, tok := startAgents(t, bin, 3)
+	resp, err := http.Get("http://" + addrs[0] + "/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a request without the token: %d, want 401", resp.StatusCode)
+	}
+	out, errOut, code := runBin(t, bin, "run", url+"/", "--headless", "--json", "--no-record", "--rate", "3000", "--duration", "3s",
+		"--agents-at", strings.Join(addrs, ","), "--token-file", tok)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errOut)
+	}
+	var r agentsRun
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out)
+	}
+	served := servedBy(t, target)
+	var parts uint64
+	for _, a := range r.Agents.Agents {
+		parts += a.Requests
+	}
+	if r.Requests < 6000 || r.Requests != served || parts != r.Requests || r.Agents.Count != 3 || r.Agents.Lost != 0 {
+		t.Fatalf("merged %d requests, the agents' parts %d, the target answered %d; agents %+v\n%s", r.Requests, parts, served, r.Agents, errOut)
+	}
+	t.Logf("3 agents: %d requests merged = %d answered, p50 %v p99 %v p99.9 %v ms", r.Requests, served,
+		r.LatencyMs["p50"], r.LatencyMs["p99"], r.LatencyMs["p999"])
+}
+
+// TestRunWithAgentsLosesOne kills one of three agents (SIGKILL) a second
+// into the load: the run goes on with its share split over the other two
+// (exit 0), and the summary says which agent was lost, when, and what
+// its share left unsent; with --on-agent-loss fail the run stops and
+// fails (exit 99 after the summary).
+func TestRunWithAgentsLosesOne(t *testing.T) {
+	bin := buildBinary(t)
+	for _, c := range []struct {
+		policy string
+		exit   int
+	}{{"reassign", 0}, {"fail", exitFailed}} {
+		t.Run(c.policy, func(t *testing.T) {
+			target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
+			url := target.listeningURL(t)
+			addrs, ps, tok := startAgents(t, bin, 3)
+			go func() {
+				time.Sleep(2 * time.Second) // the run's start is a second after its arming
+				_ = ps[1].cmd.Process.Kill()
+			}()
+			out, errOut, code := runBin(t, bin, "run", url+"/", "--headless", "--json", "--no-record", "--rate", "600", "--duration", "3s",
+				"--agents-at", strings.Join(addrs, ","), "--token-file", tok, "--on-agent-loss", c.policy)
+			if code != c.exit {
+				t.Fatalf("run: exit %d, want %d\n%s", code, c.exit, errOut)
+			}
+			var r agentsRun
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("summary: %v\n%s", err, out)
+			}
+			lost := r.Agents.Agents[1]
+			if r.Agents.Lost != 1 || lost.State != "lost" || lost.LostAtS < 0.5 || lost.LostAtS > 2.5 || r.Agents.Unsent <= 0 ||
+				!strings.Contains(errOut, "agent 1") {
+				t.Fatalf("agents %+v: want agent 1 lost about 1 s in, with requests unsent\n%s", r.Agents, errOut)
+			}
+			served := servedBy(t, target)
+			// The merged run misses what the killed agent sent after its
+			// last frame the controller got: the target answered those.
+			if r.Requests > served || float64(served-r.Requests) > 200*0.75 {
+				t.Errorf("merged %d, the target answered %d: want at most a tick or three of one agent's share missing", r.Requests, served)
+			}
+			t.Logf("%s: lost at %.2fs, %.0f unsent; merged %d of %d answered", c.policy, lost.LostAtS, r.Agents.Unsent, r.Requests, served)
+		})
+	}
+}
