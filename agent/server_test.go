@@ -541,3 +541,55 @@ func TestServerBoundsFrameMemory(t *testing.T) {
 		t.Errorf("%d bytes of frames kept, bound 2000", size)
 	}
 }
+
+// TestServerStreamKeepsTheController: with a 500 ms orphan timeout, an
+// open frame stream (heartbeats while armed, then frames) keeps the
+// controller there well past the timeout; once it closes, the load stops
+// within about a second.
+func TestServerStreamKeepsTheController(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	a := newAgent(t, ServerOptions{OrphanTimeout: 500 * time.Millisecond})
+	spec := testSpec(tg.URL, 100, 30*time.Second)
+	spec.StartAt = time.Now().Add(1500 * time.Millisecond)
+	a.must(t, "POST", PathRun, spec)
+	resp := a.openStream(t)
+	br := bufio.NewReader(resp.Body)
+	heartbeats, frames := 0, 0
+	for {
+		kind, payload, err := ReadMessage(br, nil)
+		if err != nil {
+			t.Fatalf("stream after %d frames: %v", frames, err)
+		}
+		if kind == MsgHeartbeat {
+			heartbeats++
+			continue
+		}
+		if kind != MsgFrame {
+			t.Fatalf("message %q before the stream closed (orphaned with the stream open?): %s", kind, payload)
+		}
+		frames++
+		snap, err := recordings.DecodeSnapshot(payload, spec.StartAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.End.Sub(spec.StartAt) >= time.Second {
+			break
+		}
+	}
+	resp.Body.Close()
+	closed := time.Now()
+	time.Sleep(3 * time.Second)
+	last := time.Unix(0, tg.last.Load())
+	t.Logf("%d heartbeats while armed, %d frames; last request %s after the stream closed", heartbeats, frames,
+		last.Sub(closed).Round(time.Millisecond))
+	if heartbeats < 1 {
+		t.Errorf("no heartbeat in the 1.5 s before the start")
+	}
+	if after := last.Sub(closed); after > 2*time.Second {
+		t.Errorf("last request %s after the stream closed: want the load stopped within about 1 s of the 500 ms timeout", after)
+	}
+	if st := a.status(t); st.State != Orphaned {
+		t.Errorf("status %+v, want orphaned", st)
+	}
+}

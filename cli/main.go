@@ -104,6 +104,6 @@ purpose, so that you can watch availability stay intact.`,
 	root.SetOut(io.out)
 	root.SetErr(io.err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newLoadCmd(io), newRunCmd(io), newTargetCmd(io), newDemoCmd(io), newReplayCmd(io), newPlanCmd(io), newVersionCmd(io))
+	root.AddCommand(newLoadCmd(io), newRunCmd(io), newTargetCmd(io), newDemoCmd(io), newReplayCmd(io), newPlanCmd(io), newAgentCmd(io), newVersionCmd(io))
 	return root
 }
