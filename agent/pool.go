@@ -65,11 +65,13 @@ type AgentStats struct {
 	Connections int     `json:"connections,omitempty"`
 	Achieved    float64 `json:"achieved_rps"`
 	// LostAt is how far into the run it was lost, Err why (lost only);
-	// Unsent the open-loop requests its share missed from its last tick
-	// to the reassignment (or the end, when not reassigned).
-	LostAt float64 `json:"lost_at_s,omitempty"`
-	Err    string  `json:"error,omitempty"`
-	Unsent float64 `json:"unsent,omitempty"`
+	// Missing the open-loop requests of its share the merged figures
+	// lack, estimated from its share's rate: from the end of its last
+	// tick the controller got to the reassignment (or the stop). Those
+	// it sent but never reported, and those never sent.
+	LostAt  float64 `json:"lost_at_s,omitempty"`
+	Err     string  `json:"error,omitempty"`
+	Missing float64 `json:"missing_requests,omitempty"`
 }
 
 // Lost is an agent the run lost: its stream failed before its end.
@@ -392,7 +394,7 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 		p.opts.OnLost(told)
 	}
 	if policy == Fail || live == 0 {
-		p.unsent(a, share, since, time.Since(start))
+		p.missed(a, share, since, time.Since(start))
 		select {
 		case stop <- struct{}{}:
 		default:
@@ -401,18 +403,19 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 	}
 	go func() {
 		p.resplit()
-		p.unsent(a, share, since, time.Since(start))
+		p.missed(a, share, since, time.Since(start))
 	}()
 }
 
-// unsent records the open-loop requests agent a's share missed from its
-// last tick's end (since) to until (the reassignment, or the stop).
-func (p *Pool) unsent(a int, share float64, since, until time.Duration) {
+// missed records the open-loop requests of agent a's share the merged
+// figures lack: from its last tick's end (since) to until (the
+// reassignment, or the stop).
+func (p *Pool) missed(a int, share float64, since, until time.Duration) {
 	if until <= since || share <= 0 {
 		return
 	}
 	p.mu.Lock()
-	p.stats[a].Unsent = share * (until - since).Seconds()
+	p.stats[a].Missing = share * (until - since).Seconds()
 	p.mu.Unlock()
 }
 

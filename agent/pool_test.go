@@ -142,7 +142,7 @@ func TestPoolReassignsALostAgent(t *testing.T) {
 		t.Fatalf("run: %v, want agent 1 lost", err)
 	}
 	st := p.Stats()
-	if st[1].State != "lost" || st[1].LostAt < 0.8 || st[1].LostAt > 2.5 || st[1].Unsent <= 0 || st[0].Rate != 150 || st[2].Rate != 150 {
+	if st[1].State != "lost" || st[1].LostAt < 0.8 || st[1].LostAt > 2.5 || st[1].Missing <= 0 || st[0].Rate != 150 || st[2].Rate != 150 {
 		t.Fatalf("agents %+v: want agent 1 lost at about 1 s, the others 150/s each", st)
 	}
 	ts := got.all()

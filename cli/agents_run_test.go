@@ -20,7 +20,7 @@ type agentsRun struct {
 	Agents    struct {
 		Count  int     `json:"count"`
 		Lost   int     `json:"lost"`
-		Unsent float64 `json:"unsent"`
+		Missing float64 `json:"missing_requests"`
 		Agents []struct {
 			State    string  `json:"state"`
 			Requests uint64  `json:"requests"`
@@ -152,9 +152,9 @@ func TestRunWithAgentsLosesOne(t *testing.T) {
 				t.Fatalf("summary: %v\n%s", err, out)
 			}
 			lost := r.Agents.Agents[1]
-			if r.Agents.Lost != 1 || lost.State != "lost" || lost.LostAtS < 0.5 || lost.LostAtS > 2.5 || r.Agents.Unsent <= 0 ||
+			if r.Agents.Lost != 1 || lost.State != "lost" || lost.LostAtS < 0.5 || lost.LostAtS > 2.5 || r.Agents.Missing <= 0 ||
 				!strings.Contains(errOut, "agent 1") {
-				t.Fatalf("agents %+v: want agent 1 lost about 1 s in, with requests unsent\n%s", r.Agents, errOut)
+				t.Fatalf("agents %+v: want agent 1 lost about 1 s in, with requests missing\n%s", r.Agents, errOut)
 			}
 			served := servedBy(t, target)
 			// The merged run misses what the killed agent sent after its
@@ -162,7 +162,7 @@ func TestRunWithAgentsLosesOne(t *testing.T) {
 			if r.Requests > served || float64(served-r.Requests) > 200*0.75 {
 				t.Errorf("merged %d, the target answered %d: want at most a tick or three of one agent's share missing", r.Requests, served)
 			}
-			t.Logf("%s: lost at %.2fs, %.0f unsent; merged %d of %d answered", c.policy, lost.LostAtS, r.Agents.Unsent, r.Requests, served)
+			t.Logf("%s: lost at %.2fs, %.0f unsent; merged %d of %d answered", c.policy, lost.LostAtS, r.Agents.Missing, r.Requests, served)
 		})
 	}
 }

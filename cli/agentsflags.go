@@ -150,10 +150,10 @@ func (f *agentsFlags) result() *report.AgentsResult {
 	for _, s := range f.pool.Stats() {
 		if s.State == "lost" {
 			r.Lost++
-			r.Unsent += s.Unsent
+			r.Missing += s.Missing
 		}
 		r.Agents = append(r.Agents, report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
-			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Unsent: s.Unsent})
+			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing})
 	}
 	return r
 }

@@ -18,11 +18,12 @@ type AgentsResult struct {
 	// the thresholds) without their agent's part: late or cut off. Its
 	// requests still count in the totals, in a later tick.
 	MissingTicks int `json:"missing_ticks"`
-	// Unsent is the open-loop requests the lost agents' shares did not
-	// send: from each one's last tick to its share's reassignment (or
-	// the stop).
-	Unsent float64       `json:"unsent"`
-	Agents []AgentResult `json:"agents"`
+	// Missing is the open-loop requests of the lost agents' shares the
+	// merged figures lack (sent but never reported, or never sent),
+	// estimated from each one's share's rate: from its last tick the
+	// controller got to its share's reassignment (or the stop).
+	Missing float64       `json:"missing_requests"`
+	Agents  []AgentResult `json:"agents"`
 }
 
 // AgentResult is one agent's part.
@@ -36,7 +37,7 @@ type AgentResult struct {
 	Late     uint64  `json:"late"`
 	LostAtS  float64 `json:"lost_at_s,omitempty"`
 	Error    string  `json:"error,omitempty"`
-	Unsent   float64 `json:"unsent,omitempty"`
+	Missing  float64 `json:"missing_requests,omitempty"`
 }
 
 // writeAgents prints the agents' lines of the text summary.
@@ -46,7 +47,7 @@ func writeAgents(w io.Writer, a *AgentsResult) {
 	}
 	head := fmt.Sprintf("%d", a.Count)
 	if a.Lost > 0 {
-		head += fmt.Sprintf(", %d lost (%s), %.0f requests unsent", a.Lost, a.OnLoss, a.Unsent)
+		head += fmt.Sprintf(", %d lost (%s), %.0f requests missing", a.Lost, a.OnLoss, a.Missing)
 	}
 	if a.MissingTicks > 0 {
 		head += fmt.Sprintf(", %d agent-ticks late or cut off", a.MissingTicks)
