@@ -18,10 +18,10 @@ type agentsRun struct {
 	Requests  uint64             `json:"requests"`
 	LatencyMs map[string]float64 `json:"latency_ms"`
 	Agents    struct {
-		Count  int     `json:"count"`
-		Lost   int     `json:"lost"`
+		Count   int     `json:"count"`
+		Lost    int     `json:"lost"`
 		Missing float64 `json:"missing_requests"`
-		Agents []struct {
+		Agents  []struct {
 			State    string  `json:"state"`
 			Requests uint64  `json:"requests"`
 			LostAtS  float64 `json:"lost_at_s"`
