@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/scalelab/scalelab/internal/loopback"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,16 +61,9 @@ func (f *agentFlags) options() (agent.ServerOptions, error) {
 // checkAgentListen finds a listen address (HOST:PORT, fleet.CheckAddr)
 // whose host is not a loopback one, unless anyAddr.
 func checkAgentListen(addr string, anyAddr bool) error {
-	host, _, _ := net.SplitHostPort(addr)
-	if anyAddr || host == "localhost" {
+	ok, where := loopback.Addr(addr)
+	if anyAddr || ok {
 		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	where := strconv.Quote(host)
-	if host == "" {
-		where = "every interface"
 	}
 	return fmt.Errorf("%s is not a loopback address (the control API would be on the network): give 127.0.0.1:PORT, or allow it with --listen-any", where)
 }

@@ -2,7 +2,7 @@ package experiments
 
 import (
 	"fmt"
-	"net"
+	"github.com/scalelab/scalelab/internal/loopback"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -192,8 +192,7 @@ func checkLoopback(addr string) error {
 	if err := fleet.CheckAddr(addr); err != nil {
 		return err
 	}
-	host, _, _ := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if ok, _ := loopback.Addr(addr); !ok {
 		return fmt.Errorf("%q: not a loopback address; the fleet serves only this machine (127.0.0.1:0 or [::1]:0)", addr)
 	}
 	return nil

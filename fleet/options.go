@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"github.com/scalelab/scalelab/internal/loopback"
 	"net"
 	"time"
 
@@ -224,7 +225,7 @@ func loopbackHost(addr string) (string, error) {
 	if host == "localhost" {
 		return "127.0.0.1", nil
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+	if !loopback.Host(host) {
 		return "", fmt.Errorf("listen %q: not a loopback address; the fleet serves only this machine (127.0.0.1:0 or [::1]:0)", addr)
 	}
 	return host, nil

@@ -6,13 +6,9 @@ import (
 	"github.com/scalelab/scalelab/engine"
 )
 
-// Load is what a session runs and its operator controls: the local
-// engine (*engine.Engine), or agents on other machines (agent.Pool)
-// whose ticks are merged into one load.
-type Load interface {
-	// Run sends until the load's window ends or ctx does, then drains,
-	// and returns the run's totals.
-	Run(ctx context.Context) (*engine.Result, error)
+// Controls are what the operator and the steps change of a running
+// load: its rate or connections, and its pauses.
+type Controls interface {
 	// Closed reports the closed-loop model.
 	Closed() bool
 	// TargetRate and SetRate read and change the open loop's rate;
@@ -24,6 +20,16 @@ type Load interface {
 	// Pause stops sending and returns what Resume restores.
 	Pause() (engine.Paused, error)
 	Resume(p engine.Paused) error
+}
+
+// Load is what a session runs and its operator controls: the local
+// engine (*engine.Engine), or agents on other machines (agent.Pool)
+// whose ticks are merged into one load.
+type Load interface {
+	Controls
+	// Run sends until the load's window ends or ctx does, then drains,
+	// and returns the run's totals.
+	Run(ctx context.Context) (*engine.Result, error)
 }
 
 var _ Load = (*engine.Engine)(nil)

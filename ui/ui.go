@@ -34,21 +34,9 @@ import (
 	"github.com/scalelab/scalelab/ui/components/prompt"
 )
 
-// Load is the load generator the UI controls: an *engine.Engine.
-type Load interface {
-	// Closed reports the closed-loop model.
-	Closed() bool
-	// TargetRate and SetRate read and change the open loop's rate.
-	TargetRate() float64
-	SetRate(r float64) error
-	// Concurrency and SetConcurrency read and change the closed loop's
-	// worker count.
-	Concurrency() int
-	SetConcurrency(n int) error
-	// Pause stops sending and returns what Resume restores.
-	Pause() (engine.Paused, error)
-	Resume(p engine.Paused) error
-}
+// Load is the load generator the UI controls: a session's load (the
+// engine, or the agents' pool), as its keys change it.
+type Load = session.Controls
 
 var _ Load = (*engine.Engine)(nil)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/scalelab/scalelab/internal/loopback"
 	"net"
 	"net/http"
 	"strconv"
@@ -19,22 +20,16 @@ import (
 // ::1): a run's figures are not served to the network unless asked. An
 // empty host is every interface.
 func CheckAddr(addr string, anyAddr bool) error {
-	host, port, err := net.SplitHostPort(addr)
+	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return errors.New("want HOST:PORT such as 127.0.0.1:9464")
 	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return fmt.Errorf("port %q: want 0..65535", port)
 	}
-	if anyAddr || host == "localhost" {
+	ok, where := loopback.Addr(addr)
+	if anyAddr || ok {
 		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	where := strconv.Quote(host)
-	if host == "" {
-		where = "every interface"
 	}
 	return fmt.Errorf("%s is not a loopback address (the run's figures would be served to the network): give 127.0.0.1:PORT, or allow it with --metrics-listen-any", where)
 }
