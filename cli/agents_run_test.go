@@ -166,3 +166,37 @@ func TestRunWithAgentsLosesOne(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoWithAgents: the demo's fleet under the load of two agent
+// processes: its balancer is their target, the summary has their parts
+// and the split by version of the merged load (the answers' version
+// header), and a step acts on the fleet as without agents.
+func TestDemoWithAgents(t *testing.T) {
+	bin := buildBinary(t)
+	addrs, _, tok := startAgents(t, bin, 2)
+	out, errOut, code := runBin(t, bin, "demo", "--headless", "--json", "--no-record", "--rate", "400", "--duration", "3s",
+		"--replicas", "2", "--startup-delay", "50ms", "--drain", "300ms", "--step", "1s:upgrade=v2",
+		"--agents-at", strings.Join(addrs, ","), "--token-file", tok)
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errOut)
+	}
+	var r struct {
+		agentsRun
+		ByVersion map[string]struct {
+			Requests uint64 `json:"requests"`
+		} `json:"by_version"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out)
+	}
+	var parts uint64
+	for _, a := range r.Agents.Agents {
+		parts += a.Requests
+	}
+	if r.Requests < 800 || parts != r.Requests || r.Agents.Count != 2 || r.ByVersion["v1"].Requests == 0 || r.ByVersion["v2"].Requests == 0 {
+		t.Fatalf("merged %d requests (parts %d), by version %+v, agents %+v\n%s", r.Requests, parts, r.ByVersion, r.Agents, errOut)
+	}
+	if !strings.Contains(errOut, "from 2 agents") {
+		t.Errorf("the demo does not say the agents send the load:\n%s", errOut)
+	}
+}

@@ -113,13 +113,13 @@ func (f *agentsFlags) check(fs *pflag.FlagSet, lf *loadFlags) error {
 }
 
 // newLoad is the session's load over the agents: each its share of the
-// load the flags set, to target.
-func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags, target engine.Target) (session.NewLoad, error) {
+// load the flags set, to the session's target.
+func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags) (session.NewLoad, error) {
 	tok, err := f.token()
 	if err != nil {
 		return nil, err
 	}
-	spec := agent.Spec{Target: target, Interval: session.Interval, Window: lf.duration, Timeout: lf.timeout,
+	spec := agent.Spec{Interval: session.Interval, Window: lf.duration, Timeout: lf.timeout,
 		MaxInflight: lf.maxInflight, Drain: quitDrain, KeepAlive: !lf.noKeepAlive, Insecure: lf.insecure}
 	switch {
 	case fs.Changed("stages"):
@@ -131,7 +131,9 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags, target engine.Ta
 	default:
 		spec.Rate = float64(lf.rateDefault())
 	}
-	return func(onSnapshot func(*engine.Snapshot)) (session.Load, error) {
+	return func(target engine.Target, onSnapshot func(*engine.Snapshot)) (session.Load, error) {
+		spec := spec
+		spec.Target = target
 		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
@@ -181,5 +183,25 @@ func (f *agentsFlags) failed() error {
 	if lost := f.pool.Lost(); len(lost) > 0 {
 		return verdictError{err: fmt.Errorf("run: lost agent %d (%s) at %.1fs (--on-agent-loss fail)", lost[0].Index, lost[0].Addr, lost[0].At.Seconds())}
 	}
+	return nil
+}
+
+// apply makes spec's load the agents' when agents are given: the pool,
+// its part of the summary and its panel, its events' sink, and the model
+// saying so; bad agent flags are bad input.
+func (f *agentsFlags) apply(fs *pflag.FlagSet, lf *loadFlags, spec *runSpec) error {
+	if err := f.check(fs, lf); err != nil {
+		return err
+	}
+	if !f.set() {
+		return nil
+	}
+	load, err := f.newLoad(fs, lf)
+	if err != nil {
+		return err
+	}
+	spec.newLoad, spec.agents, spec.agentRows = load, f.result, f.rows
+	spec.more = append(spec.more, agentsSink{f})
+	spec.model = fmt.Sprintf("%s, from %d agents", spec.model, len(f.at))
 	return nil
 }

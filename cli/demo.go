@@ -34,6 +34,9 @@ type demoFlags struct {
 	steps          []string
 	badVersions    []string
 	headless       bool
+	// agents send the load from other machines (--agents-at), to the
+	// fleet's balancer.
+	agents agentsFlags
 	// plan is --plan's file; cpuWork is --cpu-work.
 	plan    string
 	cpuWork time.Duration
@@ -196,6 +199,7 @@ defined): give them different times, 10s and 10.1s run in that order.
 	}
 	lf.register(cmd.Flags())
 	df.register(cmd.Flags())
+	df.agents.register(cmd.Flags())
 	return cmd
 }
 
@@ -258,9 +262,12 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 	if err != nil {
 		return usageError{err}
 	}
-	model := lf.model(fs)
-	spec := runSpec{cmd: cmd, io: io, lf: lf, command: "demo", opts: opts, model: model,
+	spec := runSpec{cmd: cmd, io: io, lf: lf, command: "demo", opts: opts, model: lf.model(fs),
 		cluster: fl, kind: "fleet", stopTimeout: df.drain + 3*time.Second}
+	if err := df.agents.apply(fs, lf, &spec); err != nil {
+		return err
+	}
+	model := spec.model
 	path := ""
 	if plan != nil {
 		if spec.steps, err = planSteps(plan, steps, lf.window(), lf.concurrency > 0, fl); err != nil {
@@ -295,10 +302,14 @@ func runDemo(cmd *cobra.Command, io streams, lf *loadFlags, df *demoFlags) error
 		}
 	}
 	fmt.Fprintf(io.err, "scalelab demo: starting %d replicas of %s…\n", df.replicas, df.version)
+	run := spec.interactive
 	if df.headless {
-		return spec.headless()
+		run = spec.headless
 	}
-	return spec.interactive()
+	if err := run(); err != nil {
+		return err
+	}
+	return df.agents.failed()
 }
 
 // checkStepsInWindow refuses a step at or after the end of a window w (0:

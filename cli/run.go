@@ -72,24 +72,12 @@ live line a second on stderr), with the cluster's events and the steps.`,
 			if err != nil {
 				return err
 			}
-			model := f.model(cmd.Flags())
-			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: model,
-				opened: func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) },
-			}
-			if err := af.check(cmd.Flags(), &f); err != nil {
+			spec := runSpec{cmd: cmd, io: io, lf: &f, command: "run", target: target, opts: opts, model: f.model(cmd.Flags())}
+			if err := af.apply(cmd.Flags(), &f, &spec); err != nil {
 				return err
 			}
-			if af.set() {
-				if spec.newLoad, err = af.newLoad(cmd.Flags(), &f, target); err != nil {
-					return err
-				}
-				spec.agents, spec.agentRows = af.result, af.rows
-				spec.more = append(spec.more, agentsSink{&af})
-				spec.model = fmt.Sprintf("%s, from %d agents", model, len(af.at))
-				spec.opened = func(session.Info) {
-					fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), spec.model)
-				}
-			}
+			model := spec.model
+			spec.opened = func(session.Info) { fmt.Fprintf(io.err, "scalelab run %s: %s\n", f.shown(target.URL), model) }
 			if plan != nil {
 				steps, err := experiments.ParseSteps(kf.steps)
 				if err != nil {

@@ -49,8 +49,8 @@ type Config struct {
 	// the session adds its Tick and its snapshot fan-out.
 	Options []engine.Option
 	// NewLoad (optional) builds the load in place of the local engine
-	// (agents: agent.Pool); Target, Resolve and Options are then only
-	// what the sinks are told.
+	// (agents: agent.Pool) for the target (Target, or Resolve's); the
+	// Options, and the engine options Resolve gives, are then unused.
 	NewLoad NewLoad
 	// Window is the sending window the options set (0: until stopped),
 	// for the sinks' information.

@@ -35,9 +35,10 @@ type Load interface {
 var _ Load = (*engine.Engine)(nil)
 
 // NewLoad builds a session's load other than the local engine (Config's
-// NewLoad): the session calls onSnapshot with each tick of Interval,
-// as the engine's OnSnapshot, and the load gives each snapshot up.
-type NewLoad func(onSnapshot func(*engine.Snapshot)) (Load, error)
+// NewLoad) for target (Config's, or what Resolve gave once the cluster
+// started): the session calls onSnapshot with each tick of Interval, as
+// the engine's OnSnapshot, and the load gives each snapshot up.
+type NewLoad func(target engine.Target, onSnapshot func(*engine.Snapshot)) (Load, error)
 
 // Remote is implemented by a load that runs on other machines (agents):
 // the session then does not count its own process's CPU as the

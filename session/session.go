@@ -204,7 +204,7 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 	}
 	var eng Load
 	if s.cfg.NewLoad != nil {
-		eng, err = s.cfg.NewLoad(onSnapshot)
+		eng, err = s.cfg.NewLoad(target, onSnapshot)
 	} else {
 		opts := append(append(append([]engine.Option(nil), s.cfg.Options...), extra...),
 			engine.Tick(Interval), engine.OnSnapshot(onSnapshot))
