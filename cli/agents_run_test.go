@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scalelab/scalelab/internal/tmuxtest"
 )
 
 // agentsRun is what the tests read of an agents' run's JSON summary.
@@ -90,7 +92,7 @@ func servedBy(t *testing.T, p *process) uint64 {
 // each agent's part adds up to them, and an agent refuses a request
 // without the token (401).
 func TestRunWithAgents(t *testing.T) {
-	bin := buildBinary(t)
+	bin := tuiBinary(t)
 	target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
 	url := target.listeningURL(t)
 	addrs, _, tok := startAgents(t, bin, 3)
@@ -129,7 +131,7 @@ func TestRunWithAgents(t *testing.T) {
 // its share left unsent; with --on-agent-loss fail the run stops and
 // fails (exit 99 after the summary).
 func TestRunWithAgentsLosesOne(t *testing.T) {
-	bin := buildBinary(t)
+	bin := tuiBinary(t)
 	for _, c := range []struct {
 		policy string
 		exit   int
@@ -172,7 +174,7 @@ func TestRunWithAgentsLosesOne(t *testing.T) {
 // and the split by version of the merged load (the answers' version
 // header), and a step acts on the fleet as without agents.
 func TestDemoWithAgents(t *testing.T) {
-	bin := buildBinary(t)
+	bin := tuiBinary(t)
 	addrs, _, tok := startAgents(t, bin, 2)
 	out, errOut, code := runBin(t, bin, "demo", "--headless", "--json", "--no-record", "--rate", "400", "--duration", "3s",
 		"--replicas", "2", "--startup-delay", "50ms", "--drain", "300ms", "--step", "1s:upgrade=v2",
@@ -199,4 +201,27 @@ func TestDemoWithAgents(t *testing.T) {
 	if !strings.Contains(errOut, "from 2 agents") {
 		t.Errorf("the demo does not say the agents send the load:\n%s", errOut)
 	}
+}
+
+// TestRunWithAgentsInTerminal drives `scalelab run --agents-at` in tmux:
+// the agents panel lists both agents with their shares of the rate, ↑
+// raises the rate and each agent's share with it, and q quits with exit 0.
+func TestRunWithAgentsInTerminal(t *testing.T) {
+	bin := tuiBinary(t)
+	target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
+	url := target.listeningURL(t)
+	addrs, _, tok := startAgents(t, bin, 2)
+	x := tmuxtest.New(t, 160, 40, shellQuit(bin+" run "+url+"/ --rate 300 --no-record --agents-at "+strings.Join(addrs, ",")+" --token-file "+tok))
+	x.WaitFor(30*time.Second, "● RUNNING", "Agents", "2 agents")
+	x.WaitMatch(30*time.Second, regexp.MustCompile(`0 127\.0\.0\.1:\d+ ● running +1\d\d/s of 150`))
+	x.Keys("Up")
+	s := x.Until(20*time.Second, func(screen string) string {
+		if strings.Contains(screen, "of 150") {
+			return "each agent still at 150/s"
+		}
+		return ""
+	})
+	x.Keys("q")
+	s = x.WaitFor(20*time.Second, "EXIT=0")
+	t.Logf("%s", s)
 }
