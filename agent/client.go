@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/scalelab/scalelab/engine"
 )
 
 // Client talks to one agent: its control API at Addr (host:port, or a
@@ -106,6 +108,11 @@ func (c *Client) SetRate(ctx context.Context, r float64) error {
 // SetConnections sets the agent's closed-loop connections.
 func (c *Client) SetConnections(ctx context.Context, n int) error {
 	return c.do(ctx, http.MethodPost, PathConnections, Setting{Connections: n}, nil)
+}
+
+// SetEndpoints replaces the endpoints the agent's run balances over.
+func (c *Client) SetEndpoints(ctx context.Context, eps []engine.Endpoint) error {
+	return c.do(ctx, http.MethodPost, PathEndpoints, EndpointSet{Endpoints: eps}, nil)
 }
 
 // Pause, Resume and Stop act on the agent's load.

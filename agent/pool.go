@@ -45,6 +45,32 @@ type PoolOptions struct {
 	OnLoss string
 	// OnLost (optional) is told of each agent lost, as Stats has it then.
 	OnLost func(AgentStats)
+	// Endpoints (optional) is a changing set of endpoints the agents
+	// balance over (a Deployment's ready pods, engine.Balance): the
+	// agents get it at their arming and each change (looked at every
+	// tick) as it comes.
+	Endpoints *engine.Endpoints
+}
+
+// followEndpoints pushes each change of the endpoints to the agents left
+// until done closes, looking every interval.
+func (p *Pool) followEndpoints(done <-chan struct{}, sent []engine.Endpoint) {
+	t := time.NewTicker(p.spec.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		cur := p.opts.Endpoints.List()
+		if slices.Equal(cur, sent) {
+			continue
+		}
+		if err := p.each(p.live(), func(_ int, c *Client) error { return c.SetEndpoints(context.Background(), cur) }); err == nil {
+			sent = cur
+		}
+	}
 }
 
 // AgentStats is one agent's part of the run so far.
@@ -156,6 +182,9 @@ func (p *Pool) liveLocked() []int {
 // share is agent i's part of the run at its arming.
 func (p *Pool) share(i int, start time.Time) Spec {
 	s := p.spec
+	if p.opts.Endpoints != nil {
+		s.Endpoints = p.opts.Endpoints.List()
+	}
 	s.Index, s.Count, s.StartAt = i, len(p.clients), start
 	s.Rate = Share(p.spec.Rate, i, s.Count)
 	s.Concurrency = ShareInt(p.spec.Concurrency, i, s.Count)
@@ -246,6 +275,9 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 	frames := make(chan agentFrame, 64)
 	streams, stopStreams := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopStreams()
+	if p.opts.Endpoints != nil {
+		go p.followEndpoints(streams.Done(), nil) // the first look pushes the set again: it may have changed since the arming
+	}
 	cut := make([]context.CancelFunc, len(p.clients))
 	for i, c := range p.clients {
 		sctx, cancel := context.WithCancel(streams)

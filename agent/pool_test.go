@@ -158,3 +158,41 @@ func TestPoolReassignsALostAgent(t *testing.T) {
 	}
 	t.Logf("lost: %+v; merged %d, answered %d", st[1], res.Total.Requests, answered.Load())
 }
+
+// TestPoolFollowsEndpoints: agents balancing over a set of endpoints get
+// each change of it: once the set is the second endpoint alone, the
+// first gets no more requests.
+func TestPoolFollowsEndpoints(t *testing.T) {
+	first, toFirst := countingTarget(t)
+	second, toSecond := countingTarget(t)
+	addrs, _ := agents(t, 2, "tok")
+	hostOf := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+	eps := engine.NewEndpoints(engine.Endpoint{Addr: hostOf(first), Version: "v1"}, engine.Endpoint{Addr: hostOf(second), Version: "v2"})
+	spec := Spec{Target: engine.Target{URL: first.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 200,
+		Window: 3 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
+	p, err := NewPool(addrs, "tok", spec, PoolOptions{Lead: 300 * time.Millisecond, Endpoints: eps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var atSwitch int64
+	go func() {
+		time.Sleep(300*time.Millisecond + time.Second)
+		atSwitch = toFirst.Load()
+		eps.Set([]engine.Endpoint{{Addr: hostOf(second), Version: "v2"}})
+	}()
+	res, err := p.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, v2 := res.Total.ByVersion["v1"], res.Total.ByVersion["v2"]
+	if atSwitch == 0 || toSecond.Load() == 0 || v1 == nil || v2 == nil {
+		t.Fatalf("first %d (at the switch %d), second %d; by version %+v", toFirst.Load(), atSwitch, toSecond.Load(), res.Total.ByVersion)
+	}
+	// After the switch, within a tick or two and the requests in flight.
+	if after := toFirst.Load() - atSwitch; after > 200*0.75 {
+		t.Errorf("the first endpoint got %d requests after it left the set", after)
+	}
+	if int64(v1.Requests) != toFirst.Load() || int64(v2.Requests) != toSecond.Load() {
+		t.Errorf("by version v1 %d v2 %d, the endpoints answered %d and %d", v1.Requests, v2.Requests, toFirst.Load(), toSecond.Load())
+	}
+}

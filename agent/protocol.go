@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/scalelab/scalelab/engine"
 )
 
 // TokenHeader is the request header that carries the run's token.
@@ -26,6 +28,10 @@ const (
 	// the closed loop's connections: this agent's share.
 	PathRate        = "/v1/rate"
 	PathConnections = "/v1/connections"
+	// PathEndpoints (POST, an EndpointSet) replaces the endpoints a
+	// balancing run sends to (a Deployment's ready pods as they change);
+	// 409 for a run armed without endpoints.
+	PathEndpoints = "/v1/endpoints"
 	// PathPause, PathResume and PathStop (POST, no body) pause, resume
 	// and stop the load.
 	PathPause  = "/v1/pause"
@@ -37,6 +43,11 @@ const (
 type Setting struct {
 	Rate        float64 `json:"rate,omitempty"`
 	Connections int     `json:"connections,omitempty"`
+}
+
+// EndpointSet is the body of an endpoints change.
+type EndpointSet struct {
+	Endpoints []engine.Endpoint `json:"endpoints"`
 }
 
 // State is an agent's state.

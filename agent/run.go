@@ -36,14 +36,29 @@ type run struct {
 	// replaced (nil: not paused).
 	ctl    sync.Mutex
 	paused *engine.Paused
+	// eps is what the engine balances over (nil: the URL's host).
+	eps *engine.Endpoints
+}
+
+// setEndpoints replaces the endpoints a balancing run sends to.
+func (r *run) setEndpoints(eps []engine.Endpoint) error {
+	if r.eps == nil {
+		return errConflict{errors.New("the run was armed without endpoints: it sends to its URL's host")}
+	}
+	r.eps.Set(eps)
+	return nil
 }
 
 // arm starts spec's run: its engine is built now (its errors are the
 // request's) and runs from spec.StartAt. It answers the HTTP code and
 // error of a refusal.
 func (s *Server) arm(spec Spec) (int, error) {
-	r := &run{s: s, spec: spec, state: Armed, notify: make(chan struct{})}
-	eng, err := engine.New(spec.Target, append(spec.Options(), engine.OnSnapshot(r.onSnapshot))...)
+	r := &run{s: s, spec: spec, state: Armed, notify: make(chan struct{}), eps: spec.Balance()}
+	opts := append(spec.Options(), engine.OnSnapshot(r.onSnapshot))
+	if r.eps != nil {
+		opts = append(opts, engine.Balance(r.eps))
+	}
+	eng, err := engine.New(spec.Target, opts...)
 	if err != nil {
 		return http.StatusBadRequest, fmt.Errorf("spec: %w", err)
 	}

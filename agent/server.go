@@ -99,6 +99,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("POST "+PathPause, s.handlePause)
 	s.mux.HandleFunc("POST "+PathResume, s.handleResume)
 	s.mux.HandleFunc("POST "+PathStop, s.handleStop)
+	s.mux.HandleFunc("POST "+PathEndpoints, s.handleEndpoints)
 	return s, nil
 }
 
@@ -228,10 +229,26 @@ func (s *Server) control(w http.ResponseWriter, f func(*run) error) {
 		return
 	}
 	if err := f(r); err != nil {
-		http.Error(w, "agent: "+oneLine(err), http.StatusBadRequest)
+		code := http.StatusBadRequest
+		if errors.As(err, new(errConflict)) {
+			code = http.StatusConflict
+		}
+		http.Error(w, "agent: "+oneLine(err), code)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.Status())
+}
+
+// errConflict is a control request the run's state refuses (409).
+type errConflict struct{ error }
+
+func (s *Server) handleEndpoints(w http.ResponseWriter, req *http.Request) {
+	var set EndpointSet
+	if err := decodeStrict(w, req, &set); err != nil {
+		http.Error(w, "agent: endpoints: "+oneLine(err), http.StatusBadRequest)
+		return
+	}
+	s.control(w, func(r *run) error { return r.setEndpoints(set.Endpoints) })
 }
 
 // decodeStrict decodes the request's JSON body into v: one value, no

@@ -75,8 +75,8 @@ func (s Spec) Check() error {
 	return errors.Join(errs...)
 }
 
-// Options are the engine options of s (its tick and snapshot callback
-// are the caller's). A share of 0 (Rate 0, Concurrency 0 with neither
+// Options are the engine options of s but its balance (Balance); its
+// tick and snapshot callback are the caller's. A share of 0 (Rate 0, Concurrency 0 with neither
 // set by the others) runs an idle open loop: the agent streams empty
 // ticks, ready for a share later.
 func (s Spec) Options() []engine.Option {
@@ -98,10 +98,17 @@ func (s Spec) Options() []engine.Option {
 	default:
 		opts = append(opts, engine.Rate(s.Rate), engine.Duration(s.Window))
 	}
-	if len(s.Endpoints) > 0 {
-		opts = append(opts, engine.Balance(engine.NewEndpoints(s.Endpoints...)))
-	}
 	return opts
+}
+
+// Balance is the endpoints the engine balances over (engine.Balance), a
+// set later changes replace (PathEndpoints); nil when the spec has none:
+// the engine then sends to the URL's host.
+func (s Spec) Balance() *engine.Endpoints {
+	if len(s.Endpoints) == 0 {
+		return nil
+	}
+	return engine.NewEndpoints(s.Endpoints...)
 }
 
 // Share is agent index's share of a rate total split over count agents,

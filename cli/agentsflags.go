@@ -27,6 +27,9 @@ type agentsFlags struct {
 	pool    *agent.Pool
 	mu      sync.Mutex
 	control session.Control
+	// endpoints (optional) is what the agents balance over, as it
+	// changes (a Deployment's ready pods).
+	endpoints *engine.Endpoints
 }
 
 // agentsSink gives the agents' events a way into the session: it keeps
@@ -134,7 +137,7 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags) (session.NewLoad
 	return func(target engine.Target, onSnapshot func(*engine.Snapshot)) (session.Load, error) {
 		spec := spec
 		spec.Target = target
-		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost})
+		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost, Endpoints: f.endpoints})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
