@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -90,6 +91,12 @@ type AgentStats struct {
 	Rate        float64 `json:"rate,omitempty"`
 	Connections int     `json:"connections,omitempty"`
 	Achieved    float64 `json:"achieved_rps"`
+	// Probe is its generator probes' latest second (its CPU against
+	// what it may use, its run delay, whether it set the pace);
+	// SaturatedS and SampledS the seconds judged saturated and sampled.
+	Probe      *Probe `json:"probe,omitempty"`
+	SaturatedS int    `json:"saturated_s"`
+	SampledS   int    `json:"sampled_s"`
 	// LostAt is how far into the run it was lost, Err why (lost only);
 	// Missing the open-loop requests of its share the merged figures
 	// lack, estimated from its share's rate: from the end of its last
@@ -285,8 +292,14 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 		go func() {
 			defer cancel()
 			err := c.Frames(sctx, func(kind byte, payload []byte) error {
-				if kind == MsgFrame {
+				switch kind {
+				case MsgFrame:
 					frames <- agentFrame{agent: i, frame: append([]byte(nil), payload...)}
+				case MsgProbe:
+					var pr Probe
+					if json.Unmarshal(payload, &pr) == nil {
+						p.probed(i, pr)
+					}
 				}
 				return nil
 			})
@@ -401,6 +414,18 @@ func (p *Pool) counted(a int, s *engine.Snapshot, start time.Time) {
 	p.lastEnd[a] = max(p.lastEnd[a], s.End.Sub(start))
 }
 
+// probed keeps an agent's second of probes.
+func (p *Pool) probed(a int, pr Probe) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := &p.stats[a]
+	st.Probe = &pr
+	st.SampledS++
+	if pr.Saturated {
+		st.SaturatedS++
+	}
+}
+
 // ended marks an agent whose run ended.
 func (p *Pool) ended(a int) {
 	p.mu.Lock()
@@ -464,7 +489,15 @@ func (p *Pool) resplit() {
 func (p *Pool) Stats() []AgentStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]AgentStats(nil), p.stats...)
+	out := append([]AgentStats(nil), p.stats...)
+	for i := range out {
+		if pr := out[i].Probe; pr != nil {
+			c := *pr
+			c.Reasons = slices.Clone(pr.Reasons)
+			out[i].Probe = &c
+		}
+	}
+	return out
 }
 
 // Lost is the agents the run lost so far.

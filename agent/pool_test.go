@@ -98,6 +98,9 @@ func TestPoolMergesExactly(t *testing.T) {
 		if s.State != "ended" || s.Requests == 0 {
 			t.Errorf("agent %+v: want it ended, with requests", s)
 		}
+		if s.SampledS < 1 || s.Probe == nil || s.Probe.CPULimit <= 0 {
+			t.Errorf("agent %d's probes: %d s sampled, last %+v: want its own process's each second", s.Index, s.SampledS, s.Probe)
+		}
 	}
 	if sum != tot.Requests || parts != tot.Requests {
 		t.Errorf("ticks add up to %d, agents' parts to %d, total %d", sum, parts, tot.Requests)

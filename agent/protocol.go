@@ -86,7 +86,21 @@ const (
 	// MsgEnd is the run's end, the stream's last message: its payload
 	// is an End in JSON.
 	MsgEnd byte = 'E'
+	// MsgProbe is a second of the agent's own generator probes: a Probe
+	// in JSON.
+	MsgProbe byte = 'P'
 )
+
+// Probe is one second of an agent's generator probes (its own process:
+// CPU against what it may use, run delay) and their judgement, as the
+// local generator panel has them.
+type Probe struct {
+	CPU       float64  `json:"cpu_cores"`
+	CPULimit  float64  `json:"cpu_limit"`
+	RunDelay  float64  `json:"run_delay_ms_per_s"`
+	Saturated bool     `json:"saturated"`
+	Reasons   []string `json:"reasons"`
+}
 
 // End is the payload of MsgEnd: how the run ended and how many frames
 // it streamed, so that a controller knows it missed none.

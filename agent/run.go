@@ -2,8 +2,11 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scalelab/scalelab/probes"
+	"github.com/scalelab/scalelab/session"
 	"net/http"
 	"sync"
 	"time"
@@ -25,6 +28,7 @@ type run struct {
 	// guarded by s.mu
 	state    State
 	frames   [][]byte      // every tick's encoded snapshot, in order
+	probes   [][]byte      // every second's Probe, in JSON, in order
 	bytes    int           // their size
 	full     bool          // the frames passed MaxFrameBytes: the load stops
 	notify   chan struct{} // closed (and replaced) on each frame and at the end
@@ -38,6 +42,11 @@ type run struct {
 	paused *engine.Paused
 	// eps is what the engine balances over (nil: the URL's host).
 	eps *engine.Endpoints
+	// gen is the agent's own generator probes, judged a second at a time
+	// from the ticks (the engine's collecting goroutine's); judged the
+	// seconds it sent.
+	gen    *session.GeneratorSink
+	judged int
 }
 
 // setEndpoints replaces the endpoints a balancing run sends to.
@@ -106,6 +115,9 @@ func (r *run) execute() {
 		return
 	}
 	s.log.printf("agent: run %q (agent %d of %d) started: %s", spec.RunID, spec.Index, spec.Count, spec.Target.URL)
+	r.gen = session.NewGenerator(probes.Thresholds{}, probes.Options{})
+	_ = r.gen.Open(session.Info{Start: time.Now()})
+	defer r.gen.Close(nil)
 	engineDone := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
@@ -150,6 +162,7 @@ func (r *run) end(err error, note string) {
 // start, and wakes the streams (the engine's collecting goroutine).
 func (r *run) onSnapshot(snap *engine.Snapshot) {
 	b := recordings.AppendSnapshot(nil, snap, r.spec.StartAt)
+	probe := r.probe(snap)
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -163,6 +176,10 @@ func (r *run) onSnapshot(snap *engine.Snapshot) {
 	}
 	r.frames = append(r.frames, b)
 	r.bytes += len(b)
+	if probe != nil {
+		r.probes = append(r.probes, probe)
+		r.bytes += len(probe)
+	}
 	close(r.notify)
 	r.notify = make(chan struct{})
 }
@@ -266,4 +283,22 @@ func (r *run) resume() error {
 	}
 	r.paused = nil
 	return nil
+}
+
+// probe hands the tick to the agent's generator probes and returns the
+// second they judged with it, in JSON, nil when the tick ended none.
+func (r *run) probe(snap *engine.Snapshot) []byte {
+	if r.gen == nil {
+		return nil
+	}
+	r.gen.Tick(session.Tick{Snapshot: snap})
+	secs := r.gen.Seconds(r.judged)
+	if len(secs) == 0 {
+		return nil
+	}
+	r.judged += len(secs)
+	smp, sat := r.gen.Last()
+	b, _ := json.Marshal(Probe{CPU: smp.CPU.Cores, CPULimit: smp.CPU.Limit, RunDelay: smp.RunQueue.DelayPerSecond,
+		Saturated: sat.Saturated, Reasons: sat.Reasons})
+	return b
 }

@@ -38,10 +38,10 @@ func (s *Server) handleFrames(w http.ResponseWriter, req *http.Request) {
 	}
 	quiet := time.NewTimer(HeartbeatEvery)
 	defer quiet.Stop()
-	sent := 0
+	sent, probed := 0, 0
 	for {
 		s.mu.Lock()
-		frames, ended, notify := r.frames, r.ended, r.notify
+		frames, probes, ended, notify := r.frames, r.probes, r.ended, r.notify
 		end := End{Frames: len(r.frames), Error: r.err, Orphaned: r.orphaned}
 		s.mu.Unlock()
 		for ; sent < len(frames); sent++ {
@@ -49,6 +49,11 @@ func (s *Server) handleFrames(w http.ResponseWriter, req *http.Request) {
 				return
 			}
 			quiet.Reset(HeartbeatEvery)
+		}
+		for ; probed < len(probes); probed++ {
+			if !send(MsgProbe, probes[probed]) {
+				return
+			}
 		}
 		if ended {
 			payload, _ := json.Marshal(end)

@@ -27,6 +27,8 @@ type agentsRun struct {
 			State    string  `json:"state"`
 			Requests uint64  `json:"requests"`
 			LostAtS  float64 `json:"lost_at_s"`
+			CPULimit float64 `json:"cpu_limit"`
+			SampledS int     `json:"sampled_s"`
 		} `json:"agents"`
 	} `json:"agents"`
 }
@@ -117,6 +119,9 @@ func TestRunWithAgents(t *testing.T) {
 	var parts uint64
 	for _, a := range r.Agents.Agents {
 		parts += a.Requests
+		if a.SampledS < 2 || a.CPULimit <= 0 {
+			t.Errorf("agent %+v: want its own probes, each second", a)
+		}
 	}
 	if r.Requests < 6000 || r.Requests != served || parts != r.Requests || r.Agents.Count != 3 || r.Agents.Lost != 0 {
 		t.Fatalf("merged %d requests, the agents' parts %d, the target answered %d; agents %+v\n%s", r.Requests, parts, served, r.Agents, errOut)

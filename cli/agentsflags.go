@@ -157,8 +157,17 @@ func (f *agentsFlags) result() *report.AgentsResult {
 			r.Lost++
 			r.Missing += s.Missing
 		}
-		r.Agents = append(r.Agents, report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
-			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing})
+		a := report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
+			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing,
+			SaturatedS: s.SaturatedS, SampledS: s.SampledS}
+		if pr := s.Probe; pr != nil {
+			a.CPU, a.CPULimit, a.Reasons = pr.CPU, pr.CPULimit, pr.Reasons
+		}
+		a.GeneratorBound = s.SaturatedS > 0 && float64(s.SaturatedS) >= session.GeneratorBoundShare*float64(s.SampledS)
+		if a.GeneratorBound {
+			r.GeneratorBound++
+		}
+		r.Agents = append(r.Agents, a)
 	}
 	return r
 }
@@ -171,8 +180,12 @@ func (f *agentsFlags) rows() []agents.Row {
 	}
 	var out []agents.Row
 	for _, s := range f.pool.Stats() {
-		out = append(out, agents.Row{Index: s.Index, Addr: s.Addr, State: s.State, Achieved: s.Achieved, Rate: s.Rate,
-			Connections: s.Connections, Late: s.Late, Dropped: s.Dropped})
+		row := agents.Row{Index: s.Index, Addr: s.Addr, State: s.State, Achieved: s.Achieved, Rate: s.Rate,
+			Connections: s.Connections, Late: s.Late, Dropped: s.Dropped}
+		if pr := s.Probe; pr != nil {
+			row.CPU, row.CPULimit, row.CPUKnown, row.Saturated = pr.CPU, pr.CPULimit, true, pr.Saturated
+		}
+		out = append(out, row)
 	}
 	return out
 }

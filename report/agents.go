@@ -22,8 +22,12 @@ type AgentsResult struct {
 	// merged figures lack (sent but never reported, or never sent),
 	// estimated from each one's share's rate: from its last tick the
 	// controller got to its share's reassignment (or the stop).
-	Missing float64       `json:"missing_requests"`
-	Agents  []AgentResult `json:"agents"`
+	Missing float64 `json:"missing_requests"`
+	// GeneratorBound counts the agents that set the pace for a tenth of
+	// their sampled seconds or more (their own probes): their share of
+	// the figures measured the agent, not the target.
+	GeneratorBound int           `json:"generator_bound"`
+	Agents         []AgentResult `json:"agents"`
 }
 
 // AgentResult is one agent's part.
@@ -38,6 +42,15 @@ type AgentResult struct {
 	LostAtS  float64 `json:"lost_at_s,omitempty"`
 	Error    string  `json:"error,omitempty"`
 	Missing  float64 `json:"missing_requests,omitempty"`
+	// CPU and CPULimit are its last probed second's (cores); SaturatedS
+	// and SampledS its probes' seconds; GeneratorBound and Reasons their
+	// judgement (a tenth of the seconds saturated), the last reasons.
+	CPU            float64  `json:"cpu_cores"`
+	CPULimit       float64  `json:"cpu_limit"`
+	SaturatedS     int      `json:"saturated_s"`
+	SampledS       int      `json:"sampled_s"`
+	GeneratorBound bool     `json:"generator_bound"`
+	Reasons        []string `json:"reasons,omitempty"`
 }
 
 // writeAgents prints the agents' lines of the text summary.
@@ -49,6 +62,9 @@ func writeAgents(w io.Writer, a *AgentsResult) {
 	if a.Lost > 0 {
 		head += fmt.Sprintf(", %d lost (%s), %.0f requests missing", a.Lost, a.OnLoss, a.Missing)
 	}
+	if a.GeneratorBound > 0 {
+		head += fmt.Sprintf(", %d generator-bound", a.GeneratorBound)
+	}
 	if a.MissingTicks > 0 {
 		head += fmt.Sprintf(", %d agent-ticks late or cut off", a.MissingTicks)
 	}
@@ -56,6 +72,12 @@ func writeAgents(w io.Writer, a *AgentsResult) {
 	for _, g := range a.Agents {
 		parts := []string{g.State, fmt.Sprintf("%d requests", g.Requests), fmt.Sprintf("%d failed", g.Failed),
 			fmt.Sprintf("dropped %d late %d", g.Dropped, g.Late)}
+		if g.SampledS > 0 {
+			parts = append(parts, fmt.Sprintf("cpu %.2f of %g", g.CPU, g.CPULimit))
+		}
+		if g.GeneratorBound {
+			parts = append(parts, fmt.Sprintf("generator-bound %d of %d s: %s", g.SaturatedS, g.SampledS, strings.Join(g.Reasons, ", ")))
+		}
 		if g.State == "lost" {
 			parts = append(parts, fmt.Sprintf("lost at %.1fs: %s", g.LostAtS, g.Error))
 		}

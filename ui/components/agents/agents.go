@@ -12,8 +12,8 @@ import (
 )
 
 // Width is the cells an agent's line needs with a loopback address
-// ("2 127.0.0.1:7003 ● running    3333/s of 3333 late 12").
-const Width = 54
+// ("2 127.0.0.1:7003 ● running    3333/s of 3333 late 12 cpu 0.42/2").
+const Width = 66
 
 // Row is one agent as the panel shows it.
 type Row struct {
@@ -28,6 +28,12 @@ type Row struct {
 	Connections int
 	Late        uint64
 	Dropped     uint64
+	// CPU is the cores its process used in its last probed second, of
+	// CPULimit (CPUKnown false before one); Saturated that second's
+	// judgement: the agent set the pace.
+	CPU, CPULimit float64
+	CPUKnown      bool
+	Saturated     bool
 }
 
 // View renders the panel's body in at most rows lines of width cells:
@@ -87,6 +93,12 @@ func line(st *common.Styles, a Row) string {
 	figures := fmt.Sprintf("%6s/s %s late %d", num(a.Achieved), share, a.Late)
 	if a.Dropped > 0 {
 		figures += fmt.Sprintf(" drop %d", a.Dropped)
+	}
+	if a.CPUKnown {
+		figures += fmt.Sprintf(" cpu %.2f/%g", a.CPU, a.CPULimit)
+	}
+	if a.Saturated {
+		figures += " " + st.Warn.Render("bound")
 	}
 	if a.State == "lost" {
 		figures = st.Warn.Render("lost")
