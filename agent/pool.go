@@ -46,6 +46,9 @@ type PoolOptions struct {
 	OnLoss string
 	// OnLost (optional) is told of each agent lost, as Stats has it then.
 	OnLost func(AgentStats)
+	// OnProbe (optional) is told of each agent's second of probes, from
+	// the agent's stream's goroutine.
+	OnProbe func(agent int, pr Probe)
 	// Endpoints (optional) is a changing set of endpoints the agents
 	// balance over (a Deployment's ready pods, engine.Balance): the
 	// agents get it at their arming and each change (looked at every
@@ -417,13 +420,26 @@ func (p *Pool) counted(a int, s *engine.Snapshot, start time.Time) {
 // probed keeps an agent's second of probes.
 func (p *Pool) probed(a int, pr Probe) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	st := &p.stats[a]
-	st.Probe = &pr
+	kept := pr
+	kept.Reasons = slices.Clone(pr.Reasons)
+	st.Probe = &kept
 	st.SampledS++
 	if pr.Saturated {
 		st.SaturatedS++
 	}
+	p.mu.Unlock()
+	if p.opts.OnProbe != nil {
+		p.opts.OnProbe(a, pr)
+	}
+}
+
+// Start is when the run's load started (zero before its arming): the
+// origin of its frames' and probes' times.
+func (p *Pool) Start() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.start
 }
 
 // ended marks an agent whose run ended.

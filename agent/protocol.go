@@ -95,11 +95,17 @@ const (
 // CPU against what it may use, run delay) and their judgement, as the
 // local generator panel has them.
 type Probe struct {
-	CPU       float64  `json:"cpu_cores"`
-	CPULimit  float64  `json:"cpu_limit"`
-	RunDelay  float64  `json:"run_delay_ms_per_s"`
-	Saturated bool     `json:"saturated"`
-	Reasons   []string `json:"reasons"`
+	// End is the judged second's end from the run's start (StartAt), Span
+	// its length.
+	End       time.Duration `json:"end_ns"`
+	Span      time.Duration `json:"span_ns"`
+	CPU       float64       `json:"cpu_cores"`
+	CPULimit  float64       `json:"cpu_limit"`
+	RunDelay  float64       `json:"run_delay_ms_per_s"`
+	Saturated bool          `json:"saturated"`
+	Reasons   []string      `json:"reasons"`
+	// Kinds are the reasons' kinds (probes.KindCPU...), in their order.
+	Kinds []string `json:"kinds,omitempty"`
 }
 
 // End is the payload of MsgEnd: how the run ended and how many frames

@@ -298,7 +298,8 @@ func (r *run) probe(snap *engine.Snapshot) []byte {
 	}
 	r.judged += len(secs)
 	smp, sat := r.gen.Last()
-	b, _ := json.Marshal(Probe{CPU: smp.CPU.Cores, CPULimit: smp.CPU.Limit, RunDelay: smp.RunQueue.DelayPerSecond,
-		Saturated: sat.Saturated, Reasons: sat.Reasons})
+	sec := secs[len(secs)-1]
+	b, _ := json.Marshal(Probe{End: snap.End.Sub(r.spec.StartAt), Span: sec.Span, CPU: smp.CPU.Cores, CPULimit: smp.CPU.Limit,
+		RunDelay: smp.RunQueue.DelayPerSecond, Saturated: sat.Saturated, Reasons: sat.Reasons, Kinds: sec.Kinds})
 	return b
 }

@@ -230,3 +230,36 @@ func TestRunWithAgentsInTerminal(t *testing.T) {
 	s = x.WaitFor(20*time.Second, "EXIT=0")
 	t.Logf("%s", s)
 }
+
+// TestRunWithAgentsJudgesTheirProbes: a threshold on the generator is
+// judged on the agents' own probes (each second of each agent a reading
+// the session's generator sink follows), and the summary's generator
+// section is theirs.
+func TestRunWithAgentsJudgesTheirProbes(t *testing.T) {
+	bin := tuiBinary(t)
+	target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
+	url := target.listeningURL(t)
+	addrs, _, tok := startAgents(t, bin, 2)
+	out, errOut, code := runBin(t, bin, "run", url+"/", "--headless", "--json", "--no-record", "--rate", "200", "--duration", "3s",
+		"--agents-at", strings.Join(addrs, ","), "--token-file", tok, "--threshold", "generator.saturated == false")
+	var r struct {
+		Verdict    string `json:"verdict"`
+		Thresholds []struct {
+			NoData bool `json:"no_data"`
+		} `json:"thresholds"`
+		Generator *struct {
+			Saturated bool    `json:"saturated"`
+			SampledS  float64 `json:"sampled_s"`
+		} `json:"generator"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("summary: %v (exit %d)\n%s\n%s", err, code, out, errOut)
+	}
+	if len(r.Thresholds) != 1 || r.Thresholds[0].NoData || r.Generator == nil || r.Generator.SampledS < 4 {
+		t.Fatalf("exit %d, verdict %s, thresholds %+v, generator %+v: want the agents' seconds judged\n%s", code, r.Verdict, r.Thresholds, r.Generator, out)
+	}
+	if (code == 0) != (r.Verdict == "pass") || r.Generator.Saturated != (r.Verdict != "pass") {
+		t.Errorf("exit %d, verdict %s, generator saturated %v: want them to agree", code, r.Verdict, r.Generator.Saturated)
+	}
+	t.Logf("verdict %s, generator %+v", r.Verdict, *r.Generator)
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalelab/scalelab/agent"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/scalelab/scalelab/ui/components/agents"
@@ -45,6 +46,40 @@ func (a agentsSink) Open(i session.Info) error {
 func (agentsSink) Tick(session.Tick)           {}
 func (agentsSink) Event(session.Event)         {}
 func (agentsSink) Close(*session.Result) error { return nil }
+
+// probe hands an agent's second of probes to the session as the
+// generator probes' reading (session.GeneratorSampled), its reasons
+// naming the agent: the session's generator sink (following them, as a
+// replay's does) judges the agents' seconds, the thresholds on the
+// generator and the canary's generator bound with it, and the recording
+// keeps them.
+func (f *agentsFlags) probe(a int, pr agent.Probe) {
+	f.mu.Lock()
+	c, p := f.control, f.pool
+	f.mu.Unlock()
+	if p == nil {
+		return
+	}
+	at := p.Start().Add(pr.End)
+	// The sample carries the time only: its figures are the agent's own
+	// (in the agents panel), no saturation panel's.
+	r := session.GeneratorReading{End: pr.End, Span: pr.Span, Saturated: pr.Saturated, Reasons: []string{},
+		Sample: probes.GeneratorSample{At: at}}
+	for i, why := range pr.Reasons {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("agent %d: %s", a, why))
+		kind := why
+		if i < len(pr.Kinds) {
+			kind = pr.Kinds[i]
+		}
+		r.Findings = append(r.Findings, probes.Finding{Kind: fmt.Sprintf("agent %d %s", a, kind)})
+	}
+	msg := fmt.Sprintf("agent %d: cpu %.2f of %g cores, run delay %.0f ms/s: keeps up", a, pr.CPU, pr.CPULimit, pr.RunDelay)
+	if pr.Saturated {
+		msg = fmt.Sprintf("agent %d sets the pace: %s", a, strings.Join(pr.Reasons, ", "))
+	}
+	c.Emit(session.Event{Time: at, Source: session.FromGenerator, Kind: session.GeneratorSampled,
+		Message: msg, Generator: &r})
+}
 
 // lost says an agent was lost, as an event of the session.
 func (f *agentsFlags) lost(st agent.AgentStats) {
@@ -137,7 +172,7 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags) (session.NewLoad
 	return func(target engine.Target, onSnapshot func(*engine.Snapshot)) (session.Load, error) {
 		spec := spec
 		spec.Target = target
-		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost, Endpoints: f.endpoints})
+		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost, OnProbe: f.probe, Endpoints: f.endpoints})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}

@@ -111,12 +111,14 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	sinks = append([]session.Sink{rec, model}, r.more...)
 	// The generator probes judge this process: not the load's when
 	// agents send it (their probes are theirs).
-	var gen *session.GeneratorSink
-	var genLast func() (probes.GeneratorSample, probes.Saturation)
-	if r.newLoad == nil {
-		gen = session.NewGenerator(probes.Thresholds{}, probes.Options{})
-		sinks, genLast = append(sinks, gen), gen.Last
+	gen := session.NewGenerator(probes.Thresholds{}, probes.Options{})
+	genLast := gen.Last
+	if r.newLoad != nil {
+		// The agents' probes: their seconds come as readings the sink
+		// follows (agentsFlags.probe).
+		gen, genLast = session.NewGeneratorReplay(), nil
 	}
+	sinks = append(sinks, gen)
 	if sc, err := r.lf.scrape.sink(); err != nil {
 		return nil, nil, nil, closeOuts, err
 	} else if sc != nil {

@@ -361,7 +361,7 @@ func errorSeries(cols []analysis.Column) []chart.Series {
 // panel, false without probes (a UI without them, a replay of a
 // recording that keeps no readings).
 func (m Model) probeSample() (probes.GeneratorSample, bool) {
-	if m.cfg.Generator == nil {
+	if m.cfg.Generator == nil || m.cfg.Agents != nil { // the agents' probes are in their panel
 		return probes.GeneratorSample{}, false
 	}
 	smp, _ := m.cfg.Generator()
