@@ -94,12 +94,12 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("GET "+PathStatus, s.handleStatus)
 	s.mux.HandleFunc("POST "+PathRun, s.handleRun)
 	s.mux.HandleFunc("GET "+PathFrames, s.handleFrames)
-	s.mux.HandleFunc("POST "+PathRate, s.handleRate)
-	s.mux.HandleFunc("POST "+PathConnections, s.handleConnections)
+	s.mux.HandleFunc("POST "+PathRate, setting(s, "setting", func(r *run, v Setting) error { return r.setRate(v.Rate) }))
+	s.mux.HandleFunc("POST "+PathConnections, setting(s, "setting", func(r *run, v Setting) error { return r.setConcurrency(v.Connections) }))
 	s.mux.HandleFunc("POST "+PathPause, s.handlePause)
 	s.mux.HandleFunc("POST "+PathResume, s.handleResume)
 	s.mux.HandleFunc("POST "+PathStop, s.handleStop)
-	s.mux.HandleFunc("POST "+PathEndpoints, s.handleEndpoints)
+	s.mux.HandleFunc("POST "+PathEndpoints, setting(s, "endpoints", func(r *run, v EndpointSet) error { return r.setEndpoints(v.Endpoints) }))
 	return s, nil
 }
 
@@ -178,22 +178,17 @@ func (s *Server) handleRun(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, s.Status())
 }
 
-func (s *Server) handleRate(w http.ResponseWriter, req *http.Request) {
-	var set Setting
-	if err := decodeStrict(w, req, &set); err != nil {
-		http.Error(w, "agent: setting: "+oneLine(err), http.StatusBadRequest)
-		return
+// setting is a control request of a body of type T: decoded strictly
+// (400 naming what is wrong), then applied to the run as control does.
+func setting[T any](s *Server, what string, apply func(*run, T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		var v T
+		if err := decodeStrict(w, req, &v); err != nil {
+			http.Error(w, "agent: "+what+": "+oneLine(err), http.StatusBadRequest)
+			return
+		}
+		s.control(w, func(r *run) error { return apply(r, v) })
 	}
-	s.control(w, func(r *run) error { return r.setRate(set.Rate) })
-}
-
-func (s *Server) handleConnections(w http.ResponseWriter, req *http.Request) {
-	var set Setting
-	if err := decodeStrict(w, req, &set); err != nil {
-		http.Error(w, "agent: setting: "+oneLine(err), http.StatusBadRequest)
-		return
-	}
-	s.control(w, func(r *run) error { return r.setConcurrency(set.Connections) })
 }
 
 func (s *Server) handlePause(w http.ResponseWriter, _ *http.Request) {
@@ -241,15 +236,6 @@ func (s *Server) control(w http.ResponseWriter, f func(*run) error) {
 
 // errConflict is a control request the run's state refuses (409).
 type errConflict struct{ error }
-
-func (s *Server) handleEndpoints(w http.ResponseWriter, req *http.Request) {
-	var set EndpointSet
-	if err := decodeStrict(w, req, &set); err != nil {
-		http.Error(w, "agent: endpoints: "+oneLine(err), http.StatusBadRequest)
-		return
-	}
-	s.control(w, func(r *run) error { return r.setEndpoints(set.Endpoints) })
-}
 
 // decodeStrict decodes the request's JSON body into v: one value, no
 // unknown field, at most maxSpecBytes.

@@ -146,6 +146,7 @@ type stream struct {
 	raw        [][]byte
 	snaps      []*engine.Snapshot
 	heartbeats int
+	probes     []Probe // the agent's own probes, a second each
 	end        End
 }
 
@@ -200,6 +201,12 @@ func read(t *testing.T, resp *http.Response, origin time.Time) *stream {
 			s.snaps = append(s.snaps, snap)
 		case MsgHeartbeat:
 			s.heartbeats++
+		case MsgProbe:
+			var pr Probe
+			if err := json.Unmarshal(payload, &pr); err != nil || pr.Span <= 0 || pr.CPULimit <= 0 {
+				t.Fatalf("probe %q: %v", payload, err)
+			}
+			s.probes = append(s.probes, pr)
 		case MsgEnd:
 			if err := json.Unmarshal(payload, &s.end); err != nil {
 				t.Fatalf("end %q: %v", payload, err)
