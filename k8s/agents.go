@@ -73,6 +73,10 @@ type AgentsOptions struct {
 	DryRun bool
 	// Labels are added to the objects' and the pods' labels.
 	Labels map[string]string
+	// ActiveDeadline (optional) is the Job's activeDeadlineSeconds: the
+	// pods are stopped after it even if nobody deletes the Job (the
+	// controller killed), and the TTL then deletes it.
+	ActiveDeadline time.Duration
 }
 
 // Agents are the agents' Job, once its pods are ready: their addresses
@@ -315,6 +319,7 @@ func agentObjects(run string, o AgentsOptions) (*corev1.Secret, *batchv1.Job) {
 			Parallelism:             &count,
 			BackoffLimit:            ptrTo(int32(0)),
 			TTLSecondsAfterFinished: ptrTo(int32(AgentsTTL)),
+			ActiveDeadlineSeconds:   deadline(o.ActiveDeadline),
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
@@ -347,6 +352,14 @@ func agentObjects(run string, o AgentsOptions) (*corev1.Secret, *batchv1.Job) {
 		},
 	}
 	return secret, job
+}
+
+// deadline is d in whole seconds (rounded up), nil when d is 0.
+func deadline(d time.Duration) *int64 {
+	if d <= 0 {
+		return nil
+	}
+	return ptrTo(int64((d + time.Second - 1) / time.Second))
 }
 
 // ptrTo returns a pointer to v.

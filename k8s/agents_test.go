@@ -60,7 +60,7 @@ func TestStartAgentsCreatesAnIndexedJobAndItsSecret(t *testing.T) {
 	c := fake.NewClientset()
 	runJobs(c, func(int) bool { return true })
 	a, err := StartAgents(ctx, c, testAPIServer, AgentsOptions{Namespace: testNS, Count: 3, Token: "tok",
-		RequestsCPU: "500m", LimitsMemory: "256Mi", Labels: map[string]string{"team": "perf"}})
+		RequestsCPU: "500m", LimitsMemory: "256Mi", Labels: map[string]string{"team": "perf"}, ActiveDeadline: 90500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +71,9 @@ func TestStartAgentsCreatesAnIndexedJobAndItsSecret(t *testing.T) {
 	s := job.Spec
 	if *s.CompletionMode != batchv1.IndexedCompletion || *s.Completions != 3 || *s.Parallelism != 3 || *s.BackoffLimit != 0 || *s.TTLSecondsAfterFinished != AgentsTTL {
 		t.Errorf("job spec: mode %s completions %d parallelism %d backoffLimit %d ttl %d", *s.CompletionMode, *s.Completions, *s.Parallelism, *s.BackoffLimit, *s.TTLSecondsAfterFinished)
+	}
+	if s.ActiveDeadlineSeconds == nil || *s.ActiveDeadlineSeconds != 91 {
+		t.Errorf("activeDeadlineSeconds %v, want 91", s.ActiveDeadlineSeconds)
 	}
 	run := job.Labels[LabelRun]
 	if !strings.HasPrefix(job.Name, "scalelab-agents-") || run == "" || !strings.HasSuffix(job.Name, run) {
