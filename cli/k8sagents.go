@@ -65,8 +65,9 @@ func printAgentObjects(io streams, a *k8s.Agents) error {
 	for k := range s.Data {
 		hidden[k] = "(hidden)"
 	}
-	s = s.DeepCopy()
+	s, j = s.DeepCopy(), j.DeepCopy()
 	s.Data, s.StringData = nil, hidden
+	s.ManagedFields, j.ManagedFields = nil, nil
 	for _, obj := range []any{s, j} {
 		b, err := yaml.Marshal(obj)
 		if err != nil {

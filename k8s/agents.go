@@ -202,6 +202,7 @@ func StartAgents(ctx context.Context, client kubernetes.Interface, rc *rest.Conf
 	if err != nil {
 		return nil, fmt.Errorf("agents: create secret/%s: %w", secret.Name, apiError(err, "create", "secrets", opts.Namespace))
 	}
+	s.TypeMeta = secret.TypeMeta // the server's answer has none
 	a.secret = s
 	j, err := client.BatchV1().Jobs(opts.Namespace).Create(ctx, job, create)
 	if err != nil {
@@ -209,6 +210,7 @@ func StartAgents(ctx context.Context, client kubernetes.Interface, rc *rest.Conf
 		err = fmt.Errorf("agents: create job/%s: %w", job.Name, apiError(err, "create", "jobs", opts.Namespace))
 		return nil, errors.Join(err, a.cleanup())
 	}
+	j.TypeMeta = job.TypeMeta
 	a.job = j
 	own := metav1.OwnerReference{APIVersion: "batch/v1", Kind: "Job", Name: j.Name, UID: j.UID}
 	if opts.DryRun {
