@@ -56,7 +56,7 @@ type podRun struct {
 	ip       string
 	replica  podService
 	// ready probes the pod: the demo service's /readyz, an agent's port.
-	ready func(ctx context.Context) bool
+	ready    func(ctx context.Context) bool
 	stop     context.CancelFunc // ends the readiness prober
 	deleting bool
 }
