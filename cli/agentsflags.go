@@ -69,7 +69,7 @@ func (f *agentsFlags) lost(st agent.AgentStats) {
 func (f *agentsFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (HOST:PORT,...; `scalelab agent` on each machine), each a share, their ticks merged exactly here")
 	fs.StringVar(&f.tokenFile, "token-file", "", "with --agents-at: the file holding the run's token, the agents' --token-file")
-	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
+	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at or --agents: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
 }
 
 // startedAgents are agents this run started: where they answer, the

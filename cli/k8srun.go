@@ -60,7 +60,7 @@ func (r k8sRun) run() error {
 	if err := r.lf.rec.check(); err != nil {
 		return err
 	}
-	if !r.headless {
+	if !r.headless && !(r.agents() && r.kf.dryRun) { // the agents' dry run prints and sends nothing
 		if _, err := terminal(r.io); err != nil {
 			return err
 		}
