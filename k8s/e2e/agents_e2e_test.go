@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/report"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 )
 
 // TestCLIAgentsJob runs the real scalelab binary with --agents 3: it
@@ -97,4 +101,71 @@ func (a *app) noAgentObjects(t *testing.T, when string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// TestCLIAgentsWithTheScalelabRole runs --agents 2 as a user that has
+// only deploy/rbac.yaml's Role scalelab in the namespace: the Role grants
+// all that starting, driving and deleting the agents takes.
+func TestCLIAgentsWithTheScalelabRole(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 2, "v1", fastStart()...)
+	ctx, cancel := context.WithTimeout(runCtx, time.Minute)
+	defer cancel()
+	ap, err := newApplier(a.cp.admin, a.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := readManifest("rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		if _, err := ap.apply(ctx, obj, false); err != nil {
+			t.Fatalf("apply rbac.yaml: %v", err)
+		}
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "scalelab-user"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "scalelab"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: readOnlyUser}},
+	}
+	if _, err := a.cp.client.RbacV1().RoleBindings(a.ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(a.cp.readOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "create", Group: "batch", Resource: "jobs"}}}
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("the user never got create on jobs: %v", err)
+	}
+	live, _ := a.pods(t)
+	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
+	run := a.scalelab(t, "--context", "read-only", "--headless", "--json", "--duration", "3s", "--rate", "100", "--agents", "2", url)
+	if run.code != 0 {
+		t.Fatalf("as Role scalelab: exit %d", run.code)
+	}
+	for _, l := range strings.Split(run.stderr, "\n") {
+		// nodes/proxy is rbac-node-metrics.yaml's ClusterRole, not the Role's
+		if strings.Contains(l, "forbidden") && !strings.Contains(l, "nodes/proxy") {
+			t.Errorf("as Role scalelab: %s", l)
+		}
+	}
+	var rep struct {
+		Requests uint64               `json:"requests"`
+		Agents   *report.AgentsResult `json:"agents"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Agents == nil || rep.Agents.Count != 2 || rep.Agents.Lost != 0 || rep.Requests == 0 {
+		t.Errorf("%d requests, agents %+v", rep.Requests, rep.Agents)
+	}
+	a.noAgentObjects(t, "after the run as Role scalelab")
 }
