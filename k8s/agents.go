@@ -227,6 +227,7 @@ func StartAgents(ctx context.Context, client kubernetes.Interface, rc *rest.Conf
 	if a.http, err = rest.HTTPClientFor(rc); err != nil {
 		return nil, errors.Join(fmt.Errorf("agents: client for the API server: %w", err), a.cleanup())
 	}
+	a.http.Transport = proxyErrors{next: a.http.Transport, ns: opts.Namespace}
 	base, err := apiServerBase(rc)
 	if err != nil {
 		return nil, errors.Join(err, a.cleanup())
