@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/scalelab/scalelab/agent"
 	"github.com/scalelab/scalelab/engine"
+	"github.com/scalelab/scalelab/k8s"
 	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
@@ -23,6 +25,14 @@ type agentsFlags struct {
 	at        []string
 	tokenFile string
 	onLoss    string
+	// count, maxAgents and keep are run --k8s's --agents N, --max-agents
+	// and --keep-agents: the agents run in the cluster as a Job.
+	count, maxAgents int
+	keep             bool
+	// started are the agents run in the cluster, once they are ready:
+	// their pod-proxy addresses, the client reaching them, the run's
+	// token.
+	started *startedAgents
 	// pool is the run's, once the session built it; control the
 	// session's, once it opened (agentsSink).
 	pool    *agent.Pool
@@ -97,7 +107,54 @@ func (f *agentsFlags) lost(st agent.AgentStats) {
 func (f *agentsFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (HOST:PORT,...; `scalelab agent` on each machine), each a share, their ticks merged exactly here")
 	fs.StringVar(&f.tokenFile, "token-file", "", "with --agents-at: the file holding the run's token, the agents' --token-file")
-	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
+	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at or --agents: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
+}
+
+// startedAgents are agents this run started: where they answer, the
+// client that reaches them there, and the token they require.
+type startedAgents struct {
+	addrs []string
+	http  *http.Client
+	token string
+}
+
+// registerK8s adds run --k8s's flags of the agents run in the cluster.
+func (f *agentsFlags) registerK8s(fs *pflag.FlagSet) {
+	fs.IntVar(&f.count, "agents", 0, "with --k8s: send the load from N scalelab agents run in the cluster as an Indexed Job, reached through the API server (deleted at the end)")
+	fs.IntVar(&f.maxAgents, "max-agents", k8s.DefaultMaxAgents, "with --agents: the most agents a run may start")
+	fs.BoolVar(&f.keep, "keep-agents", false, "with --agents: keep the agents' Job at the end (its name is printed; the cluster deletes it 5 minutes after it finishes)")
+}
+
+// checkK8s finds bad --agents flags before anything starts: without
+// --k8s, with --agents-at, a count outside 1..--max-agents, with
+// --read-only (the Job is a write), what agents cannot do (checkShared).
+func (f *agentsFlags) checkK8s(fs *pflag.FlagSet, lf *loadFlags, k8sRun, readOnly bool) error {
+	given := fs.Changed("agents")
+	switch {
+	case !given && (fs.Changed("max-agents") || fs.Changed("keep-agents")):
+		name := "max-agents"
+		if fs.Changed("keep-agents") {
+			name = "keep-agents"
+		}
+		return badInput("--%s: without --agents N there are no agents to start", name)
+	case !given:
+		return nil
+	case !k8sRun:
+		return badInput("--agents: needs a cluster to run them in: --k8s deployment/NAME (or --agents-at for agents already running)")
+	case f.set():
+		return badInput("--agents: not with --agents-at (agents started here, or agents already running: one of them)")
+	case f.tokenFile != "":
+		return badInput("--token-file: not with --agents (the run makes its own token)")
+	case f.maxAgents < 1:
+		return badInput("--max-agents %d: want at least 1", f.maxAgents)
+	case f.count < 1:
+		return badInput("--agents %d: want at least 1", f.count)
+	case f.count > f.maxAgents:
+		return badInput("--agents %d refused: above the cap of %d (--max-agents)", f.count, f.maxAgents)
+	case readOnly:
+		return badInput("--agents: not with --read-only (starting the agents' Job is a write)")
+	}
+	return f.checkShared(lf, "--agents")
 }
 
 // set reports agents given.
@@ -140,22 +197,37 @@ func (f *agentsFlags) check(fs *pflag.FlagSet, lf *loadFlags) error {
 		}
 		seen[a] = true
 	}
-	if f.onLoss != agent.Reassign && f.onLoss != agent.Fail {
-		return badInput("--on-agent-loss %q: want reassign or fail", f.onLoss)
-	}
-	if lf.retry.Max > 0 {
-		return badInput("--retries: not with --agents-at (the agents send each request once)")
+	if err := f.checkShared(lf, "--agents-at"); err != nil {
+		return err
 	}
 	_, err := f.token()
 	return err
 }
 
+// checkShared checks what agents of either kind (flag: --agents-at,
+// --agents) need: a known --on-agent-loss, no retries.
+func (f *agentsFlags) checkShared(lf *loadFlags, flag string) error {
+	if f.onLoss != agent.Reassign && f.onLoss != agent.Fail {
+		return badInput("--on-agent-loss %q: want reassign or fail", f.onLoss)
+	}
+	if lf.retry.Max > 0 || lf.retries > 0 {
+		return badInput("--retries: not with %s (the agents send each request once)", flag)
+	}
+	return nil
+}
+
 // newLoad is the session's load over the agents: each its share of the
 // load the flags set, to the session's target.
 func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags) (session.NewLoad, error) {
-	tok, err := f.token()
-	if err != nil {
-		return nil, err
+	addrs, hc := f.at, (*http.Client)(nil)
+	var tok string
+	if f.started != nil {
+		addrs, hc, tok = f.started.addrs, f.started.http, f.started.token
+	} else {
+		var err error
+		if tok, err = f.token(); err != nil {
+			return nil, err
+		}
 	}
 	spec := agent.Spec{Interval: session.Interval, Window: lf.duration, Timeout: lf.timeout,
 		MaxInflight: lf.maxInflight, Drain: quitDrain, KeepAlive: !lf.noKeepAlive, Insecure: lf.insecure}
@@ -172,7 +244,8 @@ func (f *agentsFlags) newLoad(fs *pflag.FlagSet, lf *loadFlags) (session.NewLoad
 	return func(target engine.Target, onSnapshot func(*engine.Snapshot)) (session.Load, error) {
 		spec := spec
 		spec.Target = target
-		p, err := agent.NewPool(f.at, tok, spec, agent.PoolOptions{OnSnapshot: onSnapshot, OnLoss: f.onLoss, OnLost: f.lost, OnProbe: f.probe, Endpoints: f.endpoints})
+		p, err := agent.NewPool(addrs, tok, spec, agent.PoolOptions{HTTP: hc, OnSnapshot: onSnapshot, OnLoss: f.onLoss,
+			OnLost: f.lost, OnProbe: f.probe, Endpoints: f.endpoints})
 		if err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
@@ -247,12 +320,28 @@ func (f *agentsFlags) apply(fs *pflag.FlagSet, lf *loadFlags, spec *runSpec) err
 	if !f.set() {
 		return nil
 	}
+	return f.wire(fs, lf, spec, len(f.at))
+}
+
+// applyStarted makes spec's load that of agents this run started (run
+// --k8s --agents), at addrs through hc, with token.
+func (f *agentsFlags) applyStarted(fs *pflag.FlagSet, lf *loadFlags, spec *runSpec, addrs []string, hc *http.Client, token string) error {
+	if err := f.checkShared(lf, "--agents"); err != nil {
+		return err
+	}
+	f.started = &startedAgents{addrs: addrs, http: hc, token: token}
+	return f.wire(fs, lf, spec, len(addrs))
+}
+
+// wire sets spec's load to n agents': the pool, its summary part, its
+// panel, its sink, the model.
+func (f *agentsFlags) wire(fs *pflag.FlagSet, lf *loadFlags, spec *runSpec, n int) error {
 	load, err := f.newLoad(fs, lf)
 	if err != nil {
 		return err
 	}
 	spec.newLoad, spec.agents, spec.agentRows = load, f.result, f.rows
 	spec.more = append(spec.more, agentsSink{f})
-	spec.model = fmt.Sprintf("%s, from %d agents", spec.model, len(f.at))
+	spec.model = fmt.Sprintf("%s, from %d agents", spec.model, n)
 	return nil
 }

@@ -23,6 +23,7 @@ type k8sRun struct {
 	io       streams
 	lf       *loadFlags
 	kf       *k8sFlags
+	af       *agentsFlags
 	headless bool
 	// where is the URL argument: a URL (the load goes there), a path (the
 	// load balances across the endpoints, to that path), or "" (the same,
@@ -59,7 +60,7 @@ func (r k8sRun) run() error {
 	if err := r.lf.rec.check(); err != nil {
 		return err
 	}
-	if !r.headless {
+	if !r.headless && !(r.agents() && r.kf.dryRun) { // the agents' dry run prints and sends nothing
 		if _, err := terminal(r.io); err != nil {
 			return err
 		}
@@ -89,12 +90,26 @@ func (r k8sRun) run() error {
 		}
 		planned = experiments.AtSteps(steps)
 	}
-	return r.session(d, conn, name, planned, opts)
+	if r.agents() {
+		a, err := r.startAgents(conn)
+		if err != nil || a == nil {
+			return err // a dry run printed the Job
+		}
+		defer r.endAgents(a)
+		return r.session(d, conn, name, planned, opts, a)
+	}
+	return r.session(d, conn, name, planned, opts, nil)
 }
+
+// agents says whether the load comes from agents run in the cluster
+// (--agents N).
+func (r k8sRun) agents() bool { return r.af != nil && r.af.count > 0 }
 
 // session runs the load on d, headless or in the UI: the session starts
 // watching it, then the load goes to the URL or across its endpoints.
-func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.PlanStep, opts []engine.Option) error {
+// With agents, the load is theirs, to the URL or to the Service's cluster
+// DNS name (they run in the cluster).
+func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.PlanStep, opts []engine.Option, a *k8s.Agents) error {
 	model := r.lf.model(r.cmd.Flags())
 	spec := runSpec{cmd: r.cmd, io: r.io, lf: r.lf, command: "run", opts: opts, model: model,
 		cluster: d, kind: "kubernetes", steps: steps, stopTimeout: 3 * time.Second,
@@ -102,12 +117,20 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 			url, extra := r.where, []engine.Option(nil)
 			if r.balanced() {
 				url = fmt.Sprintf("http://%s.%s%s", cmp.Or(d.Service(), name), conn.Namespace, cmp.Or(url, "/"))
-				extra = append(extra, engine.Balance(d.Endpoints()))
+				if a == nil {
+					extra = append(extra, engine.Balance(d.Endpoints()))
+				}
 			}
 			t, err := r.lf.target(url)
 			return t, extra, err
 		},
 		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
+	}
+	if a != nil {
+		if err := r.af.applyStarted(r.cmd.Flags(), r.lf, &spec, a.Addrs(), a.HTTP(), a.Token()); err != nil {
+			return err
+		}
+		model = spec.model
 	}
 	if r.plan != nil {
 		if err := spec.applyPlan(r.plan, d); err != nil {
@@ -146,7 +169,7 @@ func (r k8sRun) balanced() bool { return r.where == "" || strings.HasPrefix(r.wh
 func (r k8sRun) describe(d *k8s.Deployment, url, model string) {
 	st := d.State()
 	to := url
-	if r.balanced() {
+	if r.balanced() && !r.agents() {
 		to = fmt.Sprintf("%d ready endpoints (balanced by scalelab)", len(d.Endpoints().List()))
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: %d/%d ready, version %s, maxSurge %d maxUnavailable %d; %s to %s\n",

@@ -29,6 +29,14 @@ func TestRunK8sBadInputIsOneLineExit2(t *testing.T) {
 		{[]string{"run", "--k8s", "deployment/web", "--step", "soon:scale=2"}, `"soon" is not a time`},
 		{[]string{"run", "--k8s", "deployment/web", "a", "b"}, "want exactly one URL"},
 		{[]string{"run", "--k8s", "deployment/web", "--headless", "--rate", "-1"}, "rate"},
+		{[]string{"run", "http://127.0.0.1:1/", "--agents", "3"}, "--agents: needs a cluster to run them in: --k8s deployment/NAME"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "3", "--agents-at", "127.0.0.1:7001"}, "--agents: not with --agents-at"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "11"}, "--agents 11 refused: above the cap of 10 (--max-agents)"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "5", "--max-agents", "4"}, "--agents 5 refused: above the cap of 4 (--max-agents)"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "0"}, "--agents 0: want at least 1"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--read-only"}, "--agents: not with --read-only"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--retries", "2"}, "--retries: not with --agents"},
+		{[]string{"run", "--k8s", "deployment/web", "--keep-agents"}, "--keep-agents: without --agents N"},
 	} {
 		code, out, errOut := scalelab(t.Context(), c.args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||

@@ -33,7 +33,10 @@ pause it and delete pods, within the safety limits (--read-only, --dry-run,
 With --k8s the URL is optional: without one, or with only a path, scalelab
 balances the load itself across the ready endpoints of the Service that
 selects the Deployment's pods (--service), following them as they change;
-that needs pod IPs to be reachable (in-cluster).
+that needs pod IPs to be reachable (in-cluster). --agents N sends the load
+from N scalelab agents run in the cluster as an Indexed Job (reached
+through the API server's pod proxy; the Job is deleted at the end unless
+--keep-agents): to the URL given, or http://SERVICE.NAMESPACE/PATH.
 
 Without a cluster attached, the cluster actions are unavailable: scalelab
 demo runs a local fleet with them. --headless behaves like scalelab load (a
@@ -43,7 +46,8 @@ live line a second on stderr), with the cluster's events and the steps.`,
   scalelab run http://127.0.0.1:8080/ --rate 500 --duration 30s --headless --json
   scalelab run --k8s deployment/demo -n shop --rate 2000
   scalelab run --k8s deployment/demo http://demo.example.internal/ --step 10s:upgrade=v2 --yes
-  scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json`,
+  scalelab run --k8s deployment/demo --read-only --headless --duration 1m --json
+  scalelab run --k8s deployment/demo --agents 3 --rate 3000 --duration 1m --headless`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if (cmd.Flags().Changed("k8s") || cmd.Flags().Changed("plan")) && len(args) <= 1 {
 				return nil
@@ -59,11 +63,14 @@ live line a second on stderr), with the cluster's events and the steps.`,
 				}
 				plan, args = p, where
 			}
+			if err := af.checkK8s(cmd.Flags(), &f, cmd.Flags().Changed("k8s"), kf.readOnly); err != nil {
+				return err
+			}
 			if af.set() && cmd.Flags().Changed("k8s") {
 				return badInput("--agents-at: not with --k8s (agents send to a URL)")
 			}
 			if cmd.Flags().Changed("k8s") { // --k8s "" too: k8sRun says what is wrong
-				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, headless: headless, where: firstArg(args), plan: plan}.run()
+				return k8sRun{cmd: cmd, io: io, lf: &f, kf: &kf, af: &af, headless: headless, where: firstArg(args), plan: plan}.run()
 			}
 			if err := kf.orphans(cmd.Flags()); err != nil {
 				return err
@@ -107,6 +114,7 @@ live line a second on stderr), with the cluster's events and the steps.`,
 	f.register(cmd.Flags())
 	kf.register(cmd.Flags())
 	af.register(cmd.Flags())
+	af.registerK8s(cmd.Flags())
 	cmd.Flags().StringVar(&planFile, "plan", "", planUsage)
 	cmd.Flags().BoolVar(&headless, "headless", false, "no UI: a live line a second on stderr and the summary, as scalelab load")
 	return cmd

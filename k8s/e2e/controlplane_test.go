@@ -247,7 +247,7 @@ func (cp *controlPlane) startControllerManager(ctx context.Context, bin, dir str
 		"--secure-port=0",
 		"--use-service-account-credentials=false",
 		"--service-account-private-key-file="+filepath.Join(dir, "sa.key"),
-		"--controllers=deployment-controller,replicaset-controller,endpointslice-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller",
+		"--controllers=deployment-controller,replicaset-controller,endpointslice-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,job-controller,ttl-after-finished-controller",
 	)
 	if err != nil {
 		return err

@@ -54,7 +54,9 @@ type podRun struct {
 	ns, name string
 	uid      types.UID
 	ip       string
-	replica  *fleet.Replica
+	replica  podService
+	// ready probes the pod: the demo service's /readyz, an agent's port.
+	ready    func(ctx context.Context) bool
 	stop     context.CancelFunc // ends the readiness prober
 	deleting bool
 }
@@ -98,6 +100,7 @@ func startKubelet(ctx context.Context, client kubernetes.Interface, node, ns str
 		factory.Shutdown()
 		k.killAll()
 	}()
+	go k.bindAgents(ctx)
 	return k, nil
 }
 
@@ -147,6 +150,20 @@ func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, er
 	if err != nil {
 		return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	if isAgent(pod) {
+		p, port, err := k.startAgentPod(ctx, pod, ip)
+		if err != nil {
+			k.ips.put(ip)
+			return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
+		addr := net.JoinHostPort(ip, fmt.Sprint(port))
+		pctx, stop := context.WithCancel(ctx)
+		run := &podRun{ns: pod.Namespace, name: pod.Name, uid: pod.UID, ip: ip, replica: p, stop: stop,
+			ready: func(context.Context) bool { return tcpReady(addr) }}
+		k.pods[pod.UID] = run
+		go k.probeLoop(pctx, run)
+		return run, nil
+	}
 	v := imageVersion(pod)
 	opts := append([]fleet.ReplicaOption{fleet.Name(pod.Name), fleet.Version(v)}, k.options...)
 	opts = append(opts, k.byVersion[v]...)
@@ -159,7 +176,9 @@ func (k *kubelet) startLocked(ctx context.Context, pod *corev1.Pod) (*podRun, er
 		return nil, fmt.Errorf("pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	pctx, stop := context.WithCancel(ctx)
-	run := &podRun{ns: pod.Namespace, name: pod.Name, uid: pod.UID, ip: ip, replica: r, stop: stop}
+	url := fmt.Sprintf("http://%s/readyz", net.JoinHostPort(ip, fmt.Sprint(podPort)))
+	run := &podRun{ns: pod.Namespace, name: pod.Name, uid: pod.UID, ip: ip, replica: r, stop: stop,
+		ready: func(ctx context.Context) bool { return k.probeOnce(ctx, url) }}
 	k.pods[pod.UID] = run
 	go k.probeLoop(pctx, run)
 	return run, nil
@@ -185,11 +204,10 @@ func imageVersion(pod *corev1.Pod) string {
 func (k *kubelet) probeLoop(ctx context.Context, run *podRun) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	url := fmt.Sprintf("http://%s/readyz", net.JoinHostPort(run.ip, fmt.Sprint(podPort)))
 	written := false
 	var last bool
 	for {
-		ready := k.probeOnce(ctx, url)
+		ready := run.ready(ctx)
 		if !written || ready != last {
 			if err := k.writeStatus(ctx, run, ready); err != nil {
 				if ctx.Err() != nil || apierrors.IsNotFound(err) {

@@ -1,0 +1,171 @@
+//go:build k8se2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalelab/scalelab/report"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// TestCLIAgentsJob runs the real scalelab binary with --agents 3: it
+// starts an Indexed Job whose pods the test kubelet runs as real
+// `scalelab agent` processes, drives them through the API server's pod
+// proxy, merges their ticks, and deletes the Job and its Secret at the
+// end. The agents send to a pod's address (there is no cluster DNS
+// here). A dry run prints the objects and creates nothing.
+func TestCLIAgentsJob(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 2, "v1", fastStart()...)
+	live, _ := a.pods(t)
+	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
+
+	dry := a.scalelab(t, "--headless", "--json", "--duration", "3s", "--rate", "90", "--agents", "3", "--dry-run", url)
+	if dry.code != 0 || !strings.Contains(dry.stdout, "kind: Job") || !strings.Contains(dry.stdout, "kind: Secret") ||
+		!strings.Contains(dry.stdout, "completionMode: Indexed") || !strings.Contains(dry.stdout, "(hidden)") ||
+		!strings.Contains(dry.stderr, "no load sent") {
+		t.Errorf("dry run: exit %d, stdout:\n%s", dry.code, dry.stdout)
+	}
+	a.noAgentObjects(t, "after the dry run")
+
+	run := a.scalelab(t, "--headless", "--json", "--duration", "4s", "--rate", "150", "--agents", "3", url)
+	if run.code != 0 {
+		t.Fatalf("exit %d", run.code)
+	}
+	var rep struct {
+		Requests     uint64               `json:"requests"`
+		Status       map[string]uint64    `json:"status"`
+		Availability float64              `json:"availability"`
+		Agents       *report.AgentsResult `json:"agents"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatalf("the JSON summary: %v\n%s", err, run.stdout)
+	}
+	if rep.Agents == nil || rep.Agents.Count != 3 || rep.Agents.Lost != 0 || len(rep.Agents.Agents) != 3 {
+		t.Fatalf("agents: %+v, want 3, none lost", rep.Agents)
+	}
+	var sum uint64
+	for _, ag := range rep.Agents.Agents {
+		if ag.Requests == 0 || !strings.Contains(ag.Addr, "/proxy") {
+			t.Errorf("agent %+v: want requests, through the pod proxy", ag)
+		}
+		sum += ag.Requests
+	}
+	if rep.Requests == 0 || sum != rep.Requests || rep.Status["200"] != rep.Requests || rep.Availability != 1 {
+		t.Errorf("%d requests (agents' sum %d), status %v, availability %g", rep.Requests, sum, rep.Status, rep.Availability)
+	}
+	if !strings.Contains(run.stderr, "3 agents ready") || !strings.Contains(run.stderr, "deleted job/scalelab-agents-") {
+		t.Errorf("stderr does not say the agents were started and deleted")
+	}
+	a.noAgentObjects(t, "after the run")
+	t.Logf("agents: %d requests, by agent %v", rep.Requests, func() (n []uint64) {
+		for _, ag := range rep.Agents.Agents {
+			n = append(n, ag.Requests)
+		}
+		return n
+	}())
+}
+
+// noAgentObjects checks that no agents' Job or Secret is left in the
+// namespace (the Job deleted, the Secret gone with it), within a while.
+func (a *app) noAgentObjects(t *testing.T, when string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(runCtx, 30*time.Second)
+	defer cancel()
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=agent"}
+	for {
+		jobs, err := a.cp.client.BatchV1().Jobs(a.ns).List(ctx, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets, err := a.cp.client.CoreV1().Secrets(a.ns).List(ctx, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs.Items)+len(secrets.Items) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %d jobs, %d secrets of agents left", when, len(jobs.Items), len(secrets.Items))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// TestCLIAgentsWithTheScalelabRole runs --agents 2 as a user that has
+// only deploy/rbac.yaml's Role scalelab in the namespace: the Role grants
+// all that starting, driving and deleting the agents takes.
+func TestCLIAgentsWithTheScalelabRole(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 2, "v1", fastStart()...)
+	ctx, cancel := context.WithTimeout(runCtx, time.Minute)
+	defer cancel()
+	ap, err := newApplier(a.cp.admin, a.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := readManifest("rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		if _, err := ap.apply(ctx, obj, false); err != nil {
+			t.Fatalf("apply rbac.yaml: %v", err)
+		}
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "scalelab-user"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "scalelab"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: readOnlyUser}},
+	}
+	if _, err := a.cp.client.RbacV1().RoleBindings(a.ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(a.cp.readOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "create", Group: "batch", Resource: "jobs"}}}
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("the user never got create on jobs: %v", err)
+	}
+	live, _ := a.pods(t)
+	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
+	run := a.scalelab(t, "--context", "read-only", "--headless", "--json", "--duration", "3s", "--rate", "100", "--agents", "2", url)
+	if run.code != 0 {
+		t.Fatalf("as Role scalelab: exit %d", run.code)
+	}
+	for _, l := range strings.Split(run.stderr, "\n") {
+		// nodes/proxy is rbac-node-metrics.yaml's ClusterRole, not the Role's
+		if strings.Contains(l, "forbidden") && !strings.Contains(l, "nodes/proxy") {
+			t.Errorf("as Role scalelab: %s", l)
+		}
+	}
+	var rep struct {
+		Requests uint64               `json:"requests"`
+		Agents   *report.AgentsResult `json:"agents"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Agents == nil || rep.Agents.Count != 2 || rep.Agents.Lost != 0 || rep.Requests == 0 {
+		t.Errorf("%d requests, agents %+v", rep.Requests, rep.Agents)
+	}
+	a.noAgentObjects(t, "after the run as Role scalelab")
+}
