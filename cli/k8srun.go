@@ -107,8 +107,9 @@ func (r k8sRun) agents() bool { return r.af != nil && r.af.count > 0 }
 
 // session runs the load on d, headless or in the UI: the session starts
 // watching it, then the load goes to the URL or across its endpoints.
-// With agents, the load is theirs, to the URL or to the Service's cluster
-// DNS name (they run in the cluster).
+// With agents, the load is theirs, to the URL, or balanced by them over
+// the Deployment's ready endpoints as they change (they run in the
+// cluster).
 func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, steps []experiments.PlanStep, opts []engine.Option, a *k8s.Agents) error {
 	model := r.lf.model(r.cmd.Flags())
 	spec := runSpec{cmd: r.cmd, io: r.io, lf: r.lf, command: "run", opts: opts, model: model,
@@ -127,6 +128,9 @@ func (r k8sRun) session(d *k8s.Deployment, conn *k8s.Connection, name string, st
 		opened: func(i session.Info) { r.describe(d, r.lf.shown(i.Target.URL), model) },
 	}
 	if a != nil {
+		if r.balanced() {
+			r.af.endpoints = d.Endpoints() // the agents balance over the ready pods, as scalelab would
+		}
 		if err := r.af.applyStarted(r.cmd.Flags(), r.lf, &spec, a.Addrs(), a.HTTP(), a.Token()); err != nil {
 			return err
 		}
@@ -169,7 +173,10 @@ func (r k8sRun) balanced() bool { return r.where == "" || strings.HasPrefix(r.wh
 func (r k8sRun) describe(d *k8s.Deployment, url, model string) {
 	st := d.State()
 	to := url
-	if r.balanced() && !r.agents() {
+	switch {
+	case r.balanced() && r.agents():
+		to = fmt.Sprintf("%d ready endpoints (balanced by the agents)", len(d.Endpoints().List()))
+	case r.balanced():
 		to = fmt.Sprintf("%d ready endpoints (balanced by scalelab)", len(d.Endpoints().List()))
 	}
 	fmt.Fprintf(r.io.err, "scalelab run: %d/%d ready, version %s, maxSurge %d maxUnavailable %d; %s to %s\n",

@@ -169,3 +169,34 @@ func TestCLIAgentsWithTheScalelabRole(t *testing.T) {
 	}
 	a.noAgentObjects(t, "after the run as Role scalelab")
 }
+
+// TestCLIAgentsUpgradeZeroErrors: `run --k8s deployment/web --agents 2`
+// without a URL: the agents balance over the Deployment's ready
+// endpoints, which scalelab follows and pushes to them, through a
+// rolling upgrade v1→v2: nothing lost, and the merged by-version split
+// shows both versions.
+func TestCLIAgentsUpgradeZeroErrors(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 3, "v1", replicaOpts()...)
+	run := a.scalelab(t, "--headless", "--json", "--duration", "12s", "--rate", "200", "--agents", "2", "--step", "2s:upgrade=v2", "--yes")
+	if run.code != 0 {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	rep := run.report(t)
+	if s := rep.Steps[0]; !s.Completed || s.Errors != 0 {
+		t.Errorf("upgrade step: %+v, want completed without errors", s)
+	}
+	if rep.Requests == 0 || rep.Availability != 1 || len(rep.Errors) != 0 || rep.Status["200"] != rep.Requests {
+		t.Errorf("the run lost requests: %d requests, status %v, errors %v", rep.Requests, rep.Status, rep.Errors)
+	}
+	for _, v := range []string{"v1", "v2"} {
+		if vs, ok := rep.ByVersion[v]; !ok || vs.Requests == 0 || vs.Errors != 0 {
+			t.Errorf("by_version[%s] = %+v (all: %+v)", v, vs, rep.ByVersion)
+		}
+	}
+	if !strings.Contains(run.stderr, "balanced by the agents") {
+		t.Errorf("stderr does not say the agents balance the load:\n%s", run.stderr)
+	}
+	a.noAgentObjects(t, "after the run")
+	t.Logf("agents' upgrade: %d requests, by_version v1 %d, v2 %d", rep.Requests, rep.ByVersion["v1"].Requests, rep.ByVersion["v2"].Requests)
+}
