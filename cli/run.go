@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/spf13/pflag"
@@ -169,6 +170,11 @@ func runPlan(fs *pflag.FlagSet, io streams, lf *loadFlags, file string, args []s
 	}
 	if err := applyPlanSearch(fs, p); err != nil {
 		return nil, nil, err
+	}
+	if p.Agents > 1 {
+		if err := setUnlessGiven(fs, "agents", strconv.Itoa(p.Agents)); err != nil {
+			return nil, nil, badInput("--plan %s: %v", file, err)
+		}
 	}
 	return p, args, nil
 }

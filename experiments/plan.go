@@ -33,8 +33,9 @@ type Plan struct {
 	Rollbacks Rollbacks
 	// Search is the capacity search, nil when absent.
 	Search *Search
-	// Agents is the number of load generators: 0 or 1 (more is refused,
-	// not supported yet).
+	// Agents is the number of load generators: 0 or 1 is the command's
+	// own engine; 2 or more, on a k8s target, that many scalelab agents
+	// run in the cluster as an Indexed Job (run --k8s --agents N).
 	Agents int
 	// Scrape are the Prometheus endpoints scraped once a second (--scrape),
 	// each an http(s) URL; ScrapeMetrics the metrics shown besides CPU and

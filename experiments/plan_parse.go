@@ -107,7 +107,7 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 		d.bad(root, "the plan: want a mapping (name:, target:, load:, steps:, ...), got %s", kindOf(root))
 		return
 	}
-	var stepsNode, metricsNode *yaml.Node
+	var stepsNode, metricsNode, agentsNode *yaml.Node
 	scrapeSeen, targetSeen := false, false
 	d.fields(root, "plan", []field{
 		{"name", func(v *yaml.Node) { p.Name, _ = d.line(v, "name") }},
@@ -122,15 +122,14 @@ func (d *decoder) plan(p *Plan, data []byte, dir string) {
 		{"scrape", func(v *yaml.Node) { scrapeSeen = true; d.scrape(p, v) }},
 		{"scrape_metrics", func(v *yaml.Node) { metricsNode = v; d.scrapeMetrics(p, v) }},
 		{"agents", func(v *yaml.Node) {
-			if n, ok := d.integer(v, "agents", 0, 1000, "load generators; only 1 is supported yet"); ok {
-				if n > 1 {
-					d.bad(v, "agents %d: more than one load generator is not supported yet; use 1 (or leave agents out)", n)
-				} else {
-					p.Agents = n
-				}
+			if n, ok := d.integer(v, "agents", 0, 1000, "load generators: 2 or more run as agents in a k8s target's cluster"); ok {
+				p.Agents, agentsNode = n, v
 			}
 		}},
 	})
+	if agentsNode != nil && p.Agents > 1 && p.Target.K8s == nil && targetSeen {
+		d.bad(agentsNode, "agents %d: agents run as a Kubernetes Job, and the target is not k8s: give target: {k8s: {...}}, or --agents-at HOST:PORT,... on the command line", p.Agents)
+	}
 	if !targetSeen {
 		d.bad(root, "no target: give one of target: {fleet: {...}}, {url: http://...} or {k8s: {deployment: NAME}}")
 	}

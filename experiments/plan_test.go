@@ -127,7 +127,7 @@ func TestBadPlansReportEveryProblemAtItsLine(t *testing.T) {
 			[]want{{3, "search.from -1"}, {4, "search.step \"0%\""}, {5, "search.hold: 5 is a bare number"}}},
 		{"search with a rate", good + "search: {from: 100, step: 20%, hold: 5s, until: {latency: [p(99)<1]}}\n", []want{{3, "search sets the rate"}}},
 		{"search max below from", "target: {fleet: {}}\nsearch: {from: 100, step: 10, hold: 1s, max: 50, until: {latency: [p(99)<1]}}\n", []want{{2, "below search.from"}}},
-		{"agents", good + "agents: 3\n", []want{{3, "not supported yet"}}},
+		{"agents beside a URL", good + "agents: 3\n", []want{{3, "agents 3: agents run as a Kubernetes Job"}}},
 		{"agents negative", good + "agents: -1\n", []want{{3, "agents -1"}}},
 		{"name with a newline", good + "name: \"a\\nb\"\n", []want{{3, "control character"}}},
 		{"alias to a bad value", "r: &r -1\n" + good, []want{{1, `unknown field "r"`}}},
