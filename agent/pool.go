@@ -138,8 +138,8 @@ type Pool struct {
 	stats       []AgentStats
 	lastEnd     []time.Duration // by agent: its last tick's end, from the start
 	lost        []Lost
-	missing     int // agent-ticks that went out without their agent
-	failed      error
+	missing     int  // agent-ticks that went out without their agent
+	stopping    bool // the run is being stopped: agents' ends are expected
 }
 
 // NewPool returns the pool of the agents at addrs, token their run's
@@ -294,6 +294,7 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 		cut[i] = cancel
 		go func() {
 			defer cancel()
+			var end End
 			err := c.Frames(sctx, func(kind byte, payload []byte) error {
 				switch kind {
 				case MsgFrame:
@@ -303,9 +304,14 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 					if json.Unmarshal(payload, &pr) == nil {
 						p.probed(i, pr)
 					}
+				case MsgEnd:
+					_ = json.Unmarshal(payload, &end)
 				}
 				return nil
 			})
+			if err == nil {
+				err = p.earlyEnd(end, start)
+			}
 			frames <- agentFrame{agent: i, end: true, err: err}
 		}()
 	}
@@ -336,6 +342,9 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 	done := ctx.Done()
 	halt := func() {
 		done, stopped, stoppedAt = nil, true, time.Now()
+		p.mu.Lock()
+		p.stopping = true
+		p.mu.Unlock()
 		go func() {
 			_ = p.each(p.live(), func(_ int, c *Client) error { return c.Stop(context.WithoutCancel(ctx)) })
 		}()
@@ -400,6 +409,41 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 		return res, fmt.Errorf("lost %s; %s", strings.Join(names, "; "), how)
 	}
 	return res, nil
+}
+
+// earlyEnd is why an agent's run that ended (its MsgEnd) ended before
+// the run did, nil when it ended with it: the window's end, or the
+// controller's stop. An agent stopped on its own (its process asked to
+// stop, its orphan rule, its frame memory) is as lost as a cut stream:
+// its share is the others' from then on.
+func (p *Pool) earlyEnd(end End, start time.Time) error {
+	p.mu.Lock()
+	stopping := p.stopping
+	p.mu.Unlock()
+	switch {
+	case end.Orphaned:
+		return errors.New("it stopped its load: no controller for its orphan timeout")
+	case end.Error != "":
+		return fmt.Errorf("its run ended: %s", end.Error)
+	case stopping:
+		return nil
+	case p.window() > 0 && time.Since(start) >= p.window():
+		return nil
+	}
+	return fmt.Errorf("its run ended %.1fs in, before the run's end (the agent was stopped)", time.Since(start).Seconds())
+}
+
+// window is the run's sending window: the spec's, or its stages' (0:
+// until stopped).
+func (p *Pool) window() time.Duration {
+	if len(p.spec.Stages) == 0 {
+		return p.spec.Window
+	}
+	var w time.Duration
+	for _, s := range p.spec.Stages {
+		w += s.Duration
+	}
+	return w
 }
 
 // counted adds an agent's tick (its counters) to its stats.

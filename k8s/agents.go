@@ -317,10 +317,14 @@ func agentObjects(run string, o AgentsOptions) (*corev1.Secret, *batchv1.Job) {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: o.Namespace, Labels: labels},
 		Spec: batchv1.JobSpec{
-			CompletionMode:          &indexed,
-			Completions:             &count,
-			Parallelism:             &count,
-			BackoffLimit:            ptrTo(int32(0)),
+			CompletionMode: &indexed,
+			Completions:    &count,
+			Parallelism:    &count,
+			// A lost agent is not replaced (its share went to the others),
+			// and its failed index does not fail the Job: the others'
+			// pods keep running (a Job that fails kills them all).
+			BackoffLimitPerIndex:    ptrTo(int32(0)),
+			MaxFailedIndexes:        &count,
 			TTLSecondsAfterFinished: ptrTo(int32(AgentsTTL)),
 			ActiveDeadlineSeconds:   deadline(o.ActiveDeadline),
 			Template: corev1.PodTemplateSpec{

@@ -69,8 +69,8 @@ func TestStartAgentsCreatesAnIndexedJobAndItsSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := job.Spec
-	if *s.CompletionMode != batchv1.IndexedCompletion || *s.Completions != 3 || *s.Parallelism != 3 || *s.BackoffLimit != 0 || *s.TTLSecondsAfterFinished != AgentsTTL {
-		t.Errorf("job spec: mode %s completions %d parallelism %d backoffLimit %d ttl %d", *s.CompletionMode, *s.Completions, *s.Parallelism, *s.BackoffLimit, *s.TTLSecondsAfterFinished)
+	if *s.CompletionMode != batchv1.IndexedCompletion || *s.Completions != 3 || *s.Parallelism != 3 || s.BackoffLimit != nil || *s.BackoffLimitPerIndex != 0 || *s.MaxFailedIndexes != 3 || *s.TTLSecondsAfterFinished != AgentsTTL {
+		t.Errorf("job spec: mode %s completions %d parallelism %d backoffLimit %v per index %v ttl %d", *s.CompletionMode, *s.Completions, *s.Parallelism, s.BackoffLimit, s.BackoffLimitPerIndex, *s.TTLSecondsAfterFinished)
 	}
 	if s.ActiveDeadlineSeconds == nil || *s.ActiveDeadlineSeconds != 91 {
 		t.Errorf("activeDeadlineSeconds %v, want 91", s.ActiveDeadlineSeconds)

@@ -200,3 +200,59 @@ func TestCLIAgentsUpgradeZeroErrors(t *testing.T) {
 	a.noAgentObjects(t, "after the run")
 	t.Logf("agents' upgrade: %d requests, by_version v1 %d, v2 %d", rep.Requests, rep.ByVersion["v1"].Requests, rep.ByVersion["v2"].Requests)
 }
+
+// TestCLIAgentsPodDeleted deletes one of three agent pods a couple of
+// seconds into the run: the controller reports the agent lost (an event
+// line, the summary's agents), its share goes to the two left, the run
+// ends with exit 0 and every request it counted answered, and the Job
+// and Secret are gone at the end.
+func TestCLIAgentsPodDeleted(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 2, "v1", fastStart()...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(runCtx, 60*time.Second)
+		defer cancel()
+		sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=agent"}
+		_ = wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			pods, err := a.cp.client.CoreV1().Pods(a.ns).List(ctx, sel)
+			if err != nil || len(pods.Items) < 3 {
+				return false, nil
+			}
+			for _, p := range pods.Items {
+				idx := p.Annotations["batch.kubernetes.io/job-completion-index"]
+				if idx == "" {
+					idx = p.Labels["batch.kubernetes.io/job-completion-index"]
+				}
+				if idx != "1" || p.Status.PodIP == "" {
+					continue
+				}
+				time.Sleep(3 * time.Second) // into the load
+				return true, a.cp.client.CoreV1().Pods(a.ns).Delete(ctx, p.Name, metav1.DeleteOptions{})
+			}
+			return false, nil
+		})
+	}()
+	run := a.scalelab(t, "--headless", "--json", "--duration", "6s", "--rate", "150", "--agents", "3")
+	<-done
+	if run.code != 0 {
+		t.Fatalf("exit %d\n%s", run.code, run.stderr)
+	}
+	var rep struct {
+		Requests     uint64               `json:"requests"`
+		Availability float64              `json:"availability"`
+		Agents       *report.AgentsResult `json:"agents"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatalf("the JSON summary: %v\n%s", err, run.stdout)
+	}
+	if rep.Agents == nil || rep.Agents.Lost != 1 || rep.Agents.Agents[1].State != "lost" || !strings.Contains(run.stderr, "agent 1") {
+		t.Fatalf("agents %+v: want agent 1 lost and said so\n%s", rep.Agents, run.stderr)
+	}
+	if rep.Requests == 0 || rep.Availability != 1 {
+		t.Errorf("%d requests, availability %g: want all counted answered", rep.Requests, rep.Availability)
+	}
+	a.noAgentObjects(t, "after the run")
+	t.Logf("agent 1 lost at %.1fs, %.0f requests missing; %d merged", rep.Agents.Agents[1].LostAtS, rep.Agents.Missing, rep.Requests)
+}
