@@ -26,11 +26,12 @@ func countingTarget(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 // agents starts n agents on loopback with token, and returns their
-// addresses and servers (closed at the test's end).
-func agents(t *testing.T, n int, token string) ([]string, []*httptest.Server) {
+// addresses, HTTP servers and agents (closed at the test's end).
+func agents(t *testing.T, n int, token string) ([]string, []*httptest.Server, []*Server) {
 	t.Helper()
 	var addrs []string
 	var srvs []*httptest.Server
+	var as []*Server
 	for range n {
 		a, err := NewServer(ServerOptions{Token: token, OrphanTimeout: 2 * time.Second})
 		if err != nil {
@@ -39,9 +40,9 @@ func agents(t *testing.T, n int, token string) ([]string, []*httptest.Server) {
 		srv := httptest.NewServer(a)
 		t.Cleanup(func() { srv.Close(); a.Close() })
 		addrs = append(addrs, strings.TrimPrefix(srv.URL, "http://"))
-		srvs = append(srvs, srv)
+		srvs, as = append(srvs, srv), append(as, a)
 	}
-	return addrs, srvs
+	return addrs, srvs, as
 }
 
 // ticks keeps the merged ticks a pool hands on.
@@ -66,7 +67,7 @@ func (k *ticks) all() []*engine.Snapshot {
 // the new total within two ticks).
 func TestPoolMergesExactly(t *testing.T) {
 	target, answered := countingTarget(t)
-	addrs, _ := agents(t, 3, "s3cret")
+	addrs, _, _ := agents(t, 3, "s3cret")
 	var got ticks
 	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 600,
 		Window: 2 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
@@ -126,7 +127,7 @@ func TestPoolMergesExactly(t *testing.T) {
 // say when and what it left unsent.
 func TestPoolReassignsALostAgent(t *testing.T) {
 	target, answered := countingTarget(t)
-	addrs, srvs := agents(t, 3, "tok")
+	addrs, srvs, _ := agents(t, 3, "tok")
 	var got ticks
 	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 300,
 		Window: 3 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
@@ -168,7 +169,7 @@ func TestPoolReassignsALostAgent(t *testing.T) {
 func TestPoolFollowsEndpoints(t *testing.T) {
 	first, toFirst := countingTarget(t)
 	second, toSecond := countingTarget(t)
-	addrs, _ := agents(t, 2, "tok")
+	addrs, _, _ := agents(t, 2, "tok")
 	hostOf := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
 	eps := engine.NewEndpoints(engine.Endpoint{Addr: hostOf(first), Version: "v1"}, engine.Endpoint{Addr: hostOf(second), Version: "v2"})
 	spec := Spec{Target: engine.Target{URL: first.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 200,
@@ -197,5 +198,30 @@ func TestPoolFollowsEndpoints(t *testing.T) {
 	}
 	if int64(v1.Requests) != toFirst.Load() || int64(v2.Requests) != toSecond.Load() {
 		t.Errorf("by version v1 %d v2 %d, the endpoints answered %d and %d", v1.Requests, v2.Requests, toFirst.Load(), toSecond.Load())
+	}
+}
+
+// TestPoolLosesAnAgentThatStops: an agent that ends its run before the
+// run's end (its process asked to stop: Server.Close), its stream ending
+// cleanly, is lost as a cut one is: its share goes to the others.
+func TestPoolLosesAnAgentThatStops(t *testing.T) {
+	target, _ := countingTarget(t)
+	addrs, _, as := agents(t, 2, "tok")
+	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Rate: 200,
+		Window: 3 * time.Second, Timeout: 2 * time.Second, KeepAlive: true}
+	p, err := NewPool(addrs, "tok", spec, PoolOptions{Lead: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300*time.Millisecond + time.Second)
+		as[0].Close()
+	}()
+	if _, err := p.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "agent 0") {
+		t.Fatalf("run: %v, want agent 0 lost", err)
+	}
+	st := p.Stats()
+	if st[0].State != "lost" || !strings.Contains(st[0].Err, "before the run's end") || st[1].State != "ended" || st[1].Rate != 200 {
+		t.Fatalf("agents %+v: want agent 0 lost (stopped early), agent 1 at the whole 200/s", st)
 	}
 }
