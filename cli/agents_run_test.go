@@ -166,8 +166,8 @@ func TestRunWithAgentsLosesOne(t *testing.T) {
 			served := servedBy(t, target)
 			// The merged run misses what the killed agent sent after its
 			// last frame the controller got: the target answered those.
-			if r.Requests > served || float64(served-r.Requests) > 200*0.75 {
-				t.Errorf("merged %d, the target answered %d: want at most a tick or three of one agent's share missing", r.Requests, served)
+			if r.Requests > served || float64(served-r.Requests) > 200*1.5 {
+				t.Errorf("merged %d, the target answered %d: want at most a second and a half of one agent's share missing", r.Requests, served)
 			}
 			t.Logf("%s: lost at %.2fs, %.0f unsent; merged %d of %d answered", c.policy, lost.LostAtS, r.Agents.Missing, r.Requests, served)
 		})
@@ -218,7 +218,7 @@ func TestRunWithAgentsInTerminal(t *testing.T) {
 	addrs, _, tok := startAgents(t, bin, 2)
 	x := tmuxtest.New(t, 160, 40, shellQuit(bin+" run "+url+"/ --rate 300 --no-record --agents-at "+strings.Join(addrs, ",")+" --token-file "+tok))
 	x.WaitFor(30*time.Second, "● RUNNING", "Agents", "2 agents")
-	x.WaitMatch(30*time.Second, regexp.MustCompile(`0 127\.0\.0\.1:\d+ ● running +1\d\d/s of 150`))
+	x.WaitMatch(30*time.Second, regexp.MustCompile(`0 127\.0\.0\.1:\d+ ● running +\d+/s of 150`))
 	x.Keys("Up")
 	s := x.Until(20*time.Second, func(screen string) string {
 		if strings.Contains(screen, "of 150") {
