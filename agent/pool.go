@@ -196,10 +196,10 @@ func (p *Pool) share(i int, start time.Time) Spec {
 		s.Endpoints = p.opts.Endpoints.List()
 	}
 	s.Index, s.Count, s.StartAt = i, len(p.clients), start
-	s.Rate = Share(p.spec.Rate, i, s.Count)
+	s.Rate = Share(p.spec.Rate, s.Count)
 	s.Concurrency = ShareInt(p.spec.Concurrency, i, s.Count)
 	if len(p.spec.Stages) > 0 {
-		s.Stages = ShareStages(p.spec.Stages, i, s.Count)
+		s.Stages = ShareStages(p.spec.Stages, s.Count)
 	}
 	return s
 }
@@ -596,14 +596,14 @@ func (p *Pool) SetRate(r float64) error {
 	}
 	live := p.live()
 	err := p.each(live, func(i int, c *Client) error {
-		return c.SetRate(context.Background(), Share(r, 0, len(live)))
+		return c.SetRate(context.Background(), Share(r, len(live)))
 	})
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err == nil {
 		p.rate = r
 		for _, i := range live {
-			p.stats[i].Rate = Share(r, 0, len(live))
+			p.stats[i].Rate = Share(r, len(live))
 		}
 	}
 	return err

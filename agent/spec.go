@@ -111,9 +111,9 @@ func (s Spec) Balance() *engine.Endpoints {
 	return engine.NewEndpoints(s.Endpoints...)
 }
 
-// Share is agent index's share of a rate total split over count agents,
+// Share is each agent's share of a rate total split over count agents,
 // as k6's execution segments split a load: an equal part each.
-func Share(total float64, index, count int) float64 {
+func Share(total float64, count int) float64 {
 	if count <= 0 {
 		return 0
 	}
@@ -133,11 +133,12 @@ func ShareInt(n, index, count int) int {
 	return s
 }
 
-// ShareStages is index's share of a stage plan: each stage's rate split.
-func ShareStages(st []engine.Stage, index, count int) []engine.Stage {
+// ShareStages is each agent's share of a stage plan: each stage's rate
+// split.
+func ShareStages(st []engine.Stage, count int) []engine.Stage {
 	out := make([]engine.Stage, len(st))
 	for i, s := range st {
-		out[i] = engine.Stage{Duration: s.Duration, Rate: Share(s.Rate, index, count)}
+		out[i] = engine.Stage{Duration: s.Duration, Rate: Share(s.Rate, count)}
 	}
 	return out
 }

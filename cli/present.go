@@ -111,12 +111,12 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 	sinks = append([]session.Sink{rec, model}, r.more...)
 	// The generator probes judge this process: not the load's when
 	// agents send it (their probes are theirs).
+	// With agents the sink follows their readings (agentsFlags.probe):
+	// no figures of this process for --metrics-listen's generator series.
 	gen := session.NewGenerator(probes.Thresholds{}, probes.Options{})
 	genLast := gen.Last
 	if r.newLoad != nil {
-		// The agents' probes: their seconds come as readings the sink
-		// follows (agentsFlags.probe).
-		gen, genLast = session.NewGeneratorReplay(), nil
+		genLast = nil
 	}
 	sinks = append(sinks, gen)
 	if sc, err := r.lf.scrape.sink(); err != nil {

@@ -108,7 +108,8 @@ type GeneratorResult struct {
 // (Result.Generator). Its Last is the latest sample and judgement, for
 // the UI's saturation panel. Each second's reading goes out as a
 // GeneratorSampled event, for the recording; a replay's sink
-// (NewGeneratorReplay) follows the recorded ones instead of probing.
+// (NewGeneratorReplay), and one whose load runs elsewhere (agents,
+// session.Remote), follows the readings it is given instead of probing.
 type GeneratorSink struct {
 	th     probes.Thresholds
 	opts   probes.Options
@@ -160,8 +161,12 @@ func (s *GeneratorSink) Open(i Info) error {
 	s.control = i.Control
 	s.start = i.Start
 	// A load on other machines (agents) is not this process's to probe:
-	// the sink then judges nothing (the agents' probes are theirs).
-	if !s.replay && !isRemote(i.Engine) {
+	// the sink then follows the readings the agents' probes give, as a
+	// replay's follows the recorded ones.
+	if isRemote(i.Engine) {
+		s.replay = true
+	}
+	if !s.replay {
 		s.g = probes.NewGenerator(s.opts)
 	}
 	return nil
