@@ -51,6 +51,36 @@ type Merger struct {
 type pendingTick struct {
 	snap *engine.Snapshot
 	from []bool // by agent: delivered
+	// gauges are by agent its latest snapshot's in the tick: an agent
+	// that made two snapshots of one tick counts once in its gauges.
+	gauges []gauges
+}
+
+// gauges are a snapshot's gauges (engine.Snapshot.Merge sums them
+// over snapshots that overlap) and its end.
+type gauges struct {
+	end         time.Time
+	inFlight    int64
+	concurrency int
+	targetRate  float64
+}
+
+// keep records agent a's gauges from s, the later snapshot's winning.
+func (t *pendingTick) keep(a int, s *engine.Snapshot) {
+	if g := &t.gauges[a]; g.end.IsZero() || !s.End.Before(g.end) {
+		*g = gauges{end: s.End, inFlight: s.InFlight, concurrency: s.Concurrency, targetRate: s.TargetRate}
+	}
+}
+
+// setGauges makes the tick's gauges the sum of each agent's latest.
+func (t *pendingTick) setGauges() {
+	var g gauges
+	for _, a := range t.gauges {
+		g.inFlight += a.inFlight
+		g.concurrency += a.concurrency
+		g.targetRate += a.targetRate
+	}
+	t.snap.InFlight, t.snap.Concurrency, t.snap.TargetRate = g.inFlight, g.concurrency, g.targetRate
 }
 
 // NewMerger returns the merger of agents agents' ticks of interval from
@@ -94,7 +124,7 @@ func (m *Merger) Add(a int, frame []byte) ([]Merged, error) {
 	} else {
 		t := m.pending[k]
 		if t == nil {
-			t = &pendingTick{snap: engine.NewSnapshot(), from: make([]bool, len(m.done))}
+			t = &pendingTick{snap: engine.NewSnapshot(), from: make([]bool, len(m.done)), gauges: make([]gauges, len(m.done))}
 			m.pending[k] = t
 		}
 		t.from[a] = true
@@ -102,6 +132,9 @@ func (m *Merger) Add(a int, frame []byte) ([]Merged, error) {
 	}
 	if err := m.dec.Merge(into, frame); err != nil {
 		return nil, err
+	}
+	if t := m.pending[k]; t != nil && into == t.snap {
+		t.keep(a, m.dec.Counts())
 	}
 	m.newest[a] = max(m.newest[a], k)
 	return m.ready(), nil
@@ -174,9 +207,10 @@ func (m *Merger) emit() Merged {
 	delete(m.pending, k)
 	m.next++
 	if m.late != nil {
-		t.snap.Merge(m.late)
+		t.snap.Merge(m.late) // its gauges are of earlier ticks: the tick's own stand
 		m.late = nil
 	}
+	t.setGauges()
 	var missing []int
 	for a, got := range t.from {
 		if !got && !m.done[a] && m.newest[a] <= k {

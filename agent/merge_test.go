@@ -145,3 +145,37 @@ func TestMergedPercentilesAreNotAveraged(t *testing.T) {
 		t.Errorf("merged p99 %d µs, one histogram's %d, mean of the agents' p99s %d", got, all.ValueAtQuantile(99), mean)
 	}
 }
+
+// TestMergerGaugesCountEachAgentOnce: an agent that made two snapshots
+// of one tick (a rate change cut it) counts once in the tick's gauges,
+// with its later snapshot's, and a late snapshot added to the next tick
+// leaves that tick's gauges its own: the target rate is the agents'
+// current shares summed, never an agent's old and new share added.
+func TestMergerGaugesCountEachAgentOnce(t *testing.T) {
+	m := NewMerger(3, t0, tick, 0)
+	var out []Merged
+	gauge := func(s *engine.Snapshot, rate float64, inFlight int64) *engine.Snapshot {
+		s.TargetRate, s.InFlight = rate, inFlight
+		return s
+	}
+	first := gauge(snap(0, 5, 1000, 0), 200, 1)
+	first.End = first.Start.Add(tick * 2 / 5)
+	second := gauge(snap(0, 7, 1000, tick*2/5), 300, 2) // its start is nearest tick 0's
+	second.End = t0.Add(tick)
+	out = append(out, add(t, m, 0, first)...)
+	out = append(out, add(t, m, 1, gauge(snap(0, 10, 1000, 0), 300, 4))...)
+	out = append(out, add(t, m, 0, second)...)
+	out = append(out, add(t, m, 2, gauge(snap(0, 10, 1000, 0), 300, 8))...)
+	if len(out) != 1 || out[0].Snapshot.Requests != 32 || out[0].Snapshot.TargetRate != 900 || out[0].Snapshot.InFlight != 14 {
+		t.Fatalf("tick 0: %+v, want 32 requests at a target of 3×300 and 2+4+8 in flight", *out[0].Snapshot)
+	}
+	out = append(out, m.End(2)...) // agent 2 is done
+	out = append(out, add(t, m, 0, gauge(snap(1, 10, 1000, 0), 300, 1))...)
+	out = append(out, m.End(1)...) // agent 1 is done: tick 1 goes out with agent 0's
+	out = append(out, add(t, m, 1, gauge(snap(0, 3, 1000, 0), 300, 9))...)
+	out = append(out, add(t, m, 0, gauge(snap(2, 10, 1000, 0), 300, 1))...)
+	out = append(out, m.Flush()...)
+	if len(out) != 3 || out[2].Snapshot.Requests != 13 || out[2].Snapshot.TargetRate != 300 || out[2].Snapshot.InFlight != 1 {
+		t.Fatalf("tick 2 with agent 1's late tick 0: %+v, want 13 requests at agent 0's target and in flight", out[1:])
+	}
+}

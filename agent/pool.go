@@ -138,8 +138,9 @@ type Pool struct {
 	stats       []AgentStats
 	lastEnd     []time.Duration // by agent: its last tick's end, from the start
 	lost        []Lost
-	missing     int  // agent-ticks that went out without their agent
-	stopping    bool // the run is being stopped: agents' ends are expected
+	missing     int           // agent-ticks that went out without their agent
+	stopping    bool          // the run is being stopped: agents' ends are expected
+	armed       chan struct{} // closed once start is set
 }
 
 // NewPool returns the pool of the agents at addrs, token their run's
@@ -166,7 +167,7 @@ func NewPool(addrs []string, token string, spec Spec, opts PoolOptions) (*Pool, 
 		opts.Lead = DefaultLead
 	}
 	p := &Pool{spec: spec, opts: opts, rate: spec.Rate, concurrency: spec.Concurrency,
-		lastEnd: make([]time.Duration, len(addrs))}
+		lastEnd: make([]time.Duration, len(addrs)), armed: make(chan struct{})}
 	for i, a := range addrs {
 		c := NewClient(a, token, opts.HTTP)
 		p.clients = append(p.clients, c)
@@ -259,6 +260,7 @@ func (p *Pool) arm(ctx context.Context) (time.Time, error) {
 		p.stats[i].Rate, p.stats[i].Connections = sh.Rate, sh.Concurrency
 	}
 	p.mu.Unlock()
+	close(p.armed)
 	return start, nil
 }
 
@@ -477,6 +479,10 @@ func (p *Pool) probed(a int, pr Probe) {
 		p.opts.OnProbe(a, pr)
 	}
 }
+
+// Armed is closed once the agents are armed and Start is set
+// (session.Deferred).
+func (p *Pool) Armed() <-chan struct{} { return p.armed }
 
 // Start is when the run's load started (zero before its arming): the
 // origin of its frames' and probes' times.

@@ -10,7 +10,7 @@ die() {
 # install adds the Debian packages for the commands that are missing.
 install_tools() {
 	local need=()
-	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 	command -v wrk >/dev/null 2>&1 || need+=(wrk)
 	command -v taskset >/dev/null 2>&1 || need+=(util-linux)
 	command -v jq >/dev/null 2>&1 || need+=(jq)

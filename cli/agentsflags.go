@@ -43,6 +43,10 @@ type agentsFlags struct {
 	endpoints *engine.Endpoints
 }
 
+// The agents' load starts a moment after its arming: the session times
+// the steps from then.
+var _ session.Deferred = (*agent.Pool)(nil)
+
 // agentsSink gives the agents' events a way into the session: it keeps
 // the session's Control for the pool's loss callback.
 type agentsSink struct{ f *agentsFlags }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/scalelab/scalelab/engine"
 )
@@ -46,6 +47,17 @@ type NewLoad func(target engine.Target, onSnapshot func(*engine.Snapshot)) (Load
 // this process do not judge it.
 type Remote interface {
 	Remote() bool
+}
+
+// Deferred is implemented by a load whose sending starts some time after
+// its Run was called (agents armed to start together a moment later):
+// Armed is closed once the start is set, and Start is then when the
+// load's first tick starts. The session times the steps and its result
+// from it, not from Run's call, so that a step at 2s acts 2 s into the
+// load.
+type Deferred interface {
+	Armed() <-chan struct{}
+	Start() time.Time
 }
 
 // isRemote reports a load that runs elsewhere.

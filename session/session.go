@@ -237,17 +237,6 @@ func (s *Session) Run(ctx context.Context) (res *Result, err error) {
 func (s *Session) load(ctx context.Context, eng Load, target engine.Target, runner *experiments.Runner) *Result {
 	stepsCtx, stopSteps := context.WithCancel(ctx)
 	var steps sync.WaitGroup
-	start := time.Now()
-	if runner != nil {
-		run := func() { steps.Go(func() { runner.Run(stepsCtx, start) }) }
-		if s.steady != nil && s.steady.base != nil {
-			s.mu.Lock()
-			s.startSteps = run // at the baseline's end, if it held
-			s.mu.Unlock()
-		} else {
-			run()
-		}
-	}
 	type ran struct {
 		res *engine.Result
 		err error
@@ -263,10 +252,31 @@ func (s *Session) load(ctx context.Context, eng Load, target engine.Target, runn
 	}
 	s.mu.Unlock()
 	done := make(chan ran, 1)
+	start := time.Now()
 	go func() {
 		r, err := eng.Run(loadCtx)
 		done <- ran{r, err}
 	}()
+	if d, ok := eng.(Deferred); ok {
+		// The steps count from the load's start, once it is set.
+		select {
+		case <-d.Armed():
+			start = d.Start()
+		case r := <-done:
+			done <- r // it never started: the select below has it
+		case <-loadCtx.Done():
+		}
+	}
+	if runner != nil {
+		run := func() { steps.Go(func() { runner.Run(stepsCtx, start) }) }
+		if s.steady != nil && s.steady.base != nil {
+			s.mu.Lock()
+			s.startSteps = run // at the baseline's end, if it held
+			s.mu.Unlock()
+		} else {
+			run()
+		}
+	}
 	res := &Result{Command: s.cfg.Command, Target: target, Start: start}
 	select {
 	case r := <-done:
