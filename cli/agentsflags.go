@@ -29,6 +29,11 @@ type agentsFlags struct {
 	// and --keep-agents: the agents run in the cluster as a Job.
 	count, maxAgents int
 	keep             bool
+	// image, requestsFlag and limitsFlag are --agent-image,
+	// --agent-requests and --agent-limits; requests and limits their
+	// quantities once checkK8s parsed them.
+	image, requestsFlag, limitsFlag string
+	requests, limits                agentResources
 	// started are the agents run in the cluster, once they are ready:
 	// their pod-proxy addresses, the client reaching them, the run's
 	// token.
@@ -109,7 +114,7 @@ func (f *agentsFlags) lost(st agent.AgentStats) {
 }
 
 func (f *agentsFlags) register(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (HOST:PORT,...; `scalelab agent` on each machine), each a share, their ticks merged exactly here")
+	fs.StringSliceVar(&f.at, "agents-at", nil, "send the load from these scalelab agents (`HOST:PORT,...`; scalelab agent on each machine), each a share, their ticks merged exactly here")
 	fs.StringVar(&f.tokenFile, "token-file", "", "with --agents-at: the file holding the run's token, the agents' --token-file")
 	fs.StringVar(&f.onLoss, "on-agent-loss", agent.Reassign, "with --agents-at or --agents: what a lost agent's share does: reassign (split over the agents left) or fail (stop the run)")
 }
@@ -126,23 +131,31 @@ type startedAgents struct {
 func (f *agentsFlags) registerK8s(fs *pflag.FlagSet) {
 	fs.IntVar(&f.count, "agents", 0, "with --k8s: send the load from N scalelab agents run in the cluster as an Indexed Job, reached through the API server (deleted at the end)")
 	fs.IntVar(&f.maxAgents, "max-agents", k8s.DefaultMaxAgents, "with --agents: the most agents a run may start")
+	fs.StringVar(&f.image, "agent-image", k8s.DefaultAgentImage, "with --agents: the agents' `IMAGE`, one that runs scalelab agent (the scalelab image deploy/ runs)")
+	fs.StringVar(&f.requestsFlag, "agent-requests", "", "with --agents: each agent's resource requests, `NAME=QUANTITY,...` of cpu and memory (cpu=500m,memory=256Mi); default none")
+	fs.StringVar(&f.limitsFlag, "agent-limits", "", "with --agents: each agent's resource limits, `NAME=QUANTITY,...` of cpu and memory (cpu=1,memory=512Mi); default none; an agent judges its CPU against its CPU limit (generator bound)")
 	fs.BoolVar(&f.keep, "keep-agents", false, "with --agents: keep the agents' Job at the end (its name is printed; the cluster deletes it 5 minutes after it finishes)")
 }
 
+// agentsOnlyFlags are the flags of run --k8s that mean nothing without
+// --agents N.
+var agentsOnlyFlags = []string{"max-agents", "keep-agents", "agent-image", "agent-requests", "agent-limits"}
+
 // checkK8s finds bad --agents flags before anything starts: without
 // --k8s, with --agents-at, a count outside 1..--max-agents, with
-// --read-only (the Job is a write), what agents cannot do (checkShared).
+// --read-only (the Job is a write), an empty image, bad resources
+// (checkResources), what agents cannot do (checkShared).
 func (f *agentsFlags) checkK8s(fs *pflag.FlagSet, lf *loadFlags, k8sRun, readOnly bool) error {
 	given := fs.Changed("agents")
-	switch {
-	case !given && (fs.Changed("max-agents") || fs.Changed("keep-agents")):
-		name := "max-agents"
-		if fs.Changed("keep-agents") {
-			name = "keep-agents"
+	if !given {
+		for _, name := range agentsOnlyFlags {
+			if fs.Changed(name) {
+				return badInput("--%s: without --agents N there are no agents to start", name)
+			}
 		}
-		return badInput("--%s: without --agents N there are no agents to start", name)
-	case !given:
 		return nil
+	}
+	switch {
 	case !k8sRun:
 		return badInput("--agents: needs a cluster to run them in: --k8s deployment/NAME (or --agents-at for agents already running)")
 	case f.set():
@@ -157,8 +170,33 @@ func (f *agentsFlags) checkK8s(fs *pflag.FlagSet, lf *loadFlags, k8sRun, readOnl
 		return badInput("--agents %d refused: above the cap of %d (--max-agents)", f.count, f.maxAgents)
 	case readOnly:
 		return badInput("--agents: not with --read-only (starting the agents' Job is a write)")
+	case strings.TrimSpace(f.image) == "":
+		return badInput("--agent-image: empty: want an image that runs scalelab (default %s)", k8s.DefaultAgentImage)
+	case strings.TrimSpace(f.image) != f.image:
+		return badInput("--agent-image %q: spaces around the image", f.image)
+	}
+	if err := f.checkResources(fs); err != nil {
+		return err
 	}
 	return f.checkShared(lf, "--agents")
+}
+
+// checkResources parses --agent-requests and --agent-limits, when given,
+// and finds a request above its limit.
+func (f *agentsFlags) checkResources(fs *pflag.FlagSet) error {
+	for _, r := range []struct {
+		flag, value string
+		into        *agentResources
+	}{{"agent-requests", f.requestsFlag, &f.requests}, {"agent-limits", f.limitsFlag, &f.limits}} {
+		if !fs.Changed(r.flag) {
+			continue
+		}
+		var err error
+		if *r.into, err = parseAgentResources(r.flag, r.value); err != nil {
+			return err
+		}
+	}
+	return checkAgentResources(f.requests, f.limits)
 }
 
 // set reports agents given.

@@ -23,6 +23,8 @@ func (r k8sRun) startAgents(conn *k8s.Connection) (*k8s.Agents, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
 	o := k8s.AgentsOptions{Namespace: conn.Namespace, Count: r.af.count, MaxAgents: r.af.maxAgents, DryRun: r.kf.dryRun,
+		Image: r.af.image, RequestsCPU: r.af.requests.cpu, RequestsMemory: r.af.requests.memory,
+		LimitsCPU: r.af.limits.cpu, LimitsMemory: r.af.limits.memory,
 		Labels: map[string]string{"app.kubernetes.io/part-of": "scalelab"}}
 	if w := r.lf.window(); w > 0 {
 		o.ActiveDeadline = w + k8s.DefaultAgentsReadyTimeout + agentsDeadlineMargin

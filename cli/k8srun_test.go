@@ -37,6 +37,23 @@ func TestRunK8sBadInputIsOneLineExit2(t *testing.T) {
 		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--read-only"}, "--agents: not with --read-only"},
 		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--retries", "2"}, "--retries: not with --agents"},
 		{[]string{"run", "--k8s", "deployment/web", "--keep-agents"}, "--keep-agents: without --agents N"},
+		{[]string{"run", "--k8s", "deployment/web", "--agent-image", "scalelab/target:v2"}, "--agent-image: without --agents N"},
+		{[]string{"run", "--k8s", "deployment/web", "--agent-requests", "cpu=1"}, "--agent-requests: without --agents N"},
+		{[]string{"run", "--k8s", "deployment/web", "--agent-limits", "cpu=1"}, "--agent-limits: without --agents N"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-image", ""}, "--agent-image: empty"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-image", " scalelab/target:v2"}, `--agent-image " scalelab/target:v2": spaces`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "gpu=1"}, `--agent-requests gpu=1: unknown resource "gpu": want cpu or memory`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-limits", "cpu=1,storage=1Gi"}, `--agent-limits storage=1Gi: unknown resource "storage"`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "cpu=lots"}, `--agent-requests cpu=lots: "lots" is not a quantity`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-limits", "memory=1GB"}, `--agent-limits memory=1GB: "1GB" is not a quantity`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-limits", "memory=-1Gi"}, "--agent-limits memory=-1Gi: negative"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "cpu=1,memory=1Gi,cpu=2"}, "--agent-requests cpu=1,memory=1Gi,cpu=2: cpu given twice"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "cpu"}, `--agent-requests "cpu": want NAME=QUANTITY`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-limits", ""}, `--agent-limits "": want NAME=QUANTITY`},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "cpu=2", "--agent-limits", "cpu=1500m"},
+			"--agent-requests cpu=2: above --agent-limits cpu=1500m (Kubernetes refuses a request above its limit)"},
+		{[]string{"run", "--k8s", "deployment/web", "--agents", "2", "--agent-requests", "cpu=100m,memory=1Gi", "--agent-limits", "memory=512Mi"},
+			"--agent-requests memory=1Gi: above --agent-limits memory=512Mi"},
 	} {
 		code, out, errOut := scalelab(t.Context(), c.args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||

@@ -16,7 +16,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
@@ -147,11 +146,8 @@ func (o *AgentsOptions) validate() error {
 	case o.Port < 0 || o.Port > 65535:
 		return fmt.Errorf("agents: port %d: want 1..65535", o.Port)
 	}
-	for flag, q := range map[string]string{"requests cpu": o.RequestsCPU, "requests memory": o.RequestsMemory,
-		"limits cpu": o.LimitsCPU, "limits memory": o.LimitsMemory} {
-		if _, err := parseQuantity(q); err != nil {
-			return fmt.Errorf("agents: %s %q: %w", flag, q, err)
-		}
+	if _, err := o.resources(); err != nil {
+		return err
 	}
 	if o.Image == "" {
 		o.Image = DefaultAgentImage
@@ -163,18 +159,6 @@ func (o *AgentsOptions) validate() error {
 		o.ReadyTimeout = DefaultAgentsReadyTimeout
 	}
 	return nil
-}
-
-// parseQuantity parses q, "" as none.
-func parseQuantity(q string) (*resource.Quantity, error) {
-	if q == "" {
-		return nil, nil
-	}
-	v, err := resource.ParseQuantity(q)
-	if err != nil {
-		return nil, errors.New("not a quantity (500m, 256Mi)")
-	}
-	return &v, nil
 }
 
 // StartAgents runs opts.Count agents (`scalelab agent`) as an Indexed Job
@@ -298,20 +282,7 @@ func agentObjects(run string, o AgentsOptions) (*corev1.Secret, *batchv1.Job) {
 	}
 	count := int32(o.Count)
 	indexed := batchv1.IndexedCompletion
-	res := corev1.ResourceRequirements{}
-	for _, q := range []struct {
-		into *corev1.ResourceList
-		name corev1.ResourceName
-		v    string
-	}{{&res.Requests, corev1.ResourceCPU, o.RequestsCPU}, {&res.Requests, corev1.ResourceMemory, o.RequestsMemory},
-		{&res.Limits, corev1.ResourceCPU, o.LimitsCPU}, {&res.Limits, corev1.ResourceMemory, o.LimitsMemory}} {
-		if v, _ := parseQuantity(q.v); v != nil {
-			if *q.into == nil {
-				*q.into = corev1.ResourceList{}
-			}
-			(*q.into)[q.name] = *v
-		}
-	}
+	res, _ := o.resources() // validated
 	port := strconv.Itoa(int(o.Port))
 	job := &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},

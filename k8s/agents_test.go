@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -210,11 +212,20 @@ func TestStartAgentsRefusesAboveTheCap(t *testing.T) {
 		{AgentsOptions{Namespace: testNS, Count: 5, MaxAgents: 4}, "agents: --agents 5 refused: above the cap of 4 (--max-agents)"},
 		{AgentsOptions{Namespace: testNS, Count: 0}, "agents: --agents 0: want at least 1"},
 		{AgentsOptions{Namespace: testNS, Count: 1, LimitsCPU: "lots"}, `agents: limits cpu "lots": not a quantity (500m, 256Mi)`},
+		{AgentsOptions{Namespace: testNS, Count: 1, RequestsMemory: "-1Mi"}, `agents: requests memory "-1Mi": negative`},
+		{AgentsOptions{Namespace: testNS, Count: 1, RequestsCPU: "2", LimitsCPU: "1500m"},
+			"agents: requests cpu 2 above limits cpu 1500m: Kubernetes refuses a request above its limit"},
+		{AgentsOptions{Namespace: testNS, Count: 1, RequestsMemory: "1Gi", LimitsMemory: "512Mi"},
+			"agents: requests memory 1Gi above limits memory 512Mi: Kubernetes refuses a request above its limit"},
 	} {
 		_, err := StartAgents(context.Background(), c, testAPIServer, tc.o)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%+v: %v, want %s", tc.o, err, tc.want)
 		}
+	}
+	_, err := StartAgents(context.Background(), c, testAPIServer, AgentsOptions{Namespace: testNS, Count: 1, RequestsCPU: "lots"})
+	if !errors.Is(err, resource.ErrFormatWrong) {
+		t.Errorf("a quantity refused: %v, want resource.ErrFormatWrong wrapped", err)
 	}
 	if n := len(c.Actions()); n != 0 {
 		t.Errorf("refused starts sent %d requests", n)

@@ -6,16 +6,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scalelab/scalelab/report"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
 )
 
 // TestCLIAgentsJob runs the real scalelab binary with --agents 3: it
@@ -23,24 +27,39 @@ import (
 // `scalelab agent` processes, drives them through the API server's pod
 // proxy, merges their ticks, and deletes the Job and its Secret at the
 // end. The agents send to a pod's address (there is no cluster DNS
-// here). A dry run prints the objects and creates nothing.
+// here). A dry run prints the objects and creates nothing. Both runs
+// give --agent-image, --agent-requests and --agent-limits: the printed
+// Job and the one created carry them.
 func TestCLIAgentsJob(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, 2, "v1", fastStart()...)
 	live, _ := a.pods(t)
 	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
 
-	dry := a.scalelab(t, "--headless", "--json", "--duration", "3s", "--rate", "90", "--agents", "3", "--dry-run", url)
+	// The test kubelet runs an agents' pod (by its labels) as an agent
+	// whatever its image: the real run uses these too.
+	resources := []string{"--agent-image", "scalelab/target:v2",
+		"--agent-requests", "cpu=100m,memory=64Mi", "--agent-limits", "cpu=500m,memory=128Mi"}
+	dry := a.scalelab(t, append([]string{"--headless", "--json", "--duration", "3s", "--rate", "90", "--agents", "3", "--dry-run", url}, resources...)...)
 	if dry.code != 0 || !strings.Contains(dry.stdout, "kind: Job") || !strings.Contains(dry.stdout, "kind: Secret") ||
 		!strings.Contains(dry.stdout, "completionMode: Indexed") || !strings.Contains(dry.stdout, "(hidden)") ||
 		!strings.Contains(dry.stderr, "no load sent") {
 		t.Errorf("dry run: exit %d, stdout:\n%s", dry.code, dry.stdout)
 	}
+	if dry.code == 0 {
+		checkAgentContainer(t, "the dry run's printed Job", printedJob(t, dry.stdout))
+	}
 	a.noAgentObjects(t, "after the dry run")
 
-	run := a.scalelab(t, "--headless", "--json", "--duration", "4s", "--rate", "150", "--agents", "3", url)
+	created := a.watchAgentJob()
+	run := a.scalelab(t, append([]string{"--headless", "--json", "--duration", "4s", "--rate", "150", "--agents", "3", url}, resources...)...)
 	if run.code != 0 {
 		t.Fatalf("exit %d", run.code)
+	}
+	if job := created(); job == nil {
+		t.Error("the run's Job was never seen while it ran")
+	} else {
+		checkAgentContainer(t, "the created Job", job)
 	}
 	var rep struct {
 		Requests     uint64               `json:"requests"`
@@ -74,6 +93,78 @@ func TestCLIAgentsJob(t *testing.T) {
 		}
 		return n
 	}())
+}
+
+// printedJob is the Job among the YAML documents a dry run printed.
+func printedJob(t *testing.T, out string) *batchv1.Job {
+	t.Helper()
+	for _, doc := range strings.Split(out, "---\n") {
+		var kind metav1.TypeMeta
+		if err := yaml.Unmarshal([]byte(doc), &kind); err != nil || kind.Kind != "Job" {
+			continue
+		}
+		var j batchv1.Job
+		if err := yaml.UnmarshalStrict([]byte(doc), &j); err != nil {
+			t.Fatalf("the printed Job: %v\n%s", err, doc)
+		}
+		return &j
+	}
+	t.Fatalf("no Job printed:\n%s", out)
+	return nil
+}
+
+// checkAgentContainer checks that job's agent container has the image
+// and the resources TestCLIAgentsJob gives.
+func checkAgentContainer(t *testing.T, what string, job *batchv1.Job) {
+	t.Helper()
+	cs := job.Spec.Template.Spec.Containers
+	if len(cs) != 1 {
+		t.Fatalf("%s: %d containers, want 1", what, len(cs))
+	}
+	c := cs[0]
+	r := c.Resources
+	if c.Image != "scalelab/target:v2" || r.Requests.Cpu().String() != "100m" || r.Requests.Memory().String() != "64Mi" ||
+		r.Limits.Cpu().String() != "500m" || r.Limits.Memory().String() != "128Mi" || len(r.Requests) != 2 || len(r.Limits) != 2 {
+		t.Errorf("%s: image %s, requests %s, limits %s: want scalelab/target:v2, cpu=100m,memory=64Mi, cpu=500m,memory=128Mi",
+			what, c.Image, quantities(r.Requests), quantities(r.Limits))
+	}
+}
+
+// quantities is l as NAME=QUANTITY,..., its names in order.
+func quantities(l corev1.ResourceList) string {
+	var out []string
+	for name, q := range l {
+		out = append(out, fmt.Sprintf("%s=%s", name, q.String()))
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}
+
+// watchAgentJob looks for the agents' Job of a run about to start, as
+// the API server has it; the function returned stops looking and returns
+// the Job seen (nil if none was).
+func (a *app) watchAgentJob() func() *batchv1.Job {
+	ctx, cancel := context.WithTimeout(runCtx, 90*time.Second)
+	seen := make(chan *batchv1.Job, 1)
+	go func() {
+		defer close(seen)
+		sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=agent"}
+		for {
+			if jobs, err := a.cp.client.BatchV1().Jobs(a.ns).List(ctx, sel); err == nil && len(jobs.Items) > 0 {
+				seen <- &jobs.Items[0]
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() *batchv1.Job {
+		cancel()
+		return <-seen
+	}
 }
 
 // noAgentObjects checks that no agents' Job or Secret is left in the
