@@ -108,6 +108,11 @@ type AgentStats struct {
 	LostAt  float64 `json:"lost_at_s,omitempty"`
 	Err     string  `json:"error,omitempty"`
 	Missing float64 `json:"missing_requests,omitempty"`
+	// NotReassigned is the part of its open-loop share (req/s) the
+	// others had no headroom for (capacity), left unsent from its
+	// reassignment on: Missing counts it to the run's end, or to the
+	// next rate change.
+	NotReassigned float64 `json:"not_reassigned_rps,omitempty"`
 }
 
 // Lost is an agent the run lost: its stream failed before its end.
@@ -141,6 +146,18 @@ type Pool struct {
 	missing     int           // agent-ticks that went out without their agent
 	stopping    bool          // the run is being stopped: agents' ends are expected
 	armed       chan struct{} // closed once start is set
+	// unplaced is by agent lost the rate of its share not reassigned
+	// and since when, until settled into its Missing.
+	unplaced []unplacedShare
+	// reassigning is the reassignments under way, which Run's end
+	// awaits.
+	reassigning sync.WaitGroup
+}
+
+// unplacedShare is a lost agent's share the others had no room for.
+type unplacedShare struct {
+	rate  float64
+	since time.Duration
 }
 
 // NewPool returns the pool of the agents at addrs, token their run's
@@ -167,7 +184,7 @@ func NewPool(addrs []string, token string, spec Spec, opts PoolOptions) (*Pool, 
 		opts.Lead = DefaultLead
 	}
 	p := &Pool{spec: spec, opts: opts, rate: spec.Rate, concurrency: spec.Concurrency,
-		lastEnd: make([]time.Duration, len(addrs)), armed: make(chan struct{})}
+		lastEnd: make([]time.Duration, len(addrs)), armed: make(chan struct{}), unplaced: make([]unplacedShare, len(addrs))}
 	for i, a := range addrs {
 		c := NewClient(a, token, opts.HTTP)
 		p.clients = append(p.clients, c)
@@ -395,6 +412,14 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 	if stopped && (window == 0 || stoppedAt.Sub(start) < window) {
 		window = max(stoppedAt.Sub(start), 0)
 	}
+	p.reassigning.Wait()
+	end := window
+	if end == 0 {
+		end = time.Since(start)
+	}
+	p.mu.Lock()
+	p.settleLocked(end)
+	p.mu.Unlock()
 	if total.Start.IsZero() { // no tick at all
 		total.Start, total.End = start, start
 	}
@@ -510,13 +535,24 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 	p.lost = append(p.lost, Lost{Index: a, Addr: p.clients[a].Addr(), At: at, Err: err.Error()})
 	share, since := st.Rate, p.lastEnd[a]
 	st.Rate, st.Connections = 0, 0
-	live := len(p.liveLocked())
-	policy, start, told := p.opts.OnLoss, p.start, *st
+	live := p.liveLocked()
+	policy, start := p.opts.OnLoss, p.start
+	// The open loop's total goes to the agents left within their
+	// headroom; what they have no room for stays unsent.
+	var shares []float64
+	if policy == Reassign && len(live) > 0 && !p.Closed() {
+		caps := make([]float64, len(live))
+		for k, i := range live {
+			caps[k] = capacity(p.stats[i].Rate, p.stats[i].Probe)
+		}
+		shares, st.NotReassigned = fill(p.rate, caps)
+	}
+	told := *st
 	p.mu.Unlock()
 	if p.opts.OnLost != nil {
 		p.opts.OnLost(told)
 	}
-	if policy == Fail || live == 0 {
+	if policy == Fail || len(live) == 0 {
 		p.missed(a, share, since, time.Since(start))
 		select {
 		case stop <- struct{}{}:
@@ -524,10 +560,51 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 		}
 		return
 	}
-	go func() {
-		p.resplit()
-		p.missed(a, share, since, time.Since(start))
-	}()
+	p.reassigning.Go(func() {
+		if shares == nil {
+			p.resplit()
+		} else {
+			p.setShares(live, shares)
+		}
+		now := time.Since(start)
+		p.missed(a, share, since, now)
+		p.mu.Lock()
+		p.settleLocked(now)
+		if told.NotReassigned > 0 {
+			p.unplaced[a] = unplacedShare{rate: told.NotReassigned, since: now}
+		}
+		p.mu.Unlock()
+	})
+}
+
+// setShares sets each agent in live to its rate in shares (a
+// reassignment within the agents' headroom).
+func (p *Pool) setShares(live []int, shares []float64) {
+	errs := make([]error, len(live))
+	var wg sync.WaitGroup
+	for k, i := range live {
+		wg.Go(func() { errs[k] = p.clients[i].SetRate(context.Background(), shares[k]) })
+	}
+	wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, i := range live {
+		if errs[k] == nil {
+			p.stats[i].Rate = shares[k]
+		}
+	}
+}
+
+// settleLocked adds to each lost agent's Missing what its share not
+// reassigned left unsent up to until, and ends that count (a new split
+// of the load, or the run's end); p.mu is held.
+func (p *Pool) settleLocked(until time.Duration) {
+	for a, u := range p.unplaced {
+		if u.rate > 0 && until > u.since {
+			p.stats[a].Missing += u.rate * (until - u.since).Seconds()
+		}
+		p.unplaced[a] = unplacedShare{}
+	}
 }
 
 // missed records the open-loop requests of agent a's share the merged
@@ -538,7 +615,7 @@ func (p *Pool) missed(a int, share float64, since, until time.Duration) {
 		return
 	}
 	p.mu.Lock()
-	p.stats[a].Missing = share * (until - since).Seconds()
+	p.stats[a].Missing += share * (until - since).Seconds()
 	p.mu.Unlock()
 }
 
@@ -607,6 +684,11 @@ func (p *Pool) SetRate(r float64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err == nil {
+		// An even split of the new total: no share is left unsent
+		// from now on.
+		if !p.start.IsZero() {
+			p.settleLocked(time.Since(p.start))
+		}
 		p.rate = r
 		for _, i := range live {
 			p.stats[i].Rate = Share(r, len(live))

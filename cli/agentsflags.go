@@ -106,6 +106,9 @@ func (f *agentsFlags) lost(st agent.AgentStats) {
 	c := f.control
 	f.mu.Unlock()
 	how := "its share split over the others"
+	if st.NotReassigned > 0 {
+		how = fmt.Sprintf("its share split over the others within their headroom, %.0f req/s of it not sent", st.NotReassigned)
+	}
 	if f.onLoss == agent.Fail {
 		how = "the run stops (--on-agent-loss fail)"
 	}
@@ -308,7 +311,7 @@ func (f *agentsFlags) result() *report.AgentsResult {
 			r.Missing += s.Missing
 		}
 		a := report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
-			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing,
+			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing, NotReassigned: s.NotReassigned,
 			SaturatedS: s.SaturatedS, SampledS: s.SampledS}
 		if pr := s.Probe; pr != nil {
 			a.CPU, a.CPULimit, a.Reasons = pr.CPU, pr.CPULimit, pr.Reasons

@@ -42,6 +42,9 @@ type AgentResult struct {
 	LostAtS  float64 `json:"lost_at_s,omitempty"`
 	Error    string  `json:"error,omitempty"`
 	Missing  float64 `json:"missing_requests,omitempty"`
+	// NotReassigned is the part of a lost agent's open-loop share
+	// (req/s) the others had no headroom for, left unsent (in Missing).
+	NotReassigned float64 `json:"not_reassigned_rps,omitempty"`
 	// CPU and CPULimit are its last probed second's (cores); SaturatedS
 	// and SampledS its probes' seconds; GeneratorBound and Reasons their
 	// judgement (a tenth of the seconds saturated), the last reasons.
@@ -80,6 +83,9 @@ func writeAgents(w io.Writer, a *AgentsResult) {
 		}
 		if g.State == "lost" {
 			parts = append(parts, fmt.Sprintf("lost at %.1fs: %s", g.LostAtS, g.Error))
+			if g.NotReassigned > 0 {
+				parts = append(parts, fmt.Sprintf("%.0f req/s of its share beyond the others' headroom, not sent", g.NotReassigned))
+			}
 		}
 		fmt.Fprintf(w, "  %-17s %s: %s\n", fmt.Sprintf("  agent %d", g.Index), g.Addr, strings.Join(parts, ", "))
 	}
