@@ -442,18 +442,27 @@ func (m Model) panels() []string {
 		}
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
 	}
-	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows))
+	gen := panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows)
 	if m.cfg.Agents != nil {
 		// The agents send the load: their panel beside the generator's,
-		// when the events keep their width.
-		agW := agents.Width + 4
-		used := 0
+		// as wide as its lines need when the events keep their width,
+		// narrower down to the width that keeps its figures; without
+		// room for that (beside the replicas of a cluster), in the
+		// generator's place: the agents' figures are the load's.
+		ags := m.cfg.Agents()
+		used := lipgloss.Width(gen)
 		for _, b := range boxes {
 			used += lipgloss.Width(b)
 		}
-		if w-used-agW >= minEventsWidth {
-			boxes = append(boxes, panel.Render(st, "Agents", agents.View(st, m.cfg.Agents(), agW-4, inner), agW, rows))
+		agW := min(agents.Need(st, ags)+4, w-used-minEventsWidth)
+		switch {
+		case agW >= agents.MinWidth+4:
+			boxes = append(boxes, gen, panel.Render(st, "Agents", agents.View(st, ags, agW-4, inner), agW, rows))
+		default:
+			boxes = append(boxes, panel.Render(st, "Agents", agents.View(st, ags, genW-4, inner), genW, rows))
 		}
+	} else {
+		boxes = append(boxes, gen)
 	}
 	if smp, ok := m.probeSample(); ok {
 		// Beside the generator when the events keep their width.
