@@ -62,7 +62,7 @@ func TestAgentsPanelOnKubernetes(t *testing.T) {
 	var rows []agents.Row
 	for i := range 3 {
 		rows = append(rows, agents.Row{Index: i, Addr: fmt.Sprintf(proxy, i), State: "running", Achieved: 100, Rate: 100, Late: 12,
-			CPU: 0.12, CPULimit: 1, CPUKnown: true})
+			CPU: 0.3, CPULimit: 2, CPUKnown: true})
 	}
 	f, err := fleet.New()
 	if err != nil {
@@ -90,8 +90,11 @@ func TestAgentsPanelOnKubernetes(t *testing.T) {
 		if strings.Contains(v, "/proxy") || strings.Contains(v, "https://") {
 			t.Errorf("%d columns: an agent shown by its proxy URL:\n%s", tc.w, v)
 		}
-		if tc.w >= 240 && !strings.Contains(v, "0 scalelab-agents-x7k2q-0-abcde ● running    100/s of 100 late 12 cpu 0.12/1") {
+		if tc.w >= 240 && !strings.Contains(v, "0 scalelab-agents-x7k2q-0-abcde ● running    100/s of 100 late 12 cpu 0.30/2") {
 			t.Errorf("%d columns: the agent's full line missing:\n%s", tc.w, v)
+		}
+		if tc.generator && !strings.Contains(v, "cpu       15% of 6 cores") {
+			t.Errorf("%d columns: the generator's cpu is not the agents' (0.9 of 6 cores):\n%s", tc.w, v)
 		}
 	}
 }

@@ -374,6 +374,20 @@ func (m Model) probeSample() (probes.GeneratorSample, bool) {
 // generatorStats gathers the generator panel's figures.
 func (m Model) generatorStats() generator.Stats {
 	s := generator.Stats{Closed: m.cfg.Load.Closed(), CPU: m.cpu, CPUKnown: m.cpuKnown, Procs: m.procs}
+	if m.cfg.Agents != nil {
+		// The agents send the load: the CPU is theirs (the running ones'
+		// last probed seconds, of their limits), not this process's.
+		var cpu, limit float64
+		for _, a := range m.cfg.Agents() {
+			if a.CPUKnown && a.State == "running" {
+				cpu, limit = cpu+a.CPU, limit+a.CPULimit
+			}
+		}
+		s.CPU, s.Cores, s.CPUKnown = 0, limit, limit > 0
+		if limit > 0 {
+			s.CPU = cpu / limit
+		}
+	}
 	tot := m.hist.Totals()
 	s.Dropped, s.Late = tot.Dropped, tot.Late
 	if last := m.hist.Last(); last != nil {
