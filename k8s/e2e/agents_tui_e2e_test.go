@@ -88,7 +88,14 @@ func TestRunK8sAgentsUIInTerminal(t *testing.T) {
 	if !strings.Contains(s, "failed 0") {
 		t.Fatalf("requests failed during the upgrade:\n%s", s)
 	}
-	waitAgents(t, x, 3, raised, 30*time.Second)
+	s = waitAgents(t, x, 3, raised, 30*time.Second)
+	// The throughput chart's scale is the rate's, not a sum of the
+	// agents' ticks' targets (four ticks a second: 1600).
+	if top := chartTop(s); top <= 0 || top >= 2*raised {
+		t.Fatalf("the throughput chart goes up to %g at %d/s:\n%s", top, raised, s)
+	} else {
+		t.Logf("the throughput chart's scale goes up to %g", top)
+	}
 
 	x.Keys("q")
 	x.WaitFor(30*time.Second, "EXIT=")
@@ -212,4 +219,22 @@ func summaryRequests(t *testing.T, sum string) (uint64, []uint64) {
 		by = append(by, n)
 	}
 	return total, by
+}
+
+// chartTop is the throughput chart's highest y-axis label on screen s
+// ("  450┤"), 0 without one.
+func chartTop(s string) float64 {
+	_, after, ok := strings.Cut(s, "Throughput (requests/s)")
+	if !ok {
+		return 0
+	}
+	m := regexp.MustCompile(`(?m)^ *([0-9.]+)(k?)[┤┼]`).FindStringSubmatch(after)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	if m[2] == "k" {
+		v *= 1000
+	}
+	return v
 }
