@@ -224,9 +224,11 @@ func (s *Snapshot) mergeCounters(o *Snapshot) {
 // Merge adds o into s exactly: counters and histograms add, those of
 // ByVersion version by version (beyond MaxVersions names, into
 // OtherVersion's), and the window widens to cover both. Gauges (InFlight,
-// TargetRate, Concurrency) add when the windows overlap (several agents
-// over one period) and are taken from the later snapshot otherwise (one
-// agent over consecutive periods).
+// TargetRate, Concurrency) add when the windows cover the same period
+// (several agents over one tick: they overlap by more than half the
+// shorter window) and are taken from the later snapshot otherwise (one
+// agent over consecutive periods, or ticks of several agents whose clocks
+// are apart by less than half a tick: consecutive ticks overlap by that).
 func (s *Snapshot) Merge(o *Snapshot) { s.MergePacked(o, nil) }
 
 // MergePacked is Merge with o's histograms taken from p, which holds them
@@ -234,9 +236,8 @@ func (s *Snapshot) Merge(o *Snapshot) { s.MergePacked(o, nil) }
 // the cost of the buckets in use. A histogram of o that p does not hold
 // is merged as Merge does; p may be nil.
 func (s *Snapshot) MergePacked(o *Snapshot, p *Packed) {
-	overlap := !s.Start.IsZero() && o.Start.Before(s.End) && s.Start.Before(o.End)
 	switch {
-	case overlap:
+	case samePeriod(s, o):
 		s.InFlight += o.InFlight
 		s.TargetRate += o.TargetRate
 		s.Concurrency += o.Concurrency
@@ -275,4 +276,23 @@ func (s *Snapshot) Amplification() float64 {
 		return 0
 	}
 	return float64(s.Requests) / float64(s.EffectiveRequests)
+}
+
+// samePeriod reports whether s and o cover the same period, as several
+// agents' snapshots of one tick do: their windows overlap by more than
+// half the shorter one. Consecutive ticks of several agents overlap by
+// how far apart the agents' clocks are, less than half a tick.
+func samePeriod(s, o *Snapshot) bool {
+	if s.Start.IsZero() {
+		return false
+	}
+	from, to := s.Start, s.End
+	if o.Start.After(from) {
+		from = o.Start
+	}
+	if o.End.Before(to) {
+		to = o.End
+	}
+	shorter := min(s.End.Sub(s.Start), o.End.Sub(o.Start))
+	return to.After(from) && 2*to.Sub(from) > shorter
 }

@@ -146,4 +146,22 @@ func TestMergeGauges(t *testing.T) {
 		t.Errorf("overlapping: in flight %d rate %g concurrency %d, want the sums 12 500 28",
 			agents.InFlight, agents.TargetRate, agents.Concurrency)
 	}
+	// Three agents' ticks merged, tick after tick, into a second: the
+	// agents' clocks 40 ms apart make consecutive merged ticks overlap by
+	// that; the second's gauges are the last tick's, not four ticks' sum.
+	sec := engine.NewSnapshot()
+	for k := 0; k < 4; k++ {
+		tick := engine.NewSnapshot()
+		for a := 0; a < 3; a++ {
+			from := float64(k)*0.25 + float64(a)*0.02
+			tick.Merge(gauge(window(from, from+0.25), 1, 100, 0))
+		}
+		if tick.TargetRate != 300 || tick.InFlight != 3 {
+			t.Fatalf("tick %d: rate %g in flight %d, want the agents' sums 300 and 3", k, tick.TargetRate, tick.InFlight)
+		}
+		sec.Merge(tick)
+	}
+	if sec.TargetRate != 300 || sec.InFlight != 3 {
+		t.Errorf("ticks of skewed agents: rate %g in flight %d, want the last tick's 300 and 3", sec.TargetRate, sec.InFlight)
+	}
 }

@@ -374,6 +374,20 @@ func (m Model) probeSample() (probes.GeneratorSample, bool) {
 // generatorStats gathers the generator panel's figures.
 func (m Model) generatorStats() generator.Stats {
 	s := generator.Stats{Closed: m.cfg.Load.Closed(), CPU: m.cpu, CPUKnown: m.cpuKnown, Procs: m.procs}
+	if m.cfg.Agents != nil {
+		// The agents send the load: the CPU is theirs (the running ones'
+		// last probed seconds, of their limits), not this process's.
+		var cpu, limit float64
+		for _, a := range m.cfg.Agents() {
+			if a.CPUKnown && a.State == "running" {
+				cpu, limit = cpu+a.CPU, limit+a.CPULimit
+			}
+		}
+		s.CPU, s.Cores, s.CPUKnown = 0, limit, limit > 0
+		if limit > 0 {
+			s.CPU = cpu / limit
+		}
+	}
 	tot := m.hist.Totals()
 	s.Dropped, s.Late = tot.Dropped, tot.Late
 	if last := m.hist.Last(); last != nil {
@@ -442,18 +456,27 @@ func (m Model) panels() []string {
 		}
 		boxes = append(boxes, panel.Render(st, title, body, repW, rows))
 	}
-	boxes = append(boxes, panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows))
+	gen := panel.Render(st, "Generator", generator.View(st, m.generatorStats(), genW-4, inner), genW, rows)
 	if m.cfg.Agents != nil {
 		// The agents send the load: their panel beside the generator's,
-		// when the events keep their width.
-		agW := agents.Width + 4
-		used := 0
+		// as wide as its lines need when the events keep their width,
+		// narrower down to the width that keeps its figures; without
+		// room for that (beside the replicas of a cluster), in the
+		// generator's place: the agents' figures are the load's.
+		ags := m.cfg.Agents()
+		used := lipgloss.Width(gen)
 		for _, b := range boxes {
 			used += lipgloss.Width(b)
 		}
-		if w-used-agW >= minEventsWidth {
-			boxes = append(boxes, panel.Render(st, "Agents", agents.View(st, m.cfg.Agents(), agW-4, inner), agW, rows))
+		agW := min(agents.Need(st, ags)+4, w-used-minEventsWidth)
+		switch {
+		case agW >= agents.MinWidth+4:
+			boxes = append(boxes, gen, panel.Render(st, "Agents", agents.View(st, ags, agW-4, inner), agW, rows))
+		default:
+			boxes = append(boxes, panel.Render(st, "Agents", agents.View(st, ags, genW-4, inner), genW, rows))
 		}
+	} else {
+		boxes = append(boxes, gen)
 	}
 	if smp, ok := m.probeSample(); ok {
 		// Beside the generator when the events keep their width.

@@ -1,6 +1,7 @@
 // Package agents shows the load agents of a run sent from other machines
-// (--agents-at): each agent's state, the rate its last tick achieved
-// against its share, its late and dropped sends, and the total.
+// (--agents-at, or --agents on Kubernetes): each agent's state, the rate
+// its last tick achieved against its share, its late and dropped sends,
+// and the total.
 package agents
 
 import (
@@ -11,9 +12,10 @@ import (
 	"github.com/scalelab/scalelab/ui/common"
 )
 
-// Width is the cells an agent's line needs with a loopback address
-// ("2 127.0.0.1:7003 ● running    3333/s of 3333 late 12 cpu 0.42/2").
-const Width = 66
+// MinWidth is the narrowest the panel's lines keep their figures in: an
+// agent's index, state, achieved rate and share ("2 ● running    3333/s
+// of 3333"), the total's count and rate.
+const MinWidth = 30
 
 // Row is one agent as the panel shows it.
 type Row struct {
@@ -38,12 +40,13 @@ type Row struct {
 
 // View renders the panel's body in at most rows lines of width cells:
 // the total first, then an agent a line (those that do not fit: "… n
-// more").
+// more"). A line wider than width leaves out the agent's address first,
+// then its cpu, then its late and dropped sends, before it is cut.
 func View(st *common.Styles, agents []Row, width, rows int) string {
 	if len(agents) == 0 {
 		return st.Dim.Render("no agents")
 	}
-	lines := []string{total(st, agents)}
+	lines := []string{total(st, agents, width)}
 	for i, a := range agents {
 		if len(lines) == rows-1 && i < len(agents)-1 {
 			lines = append(lines, st.Dim.Render(fmt.Sprintf("… %d more", len(agents)-i)))
@@ -52,13 +55,64 @@ func View(st *common.Styles, agents []Row, width, rows int) string {
 		if len(lines) >= rows {
 			break
 		}
-		lines = append(lines, ansi.Truncate(line(st, a), width, "…"))
+		lines = append(lines, line(st, a, width))
 	}
 	return strings.Join(lines, "\n")
 }
 
-// total is the agents' sum: their achieved rate and their states.
-func total(st *common.Styles, agents []Row) string {
+// Need is the cells the panel's widest line takes with every part.
+func Need(st *common.Styles, agents []Row) int {
+	n := ansi.StringWidth(total(st, agents, 1<<20))
+	for _, a := range agents {
+		n = max(n, ansi.StringWidth(line(st, a, 1<<20)))
+	}
+	return n
+}
+
+// Label is how an agent's address shows: a pod reached through the API
+// server's pod proxy (https://APISERVER/api/v1/namespaces/NS/pods/NAME:PORT/proxy)
+// by its pod's name, any other address as given, without http://.
+func Label(addr string) string {
+	if i := strings.LastIndex(addr, "/pods/"); i >= 0 && strings.HasSuffix(addr, "/proxy") && strings.Contains(addr[:i], "/namespaces/") {
+		pod := strings.TrimSuffix(addr[i+len("/pods/"):], "/proxy")
+		if j := strings.LastIndexByte(pod, ':'); j > 0 {
+			pod = pod[:j]
+		}
+		if pod != "" && !strings.Contains(pod, "/") {
+			return pod
+		}
+	}
+	return strings.TrimPrefix(addr, "http://")
+}
+
+// shrink joins the non-empty parts with sep, leaving out parts[drop[0]],
+// then parts[drop[1]], ... until the line fits width cells, and cuts it
+// when even the others do not fit.
+func shrink(parts []string, drop []int, sep string, width int) string {
+	parts = append([]string(nil), parts...)
+	join := func() string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, sep)
+	}
+	s := join()
+	for _, i := range drop {
+		if ansi.StringWidth(s) <= width {
+			return s
+		}
+		parts[i] = ""
+		s = join()
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// total is the agents' sum: their achieved rate and their states, the
+// late and dropped sends left out when width is too narrow for them.
+func total(st *common.Styles, agents []Row, width int) string {
 	var achieved float64
 	var late, dropped uint64
 	lost := 0
@@ -70,15 +124,16 @@ func total(st *common.Styles, agents []Row) string {
 			lost++
 		}
 	}
-	s := fmt.Sprintf("%d agents · %s/s · late %d dropped %d", len(agents), num(achieved), late, dropped)
+	parts := []string{fmt.Sprintf("%d agents", len(agents)), num(achieved) + "/s", fmt.Sprintf("late %d dropped %d", late, dropped), ""}
 	if lost > 0 {
-		return s + " · " + st.Warn.Render(fmt.Sprintf("%d lost", lost))
+		parts[3] = st.Warn.Render(fmt.Sprintf("%d lost", lost))
 	}
-	return s
+	return shrink(parts, []int{2}, " · ", width)
 }
 
-// line is one agent's line.
-func line(st *common.Styles, a Row) string {
+// line is one agent's line in width cells: its address, cpu, late and
+// dropped sends left out, in that order, when it is too narrow for them.
+func line(st *common.Styles, a Row, width int) string {
 	mark := st.Good.Render("●")
 	switch a.State {
 	case "lost":
@@ -86,24 +141,29 @@ func line(st *common.Styles, a Row) string {
 	case "ended":
 		mark = st.Dim.Render("○")
 	}
+	head := fmt.Sprintf("%d", a.Index)
+	state := fmt.Sprintf("%s %-7s", mark, a.State)
+	if a.State == "lost" {
+		return shrink([]string{head, Label(a.Addr), state, st.Warn.Render("lost")}, []int{1}, " ", width)
+	}
 	share := fmt.Sprintf("of %s", num(a.Rate))
 	if a.Connections > 0 {
 		share = fmt.Sprintf("%d conns", a.Connections)
 	}
-	figures := fmt.Sprintf("%6s/s %s late %d", num(a.Achieved), share, a.Late)
+	sends := fmt.Sprintf("late %d", a.Late)
 	if a.Dropped > 0 {
-		figures += fmt.Sprintf(" drop %d", a.Dropped)
+		sends += fmt.Sprintf(" drop %d", a.Dropped)
 	}
+	cpu := ""
 	if a.CPUKnown {
-		figures += fmt.Sprintf(" cpu %.2f/%g", a.CPU, a.CPULimit)
+		cpu = fmt.Sprintf("cpu %.2f/%g", a.CPU, a.CPULimit)
 	}
+	bound := ""
 	if a.Saturated {
-		figures += " " + st.Warn.Render("bound")
+		bound = st.Warn.Render("bound")
 	}
-	if a.State == "lost" {
-		figures = st.Warn.Render("lost")
-	}
-	return fmt.Sprintf("%d %s %s %-7s %s", a.Index, a.Addr, mark, a.State, figures)
+	parts := []string{head, Label(a.Addr), state, fmt.Sprintf("%6s/s", num(a.Achieved)), share, sends, cpu, bound}
+	return shrink(parts, []int{1, 6, 5}, " ", width)
 }
 
 // Line folds the panel into one line of width cells for a narrow
@@ -112,7 +172,7 @@ func Line(st *common.Styles, agents []Row, width int) string {
 	if len(agents) == 0 {
 		return ""
 	}
-	return ansi.Truncate(total(st, agents), width, "…")
+	return total(st, agents, width)
 }
 
 // num formats a rate briefly: 950, 12.5k.

@@ -35,10 +35,13 @@ type Stats struct {
 	// LagAvg and LagMax are the scheduling lag over the last snapshot.
 	LagAvg, LagMax time.Duration
 	// CPU is the process's CPU use as a share of Procs processors; CPUKnown
-	// is false before two samples were taken.
+	// is false before two samples were taken. Cores, when above zero,
+	// replaces Procs: the cores of processes sending elsewhere (the
+	// agents' limits added up), not always whole.
 	CPU      float64
 	CPUKnown bool
 	Procs    int
+	Cores    float64
 	// Connects is the connections the requests opened per second over
 	// the last snapshot (engine.Snapshot.ConnectionsOpened), ConnectP99
 	// their opening times' 99th percentile (zero: none opened);
@@ -65,7 +68,7 @@ func Bottleneck(s Stats) string {
 	}
 	switch {
 	case s.CPUKnown && s.CPU >= CPUBusy:
-		return fmt.Sprintf("generator CPU at %.0f%% of %d cores: it is the bottleneck", s.CPU*100, s.Procs)
+		return fmt.Sprintf("generator CPU at %.0f%% of %s cores: it is the bottleneck", s.CPU*100, cores(s))
 	case s.Closed:
 		return ""
 	case s.DroppedRate > 0:
@@ -153,7 +156,15 @@ func cpuText(s Stats) string {
 	if !s.CPUKnown {
 		return "—"
 	}
-	return fmt.Sprintf("%.0f%% of %d cores", s.CPU*100, s.Procs)
+	return fmt.Sprintf("%.0f%% of %s cores", s.CPU*100, cores(s))
+}
+
+// cores is the processors the CPU share is of.
+func cores(s Stats) string {
+	if s.Cores > 0 {
+		return fmt.Sprintf("%g", s.Cores)
+	}
+	return fmt.Sprintf("%d", s.Procs)
 }
 
 func row(st *common.Styles, k, v string) string {
