@@ -313,6 +313,7 @@ func (f *agentsFlags) result() *report.AgentsResult {
 		a := report.AgentResult{Index: s.Index, Addr: s.Addr, State: s.State, Requests: s.Requests,
 			Failed: s.Failed, Dropped: s.Dropped, Late: s.Late, LostAtS: s.LostAt, Error: s.Err, Missing: s.Missing, NotReassigned: s.NotReassigned,
 			SaturatedS: s.SaturatedS, SampledS: s.SampledS}
+		a.Pod, _ = agent.PodName(s.Addr)
 		if pr := s.Probe; pr != nil {
 			a.CPU, a.CPULimit, a.Reasons = pr.CPU, pr.CPULimit, pr.Reasons
 		}

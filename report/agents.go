@@ -32,8 +32,11 @@ type AgentsResult struct {
 
 // AgentResult is one agent's part.
 type AgentResult struct {
-	Index    int     `json:"index"`
-	Addr     string  `json:"addr"`
+	Index int    `json:"index"`
+	Addr  string `json:"addr"`
+	// Pod is the agent's pod when it ran in the cluster (its Addr the
+	// API server's pod proxy).
+	Pod      string  `json:"pod,omitempty"`
 	State    string  `json:"state"`
 	Requests uint64  `json:"requests"`
 	Failed   uint64  `json:"failed"`
@@ -87,6 +90,10 @@ func writeAgents(w io.Writer, a *AgentsResult) {
 				parts = append(parts, fmt.Sprintf("%.0f req/s of its share beyond the others' headroom, not sent", g.NotReassigned))
 			}
 		}
-		fmt.Fprintf(w, "  %-17s %s: %s\n", fmt.Sprintf("  agent %d", g.Index), g.Addr, strings.Join(parts, ", "))
+		where := g.Addr
+		if g.Pod != "" {
+			where = "pod " + g.Pod
+		}
+		fmt.Fprintf(w, "  %-17s %s: %s\n", fmt.Sprintf("  agent %d", g.Index), where, strings.Join(parts, ", "))
 	}
 }

@@ -6,6 +6,7 @@ package agents
 
 import (
 	"fmt"
+	"github.com/scalelab/scalelab/agent"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -70,17 +71,11 @@ func Need(st *common.Styles, agents []Row) int {
 }
 
 // Label is how an agent's address shows: a pod reached through the API
-// server's pod proxy (https://APISERVER/api/v1/namespaces/NS/pods/NAME:PORT/proxy)
-// by its pod's name, any other address as given, without http://.
+// server's pod proxy by its pod's name (agent.PodName), any other address
+// as given, without http://.
 func Label(addr string) string {
-	if i := strings.LastIndex(addr, "/pods/"); i >= 0 && strings.HasSuffix(addr, "/proxy") && strings.Contains(addr[:i], "/namespaces/") {
-		pod := strings.TrimSuffix(addr[i+len("/pods/"):], "/proxy")
-		if j := strings.LastIndexByte(pod, ':'); j > 0 {
-			pod = pod[:j]
-		}
-		if pod != "" && !strings.Contains(pod, "/") {
-			return pod
-		}
+	if pod, ok := agent.PodName(addr); ok {
+		return pod
 	}
 	return strings.TrimPrefix(addr, "http://")
 }
