@@ -42,8 +42,10 @@ type Merger struct {
 	dec     *recordings.SnapshotMerger
 	pending map[int]*pendingTick
 	next    int
-	newest  []int  // by agent: the newest tick delivered, -1 before one
-	done    []bool // by agent: ended or lost
+	newest  []int    // by agent: the newest tick delivered, -1 before one
+	done    []bool   // by agent: ended or lost
+	dropped []bool   // by agent: lost (Drop)
+	last    []gauges // by agent: its gauges in the latest tick out that had it
 	late    *engine.Snapshot
 }
 
@@ -72,13 +74,29 @@ func (t *pendingTick) keep(a int, s *engine.Snapshot) {
 	}
 }
 
-// setGauges makes the tick's gauges the sum of each agent's latest.
-func (t *pendingTick) setGauges() {
+// setGauges makes the tick's gauges the sum of each agent's latest in
+// it; an agent not in it counts with its gauges of before (last): late,
+// it still sends (and has in flight) what it did; ended, its model
+// stands as the engine's does after its window, with none in flight.
+// A dropped (lost) agent counts for nothing: its share is the others'.
+func (m *Merger) setGauges(t *pendingTick) {
 	var g gauges
-	for _, a := range t.gauges {
-		g.inFlight += a.inFlight
-		g.concurrency += a.concurrency
-		g.targetRate += a.targetRate
+	for a := range t.gauges {
+		own := t.gauges[a]
+		switch {
+		case !own.end.IsZero():
+			m.last[a] = own
+		case m.dropped[a]:
+			continue
+		case m.done[a]:
+			own = m.last[a]
+			own.inFlight = 0
+		default:
+			own = m.last[a]
+		}
+		g.inFlight += own.inFlight
+		g.concurrency += own.concurrency
+		g.targetRate += own.targetRate
 	}
 	t.snap.InFlight, t.snap.Concurrency, t.snap.TargetRate = g.inFlight, g.concurrency, g.targetRate
 }
@@ -90,7 +108,7 @@ func NewMerger(agents int, start time.Time, interval time.Duration, lag int) *Me
 		lag = DefaultLag
 	}
 	m := &Merger{start: start, interval: interval, lag: lag, dec: recordings.NewSnapshotMerger(start), pending: map[int]*pendingTick{},
-		newest: make([]int, agents), done: make([]bool, agents)}
+		newest: make([]int, agents), done: make([]bool, agents), dropped: make([]bool, agents), last: make([]gauges, agents)}
 	for i := range m.newest {
 		m.newest[i] = -1
 	}
@@ -153,6 +171,16 @@ func (m *Merger) End(a int) []Merged {
 	return m.ready()
 }
 
+// Drop says agent a was lost: as End, and from then on the ticks'
+// gauges do not count it (its share went to the others, or the run
+// stops).
+func (m *Merger) Drop(a int) []Merged {
+	if a >= 0 && a < len(m.dropped) {
+		m.dropped[a] = true
+	}
+	return m.End(a)
+}
+
 // Flush hands out every tick still pending, the run over.
 func (m *Merger) Flush() []Merged {
 	var out []Merged
@@ -210,7 +238,7 @@ func (m *Merger) emit() Merged {
 		t.snap.Merge(m.late) // its gauges are of earlier ticks: the tick's own stand
 		m.late = nil
 	}
-	t.setGauges()
+	m.setGauges(t)
 	var missing []int
 	for a, got := range t.from {
 		if !got && !m.done[a] && m.newest[a] <= k {

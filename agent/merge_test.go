@@ -148,9 +148,11 @@ func TestMergedPercentilesAreNotAveraged(t *testing.T) {
 
 // TestMergerGaugesCountEachAgentOnce: an agent that made two snapshots
 // of one tick (a rate change cut it) counts once in the tick's gauges,
-// with its later snapshot's, and a late snapshot added to the next tick
-// leaves that tick's gauges its own: the target rate is the agents'
-// current shares summed, never an agent's old and new share added.
+// with its later snapshot's; an ended agent's target still counts in
+// the ticks after (the model stands, as the engine's after its window),
+// a lost one's does not; a late snapshot added to the next tick leaves
+// that tick's gauges its own: the target rate is the agents' current
+// shares summed, never an agent's old and new share added.
 func TestMergerGaugesCountEachAgentOnce(t *testing.T) {
 	m := NewMerger(3, t0, tick, 0)
 	var out []Merged
@@ -169,13 +171,38 @@ func TestMergerGaugesCountEachAgentOnce(t *testing.T) {
 	if len(out) != 1 || out[0].Snapshot.Requests != 32 || out[0].Snapshot.TargetRate != 900 || out[0].Snapshot.InFlight != 14 {
 		t.Fatalf("tick 0: %+v, want 32 requests at a target of 3×300 and 2+4+8 in flight", *out[0].Snapshot)
 	}
-	out = append(out, m.End(2)...) // agent 2 is done
+	out = append(out, m.End(2)...) // agent 2 ended: its model stands, none in flight
 	out = append(out, add(t, m, 0, gauge(snap(1, 10, 1000, 0), 300, 1))...)
-	out = append(out, m.End(1)...) // agent 1 is done: tick 1 goes out with agent 0's
+	out = append(out, m.Drop(1)...) // agent 1 is lost: tick 1 goes out with agent 0's
 	out = append(out, add(t, m, 1, gauge(snap(0, 3, 1000, 0), 300, 9))...)
 	out = append(out, add(t, m, 0, gauge(snap(2, 10, 1000, 0), 300, 1))...)
 	out = append(out, m.Flush()...)
-	if len(out) != 3 || out[2].Snapshot.Requests != 13 || out[2].Snapshot.TargetRate != 300 || out[2].Snapshot.InFlight != 1 {
-		t.Fatalf("tick 2 with agent 1's late tick 0: %+v, want 13 requests at agent 0's target and in flight", out[1:])
+	if len(out) != 3 || out[1].Snapshot.TargetRate != 600 || out[1].Snapshot.InFlight != 1 {
+		t.Fatalf("tick 1: %+v, want agent 0's and ended agent 2's target, agent 0's in flight", out[1:])
+	}
+	if out[2].Snapshot.Requests != 13 || out[2].Snapshot.TargetRate != 600 || out[2].Snapshot.InFlight != 1 {
+		t.Fatalf("tick 2 with lost agent 1's late tick 0: %+v, want 13 requests at agent 0's and agent 2's target, agent 0's in flight", *out[2].Snapshot)
+	}
+}
+
+// TestMergerCarriesALateAgentsGauges: a tick that goes out without a
+// late agent (still running) has its target and in flight of before:
+// the load's model does not seem to change while its frame is on the
+// way.
+func TestMergerCarriesALateAgentsGauges(t *testing.T) {
+	m := NewMerger(2, t0, tick, 1)
+	var out []Merged
+	for a := range 2 {
+		s := snap(0, 10, 1000, 0)
+		s.TargetRate, s.InFlight = 100, 2
+		out = append(out, add(t, m, a, s)...)
+	}
+	for k := 1; k <= 2; k++ {
+		s := snap(k, 10, 1000, 0)
+		s.TargetRate, s.InFlight = 100, 1
+		out = append(out, add(t, m, 0, s)...)
+	}
+	if len(out) != 2 || len(out[1].Missing) != 1 || out[1].Snapshot.TargetRate != 200 || out[1].Snapshot.InFlight != 3 {
+		t.Fatalf("tick 1 without agent 1: %+v, want the target 100+100 and 1+2 in flight", out)
 	}
 }

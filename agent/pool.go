@@ -382,19 +382,22 @@ func (p *Pool) Run(ctx context.Context) (*engine.Result, error) {
 				ms, err := m.Add(f.agent, f.frame)
 				if err != nil {
 					lose(f.agent, fmt.Errorf("a frame: %w", err))
-					ms = m.End(f.agent)
+					ms = m.Drop(f.agent)
 				} else {
 					p.counted(f.agent, m.Counts(), start)
 				}
 				hand(ms)
 			default:
 				left--
-				if f.err != nil && !gone[f.agent] {
+				switch {
+				case gone[f.agent]: // lost already (Drop)
+				case f.err != nil:
 					lose(f.agent, f.err)
-				} else if !gone[f.agent] {
+					hand(m.Drop(f.agent))
+				default:
 					p.ended(f.agent)
+					hand(m.End(f.agent))
 				}
-				hand(m.End(f.agent))
 			}
 		case <-done:
 			halt()

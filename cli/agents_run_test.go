@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -262,4 +263,45 @@ func TestRunWithAgentsJudgesTheirProbes(t *testing.T) {
 		t.Errorf("exit %d, verdict %s, generator saturated %v: want them to agree", code, r.Verdict, r.Generator.Saturated)
 	}
 	t.Logf("verdict %s, generator %+v", r.Verdict, *r.Generator)
+}
+
+// TestRunWithAgentsRecordsAndReplays records a run of two agents and
+// replays it: the replay's JSON summary is the live one, per-agent
+// totals included, and the load model did not seem to change at the
+// window's end (the last agent's tail tick is not the whole load).
+func TestRunWithAgentsRecordsAndReplays(t *testing.T) {
+	bin := tuiBinary(t)
+	target := start(t, bin, "target", "--listen", "127.0.0.1:0", "--drain", "0s")
+	url := target.listeningURL(t)
+	addrs, _, tok := startAgents(t, bin, 2)
+	rec := filepath.Join(t.TempDir(), "agents.scalelab")
+	live, errOut, code := runBin(t, bin, "run", url+"/", "--headless", "--json", "--record", rec, "--rate", "600", "--duration", "3s",
+		"--agents-at", strings.Join(addrs, ","), "--token-file", tok)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errOut)
+	}
+	replayed, errOut, code := runBin(t, bin, "replay", rec, "--headless", "--json")
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, errOut)
+	}
+	var a, b map[string]any
+	if err := json.Unmarshal([]byte(live), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(replayed), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the replay's summary differs from the live one:\nlive   %s\nreplay %s", live, replayed)
+	}
+	var r struct {
+		agentsRun
+		ModelChanges []any `json:"model_changes"`
+	}
+	if err := json.Unmarshal([]byte(live), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Agents.Count != 2 || len(r.Agents.Agents) != 2 || r.Agents.Agents[0].Requests+r.Agents.Agents[1].Requests != r.Requests || len(r.ModelChanges) != 0 {
+		t.Errorf("agents %+v, model changes %v: want both agents' totals adding up to %d, the model unchanged", r.Agents, r.ModelChanges, r.Requests)
+	}
 }
