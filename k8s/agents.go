@@ -122,8 +122,10 @@ func (a *Agents) Delete(ctx context.Context) error {
 	}
 	bg := metav1.DeletePropagationBackground
 	var errs []error
-	if err := a.client.BatchV1().Jobs(a.ns).Delete(ctx, a.job.Name, metav1.DeleteOptions{PropagationPolicy: &bg}); err != nil && !apierrors.IsNotFound(err) {
-		errs = append(errs, fmt.Errorf("agents: delete job/%s: %w", a.job.Name, apiError(err, "delete", "jobs", a.ns)))
+	if a.job != nil {
+		if err := a.client.BatchV1().Jobs(a.ns).Delete(ctx, a.job.Name, metav1.DeleteOptions{PropagationPolicy: &bg}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("agents: delete job/%s: %w", a.job.Name, apiError(err, "delete", "jobs", a.ns)))
+		}
 	}
 	if err := a.client.CoreV1().Secrets(a.ns).Delete(ctx, a.secret.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		errs = append(errs, fmt.Errorf("agents: delete secret/%s: %w", a.secret.Name, apiError(err, "delete", "secrets", a.ns)))
@@ -190,7 +192,9 @@ func StartAgents(ctx context.Context, client kubernetes.Interface, rc *rest.Conf
 	a.secret = s
 	j, err := client.BatchV1().Jobs(opts.Namespace).Create(ctx, job, create)
 	if err != nil {
-		a.job = job
+		if !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) && !apierrors.IsAlreadyExists(err) {
+			a.job = job // it may exist all the same (a timeout): delete it too
+		}
 		err = fmt.Errorf("agents: create job/%s: %w", job.Name, apiError(err, "create", "jobs", opts.Namespace))
 		return nil, errors.Join(err, a.cleanup())
 	}

@@ -347,3 +347,59 @@ func TestCLIAgentsPodDeleted(t *testing.T) {
 	a.noAgentObjects(t, "after the run")
 	t.Logf("agent 1 lost at %.1fs, %.0f requests missing; %d merged", rep.Agents.Agents[1].LostAtS, rep.Agents.Missing, rep.Requests)
 }
+
+// TestCLIAgentsRefusedAJob runs --agents 2 as a user that may read the
+// Deployment and write Secrets but not create Jobs: the run is refused
+// before any load with one line naming the missing verb, and the Secret
+// it had created is deleted.
+func TestCLIAgentsRefusedAJob(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, 2, "v1", fastStart()...)
+	a.grantView(t)
+	ctx, cancel := context.WithTimeout(runCtx, time.Minute)
+	defer cancel()
+	rbac := a.cp.client.RbacV1()
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "scalelab-secrets"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "create", "update", "delete"}}},
+	}
+	if _, err := rbac.Roles(a.ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "scalelab-secrets"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: readOnlyUser}},
+	}
+	if _, err := rbac.RoleBindings(a.ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(a.cp.readOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "delete", Resource: "secrets"}}}
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("the user never got delete on secrets: %v", err)
+	}
+	live, _ := a.pods(t)
+	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
+	run := a.scalelab(t, "--context", "read-only", "--headless", "--json", "--duration", "3s", "--rate", "100", "--agents", "2", url)
+	want := "forbidden: needs create on jobs in namespace " + a.ns
+	var refusals []string
+	for _, l := range strings.Split(run.stderr, "\n") {
+		if strings.Contains(l, "forbidden") {
+			refusals = append(refusals, l)
+		}
+	}
+	if run.code == 0 || len(refusals) != 1 || !strings.Contains(refusals[0], want) || strings.Contains(refusals[0], "delete") || run.stdout != "" {
+		t.Fatalf("without create on jobs: exit %d, stdout %q, refusals %q; want one line naming %q\n%s", run.code, run.stdout, refusals, want, run.stderr)
+	}
+	t.Logf("exit %d: %s", run.code, refusals[0])
+	a.noAgentObjects(t, "after the refused Job")
+}
