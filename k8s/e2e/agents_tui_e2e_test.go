@@ -202,7 +202,7 @@ func agentsPanel(s string) string {
 
 var (
 	summaryTotal = regexp.MustCompile(`(?m)^  requests +(\d+)`)
-	summaryAgent = regexp.MustCompile(`(?m)^    agent (\d+) +\S+: \w+, (\d+) requests.*$`)
+	summaryAgent = regexp.MustCompile(`(?m)^    agent (\d+) +pod \S+: \w+, (\d+) requests.*$`)
 )
 
 // summaryRequests reads the text summary's requests and each agent's.
