@@ -227,15 +227,7 @@ func TestCLIAgentsWithTheScalelabRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "create", Group: "batch", Resource: "jobs"}}}
-	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
-		return err == nil && r.Status.Allowed, nil
-	})
-	if err != nil {
-		t.Fatalf("the user never got create on jobs: %v", err)
-	}
+	waitAllowed(ctx, t, c, authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "create", Group: "batch", Resource: "jobs"})
 	live, _ := a.pods(t)
 	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
 	run := a.scalelab(t, "--context", "read-only", "--headless", "--json", "--duration", "3s", "--rate", "100", "--agents", "2", url)
@@ -378,15 +370,7 @@ func TestCLIAgentsRefusedAJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "delete", Resource: "secrets"}}}
-	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
-		return err == nil && r.Status.Allowed, nil
-	})
-	if err != nil {
-		t.Fatalf("the user never got delete on secrets: %v", err)
-	}
+	waitAllowed(ctx, t, c, authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "delete", Resource: "secrets"})
 	live, _ := a.pods(t)
 	url := fmt.Sprintf("http://%s:%d/", live[0].Status.PodIP, podPort)
 	run := a.scalelab(t, "--context", "read-only", "--headless", "--json", "--duration", "3s", "--rate", "100", "--agents", "2", url)

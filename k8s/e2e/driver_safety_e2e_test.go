@@ -130,13 +130,5 @@ func grantReads(t *testing.T, cp *controlPlane, ro kubernetes.Interface, ns stri
 	}
 	// RBAC takes effect once the API server's authorizer sees the
 	// binding: ask it, as the read-only user.
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "watch", Group: "discovery.k8s.io", Resource: "endpointslices"}}}
-	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-		r, err := ro.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
-		return err == nil && r.Status.Allowed, err
-	})
-	if err != nil {
-		t.Fatalf("the read-only user never got the reads: %v", err)
-	}
+	waitAllowed(ctx, t, ro, authorizationv1.ResourceAttributes{Namespace: ns, Verb: "watch", Group: "discovery.k8s.io", Resource: "endpointslices"})
 }

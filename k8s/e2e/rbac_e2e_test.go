@@ -66,16 +66,23 @@ func (a *app) grantView(t *testing.T) kubernetes.Interface {
 	// RBAC takes effect once the API server's authorizer sees the binding
 	// (a driver started before then was refused "get on deployments"):
 	// ask it, as the view-only user, for the last rule it needs.
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "get", Group: "apps", Resource: "deployments"}}}
-	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+	waitAllowed(ctx, t, c, authorizationv1.ResourceAttributes{Namespace: a.ns, Verb: "get", Group: "apps", Resource: "deployments"})
+	return c
+}
+
+// waitAllowed waits until c's user may do what attrs say, as the API
+// server's authorizer answers c (RBAC takes effect once it sees a new
+// binding), failing the test after 10 s.
+func waitAllowed(ctx context.Context, t *testing.T, c kubernetes.Interface, attrs authorizationv1.ResourceAttributes) {
+	t.Helper()
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &attrs}}
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
 		r, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
 		return err == nil && r.Status.Allowed, nil
 	})
 	if err != nil {
-		t.Fatalf("the view-only user never got the reads: %v", err)
+		t.Fatalf("the user never got %s on %s %s: %v", attrs.Verb, attrs.Group, attrs.Resource, err)
 	}
-	return c
 }
 
 // TestRBACForbiddenScale drives a Deployment with a token that may only
