@@ -105,3 +105,44 @@ func TestPoolReassignsWithinHeadroom(t *testing.T) {
 	}
 	t.Logf("lost at %.2fs: %.0f missing, %.0f/s not reassigned; shares now %g and %g", st[1].LostAt, st[1].Missing, st[1].NotReassigned, st[0].Rate, st[2].Rate)
 }
+
+// TestPoolKeepsTheRampsOfTheOthers: three agents on a ramp (Stages), one
+// lost 1.5 s in: the two left keep their ramps (their ticks' target
+// rates go on climbing; before, the reassignment set every agent to the
+// ramp's flat rate of 0), and the lost agent's part, at its last
+// tick's rate, is not reassigned and counted missing.
+func TestPoolKeepsTheRampsOfTheOthers(t *testing.T) {
+	target, _ := countingTarget(t)
+	addrs, srvs, _ := agents(t, 3, "tok")
+	var got ticks
+	spec := Spec{Target: engine.Target{URL: target.URL + "/"}, Interval: 250 * time.Millisecond, Timeout: 2 * time.Second, KeepAlive: true,
+		Stages: []engine.Stage{{Duration: time.Second, Rate: 300}, {Duration: 2 * time.Second, Rate: 600}}}
+	p, err := NewPool(addrs, "tok", spec, PoolOptions{OnSnapshot: got.add, Lead: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300*time.Millisecond + 1500*time.Millisecond)
+		srvs[1].CloseClientConnections()
+		srvs[1].Config.SetKeepAlivesEnabled(false)
+		srvs[1].Listener.Close()
+	}()
+	if _, err := p.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "agent 1") {
+		t.Fatalf("run: %v, want agent 1 lost", err)
+	}
+	st := p.Stats()
+	if st[1].State != "lost" || st[1].NotReassigned < 50 || st[1].Missing < st[1].NotReassigned {
+		t.Fatalf("agents %+v: want agent 1 lost, its part (about 130/s) not reassigned and missing", st)
+	}
+	// The last full tick before the window's end: the two left at their
+	// ramps' rate near its top (2 × 180..200/s), not 0.
+	ts := got.all()
+	best := 0.0
+	for _, s := range ts[len(ts)/2:] {
+		best = max(best, s.TargetRate)
+	}
+	if best < 300 {
+		t.Errorf("the ticks after the loss have target rates up to %g: want the two ramps going on (over 300)", best)
+	}
+	t.Logf("lost at %.2fs: %.0f/s not reassigned, %.0f missing; the others' target up to %g/s", st[1].LostAt, st[1].NotReassigned, st[1].Missing, best)
+}

@@ -109,9 +109,10 @@ type AgentStats struct {
 	Err     string  `json:"error,omitempty"`
 	Missing float64 `json:"missing_requests,omitempty"`
 	// NotReassigned is the part of its open-loop share (req/s) the
-	// others had no headroom for (capacity), left unsent from its
-	// reassignment on: Missing counts it to the run's end, or to the
-	// next rate change.
+	// others had no headroom for (capacity), or in a ramp (Stages,
+	// which the others keep) all of it at its last tick's rate, left
+	// unsent from its reassignment on: Missing counts it to the run's
+	// end, or to the next rate change.
 	NotReassigned float64 `json:"not_reassigned_rps,omitempty"`
 }
 
@@ -152,6 +153,9 @@ type Pool struct {
 	// reassigning is the reassignments under way, which Run's end
 	// awaits.
 	reassigning sync.WaitGroup
+	// flat is set once a rate was set: the agents' ramps (Stages) are
+	// over, each at its share of that rate.
+	flat bool
 }
 
 // unplacedShare is a lost agent's share the others had no room for.
@@ -534,16 +538,26 @@ func (p *Pool) ended(a int) {
 func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 	p.mu.Lock()
 	st := &p.stats[a]
+	// A ramp's share is its rate of the moment: the last tick's.
+	ramp := len(p.spec.Stages) > 0 && !p.flat
+	share, since := st.Rate, p.lastEnd[a]
+	if ramp {
+		share = st.Achieved
+	}
 	st.State, st.LostAt, st.Err, st.Achieved = "lost", at.Seconds(), err.Error(), 0
 	p.lost = append(p.lost, Lost{Index: a, Addr: p.clients[a].Addr(), At: at, Err: err.Error()})
-	share, since := st.Rate, p.lastEnd[a]
 	st.Rate, st.Connections = 0, 0
 	live := p.liveLocked()
 	policy, start := p.opts.OnLoss, p.start
 	// The open loop's total goes to the agents left within their
-	// headroom; what they have no room for stays unsent.
+	// headroom; what they have no room for stays unsent. A ramp
+	// (Stages) is each agent's own schedule, which a rate would end:
+	// the others keep theirs, and the lost share is not reassigned.
 	var shares []float64
-	if policy == Reassign && len(live) > 0 && !p.Closed() {
+	switch {
+	case policy == Reassign && len(live) > 0 && ramp:
+		st.NotReassigned = share
+	case policy == Reassign && len(live) > 0 && !p.Closed():
 		caps := make([]float64, len(live))
 		for k, i := range live {
 			caps[k] = capacity(p.stats[i].Rate, p.stats[i].Probe)
@@ -564,9 +578,11 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 		return
 	}
 	p.reassigning.Go(func() {
-		if shares == nil {
+		switch {
+		case ramp:
+		case shares == nil:
 			p.resplit()
-		} else {
+		default:
 			p.setShares(live, shares)
 		}
 		now := time.Since(start)
@@ -692,7 +708,7 @@ func (p *Pool) SetRate(r float64) error {
 		if !p.start.IsZero() {
 			p.settleLocked(time.Since(p.start))
 		}
-		p.rate = r
+		p.rate, p.flat = r, true
 		for _, i := range live {
 			p.stats[i].Rate = Share(r, len(live))
 		}
