@@ -115,8 +115,9 @@ steps:
 	t.Logf("3 agents at %d then %d req/s: merged %d = nginx's %d lines; p50 %v p99 %v p99.9 %v ms = one histogram's; the agents' p99s %v, their mean %.3f (off by %.1f%%)",
 		rate, raised, r.Requests, answered, got.P50, got.P99, got.P999, p99s, mean, 100*math.Abs(mean-got.P99)/got.P99)
 
-	// The tick in which each agent's rate passed midway from its old
-	// share to its new one: the same tick for all, or the next.
+	// The tick in which each agent's own target rate (its schedule, not
+	// its answers, which a loaded machine delays) passed midway from its
+	// old share to its new one: the same tick for all, or the next.
 	interval := frames[0][1].Start.Sub(frames[0][0].Start)
 	mid := float64(rate+raised) / 2 / 3
 	first := make([]int, len(frames))
@@ -124,7 +125,7 @@ steps:
 		first[i] = -1
 		for _, s := range fs {
 			at := s.Start.Sub(fs[0].Start) // ticks start at the run's start, one interval apart
-			if at > window/4 && float64(s.Requests)/s.End.Sub(s.Start).Seconds() > mid {
+			if at > window/4 && s.TargetRate > mid {
 				first[i] = int(math.Round(float64(at) / float64(interval)))
 				break
 			}
@@ -143,7 +144,7 @@ steps:
 		for _, s := range fs {
 			ns = append(ns, s.Requests)
 		}
-		t.Logf("agent %d ticks: %v", i, ns)
+		t.Logf("agent %d ticks' requests: %v", i, ns)
 	}
 	t.Logf("%s", out)
 }
