@@ -164,13 +164,13 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 
 // timedSteps are the steps that come at a time (at:), each at it, for the
 // UI's countdown to the next: a triggered step's time is not known ahead.
-func timedSteps(steps []experiments.PlanStep) []experiments.Step {
-	var out []experiments.Step
+func timedSteps(steps []experiments.PlanStep) []ui.TimedStep {
+	var out []ui.TimedStep
 	for _, s := range steps {
 		if s.Trigger.Kind == experiments.TriggerAt {
 			st := s.Step
 			st.At = s.Trigger.At
-			out = append(out, st)
+			out = append(out, ui.TimedStep{Step: st, Name: s.Name})
 		}
 	}
 	return out

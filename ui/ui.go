@@ -21,7 +21,6 @@ import (
 	"github.com/scalelab/scalelab/analysis"
 	"github.com/scalelab/scalelab/cluster"
 	"github.com/scalelab/scalelab/engine"
-	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/probes"
 	"github.com/scalelab/scalelab/probes/scrape"
 	"github.com/scalelab/scalelab/session"
@@ -86,9 +85,9 @@ type Config struct {
 	// operator quits; without, a bounded run's end quits.
 	Thresholds []analysis.Threshold
 	Statuses   func() []analysis.Status
-	// Steps are the scripted steps: the next one due is shown with its
-	// countdown.
-	Steps []experiments.Step
+	// Steps are the scripted steps that come at a time: the next one due
+	// is shown with its countdown, by its name when it has one.
+	Steps []TimedStep
 	// Generator (optional) is the generator probes' latest reading and
 	// judgement (a session.GeneratorSink's Last): the generator panel then
 	// says what they judged, as the summary will.

@@ -112,20 +112,36 @@ func (m Model) nextStep() string {
 	return NextStep(m.cfg.Steps, m.hist.Elapsed())
 }
 
+// TimedStep is a step that comes at a known time (a plan's at: step or a
+// --step flag), for the countdown to the next.
+type TimedStep struct {
+	// Step is the step; its At is when it is due.
+	Step experiments.Step
+	// Name is the plan step's name ("" when it has none).
+	Name string
+}
+
 // NextStep is the first of the timed steps not yet due at elapsed, with
-// its countdown: "next: 20s upgrade=v2 in 7s"; empty when none is left.
-func NextStep(steps []experiments.Step, elapsed time.Duration) string {
+// its countdown: "next: upgrade (upgrade=v2) in 7s" for a named step,
+// "next: 20s upgrade=v2 in 7s" for one without a name; empty when none is
+// left.
+func NextStep(steps []TimedStep, elapsed time.Duration) string {
 	sorted := slices.Clone(steps)
-	slices.SortStableFunc(sorted, func(a, b experiments.Step) int { return int(a.At - b.At) })
+	slices.SortStableFunc(sorted, func(a, b TimedStep) int { return int(a.Step.At - b.Step.At) })
 	for _, s := range sorted {
-		if s.At <= elapsed {
+		if s.Step.At <= elapsed {
 			continue
 		}
-		what := s.Spec
-		if at, action, ok := strings.Cut(s.Spec, ":"); ok {
-			what = strings.TrimSpace(at) + " " + strings.TrimSpace(action)
+		at, action, ok := strings.Cut(s.Step.Spec, ":")
+		if !ok {
+			at, action = "", s.Step.Spec
 		}
-		in := int(math.Ceil((s.At - elapsed).Seconds()))
+		at, action = strings.TrimSpace(at), strings.TrimSpace(action)
+		what := strings.TrimSpace(at + " " + action)
+		if s.Name != "" {
+			what = s.Name + " (" + action + ")"
+		}
+		in := int(math.Ceil((s.Step.At - elapsed).Seconds()))
 		return fmt.Sprintf("next: %s in %ds", what, in)
 	}
 	return ""

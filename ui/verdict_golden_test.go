@@ -33,7 +33,7 @@ func judgedRun(t testing.TB, w, h int, exprs ...[2]string) (Model, *session.Thre
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := []experiments.Step{mustStep(t, "120s:kill=1"), mustStep(t, "100s:upgrade=v2")}
+	steps := []TimedStep{{Step: mustStep(t, "120s:kill=1")}, {Step: mustStep(t, "100s:upgrade=v2")}}
 	m := newModel(t, Config{Load: idleEngine(t), Window: 5 * time.Minute, Thresholds: ths, Statuses: judge.Statuses, Steps: steps}, w, h)
 	ok := make([]bool, len(ths))
 	for i := range ok {
@@ -157,13 +157,15 @@ func TestJudgedEnd(t *testing.T) {
 }
 
 func TestNextStep(t *testing.T) {
-	steps := []experiments.Step{mustStep(t, "40s:kill=1"), mustStep(t, "20s:upgrade=v2")}
+	// A named step (a plan's) is shown by its name and action; one
+	// without (a --step flag) by its time and action.
+	steps := []TimedStep{{Step: mustStep(t, "40s:kill=1")}, {Step: mustStep(t, "20s:upgrade=v2"), Name: "upgrade"}}
 	for _, tc := range []struct {
 		elapsed time.Duration
 		want    string
 	}{
-		{0, "next: 20s upgrade=v2 in 20s"},
-		{12500 * time.Millisecond, "next: 20s upgrade=v2 in 8s"},
+		{0, "next: upgrade (upgrade=v2) in 20s"},
+		{12500 * time.Millisecond, "next: upgrade (upgrade=v2) in 8s"},
 		{20 * time.Second, "next: 40s kill=1 in 20s"},
 		{39900 * time.Millisecond, "next: 40s kill=1 in 1s"},
 		{40 * time.Second, ""},
