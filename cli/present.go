@@ -105,7 +105,7 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
 				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan,
 				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths),
-				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI)}
+				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI), steady: session.RecordedSteadyState(r.steady)}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = append([]session.Sink{rec, model}, r.more...)

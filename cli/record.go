@@ -60,6 +60,8 @@ type recordInfo struct {
 	// canary its canary step's analysis (nil without one).
 	thresholds []recordings.Threshold
 	canary     *recordings.CanaryAnalysis
+	// steady is the plan's steady state (nil without one).
+	steady *recordings.SteadyState
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -124,6 +126,8 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Thresholds: info.thresholds,
 		Plan:       info.planDef,
 		Canary:     info.canary,
+		// The steady state lets a replay judge it again (1.8).
+		SteadyState: info.steady,
 	}
 	if info.plan != "" {
 		h.Config["plan-name"] = info.plan

@@ -214,7 +214,8 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 				return report.NewWithSteps(rep, res.Steps)
 			}
 			rep.Judged(res.Verdict, res.Thresholds, abortResult(res.Aborted))
-			rep.Canary = canaryResult(res.Canary) // judged again (1.6), nil before
+			rep.Canary = canaryResult(res.Canary)           // judged again (1.6), nil before
+			rep.SteadyState = steadyResult(res.SteadyState) // judged again (1.8), nil before
 			rep.Plan = h.Config["plan-name"]
 			if h.Cluster == "" && len(h.Steps) == 0 {
 				return rep

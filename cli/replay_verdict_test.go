@@ -97,7 +97,7 @@ func TestReplayJudgesAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rec.Close()
-			if rec.Header.Format != "1.7" || len(rec.Header.Thresholds) != len(c.flags)/2-1 {
+			if rec.Header.Format != "1.8" || len(rec.Header.Thresholds) != len(c.flags)/2-1 {
 				t.Fatalf("format %s, thresholds %+v", rec.Header.Format, rec.Header.Thresholds)
 			}
 			res, err := replayed(t.Context(), rec) // as the replay command does

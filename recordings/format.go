@@ -15,7 +15,7 @@ import (
 // frame fields).
 const (
 	FormatMajor = 1
-	FormatMinor = 7
+	FormatMinor = 8
 )
 
 // Extension is a recording file's name extension.

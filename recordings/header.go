@@ -11,7 +11,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.7"), set by the reader from
+	// Format is the file's format version ("1.8"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.
@@ -54,6 +54,10 @@ type Header struct {
 	// (1.6), nil without a canary step (and in older files, which a replay
 	// does not judge again).
 	Canary *CanaryAnalysis `json:"canary,omitempty"`
+	// SteadyState is the plan's steady-state hypothesis (1.8): its
+	// windows and thresholds, so that a replay judges it again; nil
+	// without one (and in older files, which a replay judges without it).
+	SteadyState *SteadyState `json:"steady_state,omitempty"`
 	// Histogram is the frames' latency histogram geometry (set by the
 	// writer).
 	Histogram Geometry `json:"histogram"`
@@ -78,6 +82,15 @@ type CanaryAnalysis struct {
 	// the recorded generator readings) or "ignore"; an older file has
 	// none (its intervals are judged on their figures).
 	GeneratorBound string `json:"generator_bound,omitempty"`
+}
+
+// SteadyState is a plan's steady state as data (session.SteadyState):
+// its thresholds must hold over the BeforeS seconds from the load's start
+// and over the AfterS seconds after the method (0: not judged).
+type SteadyState struct {
+	BeforeS    float64     `json:"before_s"`
+	AfterS     float64     `json:"after_s"`
+	Thresholds []Threshold `json:"thresholds"`
 }
 
 // Threshold is a threshold as data: enough to rebuild the one that

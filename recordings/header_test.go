@@ -21,7 +21,7 @@ func TestHeaderKeepsThresholdsAndPlan(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(buf.String(), "scalelab recording 1.7\n") {
+		if !strings.HasPrefix(buf.String(), "scalelab recording 1.8\n") {
 			t.Fatalf("version line %q", strings.SplitN(buf.String(), "\n", 2)[0])
 		}
 		r, err := ReadBytes(buf.Bytes())
@@ -47,5 +47,39 @@ func TestHeaderKeepsThresholdsAndPlan(t *testing.T) {
 	}
 	if got := read(testHeader()); got.Thresholds == nil || len(got.Thresholds) != 0 || got.Plan != nil {
 		t.Fatalf("without thresholds and plan: %#v, %+v", got.Thresholds, got.Plan)
+	}
+}
+
+// TestHeaderKeepsSteadyState (1.8): a plan's steady state reads back as
+// written; a header without one, and an older file, have none.
+func TestHeaderKeepsSteadyState(t *testing.T) {
+	h := testHeader()
+	h.SteadyState = &SteadyState{BeforeS: 1.5, AfterS: 2, Thresholds: []Threshold{
+		{Metric: "latency", Expr: "p(99)<10"},
+		{Metric: "availability", Expr: "rate>0.99", AllowNoData: true},
+	}}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Header.Format != "1.8" || !reflect.DeepEqual(r.Header.SteadyState, h.SteadyState) {
+		t.Fatalf("format %s, steady state read back %+v, want %+v", r.Header.Format, r.Header.SteadyState, h.SteadyState)
+	}
+	old, err := Open("testdata/format-1.1.scalelab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if old.Header.Format != "1.1" || old.Header.SteadyState != nil || old.Len() == 0 || len(old.Problems) > 0 {
+		t.Fatalf("1.1 file: format %s, steady state %+v, %d frames, problems %v", old.Header.Format, old.Header.SteadyState, old.Len(), old.Problems)
 	}
 }

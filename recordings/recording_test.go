@@ -29,7 +29,7 @@ func TestRoundTrip(t *testing.T) {
 	if len(r.Problems) > 0 {
 		t.Fatalf("problems reading an intact file: %v", r.Problems)
 	}
-	if r.Header.Format != "1.7" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
+	if r.Header.Format != "1.8" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
 		t.Fatalf("header: %+v", r.Header)
 	}
 	if r.Len() != len(frames) || r.Len() != 120 {
@@ -246,7 +246,7 @@ func TestVersions(t *testing.T) {
 	}
 	hdr["operator"] = "someone new"
 	hb, _ := json.Marshal(hdr)
-	newer := []byte("scalelab recording 1.7\n")
+	newer := []byte("scalelab recording 1.9\n")
 	newer = appendRecord(newer, recHeader, hb)
 	newer = appendRecord(newer, 'X', []byte("a record of a later version"))
 	enc := r0.dec
@@ -264,8 +264,8 @@ func TestVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Header.Format != "1.7" || len(r.Problems) != 0 || r.Len() != 4 || len(r.Events) != 2 || r.Events[0].Message != "hi" {
-		t.Fatalf("minor 7: format %s, problems %v, %d frames, events %+v", r.Header.Format, r.Problems, r.Len(), r.Events)
+	if r.Header.Format != "1.9" || len(r.Problems) != 0 || r.Len() != 4 || len(r.Events) != 2 || r.Events[0].Message != "hi" {
+		t.Fatalf("minor 9: format %s, problems %v, %d frames, events %+v", r.Header.Format, r.Problems, r.Len(), r.Events)
 	}
 
 	for name, bad := range map[string][]byte{

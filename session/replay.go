@@ -59,6 +59,11 @@ type ReplayConfig struct {
 // is not judged: its recorded judge's events replay as they are and the
 // result has no verdict.
 //
+// A recording that keeps its plan's steady state (format 1.8) has it
+// judged again by the live session's steady-state judge, first: its
+// events replace the recorded ones, the result has its SteadyState, the
+// steps it held are not run, and the verdict counts it.
+//
 // A recording that keeps its canary analysis (format 1.6) has its canary
 // judged again the same way: a CanarySink of that analysis (CanaryReplayed)
 // comes first, judges the frames as the live one did and emits the
@@ -90,6 +95,11 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	gen := NewGeneratorReplay()
 	sinks, judged, why := rejudge(h, cfg.Sinks, gen)
 	sinks, canaryJudged, whyCanary := rejudgeCanary(h, sinks, gen)
+	steady, whySteady := rejudgeSteady(h, judged)
+	if steady != nil {
+		sinks = append([]Sink{steady}, sinks...) // first, as in the live session
+	}
+	why = joinNotes(why, whySteady)
 	sinks = append([]Sink{gen}, sinks...)
 	if whyCanary != "" {
 		why = joinNotes(why, whyCanary)
@@ -153,6 +163,9 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	}
 	if judged || canaryJudged {
 		fan.finish(res)
+		if ss := res.SteadyState; ss != nil && ss.Before != nil && !ss.Before.OK {
+			notRun(res.Steps) // the baseline held them, as live
+		}
 		res.Verdict = VerdictOf(res)
 	}
 	switch {
@@ -185,6 +198,20 @@ func rejudge(h recordings.Header, sinks []Sink, gen *GeneratorSink) (all []Sink,
 	}
 	judge.WithGenerator(gen)
 	return append([]Sink{judge}, sinks...), true, ""
+}
+
+// rejudgeSteady is the steady state's judge of a recording that keeps
+// it (format 1.8) and is judged again (judged: its judge's recorded
+// events are replaced), nil otherwise, and why when it cannot be rebuilt.
+func rejudgeSteady(h recordings.Header, judged bool) (*steadySink, string) {
+	if h.SteadyState == nil || !judged {
+		return nil, ""
+	}
+	ss, err := RecordingSteadyState(h.SteadyState)
+	if err != nil {
+		return nil, "the recording's steady state cannot be judged again: " + err.Error()
+	}
+	return newSteadyJudge(*ss), ""
 }
 
 // replayEvents are the recorded events as the session's; without the

@@ -58,3 +58,30 @@ func fromSeconds(s float64) time.Duration {
 	}
 	return time.Duration(math.Round(s * 1e9))
 }
+
+// RecordedSteadyState is ss as a recording's header keeps it (format
+// 1.8), nil without one.
+func RecordedSteadyState(ss *SteadyState) *recordings.SteadyState {
+	if ss == nil {
+		return nil
+	}
+	return &recordings.SteadyState{BeforeS: ss.Before.Seconds(), AfterS: ss.After.Seconds(), Thresholds: RecordedThresholds(ss.Thresholds)}
+}
+
+// RecordingSteadyState rebuilds the steady state a recording's header
+// keeps (RecordedSteadyState), nil without one, or says why it cannot be
+// (the checks the live run had).
+func RecordingSteadyState(recorded *recordings.SteadyState) (*SteadyState, error) {
+	if recorded == nil {
+		return nil, nil
+	}
+	ths, err := RecordingThresholds(recorded.Thresholds)
+	if err != nil {
+		return nil, err
+	}
+	ss := &SteadyState{Before: fromSeconds(recorded.BeforeS), After: fromSeconds(recorded.AfterS), Thresholds: ths}
+	if err := ss.check(); err != nil {
+		return nil, err
+	}
+	return ss, nil
+}

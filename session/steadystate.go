@@ -107,7 +107,13 @@ func windowed(ths []analysis.Threshold, w time.Duration) []analysis.Threshold {
 // the baseline at Before (it then lets the steps run, or stops the load),
 // the window after the method once the last step ended.
 type steadySink struct {
-	s          *Session
+	// emit hands an event to the session's sinks, release lets the steps
+	// run, stop stops the load: the live session's; a replay's emits
+	// through its Control and neither releases nor stops (its frames end
+	// where the live load did).
+	emit       func(Event)
+	release    func()
+	stop       func(reason string)
 	cfg        SteadyState
 	before     []analysis.Threshold // windowed over Before
 	after      []analysis.Threshold // windowed over After
@@ -130,7 +136,17 @@ type steadySink struct {
 const tolerance = Interval / 2
 
 func newSteadySink(s *Session, cfg SteadyState) *steadySink {
-	k := &steadySink{s: s, cfg: cfg, running: map[string]int{}}
+	k := newSteadyJudge(cfg)
+	k.emit = func(e Event) { s.fan.emit(e) }
+	k.release, k.stop = s.releaseSteps, s.stopLoad
+	return k
+}
+
+// newSteadyJudge is the steady state's judge without a session: it emits
+// through the Control its Open is given, and releases and stops nothing
+// (a replay's, SteadyStateReplayed).
+func newSteadyJudge(cfg SteadyState) *steadySink {
+	k := &steadySink{cfg: cfg, running: map[string]int{}, release: func() {}, stop: func(string) {}}
 	if cfg.Before > 0 {
 		k.before = windowed(cfg.Thresholds, cfg.Before)
 		k.base = newWindow(k.before, 0, cfg.Before)
@@ -156,7 +172,14 @@ func (c *SteadyState) check() error {
 	return nil
 }
 
-func (k *steadySink) Open(Info) error { return nil }
+// Open takes the session's Control to emit through when the sink has no
+// session (a replay's).
+func (k *steadySink) Open(i Info) error {
+	if k.emit == nil {
+		k.emit = i.Control.Emit
+	}
+	return nil
+}
 
 // Tick feeds the windows being judged and closes those due.
 func (k *steadySink) Tick(t Tick) {
@@ -206,14 +229,14 @@ func (k *steadySink) judgeBase(w *window, end time.Duration) {
 		if k.post != nil && len(k.running) == 0 {
 			k.post.from = end // the method starts here
 		}
-		k.s.fan.emit(Event{Time: at, Source: FromJudge, Kind: SteadyStateMet, Title: "steady state met",
+		k.emit(Event{Time: at, Source: FromJudge, Kind: SteadyStateMet, Title: "steady state met",
 			Message: fmt.Sprintf("steady state met before the method (%.1fs baseline): the steps run", end.Seconds())})
-		k.s.releaseSteps()
+		k.release()
 		return
 	}
 	msg := "steady state not met before the method: " + h.Failed()
-	k.s.fan.emit(Event{Time: at, Source: FromJudge, Kind: SteadyStateNotMet, Title: "steady state not met", Message: msg})
-	k.s.stopLoad(msg)
+	k.emit(Event{Time: at, Source: FromJudge, Kind: SteadyStateNotMet, Title: "steady state not met", Message: msg})
+	k.stop(msg)
 }
 
 // Event follows the steps: the window after the method starts when the
