@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,15 +52,7 @@ steady_state: {before: 15s, thresholds: {latency: ["p(99)<10"]}}
 	file := filepath.Join(t.TempDir(), "killed.scalelab")
 	p := start(t, bin, "demo", "--headless", "--plan", plan, "--record", file)
 	p.waitLine(t, "recording to "+file, 30*time.Second)
-	time.Sleep(3 * time.Second) // frames, past a flush
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	p.wait(t, 10*time.Second)
-	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json")
-	if code != exitOK || !strings.Contains(errOut, "has no closing summary (the session was killed)") {
-		t.Fatalf("replay of a killed session: exit %d, stderr %q", code, errOut)
-	}
+	out := killAndReplay(t, p, file, 3*time.Second)
 	var sum struct {
 		Requests    uint64 `json:"requests"`
 		Verdict     string `json:"verdict"`

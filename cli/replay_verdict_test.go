@@ -128,6 +128,23 @@ func TestReplayJudgesAgain(t *testing.T) {
 	}
 }
 
+// killAndReplay SIGKILLs p after settle (frames past a flush) and
+// replays its recording file headless: the JSON summary computed from
+// the frames, after the warning that the session was killed (exit 0).
+func killAndReplay(t *testing.T, p *process, file string, settle time.Duration) string {
+	t.Helper()
+	time.Sleep(settle)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(t, 10*time.Second)
+	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json")
+	if code != exitOK || !strings.Contains(errOut, "has no closing summary (the session was killed)") {
+		t.Fatalf("replay of a killed session: exit %d, stderr %q", code, errOut)
+	}
+	return out
+}
+
 // TestReplayJudgesAKilledSession SIGKILLs a recording run with
 // thresholds mid-run: the recording has no closing summary, and the one
 // replay computes from its frames has the verdict and the thresholds
@@ -141,16 +158,7 @@ func TestReplayJudgesAKilledSession(t *testing.T) {
 		"--threshold", "latency: p(99)<5000", "--threshold", "latency: p(99)<0.001")
 	p.waitLine(t, "recording to "+file, 30*time.Second)
 	p.waitLine(t, "inflight", 15*time.Second) // a live line: a second of frames
-	time.Sleep(1500 * time.Millisecond)       // past a flush
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	p.wait(t, 10*time.Second)
-
-	code, out, errOut := scalelab(t.Context(), "replay", file, "--headless", "--json")
-	if code != exitOK || !strings.Contains(errOut, "has no closing summary (the session was killed)") {
-		t.Fatalf("replay of a killed session: exit %d, stderr %q", code, errOut)
-	}
+	out := killAndReplay(t, p, file, 1500*time.Millisecond)
 	var sum struct {
 		Requests   uint64                   `json:"requests"`
 		Verdict    string                   `json:"verdict"`
