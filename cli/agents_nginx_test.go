@@ -187,7 +187,7 @@ func TestAgentsAgainstNginxLoseOne(t *testing.T) {
 	if math.Abs(accounted-asked) > asked/100 {
 		t.Errorf("merged %d + dropped %d + missing %.0f = %.0f: want the %.0f asked, within 1%%", r.Requests, r.Dropped, r.Agents.Missing, accounted, asked)
 	}
-	if answered < r.Requests || float64(answered-r.Requests) > r.Agents.Missing {
+	if answered < r.Requests || float64(answered-r.Requests) > r.Agents.Missing*1.05 { // the missing is an estimate: its share × the time to the reassignment
 		t.Errorf("nginx answered %d, merged %d, missing %.0f: the unreported part of what nginx answered must be within the missing", answered, r.Requests, r.Agents.Missing)
 	}
 	t.Logf("agent 1 lost at %.2fs: merged %d, nginx %d (%d sent, never reported), dropped %d, missing %.0f; accounted %.0f of %.0f",
