@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scalelab/scalelab/experiments"
+	"github.com/scalelab/scalelab/recordings"
 	"github.com/scalelab/scalelab/report"
 	"github.com/scalelab/scalelab/session"
 	"github.com/spf13/pflag"
@@ -91,13 +92,27 @@ func searchStep(st session.SearchStep) report.SearchStep {
 		CPU: st.CPU, CPUKnown: st.CPUKnown, Statuses: st.Statuses, Held: st.Held, Generator: st.Generator}
 }
 
-// searchResult is the search's result as the summary keeps it.
-func searchResult(r session.SearchResult) *report.SearchResult {
+// searchResult is the search's result as the summary keeps it, nil
+// without one.
+func searchResult(res *session.SearchResult) *report.SearchResult {
+	if res == nil {
+		return nil
+	}
+	r := *res
 	steps := make([]report.SearchStepResult, len(r.Steps))
 	for i, st := range r.Steps {
 		steps[i] = report.NewSearchStep(searchStep(st))
 	}
 	return report.NewSearchResult(r.HighestHeld, r.Found, r.StoppedBy, steps)
+}
+
+// recordedSearch is the plan's search as the recording keeps it, nil
+// without one.
+func (r runSpec) recordedSearch() *recordings.Search {
+	if r.search == nil {
+		return nil
+	}
+	return r.search.Recorded()
 }
 
 // progressOut is where a search's progress goes: stderr when headless,

@@ -105,7 +105,8 @@ func (r runSpec) sinks(sig *interrupt) (rec *recordSink, model *modelSink, sinks
 			return recordInfo{target: i.Target.URL, model: r.model, closed: i.Closed, window: i.Window, cluster: r.kind,
 				load: r.lf.recordedLoad(), steps: stepSpecs(r.steps), start: i.Start, plan: r.plan,
 				planDef: recordedPlan(r.planDef, r.steps), thresholds: session.RecordedThresholds(ths),
-				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI), steady: session.RecordedSteadyState(r.steady)}
+				canary: r.lf.canary.recordedCanary(r.steps, r.canaryUI), steady: session.RecordedSteadyState(r.steady),
+				search: r.recordedSearch()}
 		}}
 	model = &modelSink{model: r.model}
 	sinks = append([]session.Sink{rec, model}, r.more...)
@@ -199,9 +200,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 			if r.agents != nil {
 				sum.Agents = r.agents()
 			}
-			if r.search != nil {
-				sum.Search = searchResult(r.search.Result())
-			}
+			sum.Search = searchResult(res.Search)
 			if r.cluster == nil && len(r.steps) == 0 {
 				return sum
 			}

@@ -62,6 +62,8 @@ type recordInfo struct {
 	canary     *recordings.CanaryAnalysis
 	// steady is the plan's steady state (nil without one).
 	steady *recordings.SteadyState
+	// search is the plan's capacity search (nil without one).
+	search *recordings.Search
 }
 
 // recorder records one session. A nil *recorder records nothing: every
@@ -128,6 +130,8 @@ func (f *recordFlags) start(cmd *cobra.Command, errOut io.Writer, info recordInf
 		Canary:     info.canary,
 		// The steady state lets a replay judge it again (1.8).
 		SteadyState: info.steady,
+		// The search lets a replay judge its steps again (1.9).
+		Search: info.search,
 	}
 	if info.plan != "" {
 		h.Config["plan-name"] = info.plan

@@ -160,7 +160,7 @@ func replaySummary(ctx context.Context, io streams, file string, rec *recordings
 		fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, res.Partial)
 	}
 	if rec.Summary != nil && rec.Header.Thresholds != nil {
-		for _, d := range rejudged(rec.Summary, res, rec.Header.Canary != nil) {
+		for _, d := range rejudged(rec.Summary, res, rec.Header) {
 			fmt.Fprintf(io.err, "scalelab replay: %s: %s\n", file, d)
 		}
 	}
@@ -216,6 +216,7 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 			rep.Judged(res.Verdict, res.Thresholds, abortResult(res.Aborted))
 			rep.Canary = canaryResult(res.Canary)           // judged again (1.6), nil before
 			rep.SteadyState = steadyResult(res.SteadyState) // judged again (1.8), nil before
+			rep.Search = searchResult(res.Search)           // judged again (1.9), nil before
 			rep.Plan = h.Config["plan-name"]
 			if h.Cluster == "" && len(h.Steps) == 0 {
 				return rep
@@ -235,13 +236,16 @@ func abortResult(a *session.Abort) *report.AbortResult {
 
 // rejudged says where the verdict and the thresholds judged again from
 // a recording's frames (res) differ from its closing summary's (recorded):
-// a bug or a damaged file; nothing when they agree. canary is set when
-// the canary was judged again (the header keeps its analysis: 1.6).
-func rejudged(recorded json.RawMessage, res *session.Result, canary bool) []string {
+// a bug or a damaged file; nothing when they agree. The canary is
+// compared when it was judged again (h keeps its analysis: 1.6), and so
+// is the capacity search (1.9).
+func rejudged(recorded json.RawMessage, res *session.Result, h recordings.Header) []string {
+	canary := h.Canary != nil
 	var was struct {
 		Verdict    string                   `json:"verdict"`
 		Thresholds []report.ThresholdResult `json:"thresholds"`
 		Canary     json.RawMessage          `json:"canary"`
+		Search     json.RawMessage          `json:"search"`
 	}
 	if err := json.Unmarshal(recorded, &was); err != nil {
 		return []string{"its closing summary cannot be read to check its verdict: " + err.Error()}
@@ -276,6 +280,9 @@ func rejudged(recorded json.RawMessage, res *session.Result, canary bool) []stri
 			out = append(out, fmt.Sprintf("canary: the recording's summary has %s, judged again from its frames: %s", was.Canary, g))
 		}
 	}
+	if h.Search != nil {
+		out = append(out, researched(was.Search, res.Search)...)
+	}
 	if len(was.Thresholds) != len(now.Thresholds) {
 		return append(out, fmt.Sprintf("the recording's summary has %d thresholds, its header %d", len(was.Thresholds), len(now.Thresholds)))
 	}
@@ -291,6 +298,21 @@ func rejudged(recorded json.RawMessage, res *session.Result, canary bool) []stri
 		}
 	}
 	return out
+}
+
+// researched says where the capacity search judged again from the
+// frames (now) differs from the recording's summary's (was).
+func researched(was json.RawMessage, now *session.SearchResult) []string {
+	g, _ := json.Marshal(searchResult(now))
+	w := bytes.NewBufferString("null")
+	if was != nil {
+		w.Reset()
+		_ = json.Compact(w, was)
+	}
+	if bytes.Equal(w.Bytes(), g) {
+		return nil
+	}
+	return []string{fmt.Sprintf("search: the recording's summary has %s, judged again from its frames: %s", w, g)}
 }
 
 // unknown stands for what a damaged header lost.

@@ -64,7 +64,7 @@ func TestReplayKeepsRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Close()
-	if rec.Header.Format != "1.8" {
+	if rec.Header.Format != "1.9" {
 		t.Fatalf("format %s", rec.Header.Format)
 	}
 	rec.Summary = nil // as if killed: the summary computed from the frames

@@ -97,7 +97,7 @@ func TestReplayJudgesAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rec.Close()
-			if rec.Header.Format != "1.8" || len(rec.Header.Thresholds) != len(c.flags)/2-1 {
+			if rec.Header.Format != "1.9" || len(rec.Header.Thresholds) != len(c.flags)/2-1 {
 				t.Fatalf("format %s, thresholds %+v", rec.Header.Format, rec.Header.Thresholds)
 			}
 			res, err := replayed(t.Context(), rec) // as the replay command does
@@ -227,15 +227,15 @@ func TestRejudgedSaysWhatDiffers(t *testing.T) {
 		return js
 	}
 	res := &session.Result{Verdict: analysis.VerdictFail, Thresholds: []analysis.Status{failed}}
-	if got := rejudged(summary(analysis.VerdictFail, failed), res, false); len(got) != 0 {
+	if got := rejudged(summary(analysis.VerdictFail, failed), res, recordings.Header{}); len(got) != 0 {
 		t.Fatalf("agreeing: %q", got)
 	}
-	got := rejudged(summary(analysis.VerdictPass, held), res, false)
+	got := rejudged(summary(analysis.VerdictPass, held), res, recordings.Header{})
 	want := "the recording's verdict was pass, judged again from its frames: fail (1 of 1 thresholds failed: latency p(99)<200 = 312ms)"
 	if len(got) != 2 || got[0] != want || !strings.HasPrefix(got[1], "threshold latency p(99)<200: the recording's summary has {") {
 		t.Fatalf("differing: %q", got)
 	}
-	if got := rejudged(json.RawMessage(`{"verdict":`), res, false); len(got) != 1 || !strings.Contains(got[0], "cannot be read") {
+	if got := rejudged(json.RawMessage(`{"verdict":`), res, recordings.Header{}); len(got) != 1 || !strings.Contains(got[0], "cannot be read") {
 		t.Fatalf("unreadable: %q", got)
 	}
 }

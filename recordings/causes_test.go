@@ -45,7 +45,7 @@ func TestCausesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if r.Header.Format != "1.8" || len(r.Problems) > 0 {
+	if r.Header.Format != "1.9" || len(r.Problems) > 0 {
 		t.Fatalf("format %s, problems %v", r.Header.Format, r.Problems)
 	}
 	for i, want := range snaps {

@@ -15,7 +15,7 @@ import (
 // frame fields).
 const (
 	FormatMajor = 1
-	FormatMinor = 8
+	FormatMinor = 9
 )
 
 // Extension is a recording file's name extension.

@@ -11,7 +11,7 @@ import (
 // secrets: build Args, Config and Target with Redact, RedactArgs and
 // RedactURL.
 type Header struct {
-	// Format is the file's format version ("1.8"), set by the reader from
+	// Format is the file's format version ("1.9"), set by the reader from
 	// the version line; the writer ignores it.
 	Format string `json:"format,omitempty"`
 	// Scalelab is the version of scalelab that recorded.
@@ -58,6 +58,11 @@ type Header struct {
 	// windows and thresholds, so that a replay judges it again; nil
 	// without one (and in older files, which a replay judges without it).
 	SteadyState *SteadyState `json:"steady_state,omitempty"`
+	// Search is the plan's capacity search (1.9): its rates, hold and
+	// until thresholds, so that a replay judges its steps again; nil
+	// without one (and in older files, whose replay shows the recorded
+	// summary's search, and none when killed).
+	Search *Search `json:"search,omitempty"`
 	// Histogram is the frames' latency histogram geometry (set by the
 	// writer).
 	Histogram Geometry `json:"histogram"`
@@ -91,6 +96,22 @@ type SteadyState struct {
 	BeforeS    float64     `json:"before_s"`
 	AfterS     float64     `json:"after_s"`
 	Thresholds []Threshold `json:"thresholds"`
+}
+
+// Search is a plan's capacity search as data (experiments.Search and
+// its parsed until thresholds): the rate starts at FromRPS and goes up
+// by Step (percent of the rate when StepPercent) after each step held for
+// HoldS seconds, up to MaxRPS. TargetInProcess says that the target ran
+// in the recording process (the demo's fleet): its CPU was not the
+// generator's alone.
+type Search struct {
+	FromRPS         float64     `json:"from_rps"`
+	Step            float64     `json:"step"`
+	StepPercent     bool        `json:"step_percent"`
+	HoldS           float64     `json:"hold_s"`
+	MaxRPS          float64     `json:"max_rps"`
+	Until           []Threshold `json:"until"`
+	TargetInProcess bool        `json:"target_in_process"`
 }
 
 // Threshold is a threshold as data: enough to rebuild the one that

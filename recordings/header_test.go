@@ -21,7 +21,7 @@ func TestHeaderKeepsThresholdsAndPlan(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(buf.String(), "scalelab recording 1.8\n") {
+		if !strings.HasPrefix(buf.String(), "scalelab recording 1.9\n") {
 			t.Fatalf("version line %q", strings.SplitN(buf.String(), "\n", 2)[0])
 		}
 		r, err := ReadBytes(buf.Bytes())
@@ -71,7 +71,7 @@ func TestHeaderKeepsSteadyState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if r.Header.Format != "1.8" || !reflect.DeepEqual(r.Header.SteadyState, h.SteadyState) {
+	if r.Header.Format != "1.9" || !reflect.DeepEqual(r.Header.SteadyState, h.SteadyState) {
 		t.Fatalf("format %s, steady state read back %+v, want %+v", r.Header.Format, r.Header.SteadyState, h.SteadyState)
 	}
 	old, err := Open("testdata/format-1.1.scalelab")
@@ -81,5 +81,37 @@ func TestHeaderKeepsSteadyState(t *testing.T) {
 	defer old.Close()
 	if old.Header.Format != "1.1" || old.Header.SteadyState != nil || old.Len() == 0 || len(old.Problems) > 0 {
 		t.Fatalf("1.1 file: format %s, steady state %+v, %d frames, problems %v", old.Header.Format, old.Header.SteadyState, old.Len(), old.Problems)
+	}
+}
+
+// TestHeaderKeepsSearch (1.9): a plan's capacity search reads back as
+// written; an older file has none.
+func TestHeaderKeepsSearch(t *testing.T) {
+	h := testHeader()
+	h.Search = &Search{FromRPS: 100, Step: 50, StepPercent: true, HoldS: 4, MaxRPS: 600, TargetInProcess: true,
+		Until: []Threshold{{Metric: "latency", Expr: "p(99)<100"}, {Metric: "dropped", Expr: "count<1"}}}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Header.Format != "1.9" || !reflect.DeepEqual(r.Header.Search, h.Search) {
+		t.Fatalf("format %s, search read back %+v, want %+v", r.Header.Format, r.Header.Search, h.Search)
+	}
+	old, err := Open("testdata/format-1.1.scalelab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if old.Header.Search != nil {
+		t.Fatalf("1.1 file: search %+v", old.Header.Search)
 	}
 }

@@ -29,7 +29,7 @@ func TestRoundTrip(t *testing.T) {
 	if len(r.Problems) > 0 {
 		t.Fatalf("problems reading an intact file: %v", r.Problems)
 	}
-	if r.Header.Format != "1.8" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
+	if r.Header.Format != "1.9" || r.Header.Command != "demo" || !r.Header.Start.Equal(t0) || r.Header.Window != time.Hour {
 		t.Fatalf("header: %+v", r.Header)
 	}
 	if r.Len() != len(frames) || r.Len() != 120 {

@@ -64,6 +64,10 @@ type ReplayConfig struct {
 // events replace the recorded ones, the result has its SteadyState, the
 // steps it held are not run, and the verdict counts it.
 //
+// A recording that keeps its plan's capacity search (format 1.9) has
+// its steps judged again by the live session's search sink, on the rates
+// recorded: the result has its Search.
+//
 // A recording that keeps its canary analysis (format 1.6) has its canary
 // judged again the same way: a CanarySink of that analysis (CanaryReplayed)
 // comes first, judges the frames as the live one did and emits the
@@ -100,6 +104,11 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 		sinks = append([]Sink{steady}, sinks...) // first, as in the live session
 	}
 	why = joinNotes(why, whySteady)
+	if search, whySearch := rejudgeSearch(h, judged); search != nil {
+		sinks = append(sinks, search)
+	} else {
+		why = joinNotes(why, whySearch)
+	}
 	sinks = append([]Sink{gen}, sinks...)
 	if whyCanary != "" {
 		why = joinNotes(why, whyCanary)

@@ -286,17 +286,18 @@ func (s *SearchSink) Event(e Event) {
 
 // Finish ends a search the load's end cut short: by the window when
 // its last tick reached the window's end and nothing stopped the load
-// (StoppedByDuration), else by the stop. The step in progress is not
-// judged.
+// (StoppedByDuration), else by the stop (the step in progress is not
+// judged), and puts the search's result in res.Search.
 func (s *SearchSink) Finish(res *Result) {
-	if s.done {
-		return
+	if !s.done {
+		s.done = true
+		s.res.StoppedBy = StoppedByStop
+		if res.Stopped == "" && s.window > 0 && s.last >= s.window-Interval {
+			s.res.StoppedBy = StoppedByDuration
+		}
 	}
-	s.done = true
-	s.res.StoppedBy = StoppedByStop
-	if res.Stopped == "" && s.window > 0 && s.last >= s.window-Interval {
-		s.res.StoppedBy = StoppedByDuration
-	}
+	r := s.res
+	res.Search = &r
 }
 
 // Close does nothing.

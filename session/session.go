@@ -77,6 +77,9 @@ type Result struct {
 	// Generator is the run's judgement on its own generator
 	// (GeneratorSink), nil without the probes.
 	Generator *GeneratorResult
+	// Search is the capacity search's result (SearchSink), nil without
+	// one.
+	Search *SearchResult
 	// Scrape is what the scrapes of the targets' Prometheus endpoints
 	// found (ScrapeSink), each endpoint's; none without them.
 	Scrape []scrape.Endpoint
