@@ -47,7 +47,13 @@ type e2eSummary struct {
 // JSON summary when --json is among them.
 func runPlanBin(t *testing.T, bin string, args ...string) (sum e2eSummary, stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	return runPlanBinWithin(t, 20*time.Second, bin, args...)
+}
+
+// runPlanBinWithin is runPlanBin bounded by limit.
+func runPlanBinWithin(t *testing.T, limit time.Duration, bin string, args ...string) (sum e2eSummary, stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -62,7 +68,7 @@ func runPlanBin(t *testing.T, bin string, args ...string) (sum e2eSummary, stdou
 		t.Fatalf("%q: %v", args, err)
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("%q did not end within 20s\n%s", args, errOut.String())
+		t.Fatalf("%q did not end within %s\n%s", args, limit, errOut.String())
 	}
 	for _, a := range args {
 		if a == "--json" {
