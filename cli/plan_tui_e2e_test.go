@@ -13,7 +13,8 @@ import (
 // headless, on the local fleet: the thresholds' line shows each threshold
 // as written with a live ✓, the countdown names the next step by its name,
 // the at: step takes effect (the replicas at v2) and the after: step
-// (set-rate) after it; at the load's end the header says PASS and the UI stays on it
+// (set-rate) after it, the note= step after that shows its text in the
+// event log as its step's line; at the load's end the header says PASS and the UI stays on it
 // until q, then the summary says pass and the exit code is 0.
 func TestPlanUIInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
@@ -23,6 +24,7 @@ load: {rate: 100, duration: 7s}
 steps:
   - {name: upgrade, at: 3s, action: "upgrade=v2"}
   - {name: mark, after: upgrade + 500ms, action: "set-rate=150"}
+  - {name: back, after: mark, action: "note=v2 out"}
 thresholds:
   latency: ["p(99)<2000"]
   availability: ["rate>0.99"]
@@ -37,6 +39,7 @@ thresholds:
 	if strings.Contains(s, "next: upgrade") {
 		t.Fatalf("the countdown still shows a step that ran:\n%s", s)
 	}
+	x.WaitFor(30*time.Second, "step back: note: v2 out")
 	s = x.WaitFor(30*time.Second, "PASS", "● FINISHED", "the load ended: PASS · q quits")
 	if strings.Contains(s, "EXIT=") || strings.Contains(s, "✗") {
 		t.Fatalf("a passing run stays on PASS, every threshold ✓, until q:\n%s", s)

@@ -25,10 +25,12 @@ type Frame struct {
 	// a cluster (or from Push); Autoscaler its autoscaler's, nil without.
 	State      *cluster.State
 	Autoscaler *cluster.Autoscaler
-	// Judged are the judge's events since the previous frame, in order.
+	// Judged are the judge's events since the previous frame, in order;
+	// Steps the steps' and rollbacks' events.
 	Judged []JudgeEvent
+	Steps  []StepEvent
 	// End is how the session judged the run, in the frame after the load
-	// ended (nil before). A frame may carry only Judged or End: its
+	// ended (nil before). A frame may carry only Judged, Steps or End: its
 	// Snapshot is then nil.
 	End *Outcome
 }
@@ -50,9 +52,10 @@ type Feed struct {
 	cpuTime  float64
 	cpuKnown bool
 	procs    int
-	// judged and end wait for the next frame taken, with or without a
-	// snapshot.
+	// judged, steps and end wait for the next frame taken, with or
+	// without a snapshot.
 	judged []JudgeEvent
+	steps  []StepEvent
 	end    *Outcome
 }
 
@@ -102,6 +105,15 @@ func (f *Feed) judge(j JudgeEvent) {
 	f.wake()
 }
 
+// step hands a step's or a rollback's event to the UI with the next
+// frame.
+func (f *Feed) step(s StepEvent) {
+	f.mu.Lock()
+	f.steps = append(f.steps, s)
+	f.mu.Unlock()
+	f.wake()
+}
+
 // finish hands the run's outcome to the UI with the next frame.
 func (f *Feed) finish(o Outcome) {
 	f.mu.Lock()
@@ -142,16 +154,16 @@ func (f *Feed) take() (Frame, bool) {
 	defer f.mu.Unlock()
 	p := f.pending
 	if p == nil {
-		if f.judged == nil && f.end == nil {
+		if f.judged == nil && f.steps == nil && f.end == nil {
 			return Frame{}, false
 		}
-		fr := Frame{Judged: f.judged, End: f.end}
-		f.judged, f.end = nil, nil
+		fr := Frame{Judged: f.judged, Steps: f.steps, End: f.end}
+		f.judged, f.steps, f.end = nil, nil, nil
 		return fr, true
 	}
 	f.pending = nil
-	p.Judged, p.End = f.judged, f.end
-	f.judged, f.end = nil, nil
+	p.Judged, p.Steps, p.End = f.judged, f.steps, f.end
+	f.judged, f.steps, f.end = nil, nil, nil
 	now := procstat.Take()
 	if secs := p.Snapshot.Elapsed().Seconds(); f.cpuKnown && secs > 0 {
 		p.CPU, p.CPUKnown, p.Procs = f.cpuTime/secs, true, f.procs

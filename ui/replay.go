@@ -102,7 +102,7 @@ func NewReplay(cfg ReplayConfig) *Replay {
 		r.cluster = &replayCluster{}
 		r.cfg.Cluster = r.cluster
 	}
-	r.events = append([]recordings.Event(nil), rec.Events...)
+	r.events = withoutStepNotes(rec.Events)
 	sort.SliceStable(r.events, func(i, j int) bool { return r.events[i].Time.Before(r.events[j].Time) })
 	if cfg.Canary != nil {
 		// The panel reads it at each frame: as it stood at the frame's end.
@@ -120,10 +120,14 @@ func NewReplay(cfg ReplayConfig) *Replay {
 }
 
 // replayEntry is the event log entry of a recorded event; ok is false for
-// events the live UI did not show (steps). The judge's show as live.
+// events the live UI did not show. The judge's and the steps' show as
+// live.
 func replayEntry(e recordings.Event) (common.Entry, bool) {
 	if ce, ok := e.Cluster(); ok {
 		return eventEntry(ce), true
+	}
+	if s, ok := recordedStep(e); ok {
+		return stepEntry(s)
 	}
 	if e.Source == recordings.FromJudge {
 		return judgeEntry(recordedJudge(e)), true
@@ -299,6 +303,8 @@ func (r *Replay) feedEvents(t time.Time) {
 		r.event++
 		if ce, ok := e.Cluster(); ok {
 			r.m = r.inner(eventMsg(ce))
+		} else if s, ok := recordedStep(e); ok {
+			r.m = r.m.onSteps([]StepEvent{s})
 		} else if en, ok := replayEntry(e); ok {
 			r.m.log.Add(en)
 		}

@@ -59,10 +59,14 @@ func (s *Sink) Tick(t session.Tick) {
 	s.Feed.push(t.Snapshot, t.CPU, t.CPUKnown, t.Procs, t.State, t.Autoscaler)
 }
 
-// Event queues a cluster's event for the model and hands the judge's to
-// the Feed; the operator's events are the model's own, and the steps show
-// through the cluster's events they cause.
+// Event queues a cluster's event for the model and hands the judge's,
+// the steps' and the rollbacks' to the Feed. The operator's events are
+// the model's own (a plan's note= step's note shows as its step's line).
 func (s *Sink) Event(e session.Event) {
+	if st, ok := stepEvent(e); ok {
+		s.Feed.step(st)
+		return
+	}
 	if e.Source == session.FromJudge {
 		if j, ok := judgeEvent(e); ok {
 			s.Feed.judge(j)

@@ -116,7 +116,7 @@ func (m Model) onFrame(f Frame) (tea.Model, tea.Cmd) {
 	if f.CPUKnown {
 		m.cpu, m.cpuKnown, m.procs = f.CPU, true, f.Procs
 	}
-	m = m.onJudged(f).onCanary().onScrape()
+	m = m.onJudged(f).onSteps(f.Steps).onCanary().onScrape()
 	if f.End != nil {
 		m.ended, m.verdict, m.state = true, f.End.Verdict, header.Finished
 		if !m.holds() {
