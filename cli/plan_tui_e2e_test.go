@@ -14,12 +14,13 @@ import (
 // as written with a live ✓, the countdown names the next step by its name,
 // the at: step takes effect (the replicas at v2) and the after: step
 // (set-rate) after it, the note= step after that shows its text in the
-// event log as its step's line; at the load's end the header says PASS and the UI stays on it
+// event log as its step's line, the upgrade its span under the charts;
+// at the load's end the header says PASS and the UI stays on it
 // until q, then the summary says pass and the exit code is 0.
 func TestPlanUIInTerminal(t *testing.T) {
 	bin := tuiBinary(t)
 	plan := writePlan(t, `name: ui upgrade
-target: {fleet: {replicas: 2, version: v1, startup_delay: 200ms, drain: 200ms, latency: 1ms}}
+target: {fleet: {replicas: 2, version: v1, startup_delay: 600ms, drain: 200ms, latency: 1ms}}
 load: {rate: 100, duration: 7s}
 steps:
   - {name: upgrade, at: 3s, action: "upgrade=v2"}
@@ -39,7 +40,12 @@ thresholds:
 	if strings.Contains(s, "next: upgrade") {
 		t.Fatalf("the countdown still shows a step that ran:\n%s", s)
 	}
-	x.WaitFor(30*time.Second, "step back: note: v2 out")
+	s = x.WaitFor(30*time.Second, "step back: note: v2 out")
+	// The upgrade took a second or more (two replicas started one after
+	// the other): a span of two columns or more under the marks.
+	if !regexp.MustCompile(`(?m)^ steps +├\S*┤`).MatchString(s) {
+		t.Fatalf("the upgrade's span is not on the time axis:\n%s", s)
+	}
 	s = x.WaitFor(30*time.Second, "PASS", "● FINISHED", "the load ended: PASS · q quits")
 	if strings.Contains(s, "EXIT=") || strings.Contains(s, "✗") {
 		t.Fatalf("a passing run stays on PASS, every threshold ✓, until q:\n%s", s)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +43,8 @@ func stepEvent(e session.Event) (StepEvent, bool) {
 }
 
 // stepEntry is the event log entry, and the mark, of a step's event; ok
-// is false for one the log does not list: an instant load action's
-// completion (its start said it all).
+// is false for one the log does not list: the completion of a step that
+// acted at once, a load action or a fault (its start said it all).
 //
 // A step starts as "step NAME (ACTION) started" (the headless line's
 // words, with the action when the plan named the step); a load action,
@@ -75,7 +76,7 @@ func stepEntry(s StepEvent) (common.Entry, bool) {
 			en.Text = "step " + name + " (" + stepAction(r.Spec) + ") started"
 		}
 	case experiments.StateCompleted:
-		if experiments.IsLoadAction(r.Action) {
+		if experiments.IsLoadAction(r.Action) || r.DurationS < instant {
 			return common.Entry{}, false
 		}
 	case experiments.StateFailed:
@@ -98,6 +99,10 @@ func rollbackEntry(s StepEvent) common.Entry {
 	}
 	return en
 }
+
+// instant is how short a step's action is to have acted at once, in
+// seconds: less than the event log's tenth.
+const instant = 0.05
 
 // stepAction is a step's action as written: its spec without the time
 // a --step flag's (or an unnamed plan step's) begins with.
@@ -145,13 +150,22 @@ func loadLabel(r experiments.Result) string {
 	return label(r.Action, "step")
 }
 
-// onSteps takes the steps' and rollbacks' events: the event log's lines
-// and the time axis's marks.
+// onSteps takes the steps' and rollbacks' events: the event log's lines,
+// the time axis's marks and the steps' spans.
 func (m Model) onSteps(steps []StepEvent) Model {
+	if len(steps) == 0 {
+		return m
+	}
+	rows := m.spanRows()
+	m.spans = slices.Clone(m.spans) // the model is a value: its copies keep theirs
 	for _, s := range steps {
 		if en, ok := stepEntry(s); ok {
 			m.log.Add(en)
 		}
+		m.trackSpan(s)
+	}
+	if m.spanRows() != rows {
+		m.layout()
 	}
 	return m
 }

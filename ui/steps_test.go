@@ -26,29 +26,37 @@ func stepUpdate(at float64, r experiments.Result) session.Event {
 }
 
 // planEvents are a 20 s plan's steps as the session reports them: an
-// upgrade from 3 s to 7.5 s, a note= step at 8 s (and the note it makes,
-// the operator's as planLoad.Note emits it), an unnamed set-rate at 10 s,
-// a scale that failed at 13 s after starting at 12 s.
+// upgrade from 2 s to 9.5 s, a latency fault at 4 s whose effect a heal
+// ended at 11 s, a note= step at 12 s (and the note it makes, the
+// operator's as planLoad.Note emits it), an unnamed set-rate at 13 s, a
+// scale that failed at 16 s after starting at 14 s.
 func planEvents() []session.Event {
-	up := experiments.Result{Name: "upgrade", Spec: "upgrade=v2", Action: "upgrade", StartS: 3, From: stepAt(3)}
+	up := experiments.Result{Name: "upgrade", Spec: "upgrade=v2", Action: "upgrade", StartS: 2, From: stepAt(2)}
 	upDone := up
-	upDone.Completed, upDone.DurationS, upDone.To = true, 4.5, stepAt(7.5)
-	note := experiments.Result{Name: "back", Spec: "note=back to two", Action: "note", StartS: 8, From: stepAt(8)}
+	upDone.Completed, upDone.DurationS, upDone.To = true, 7.5, stepAt(9.5)
+	slow := experiments.Result{Spec: "4s:latency=200ms", Action: "latency", StartS: 4, From: stepAt(4)}
+	slowDone := slow
+	slowDone.Completed, slowDone.To = true, stepAt(4)
+	slowHealed := slowDone
+	slowHealed.EffectS, slowHealed.Until, slowHealed.To = 7, "healed", stepAt(11)
+	note := experiments.Result{Name: "back", Spec: "note=back to two", Action: "note", StartS: 12, From: stepAt(12)}
 	noteDone := note
-	noteDone.Completed, noteDone.To = true, stepAt(8)
-	rate := experiments.Result{Spec: "10s:set-rate=150", Action: "set-rate", StartS: 10, From: stepAt(10)}
+	noteDone.Completed, noteDone.To = true, stepAt(12)
+	rate := experiments.Result{Spec: "13s:set-rate=150", Action: "set-rate", StartS: 13, From: stepAt(13)}
 	rateDone := rate
-	rateDone.Completed, rateDone.To = true, stepAt(10)
-	grow := experiments.Result{Name: "grow", Spec: "scale=4", Action: "scale", StartS: 12, From: stepAt(12)}
+	rateDone.Completed, rateDone.To = true, stepAt(13)
+	grow := experiments.Result{Name: "grow", Spec: "scale=4", Action: "scale", StartS: 14, From: stepAt(14)}
 	growFailed := grow
-	growFailed.Error, growFailed.DurationS, growFailed.To = "scale 4: the cluster refused", 1, stepAt(13)
+	growFailed.Error, growFailed.DurationS, growFailed.To = "scale 4: the cluster refused", 2, stepAt(16)
 	return []session.Event{
-		stepUpdate(3, up), stepUpdate(7.5, upDone),
-		stepUpdate(8, note),
-		{Time: stepAt(8), Source: session.FromOperator, Kind: "note", Message: "note: back to two", Title: "note"},
-		stepUpdate(8, noteDone),
-		stepUpdate(10, rate), stepUpdate(10, rateDone),
-		stepUpdate(12, grow), stepUpdate(13, growFailed),
+		stepUpdate(2, up),
+		stepUpdate(4, slow), stepUpdate(4, slowDone),
+		stepUpdate(9.5, upDone), stepUpdate(11, slowHealed),
+		stepUpdate(12, note),
+		{Time: stepAt(12), Source: session.FromOperator, Kind: "note", Message: "note: back to two", Title: "note"},
+		stepUpdate(12, noteDone),
+		stepUpdate(13, rate), stepUpdate(13, rateDone),
+		stepUpdate(14, grow), stepUpdate(16, growFailed),
 	}
 }
 
@@ -132,11 +140,14 @@ func texts(es []common.Entry) []string {
 }
 
 // wantPlanLines are the event log's lines of the plan's steps, in order:
-// each step's start, the upgrade's completion, the failure; the note
-// once, as its step's line; no completion of the instant load actions.
+// each step's start, the upgrade's completion, the fault's effect's end,
+// the failure; the note once, as its step's line; no completion of the
+// steps that acted at once (the load actions, the fault).
 var wantPlanLines = []string{
 	"step upgrade (upgrade=v2) started",
-	"step upgrade completed in 4.5s",
+	"step 4s:latency=200ms started",
+	"step upgrade completed in 7.5s",
+	"step 4s:latency=200ms: effect ended after 7.0s (healed)",
 	"step back: note: back to two",
 	"step set-rate 150/s",
 	"step grow (scale=4) started",
@@ -243,4 +254,19 @@ func TestStepEntries(t *testing.T) {
 	if _, ok := stepEvent(session.Event{Source: session.FromOperator, Kind: "note", Message: "note: x"}); ok {
 		t.Fatal("an operator's note is the model's own")
 	}
+}
+
+// TestGoldenSteps compares the plan's screens with the files in testdata
+// (go test ./ui -run TestGoldenSteps -update): at its end, the upgrade's
+// and the fault's spans on two rows under the marks (they overlapped) in
+// the full layout, on one in the reduced, where the second gives way;
+// while the scale runs, its span open up to the current column.
+func TestGoldenSteps(t *testing.T) {
+	goldenScreens(t, livePlan(t, 120, 40, 20*time.Second), []goldenCase{
+		{"end_120x40", 120, 40, nil},
+		{"end_80x24", 80, 24, nil},
+	})
+	goldenScreens(t, livePlan(t, 120, 40, 15*time.Second), []goldenCase{
+		{"running_80x24", 80, 24, nil},
+	})
 }

@@ -170,6 +170,9 @@ type Model struct {
 	canary *session.CanaryResult
 	// scrapes are the scrapes' figures at the latest frame (Config.Scrape).
 	scrapes []scrape.Endpoint
+	// spans are the cluster steps' spans on the time axis, in the order
+	// they started.
+	spans []stepSpan
 }
 
 // confirmation is an action waiting for the operator's yes.

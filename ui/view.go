@@ -102,7 +102,7 @@ func (m Model) anyChart() bool { return m.show[0] || m.show[1] || m.show[2] }
 func (m *Model) layout() {
 	w, h := m.com.Width, m.com.Height
 	m.help.Width = w
-	rows := h - m.headerRows() - statusRows - helpRows - m.markerRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows() - m.canaryRows() - m.scrapeRows()
+	rows := h - m.headerRows() - statusRows - helpRows - m.markerRows() - m.spanRows() - 1 - m.panelRows() - m.versionRows() - m.thresholdRows() - m.canaryRows() - m.scrapeRows()
 	weight := 0
 	for i, on := range m.show {
 		if on {
@@ -271,6 +271,9 @@ func (m Model) charts() []string {
 		out = append(out, strings.Split(c.View(), "\n")...)
 	}
 	out = append(out, timeaxis.MarkerRows(m.com.Styles, w, m.markerRows(), marks)...)
+	if rows := m.spanRows(); rows > 0 {
+		out = append(out, timeaxis.SpanRows(m.com.Styles, w, rows, m.axisSpans(first, first+max(len(cols)-1, 0)))...)
+	}
 	out = append(out, timeaxis.TimeRow(m.com.Styles, w, first, m.hist.Step()))
 	return out
 }

@@ -38,6 +38,9 @@ type Styles struct {
 	MenuItem, MenuSelected              lipgloss.Style
 	Status, StatusError                 lipgloss.Style
 	HelpKey, HelpDesc, HelpSep, HelpOff lipgloss.Style
+	// Span is a step's span on the time axis, SpanFailed one whose step
+	// failed or was cut.
+	Span, SpanFailed lipgloss.Style
 
 	// Series are chart series colours, in order, as ANSI colour numbers
 	// (for asciigraph) and as lipgloss styles (for legends).
@@ -72,6 +75,8 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 		Marker:       fg(colGrey),
 		MarkerMajor:  fg(colMagenta).Bold(true),
 		MarkerLine:   fg(colMagenta),
+		Span:         fg(colBlue),
+		SpanFailed:   fg(colYellow),
 		Prompt:       r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(lipgloss.Color(strconv.Itoa(colCyan))).Padding(0, 1),
 		PromptLabel:  fg(colCyan).Bold(true),
 		PromptError:  fg(colRed),
