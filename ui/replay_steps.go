@@ -2,10 +2,12 @@ package ui
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/scalelab/scalelab/experiments"
 	"github.com/scalelab/scalelab/recordings"
+	"github.com/scalelab/scalelab/session"
 )
 
 // recordedStep is a recorded step's event as the live UI had it: its
@@ -19,7 +21,16 @@ func recordedStep(e recordings.Event) (StepEvent, bool) {
 	if json.Unmarshal(e.Data, &r) != nil {
 		return StepEvent{}, false
 	}
-	return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Step: &r}, true
+	return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Step: &r, Operator: operatorStep(r)}, true
+}
+
+// operatorStep reports a recorded step the operator started: the
+// recording keeps it as a scripted step's, but a canary without a name
+// nor a time (a --step flag's and a plan's at: step's spec begin with
+// it) is the c key's, whose end the operator's recorded line says (a
+// plan's unnamed after: or when: canary reads as one too).
+func operatorStep(r experiments.Result) bool {
+	return r.Name == "" && r.Action == session.ActionCanary && stepAction(r.Spec) == strings.TrimSpace(r.Spec)
 }
 
 // stepNoteSlack is how far apart a note= step's start and the note it

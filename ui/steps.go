@@ -27,6 +27,9 @@ type StepEvent struct {
 	// names it ("rollback scale=4").
 	Step  *experiments.Result
 	Title string
+	// Operator is a step the operator started (a canary the c key
+	// started): the model's own line says how its action ended.
+	Operator bool
 }
 
 // stepEvent is the UI's view of a session's step or rollback event; ok
@@ -35,7 +38,7 @@ func stepEvent(e session.Event) (StepEvent, bool) {
 	switch {
 	case e.Step != nil:
 		r := *e.Step
-		return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Step: &r}, true
+		return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Step: &r, Operator: e.Source == session.FromOperator}, true
 	case e.Source == session.FromRollback:
 		return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Title: e.Title}, true
 	}
@@ -44,7 +47,8 @@ func stepEvent(e session.Event) (StepEvent, bool) {
 
 // stepEntry is the event log entry, and the mark, of a step's event; ok
 // is false for one the log does not list: the completion of a step that
-// acted at once, a load action or a fault (its start said it all).
+// acted at once, a load action or a fault (its start said it all), and
+// the end of an operator's step (the model's own line says it).
 //
 // A step starts as "step NAME (ACTION) started" (the headless line's
 // words, with the action when the plan named the step); a load action,
@@ -61,6 +65,9 @@ func stepEntry(s StepEvent) (common.Entry, bool) {
 	}
 	r := *s.Step
 	name := r.Name
+	if s.Operator && s.Kind != experiments.StateStarted {
+		return common.Entry{}, false // the operator's line says it ("operator: canary v2: done in 1.2s")
+	}
 	switch s.Kind {
 	case experiments.StateStarted:
 		if experiments.IsLoadAction(r.Action) {

@@ -254,6 +254,28 @@ func TestStepEntries(t *testing.T) {
 	if _, ok := stepEvent(session.Event{Source: session.FromOperator, Kind: "note", Message: "note: x"}); ok {
 		t.Fatal("an operator's note is the model's own")
 	}
+	// The operator's canary (the c key): its start is a line, its end the
+	// model's own ("operator: canary v2: done in 1.2s"), live and replayed.
+	c := experiments.Result{Spec: "canary=v2:25%", Action: "canary", From: t0}
+	cDone := c
+	cDone.Completed, cDone.DurationS, cDone.To = true, 1.2, t0.Add(1200*time.Millisecond)
+	for i, r := range []experiments.Result{c, cDone} {
+		e := stepUpdate(float64(i), r)
+		e.Source = session.FromOperator
+		live, _ := stepEvent(e)
+		data, _ := json.Marshal(r)
+		replayed, _ := recordedStep(recordings.Event{Time: e.Time, Source: recordings.FromStep, Kind: e.Kind, Message: e.Message, Data: data})
+		for _, s := range []StepEvent{live, replayed} {
+			en, ok := stepEntry(s)
+			if ok != (i == 0) || ok && en.Text != "step canary=v2:25% started" {
+				t.Fatalf("the operator's canary %s: listed %v: %+v", e.Kind, ok, en)
+			}
+		}
+	}
+	if operatorStep(experiments.Result{Name: "try", Spec: "canary=v2", Action: "canary"}) ||
+		operatorStep(experiments.Result{Spec: "10s:canary=v2", Action: "canary"}) {
+		t.Fatal("a plan's named or timed canary is no operator's")
+	}
 }
 
 // TestGoldenSteps compares the plan's screens with the files in testdata
