@@ -288,7 +288,7 @@ func TestGoldenSteps(t *testing.T) {
 		{"end_120x40", 120, 40, nil},
 		{"end_80x24", 80, 24, nil},
 	})
-	goldenScreens(t, livePlan(t, 120, 40, 15*time.Second), []goldenCase{
+	goldenScreens(t, livePlan(t, 120, 40, 15750*time.Millisecond), []goldenCase{
 		{"running_80x24", 80, 24, nil},
 	})
 }
