@@ -23,7 +23,9 @@ type Status struct {
 	NoData bool
 	// OK is the judgement: the value holds (and, for a windowed threshold,
 	// held at every earlier evaluation); with no data, only when the
-	// threshold allows it.
+	// threshold allows it. A threshold that asked to abort (Abort) is not
+	// OK from then on, though its value may hold again (the requests in
+	// flight at the breach answered after it).
 	OK bool
 	// FirstFailed is the offset from the load's start of the first
 	// evaluation at which the value did not hold; Never if none did. No
@@ -134,6 +136,8 @@ func (th *judged) evaluate(now time.Duration) Status {
 		}
 	}
 	switch {
+	case th.abort:
+		st.OK = false // it stopped the run
 	case !ok:
 		st.OK = t.AllowNoData && (t.Window <= 0 || th.gen != nil || th.firstFailed == Never)
 	case t.Window > 0 && th.gen == nil:

@@ -240,7 +240,8 @@ func TestNoData(t *testing.T) {
 }
 
 // TestAbortWithDelay: a failing abortOnFail threshold asks to abort once
-// delayAbortEval passed, and then stays aborting.
+// delayAbortEval passed, and then stays aborting, and failed, though its
+// value holds again.
 func TestAbortWithDelay(t *testing.T) {
 	j := mustJudge(t, mustThreshold(t, "errors", "rate<0.1", func(x *Threshold) {
 		x.AbortOnFail, x.DelayAbortEval = true, 2*time.Second
@@ -260,8 +261,12 @@ func TestAbortWithDelay(t *testing.T) {
 	}
 	feed(j, 2*time.Second, 30*time.Second, 1000, time.Millisecond, 200) // recovers: the abort stays
 	st = j.Evaluate(30 * time.Second)
-	if !st[0].Abort || VerdictOf(st, 0) != VerdictAborted {
-		t.Errorf("after recovering: %+v, want still aborted", st[0])
+	if !st[0].Abort || st[0].OK || VerdictOf(st, 0) != VerdictAborted {
+		t.Errorf("after recovering: %+v, want still aborted, and failed", st[0])
+	}
+	// The same threshold without abortOnFail holds again on the whole run.
+	if !st[1].OK || st[1].Value >= 0.1 || st[0].Value != st[1].Value {
+		t.Errorf("after recovering: %+v, want the one that did not abort held, at the same value as the one that did (%+v)", st[1], st[0])
 	}
 }
 
