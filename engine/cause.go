@@ -21,7 +21,7 @@ const (
 	// CauseBadStatusLine is a first line that is not an HTTP/1.x status
 	// line (no status code, a bad version).
 	CauseBadStatusLine
-	// CauseHeaderTooLarge is a header section beyond the 16 KB read buffer.
+	// CauseHeaderTooLarge is a header section beyond 16 KB (maxHeaderSize).
 	CauseHeaderTooLarge
 	// CauseBadHeader is a header line fasthttp refuses: no colon, a control
 	// or escape character in its name or value.

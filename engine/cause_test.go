@@ -29,6 +29,7 @@ func TestCauseOfMalformedAnswers(t *testing.T) {
 		{"bad status line", "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n", engine.ErrProtocol, engine.CauseBadStatusLine},
 		{"not http", "SSH-2.0-OpenSSH_9.6\r\n\r\n", engine.ErrProtocol, engine.CauseBadStatusLine},
 		{"status line without a space", "HTTP/1.1\r\n\r\n", engine.ErrProtocol, engine.CauseBadStatusLine},
+		{"17 KB header", ok + "X-Big: " + strings.Repeat("a", 17<<10) + "\r\nContent-Length: 0\r\n\r\n", engine.ErrProtocol, engine.CauseHeaderTooLarge},
 		{"1 MB header", ok + "X-Big: " + strings.Repeat("a", 1<<20) + "\r\nContent-Length: 0\r\n\r\n", engine.ErrProtocol, engine.CauseHeaderTooLarge},
 		{"escape in a header value", ok + "X-Color: \x1b[31mred\r\nContent-Length: 0\r\n\r\n", engine.ErrProtocol, engine.CauseBadHeader},
 		{"control character in a header name", ok + "X\x01Y: 1\r\nContent-Length: 0\r\n\r\n", engine.ErrProtocol, engine.CauseBadHeader},

@@ -34,7 +34,7 @@ func (w *worker) roundTrip(r *result) error {
 		// call and a trip through the poller.
 		runtime.Gosched()
 	}
-	if err := w.resp.Read(w.reader()); err != nil {
+	if err := w.readAnswer(); err != nil {
 		w.hangUp()
 		return inPhase(err, errProtocol)
 	}
