@@ -135,6 +135,7 @@ in flight) and exits.`,
 				return usageError{err}
 			}
 			defer srv.Close()
+			io.settled()
 			ln, err := net.Listen("tcp", f.listen)
 			if err != nil {
 				return fmt.Errorf("agent: %w", err)

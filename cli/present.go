@@ -212,6 +212,7 @@ func (r runSpec) config(sinks []session.Sink, model *modelSink) session.Config {
 // headless runs r without the UI: a live line a second, the cluster's
 // events and the steps on stderr, the summary at the end.
 func (r runSpec) headless() error {
+	r.io.settled()
 	sig := newInterrupt(r.cmd.Context(), r.io.err)
 	defer sig.stop()
 	_, model, sinks, closeOuts, err := r.sinks(sig)
@@ -245,6 +246,7 @@ func (r runSpec) interactive() error {
 	if err != nil {
 		return err
 	}
+	r.io.settled()
 	sig := newInterrupt(r.cmd.Context(), r.io.err)
 	defer sig.stop()
 	asker := ui.NewCanaryAsker()
