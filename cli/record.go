@@ -225,6 +225,20 @@ func (r *recorder) step(e session.Event) {
 	r.event(recordings.Event{Time: e.Time, Source: recordings.FromStep, Kind: e.Kind, Message: e.Message, Data: data})
 }
 
+// rollback records a plan's rollback action starting or ending, with its
+// result, so that a replay lists it and a killed session's computed
+// summary has it.
+func (r *recorder) rollback(e session.Event) {
+	if r == nil {
+		return
+	}
+	var data json.RawMessage
+	if e.Rollback != nil {
+		data, _ = json.Marshal(*e.Rollback)
+	}
+	r.event(recordings.Event{Time: e.Time, Source: recordings.FromRollback, Kind: e.Kind, Message: e.Message, Label: e.Title, Data: data})
+}
+
 // judge records a threshold's change of state or the abort, with the
 // threshold's status as the summary keeps it.
 func (r *recorder) judge(e session.Event) {

@@ -217,6 +217,7 @@ func replayed(ctx context.Context, rec *recordings.Recording, sinks ...session.S
 			rep.Canary = canaryResult(res.Canary)           // judged again (1.6), nil before
 			rep.SteadyState = steadyResult(res.SteadyState) // judged again (1.8), nil before
 			rep.Search = searchResult(res.Search)           // judged again (1.9), nil before
+			rep.Rollbacks = rollbackResults(res.Rollbacks)  // as recorded (1.9), none before
 			rep.Plan = h.Config["plan-name"]
 			if h.Cluster == "" && len(h.Steps) == 0 {
 				return rep

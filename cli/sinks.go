@@ -47,7 +47,8 @@ func (r *recordSink) Event(e session.Event) {
 	}
 	switch {
 	case e.Source == session.FromSession: // the recording's frames and summary say it
-	case e.Source == session.FromRollback: // the summary's rollbacks say it
+	case e.Source == session.FromRollback:
+		r.rec.rollback(e)
 	case e.Cluster != nil:
 		r.rec.event(recordings.ClusterEvent(*e.Cluster))
 	case e.Step != nil:

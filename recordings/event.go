@@ -46,6 +46,12 @@ const (
 	// since the agents came): an agent lost mid-run ("agent-lost"), the
 	// message saying when and why; Label is the title.
 	FromAgents Source = "agents"
+	// FromRollback is a plan's rollback action (1.9; an older file has
+	// only the cluster's events it caused): its start ("started") and end
+	// ("completed", "failed"); Label is its title ("rollback scale=4"),
+	// Data its result as in the summary's rollbacks (action, ok, error,
+	// duration_s), the start's not yet ended.
+	FromRollback Source = "rollback"
 )
 
 // Event is one timestamped thing that happened in a session.

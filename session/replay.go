@@ -166,6 +166,7 @@ func Replay(ctx context.Context, cfg ReplayConfig) (*Result, error) {
 	}
 	res.Load = &engine.Result{Total: total, Window: window}
 	res.Steps = recordedSteps(rec, ticks, lastEnd)
+	res.Rollbacks = recordedRollbacks(events)
 	res.Generator = gen.Result() // nil when the recording keeps no readings (before 1.7)
 	for _, u := range unread {
 		res.Partial = joinNotes(res.Partial, u)
@@ -250,6 +251,16 @@ func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 			var r scrape.Reading
 			if json.Unmarshal(e.Data, &r) == nil {
 				ev.Scrape = &r
+			}
+		case recordings.FromRollback:
+			ev.Title = e.Label
+			var r RollbackResult
+			if json.Unmarshal(e.Data, &r) == nil {
+				r.Start = e.Time
+				if e.Kind != "started" {
+					r.Start = e.Time.Add(-fromSeconds(r.DurationS))
+				}
+				ev.Rollback = &r
 			}
 		case recordings.FromStep:
 			var r experiments.Result

@@ -10,10 +10,13 @@ import (
 	"github.com/scalelab/scalelab/session"
 )
 
-// recordedStep is a recorded step's event as the live UI had it: its
-// result is the event's data; ok is false for another event, or a step's
-// whose data does not decode.
+// recordedStep is a recorded step's event, or a plan's rollback action's
+// (1.9), as the live UI had it: a step's result is the event's data; ok
+// is false for another event, or a step's whose data does not decode.
 func recordedStep(e recordings.Event) (StepEvent, bool) {
+	if e.Source == recordings.FromRollback {
+		return StepEvent{Time: e.Time, Kind: e.Kind, Message: e.Message, Title: e.Label}, true
+	}
 	if e.Source != recordings.FromStep {
 		return StepEvent{}, false
 	}
@@ -44,7 +47,7 @@ const stepNoteSlack = time.Second
 func withoutStepNotes(events []recordings.Event) []recordings.Event {
 	var starts []StepEvent
 	for _, e := range events {
-		if s, ok := recordedStep(e); ok && s.Kind == experiments.StateStarted && s.Step.Action == experiments.ActionNote {
+		if s, ok := recordedStep(e); ok && s.Step != nil && s.Kind == experiments.StateStarted && s.Step.Action == experiments.ActionNote {
 			starts = append(starts, s)
 		}
 	}
