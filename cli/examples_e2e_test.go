@@ -27,6 +27,7 @@ type exampleExtra struct {
 // on the local fleet, in parallel (15 s to 30 s each), and checks what
 // each file's comment says it shows.
 func TestExamplesRunForReal(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	run := func(t *testing.T, name string) (e2eSummary, exampleExtra, string, int) {
 		t.Helper()
@@ -111,7 +112,8 @@ func TestExamplesRunForReal(t *testing.T) {
 
 	// The fleet's knee: 100 req/s holds (2 replicas, 2 ms of CPU a
 	// request), and the search stops at a rate that breaks p99 or
-	// availability, or at its max; exit 0 whatever it found.
+	// availability, or at its max, or (a loaded machine's ticks running
+	// late) at the end of its window; exit 0 whatever it found.
 	t.Run("capacity-search", func(t *testing.T) {
 		t.Parallel()
 		_, extra, errOut, code := run(t, "capacity-search")
@@ -122,8 +124,8 @@ func TestExamplesRunForReal(t *testing.T) {
 		if s == nil || len(s.Steps) < 2 || s.Steps[0].RateRPS != 100 || !s.Steps[0].Held {
 			t.Fatalf("search %+v, want 100 req/s held and more steps\n%s", s, errOut)
 		}
-		if s.HighestHeldRPS == nil || *s.HighestHeldRPS < 100 || s.StoppedBy != "threshold" && s.StoppedBy != "max" {
-			t.Errorf("highest held %v, stopped by %q; want 100 req/s or more, by a threshold or the max", s.HighestHeldRPS, s.StoppedBy)
+		if s.HighestHeldRPS == nil || *s.HighestHeldRPS < 100 || s.StoppedBy != "threshold" && s.StoppedBy != "max" && s.StoppedBy != "duration" {
+			t.Errorf("highest held %v, stopped by %q; want 100 req/s or more, by a threshold, the max or the window", s.HighestHeldRPS, s.StoppedBy)
 		}
 		for i, st := range s.Steps[1:] {
 			if st.RateRPS <= s.Steps[i].RateRPS {

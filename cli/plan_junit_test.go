@@ -12,6 +12,7 @@ import (
 // (deviated: the run failed), in that order; the failure names the
 // threshold with its value; exit 99.
 func TestPlanJUnit(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	_, _, errOut, code := runPlanBin(t, bin, "demo", "--headless", "--no-record", "--junit", junit, "--plan", writePlan(t, `name: junit
@@ -64,6 +65,7 @@ rollbacks: {strategy: deviated, actions: ["rollback"]}
 // is an internal failure, exit 1, the summary printed first and the
 // error one line naming the file.
 func TestPlanInternalFailureExits1(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}

@@ -24,6 +24,7 @@ rollbacks: {strategy: always, actions: ["scale=3"]}
 // (1.9) as it started and ended, with its result, and the replay's
 // summary has it as the live one did.
 func TestRecordingKeepsTheRollbacks(t *testing.T) {
+	t.Parallel()
 	bin := tuiBinary(t)
 	file := filepath.Join(t.TempDir(), "rollback.scalelab")
 	live, errOut, code := runBin(t, bin, "demo", "--headless", "--json", "--plan", writePlan(t, rollbackPlan), "--record", file)
@@ -52,28 +53,27 @@ func TestRecordingKeepsTheRollbacks(t *testing.T) {
 	if len(kinds) != 2 || kinds[0] != "started" || kinds[1] != "completed" {
 		t.Fatalf("rollback events %v, want started and completed", kinds)
 	}
-	code, replayed, replayErr := scalelab(t.Context(), "replay", file, "--headless", "--json")
-	if code != exitOK || replayErr != "" || replayed != live {
-		t.Fatalf("replay: exit %d, stderr %q\nlive:     %s\nreplayed: %s", code, replayErr, live, replayed)
-	}
+	replaysAsLive(t, file, live)
 }
 
 // TestReplayOfASessionKilledInItsRollback SIGKILLs a plan run while its
-// rollback runs (after the load): the summary computed from the
-// recording names the rollback, not ended.
+// rollback runs (after the load: an upgrade whose old replica drains for
+// 10 s): the summary computed from the recording names the rollback, not
+// ended.
 func TestReplayOfASessionKilledInItsRollback(t *testing.T) {
+	t.Parallel()
 	bin := tuiBinary(t)
 	file := filepath.Join(t.TempDir(), "killed.scalelab")
 	plan := writePlan(t, `name: rollback
-target: {fleet: {replicas: 1, version: v1, startup_delay: 100ms}}
+target: {fleet: {replicas: 1, version: v1, startup_delay: 100ms, drain: 10s}}
 load: {rate: 50, duration: 2s}
 thresholds:
   availability: ["rate>0.9"]
 rollbacks: {strategy: always, actions: ["upgrade=v2"]}
 `)
-	p := start(t, bin, "demo", "--headless", "--plan", plan, "--record", file, "--startup-delay", "8s")
+	p := start(t, bin, "demo", "--headless", "--plan", plan, "--record", file)
 	p.waitLine(t, "rollback upgrade=v2 started", 30*time.Second)
-	out := killAndReplay(t, p, file, 1500*time.Millisecond) // the recording flushed, the rollback still starting its v2 replica
+	out := killAndReplay(t, p, file, 1500*time.Millisecond) // the recording flushed, v1 still draining
 	var sum struct {
 		Verdict   string `json:"verdict"`
 		Rollbacks []struct {

@@ -29,6 +29,7 @@ search:
 // from the frames and finds what the live run found: no warning, the
 // summary byte for byte.
 func TestReplayJudgesTheSearch(t *testing.T) {
+	t.Parallel()
 	bin := tuiBinary(t)
 	file := filepath.Join(t.TempDir(), "search.scalelab")
 	live, errOut, code := runBin(t, bin, "demo", "--headless", "--json", "--plan", writePlan(t, searchPlan), "--record", file)
@@ -47,6 +48,15 @@ func TestReplayJudgesTheSearch(t *testing.T) {
 		len(s.Until) != 2 || !s.TargetInProcess {
 		t.Fatalf("recorded search %+v", rec.Header.Search)
 	}
+	replaysAsLive(t, file, live)
+}
+
+// replaysAsLive replays the recording file headless and checks that it
+// printed the live run's JSON summary byte for byte, exit 0, and nothing
+// on stderr: no warning that the verdict, the thresholds, the canary or
+// the search judged again from the frames differ from the recorded ones.
+func replaysAsLive(t *testing.T, file, live string) {
+	t.Helper()
 	code, replayed, replayErr := scalelab(t.Context(), "replay", file, "--headless", "--json")
 	if code != exitOK || replayErr != "" {
 		t.Fatalf("replay: exit %d, stderr %q", code, replayErr)
@@ -61,6 +71,7 @@ func TestReplayJudgesTheSearch(t *testing.T) {
 // first two steps held at 50 and 100 req/s, stopped by the stop (the
 // step in progress is not judged).
 func TestReplayJudgesAKilledSearch(t *testing.T) {
+	t.Parallel()
 	bin := tuiBinary(t)
 	file := filepath.Join(t.TempDir(), "killed.scalelab")
 	p := start(t, bin, "demo", "--headless", "--plan", writePlan(t, searchPlan), "--record", file)

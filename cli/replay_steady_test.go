@@ -27,13 +27,7 @@ steady_state: {before: 1500ms, thresholds: {latency: ["p(99)<10"]}}
 	if code != 99 || sum.Verdict != string(analysis.VerdictSteadyStateNotMet) {
 		t.Fatalf("live: exit %d, verdict %q\n%s", code, sum.Verdict, errOut)
 	}
-	code, replayed, replayErr := scalelab(t.Context(), "replay", file, "--headless", "--json")
-	if code != exitOK || replayErr != "" {
-		t.Fatalf("replay: exit %d, stderr %q", code, replayErr)
-	}
-	if replayed != live {
-		t.Fatalf("replayed summary differs:\nlive:     %s\nreplayed: %s", live, replayed)
-	}
+	replaysAsLive(t, file, live)
 }
 
 // TestReplayJudgesAKilledSteadyStatePlan SIGKILLs a plan run inside its

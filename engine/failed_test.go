@@ -56,8 +56,10 @@ func TestLatencyOfFailuresApart(t *testing.T) {
 	if us := ok.Min(); us < slow.Microseconds() {
 		t.Errorf("ok latency min %d µs, want at least the %s the successes took", us, slow)
 	}
-	if us := failed.Max(); us >= slow.Microseconds() {
-		t.Errorf("failed latency max %d µs, want the fast 503s under %s", us, slow)
+	// Most 503s, not each: one may wait for a loaded machine's processor
+	// as long as a success waits for its answer.
+	if us := failed.ValueAtQuantile(90); us >= slow.Microseconds() {
+		t.Errorf("failed latency p90 %d µs, want the fast 503s under %s", us, slow)
 	}
 	sum := engine.Summarize(s, res.Window.Seconds())
 	if sum.Failed != s.Status[503] || sum.OKLatencyMs.P50 < 30 || sum.FailedLatencyMs.P50 >= 30 || sum.FailedLatencyMs.P50 <= 0 {

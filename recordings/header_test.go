@@ -58,19 +58,7 @@ func TestHeaderKeepsSteadyState(t *testing.T) {
 		{Metric: "latency", Expr: "p(99)<10"},
 		{Metric: "availability", Expr: "rate>0.99", AllowNoData: true},
 	}}
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := ReadBytes(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := readBack(t, h)
 	if r.Header.Format != "1.9" || !reflect.DeepEqual(r.Header.SteadyState, h.SteadyState) {
 		t.Fatalf("format %s, steady state read back %+v, want %+v", r.Header.Format, r.Header.SteadyState, h.SteadyState)
 	}
@@ -90,6 +78,23 @@ func TestHeaderKeepsSearch(t *testing.T) {
 	h := testHeader()
 	h.Search = &Search{FromRPS: 100, Step: 50, StepPercent: true, HoldS: 4, MaxRPS: 600, TargetInProcess: true,
 		Until: []Threshold{{Metric: "latency", Expr: "p(99)<100"}, {Metric: "dropped", Expr: "count<1"}}}
+	r := readBack(t, h)
+	if r.Header.Format != "1.9" || !reflect.DeepEqual(r.Header.Search, h.Search) {
+		t.Fatalf("format %s, search read back %+v, want %+v", r.Header.Format, r.Header.Search, h.Search)
+	}
+	old, err := Open("testdata/format-1.1.scalelab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if old.Header.Search != nil {
+		t.Fatalf("1.1 file: search %+v", old.Header.Search)
+	}
+}
+
+// readBack writes a recording of h alone and reads it back.
+func readBack(t *testing.T, h Header) *Recording {
+	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, h)
 	if err != nil {
@@ -102,16 +107,6 @@ func TestHeaderKeepsSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	if r.Header.Format != "1.9" || !reflect.DeepEqual(r.Header.Search, h.Search) {
-		t.Fatalf("format %s, search read back %+v, want %+v", r.Header.Format, r.Header.Search, h.Search)
-	}
-	old, err := Open("testdata/format-1.1.scalelab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
-	if old.Header.Search != nil {
-		t.Fatalf("1.1 file: search %+v", old.Header.Search)
-	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
