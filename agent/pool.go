@@ -102,9 +102,11 @@ type AgentStats struct {
 	SampledS   int    `json:"sampled_s"`
 	// LostAt is how far into the run it was lost, Err why (lost only);
 	// Missing the open-loop requests of its share the merged figures
-	// lack, estimated from its share's rate: from the end of its last
-	// tick the controller got to the reassignment (or the stop). Those
-	// it sent but never reported, and those never sent.
+	// lack: those outstanding at the end of its last tick the controller
+	// got (sent and unanswered, or due and waiting to be sent, as that
+	// tick counted them), and, estimated from its share's rate, those due
+	// from then to the reassignment (or the stop). Those it sent but never
+	// reported, and those never sent.
 	LostAt  float64 `json:"lost_at_s,omitempty"`
 	Err     string  `json:"error,omitempty"`
 	Missing float64 `json:"missing_requests,omitempty"`
@@ -143,6 +145,7 @@ type Pool struct {
 	start       time.Time
 	stats       []AgentStats
 	lastEnd     []time.Duration // by agent: its last tick's end, from the start
+	lastOut     []int64         // by agent: its requests outstanding at lastEnd
 	lost        []Lost
 	missing     int           // agent-ticks that went out without their agent
 	stopping    bool          // the run is being stopped: agents' ends are expected
@@ -188,7 +191,7 @@ func NewPool(addrs []string, token string, spec Spec, opts PoolOptions) (*Pool, 
 		opts.Lead = DefaultLead
 	}
 	p := &Pool{spec: spec, opts: opts, rate: spec.Rate, concurrency: spec.Concurrency,
-		lastEnd: make([]time.Duration, len(addrs)), armed: make(chan struct{}), unplaced: make([]unplacedShare, len(addrs))}
+		lastEnd: make([]time.Duration, len(addrs)), lastOut: make([]int64, len(addrs)), armed: make(chan struct{}), unplaced: make([]unplacedShare, len(addrs))}
 	for i, a := range addrs {
 		c := NewClient(a, token, opts.HTTP)
 		p.clients = append(p.clients, c)
@@ -492,7 +495,9 @@ func (p *Pool) counted(a int, s *engine.Snapshot, start time.Time) {
 	if d := s.Elapsed(); d > 0 {
 		st.Achieved = float64(s.Requests) / d.Seconds()
 	}
-	p.lastEnd[a] = max(p.lastEnd[a], s.End.Sub(start))
+	if end := s.End.Sub(start); end >= p.lastEnd[a] {
+		p.lastEnd[a], p.lastOut[a] = end, s.InFlight
+	}
 }
 
 // probed keeps an agent's second of probes.
@@ -543,6 +548,9 @@ func (p *Pool) lose(a int, at time.Duration, err error, stop chan<- struct{}) {
 	share, since := st.Rate, p.lastEnd[a]
 	if ramp {
 		share = st.Achieved
+	}
+	if share > 0 { // an open loop's: due before since, never reported
+		st.Missing += float64(p.lastOut[a])
 	}
 	st.State, st.LostAt, st.Err, st.Achieved = "lost", at.Seconds(), err.Error(), 0
 	p.lost = append(p.lost, Lost{Index: a, Addr: p.clients[a].Addr(), At: at, Err: err.Error()})
