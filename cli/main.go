@@ -74,7 +74,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // settleProcess gives back the binary's pages that the start touched and
 // the run does not use; it cannot fail the run (a kernel that refuses
 // leaves them resident). The garbage collector keeps Go's default target:
-// a lower one (GOGC 50 or 75) took the soak's heap from 62 MiB to 52 but
+// a lower one (GOGC 50 or 75) took the soak's RSS from 62 MiB to 52 but
 // cost the closed loop 5–6% more CPU a request (5.69 → 5.98–6.01 µs at
 // 170,000 req/s, make bench-peers).
 func settleProcess() { _, _ = residency.Release() }

@@ -271,18 +271,14 @@ func rejudged(recorded json.RawMessage, res *session.Result, h recordings.Header
 		out = append(out, fmt.Sprintf("the recording's verdict was %s, judged again from its frames: %s", cmp.Or(was.Verdict, "none"), line))
 	}
 	if canary && !probed && (res.Canary != nil || was.Canary != nil) {
-		g, _ := json.Marshal(canaryResult(res.Canary))
-		w := bytes.NewBufferString("null")
-		if was.Canary != nil {
-			w.Reset()
-			_ = json.Compact(w, was.Canary)
-		}
-		if !bytes.Equal(w.Bytes(), g) {
-			out = append(out, fmt.Sprintf("canary: the recording's summary has %s, judged again from its frames: %s", was.Canary, g))
+		if w, g, same := sameJSON(was.Canary, canaryResult(res.Canary)); !same {
+			out = append(out, fmt.Sprintf("canary: the recording's summary has %s, judged again from its frames: %s", w, g))
 		}
 	}
 	if h.Search != nil {
-		out = append(out, researched(was.Search, res.Search)...)
+		if w, g, same := sameJSON(was.Search, searchResult(res.Search)); !same {
+			out = append(out, fmt.Sprintf("search: the recording's summary has %s, judged again from its frames: %s", w, g))
+		}
 	}
 	if len(was.Thresholds) != len(now.Thresholds) {
 		return append(out, fmt.Sprintf("the recording's summary has %d thresholds, its header %d", len(was.Thresholds), len(now.Thresholds)))
@@ -301,19 +297,17 @@ func rejudged(recorded json.RawMessage, res *session.Result, h recordings.Header
 	return out
 }
 
-// researched says where the capacity search judged again from the
-// frames (now) differs from the recording's summary's (was).
-func researched(was json.RawMessage, now *session.SearchResult) []string {
-	g, _ := json.Marshal(searchResult(now))
-	w := bytes.NewBufferString("null")
+// sameJSON compacts what a recording's summary has (was: null when
+// absent) and marshals what was judged again (now), and says whether
+// they are the same bytes.
+func sameJSON(was json.RawMessage, now any) (w, g []byte, same bool) {
+	g, _ = json.Marshal(now)
+	buf := bytes.NewBufferString("null")
 	if was != nil {
-		w.Reset()
-		_ = json.Compact(w, was)
+		buf.Reset()
+		_ = json.Compact(buf, was)
 	}
-	if bytes.Equal(w.Bytes(), g) {
-		return nil
-	}
-	return []string{fmt.Sprintf("search: the recording's summary has %s, judged again from its frames: %s", w, g)}
+	return buf.Bytes(), g, bytes.Equal(buf.Bytes(), g)
 }
 
 // unknown stands for what a damaged header lost.

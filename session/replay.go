@@ -256,10 +256,6 @@ func replayEvents(recorded []recordings.Event, judged, canary bool) []Event {
 			ev.Title = e.Label
 			var r RollbackResult
 			if json.Unmarshal(e.Data, &r) == nil {
-				r.Start = e.Time
-				if e.Kind != "started" {
-					r.Start = e.Time.Add(-fromSeconds(r.DurationS))
-				}
 				ev.Rollback = &r
 			}
 		case recordings.FromStep:

@@ -30,7 +30,7 @@ func rssFile(t *testing.T) int {
 // TestReleaseShrinksTheResidentSet releases this test binary's pages:
 // its file-backed resident set falls to less than half (what the test
 // touches after faults back in), every byte of its code and read-only
-// data counted, and the program goes on running (its code faults back).
+// data counted.
 func TestReleaseShrinksTheResidentSet(t *testing.T) {
 	before := rssFile(t)
 	n, err := Release()
@@ -44,8 +44,5 @@ func TestReleaseShrinksTheResidentSet(t *testing.T) {
 	}
 	if after*2 > before {
 		t.Errorf("file-backed resident set %d KiB after, %d KiB before: want less than half", after, before)
-	}
-	if s := strconv.Quote(strings.Repeat("x", 3)); s != `"xxx"` { // code paged back in
-		t.Fatalf("after the release: %s", s)
 	}
 }
