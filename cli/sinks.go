@@ -106,6 +106,7 @@ func (m *modelSink) Open(i session.Info) error {
 	return nil
 }
 func (m *modelSink) Tick(t session.Tick)         { m.track.Observe(t.Snapshot) }
+func (m *modelSink) CountsOnly()                 {}
 func (m *modelSink) Event(session.Event)         {}
 func (m *modelSink) Close(*session.Result) error { return nil }
 
@@ -121,6 +122,7 @@ type eventsSink struct {
 func newEventsSink(w io.Writer) *eventsSink { return &eventsSink{w: w, origin: time.Now()} }
 
 func (p *eventsSink) Open(session.Info) error { return nil }
+func (p *eventsSink) CountsOnly()             {}
 
 func (p *eventsSink) Tick(t session.Tick) {
 	if !p.loaded {
@@ -154,5 +156,6 @@ type openedSink func(session.Info)
 
 func (o openedSink) Open(i session.Info) error   { o(i); return nil }
 func (o openedSink) Tick(session.Tick)           {}
+func (o openedSink) CountsOnly()                 {}
 func (o openedSink) Event(session.Event)         {}
 func (o openedSink) Close(*session.Result) error { return nil }

@@ -32,6 +32,28 @@ func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
 	s.MergePacked(o, p)
 }
 
+// CopyCounts makes s a copy of o without its histograms: the window,
+// the gauges, the counters and each version's counts, every histogram
+// nil (each version's Latency too). It reuses s's status map and version
+// entries; s shares nothing with o afterwards.
+func (s *Snapshot) CopyCounts(o *Snapshot) {
+	status, versions := s.Status, s.ByVersion
+	*s = Snapshot{Start: o.Start, End: o.End, InFlight: o.InFlight, TargetRate: o.TargetRate, Concurrency: o.Concurrency}
+	clear(status)
+	s.Status = status
+	if len(o.ByVersion) > 0 {
+		for name, vs := range versions {
+			if _, ok := o.ByVersion[name]; !ok {
+				delete(versions, name)
+				continue
+			}
+			*vs = VersionStats{}
+		}
+		s.ByVersion = versions
+	}
+	s.MergeCounts(o)
+}
+
 // resetHist empties h for reuse (nil stays nil: Merge allocates it).
 func resetHist(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
 	if h != nil {

@@ -34,7 +34,7 @@ func TestCopyFromIsExactAndSharesNothing(t *testing.T) {
 		}
 		return s
 	}
-	var dst Snapshot
+	var dst, light Snapshot
 	for i, vs := range [][]string{{"v1"}, {"v1", "v2"}, nil, {"v2"}} {
 		src := tick(i, vs...)
 		want := NewSnapshot()
@@ -42,6 +42,27 @@ func TestCopyFromIsExactAndSharesNothing(t *testing.T) {
 		dst.CopyFrom(src)
 		if !equalSnapshots(&dst, want) {
 			t.Fatalf("tick %d: copy differs from the tick:\n got %+v\nwant %+v", i, dst, *want)
+		}
+		// CopyCounts: the same window, gauges and counters, no histogram.
+		light.CopyCounts(src)
+		if light.Latency != nil || light.Service != nil || light.FailedLatency != nil || light.Connect != nil ||
+			light.Effective != nil || len(light.ByVersion) != len(want.ByVersion) {
+			t.Fatalf("tick %d: CopyCounts kept a histogram or lost a version: %+v", i, light)
+		}
+		for name, lv := range light.ByVersion {
+			wv := want.ByVersion[name]
+			if wv == nil || lv.Latency != nil || lv.Requests != wv.Requests || lv.Failed != wv.Failed || lv.Errors != wv.Errors {
+				t.Fatalf("tick %d: version %q: %+v, want %+v without a histogram", i, name, lv, wv)
+			}
+		}
+		if light.Start != src.Start || light.End != src.End || light.Requests != src.Requests || light.Errors != src.Errors ||
+			light.Causes != src.Causes || light.InFlight != src.InFlight || light.TargetRate != src.TargetRate ||
+			!reflect.DeepEqual(light.Status, src.Status) {
+			t.Fatalf("tick %d: CopyCounts differs from the tick:\n got %+v\nwant %+v", i, light, *src)
+		}
+		light.Status[200] += 1000
+		for _, v := range light.ByVersion {
+			v.Requests += 1000
 		}
 		// Changing the copy leaves the source alone.
 		dst.Status[200] += 1000

@@ -18,14 +18,16 @@ type counts struct {
 	late              uint64
 	lagMax, lagSum    time.Duration
 	latency, service  *hdrhistogram.Histogram
-	failedLat         *hdrhistogram.Histogram // latency of the failed requests
+	failedLat         *hdrhistogram.Histogram // latency of the failed requests, nil until the first
 	// With retries: the retries among the requests (attempts), the
 	// logical requests ended, the failed among them, those whose retry
 	// the budget refused, and their latency (nil without retries).
 	retries, effRequests, effFailed, exhausted uint64
 	effective                                  *hdrhistogram.Histogram
 	// conns counts the connections the requests opened, connect their
-	// opening times (see result.connect).
+	// opening times (see result.connect), nil until the first: a
+	// histogram is some 180 KB, and a run without failures or with
+	// kept-alive connections has no use for most stripes'.
 	conns   uint64
 	connect *hdrhistogram.Histogram
 	// versions holds the requests with a version, by version (nil until
@@ -34,8 +36,7 @@ type counts struct {
 }
 
 func newCounts() *counts {
-	return &counts{latency: NewHistogram(), service: NewHistogram(), failedLat: NewHistogram(),
-		connect: NewHistogram()}
+	return &counts{latency: NewHistogram(), service: NewHistogram()}
 }
 
 // reset empties c for reuse, keeping its histograms' memory and the
@@ -44,11 +45,9 @@ func (c *counts) reset() {
 	lat, svc, failed, eff, conn, versions := c.latency, c.service, c.failedLat, c.effective, c.connect, c.versions
 	lat.Reset()
 	svc.Reset()
-	failed.Reset()
-	conn.Reset()
-	if eff != nil {
-		eff.Reset()
-	}
+	resetHist(failed)
+	resetHist(conn)
+	resetHist(eff)
 	*c = counts{latency: lat, service: svc, failedLat: failed, effective: eff, connect: conn, versions: versions}
 	c.resetVersions()
 }
@@ -243,6 +242,9 @@ func (s *stripe) count(r *result) {
 		}
 	}
 	if failed {
+		if c.failedLat == nil {
+			c.failedLat = NewHistogram() // once per counts
+		}
 		_ = c.failedLat.RecordValue(lat)
 	}
 	c.bytesIn += r.bytesIn
@@ -261,6 +263,9 @@ func (s *stripe) count(r *result) {
 	}
 	if r.opened {
 		c.conns++
+		if c.connect == nil {
+			c.connect = NewHistogram() // once per counts
+		}
 		_ = c.connect.RecordValue(clamp(int64(r.connect / time.Microsecond)))
 	}
 	if len(r.version) > 0 {
@@ -356,7 +361,9 @@ func addCounts(snap *Snapshot, c *counts) {
 	snap.LagMax = max(snap.LagMax, c.lagMax)
 	snap.Latency.Merge(c.latency)
 	snap.Service.Merge(c.service)
-	snap.FailedLatency.Merge(c.failedLat)
+	if c.failedLat != nil {
+		snap.FailedLatency.Merge(c.failedLat)
+	}
 	if c.conns > 0 {
 		snap.ConnectionsOpened += c.conns
 		mergeHist(&snap.Connect, c.connect, nil)

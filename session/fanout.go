@@ -168,14 +168,18 @@ func (f *fanout) recorded(t Tick, p *engine.Packed) {
 
 // tickLocked merges t's snapshot into the total and hands t to every
 // sink, each with its own copy of the snapshot and the state, the
-// histograms taken from p (see engine.Snapshot.MergePacked); f.mu is
-// held.
+// histograms taken from p (see engine.Snapshot.MergePacked), none for a
+// CountsOnly sink; f.mu is held.
 func (f *fanout) tickLocked(t Tick, p *engine.Packed) {
 	f.begin()
 	defer f.drainLocked()
 	f.total.MergePacked(t.Snapshot, p)
 	for i, sink := range f.sinks {
-		f.copies[i].CopyFromPacked(t.Snapshot, p)
+		if _, light := sink.(CountsOnly); light {
+			f.copies[i].CopyCounts(t.Snapshot)
+		} else {
+			f.copies[i].CopyFromPacked(t.Snapshot, p)
+		}
 		own := t
 		own.Snapshot = &f.copies[i]
 		if t.State != nil {

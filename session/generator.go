@@ -183,6 +183,9 @@ func (s *GeneratorSink) at(t time.Time) time.Time {
 	return s.start.Round(0).Add(t.Sub(s.start))
 }
 
+// CountsOnly marks the sink as reading no histograms (see CountsOnly).
+func (s *GeneratorSink) CountsOnly() {}
+
 // Tick adds the tick's sends and, once a second of ticks passed, samples
 // and judges it.
 func (s *GeneratorSink) Tick(t Tick) {

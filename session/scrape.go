@@ -145,6 +145,9 @@ func readingLine(r scrape.Reading) string {
 // Tick does nothing: the scrapes keep their own time.
 func (s *ScrapeSink) Tick(Tick) {}
 
+// CountsOnly marks the sink as reading no histograms (see CountsOnly).
+func (s *ScrapeSink) CountsOnly() {}
+
 // Event follows the scrapes' readings.
 func (s *ScrapeSink) Event(e Event) {
 	if e.Source != FromScrape || e.Scrape == nil {

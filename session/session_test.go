@@ -79,6 +79,28 @@ func (s *logSink) Event(e Event) {
 
 func (s *logSink) Close(r *Result) error { s.result = r; s.closedN++; return nil }
 
+// countsSink is a logSink that reads no histograms (CountsOnly); dense
+// counts the ticks it was handed with a histogram.
+type countsSink struct {
+	*logSink
+	dense int
+}
+
+func (c *countsSink) CountsOnly() {}
+
+func (c *countsSink) Tick(t Tick) {
+	s := t.Snapshot
+	if s.Latency != nil || s.Service != nil || s.FailedLatency != nil || s.Connect != nil || s.Effective != nil {
+		c.dense++
+	}
+	for _, v := range s.ByVersion {
+		if v.Latency != nil {
+			c.dense++
+		}
+	}
+	c.logSink.Tick(t)
+}
+
 // TestSessionFansOutEveryTickAndEvent runs a fleet under load with a
 // step and an operator's note: both sinks see every tick and event in the
 // same order (the fleet's first events before the first tick), the ticks
@@ -94,6 +116,7 @@ func TestSessionFansOutEveryTickAndEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	vandal, witness := &logSink{vandal: true}, &logSink{}
+	light := &countsSink{logSink: &logSink{}}
 	var s *Session
 	s, err = New(Config{
 		Command: "test",
@@ -104,7 +127,7 @@ func TestSessionFansOutEveryTickAndEvent(t *testing.T) {
 		Window:  1500 * time.Millisecond,
 		Cluster: fl,
 		Steps:   experiments.AtSteps(steps),
-		Sinks:   []Sink{vandal, witness},
+		Sinks:   []Sink{vandal, light, witness},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +145,7 @@ func TestSessionFansOutEveryTickAndEvent(t *testing.T) {
 	if res.Partial != "" {
 		t.Fatalf("partial result: %s", res.Partial)
 	}
-	for _, k := range []*logSink{vandal, witness} {
+	for _, k := range []*logSink{vandal, light.logSink, witness} {
 		if k.opened != 1 || k.closedN != 1 || k.result != res {
 			t.Fatalf("opened %d, closed %d times, result %p (want once, once, %p)", k.opened, k.closedN, k.result, res)
 		}
@@ -132,6 +155,11 @@ func TestSessionFansOutEveryTickAndEvent(t *testing.T) {
 	}
 	if !reflect.DeepEqual(vandal.lines, witness.lines) {
 		t.Fatalf("the sinks saw different things:\n%v\n%v", vandal.lines, witness.lines)
+	}
+	// The sink that reads only counts saw the same counts, without a
+	// histogram.
+	if !reflect.DeepEqual(light.lines, witness.lines) || light.dense > 0 {
+		t.Fatalf("the counts-only sink saw %d ticks with histograms, and:\n%v\nwant\n%v", light.dense, light.lines, witness.lines)
 	}
 	lines := witness.lines
 	first := func(prefix string) int {
