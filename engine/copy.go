@@ -19,16 +19,7 @@ func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
 	s.Effective, s.Connect = resetHist(eff), resetHist(conn)
 	clear(status)
 	s.Status = status
-	if len(o.ByVersion) > 0 {
-		for name, vs := range versions {
-			if _, ok := o.ByVersion[name]; !ok {
-				delete(versions, name)
-				continue
-			}
-			*vs = VersionStats{Latency: resetHist(vs.Latency)}
-		}
-		s.ByVersion = versions
-	}
+	s.ByVersion = reuseVersions(versions, o, true)
 	s.MergePacked(o, p)
 }
 
@@ -41,17 +32,29 @@ func (s *Snapshot) CopyCounts(o *Snapshot) {
 	*s = Snapshot{Start: o.Start, End: o.End, InFlight: o.InFlight, TargetRate: o.TargetRate, Concurrency: o.Concurrency}
 	clear(status)
 	s.Status = status
-	if len(o.ByVersion) > 0 {
-		for name, vs := range versions {
-			if _, ok := o.ByVersion[name]; !ok {
-				delete(versions, name)
-				continue
-			}
-			*vs = VersionStats{}
-		}
-		s.ByVersion = versions
-	}
+	s.ByVersion = reuseVersions(versions, o, false)
 	s.MergeCounts(o)
+}
+
+// reuseVersions is versions made ready for a copy of o's: the entries of
+// o's names emptied (their Latency emptied for reuse when hist is set,
+// dropped otherwise), the others deleted; nil when o has no split.
+func reuseVersions(versions map[string]*VersionStats, o *Snapshot, hist bool) map[string]*VersionStats {
+	if len(o.ByVersion) == 0 {
+		return nil
+	}
+	for name, vs := range versions {
+		if _, ok := o.ByVersion[name]; !ok {
+			delete(versions, name)
+			continue
+		}
+		lat := vs.Latency
+		*vs = VersionStats{}
+		if hist {
+			vs.Latency = resetHist(lat)
+		}
+	}
+	return versions
 }
 
 // resetHist empties h for reuse (nil stays nil: Merge allocates it).
