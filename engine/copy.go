@@ -12,14 +12,7 @@ func (s *Snapshot) CopyFrom(o *Snapshot) { s.CopyFromPacked(o, nil) }
 // holds them in packed form (see MergePacked): the same copy, at the cost
 // of clearing s's histograms and adding the buckets in use. p may be nil.
 func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
-	lat, svc, failed, eff, conn := s.Latency, s.Service, s.FailedLatency, s.Effective, s.Connect
-	status, versions := s.Status, s.ByVersion
-	*s = Snapshot{}
-	s.Latency, s.Service, s.FailedLatency = resetHist(lat), resetHist(svc), resetHist(failed)
-	s.Effective, s.Connect = resetHist(eff), resetHist(conn)
-	clear(status)
-	s.Status = status
-	s.ByVersion = reuseVersions(versions, o, true)
+	s.emptyFor(o, true)
 	s.MergePacked(o, p)
 }
 
@@ -28,33 +21,38 @@ func (s *Snapshot) CopyFromPacked(o *Snapshot, p *Packed) {
 // nil (each version's Latency too). It reuses s's status map and version
 // entries; s shares nothing with o afterwards.
 func (s *Snapshot) CopyCounts(o *Snapshot) {
-	status, versions := s.Status, s.ByVersion
-	*s = Snapshot{Start: o.Start, End: o.End, InFlight: o.InFlight, TargetRate: o.TargetRate, Concurrency: o.Concurrency}
-	clear(status)
-	s.Status = status
-	s.ByVersion = reuseVersions(versions, o, false)
+	s.emptyFor(o, false)
+	s.Start, s.End = o.Start, o.End
+	s.InFlight, s.TargetRate, s.Concurrency = o.InFlight, o.TargetRate, o.Concurrency
 	s.MergeCounts(o)
 }
 
-// reuseVersions is versions made ready for a copy of o's: the entries of
-// o's names emptied (their Latency emptied for reuse when hist is set,
-// dropped otherwise), the others deleted; nil when o has no split.
-func reuseVersions(versions map[string]*VersionStats, o *Snapshot, hist bool) map[string]*VersionStats {
-	if len(o.ByVersion) == 0 {
-		return nil
+// emptyFor empties s for a copy of o, keeping what it can reuse: its
+// status map, the entries of the versions o has (the others deleted; no
+// map when o has no split) and, with hist, its histograms, emptied;
+// without hist every histogram is nil.
+func (s *Snapshot) emptyFor(o *Snapshot, hist bool) {
+	c := Snapshot{Status: s.Status}
+	clear(c.Status)
+	if hist {
+		c.Latency, c.Service, c.FailedLatency = resetHist(s.Latency), resetHist(s.Service), resetHist(s.FailedLatency)
+		c.Effective, c.Connect = resetHist(s.Effective), resetHist(s.Connect)
 	}
-	for name, vs := range versions {
-		if _, ok := o.ByVersion[name]; !ok {
-			delete(versions, name)
-			continue
-		}
-		lat := vs.Latency
-		*vs = VersionStats{}
-		if hist {
-			vs.Latency = resetHist(lat)
+	if len(o.ByVersion) > 0 {
+		c.ByVersion = s.ByVersion
+		for name, vs := range c.ByVersion {
+			if _, ok := o.ByVersion[name]; !ok {
+				delete(c.ByVersion, name)
+				continue
+			}
+			lat := vs.Latency
+			*vs = VersionStats{}
+			if hist {
+				vs.Latency = resetHist(lat)
+			}
 		}
 	}
-	return versions
+	*s = c
 }
 
 // resetHist empties h for reuse (nil stays nil: Merge allocates it).

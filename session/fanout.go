@@ -18,6 +18,7 @@ type fanout struct {
 	mu      sync.Mutex
 	sinks   []Sink
 	copies  []engine.Snapshot // one per sink, reused tick after tick
+	counts  []bool            // per sink: it is CountsOnly
 	cluster cluster.Cluster   // read at each tick; nil without one
 	packed  engine.Packed     // the tick's histograms, packed once for its merge and copies
 	cpu     procstat.Sample
@@ -36,7 +37,12 @@ type fanout struct {
 }
 
 func newFanout(sinks []Sink) *fanout {
-	return &fanout{sinks: sinks, copies: make([]engine.Snapshot, len(sinks)), total: engine.NewSnapshot()}
+	f := &fanout{sinks: sinks, copies: make([]engine.Snapshot, len(sinks)), counts: make([]bool, len(sinks)),
+		total: engine.NewSnapshot()}
+	for i, s := range sinks {
+		_, f.counts[i] = s.(CountsOnly)
+	}
+	return f
 }
 
 // opened lets the events through, those that waited first.
@@ -175,7 +181,7 @@ func (f *fanout) tickLocked(t Tick, p *engine.Packed) {
 	defer f.drainLocked()
 	f.total.MergePacked(t.Snapshot, p)
 	for i, sink := range f.sinks {
-		if _, light := sink.(CountsOnly); light {
+		if f.counts[i] {
 			f.copies[i].CopyCounts(t.Snapshot)
 		} else {
 			f.copies[i].CopyFromPacked(t.Snapshot, p)
